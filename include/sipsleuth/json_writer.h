@@ -1,0 +1,55 @@
+/* A streaming JSON writer into a growable buffer: fast enough for one event
+ * per SIP message, and safe for untrusted bytes — strings are escaped so that
+ * every line is valid UTF-8 JSON whatever the packet held (control bytes and
+ * NUL become \u00XX, invalid UTF-8 bytes become U+FFFD).
+ *
+ * Commas between members are placed automatically. Misuse (a value without a
+ * key inside an object) is a programming error and is caught by assertions. */
+#ifndef SIPSLEUTH_JSON_WRITER_H
+#define SIPSLEUTH_JSON_WRITER_H
+
+#include "sipsleuth/sltime.h"
+#include "sipsleuth/slice.h"
+
+#define SL_JW_MAX_DEPTH 16
+
+typedef struct sl_jw {
+    char *buf;
+    size_t len, cap;
+    bool failed; /* an allocation failed; the content is unusable */
+    int depth;
+    bool need_comma[SL_JW_MAX_DEPTH + 1];
+} sl_jw;
+
+void sl_jw_init(sl_jw *w);
+void sl_jw_free(sl_jw *w);
+void sl_jw_reset(sl_jw *w); /* empties the buffer, keeps its memory */
+
+void sl_jw_obj_begin(sl_jw *w);
+void sl_jw_obj_end(sl_jw *w);
+void sl_jw_arr_begin(sl_jw *w);
+void sl_jw_arr_end(sl_jw *w);
+void sl_jw_key(sl_jw *w, const char *key); /* key is trusted ASCII */
+
+void sl_jw_str(sl_jw *w, const char *s);           /* NUL-terminated, escaped */
+void sl_jw_bytes(sl_jw *w, const void *p, size_t n); /* untrusted bytes, escaped */
+void sl_jw_slice(sl_jw *w, sl_slice s);            /* as sl_jw_bytes; empty → "" */
+void sl_jw_int(sl_jw *w, int64_t v);
+void sl_jw_uint(sl_jw *w, uint64_t v);
+void sl_jw_double(sl_jw *w, double v, int decimals); /* non-finite → null */
+void sl_jw_bool(sl_jw *w, bool v);
+void sl_jw_null(sl_jw *w);
+void sl_jw_time(sl_jw *w, sl_time t); /* RFC 3339 string */
+void sl_jw_raw(sl_jw *w, const char *json, size_t n); /* pre-formatted JSON value */
+
+/* key + value in one call */
+void sl_jw_kstr(sl_jw *w, const char *key, const char *s);
+void sl_jw_kslice(sl_jw *w, const char *key, sl_slice s);
+void sl_jw_kslice_or_null(sl_jw *w, const char *key, sl_slice s); /* empty → null */
+void sl_jw_kint(sl_jw *w, const char *key, int64_t v);
+void sl_jw_kuint(sl_jw *w, const char *key, uint64_t v);
+void sl_jw_kbool(sl_jw *w, const char *key, bool v);
+void sl_jw_knull(sl_jw *w, const char *key);
+void sl_jw_kms(sl_jw *w, const char *key, double ms); /* milliseconds, 1 decimal */
+
+#endif
