@@ -30,6 +30,7 @@ void sl_jw_obj_end(sl_jw *w);
 void sl_jw_arr_begin(sl_jw *w);
 void sl_jw_arr_end(sl_jw *w);
 void sl_jw_key(sl_jw *w, const char *key); /* key is trusted ASCII */
+void sl_jw_key_untrusted(sl_jw *w, const char *key); /* key from a packet: escaped */
 
 void sl_jw_str(sl_jw *w, const char *s);           /* NUL-terminated, escaped */
 void sl_jw_bytes(sl_jw *w, const void *p, size_t n); /* untrusted bytes, escaped */
@@ -41,6 +42,9 @@ void sl_jw_bool(sl_jw *w, bool v);
 void sl_jw_null(sl_jw *w);
 void sl_jw_time(sl_jw *w, sl_time t); /* RFC 3339 string */
 void sl_jw_raw(sl_jw *w, const char *json, size_t n); /* pre-formatted JSON value */
+/* Bytes outside the JSON structure (the newline between documents); resets
+ * the writer for the next document. */
+void sl_jw_end_document(sl_jw *w, const char *text, size_t n);
 
 /* key + value in one call */
 void sl_jw_kstr(sl_jw *w, const char *key, const char *s);

@@ -1,0 +1,38 @@
+/* The per-frame path: decode → (reassembly) → SIP dissector → analyzers →
+ * events. Owns all analysis state; capture feeds it frames in order. */
+#ifndef SIPSLEUTH_PIPELINE_H
+#define SIPSLEUTH_PIPELINE_H
+
+#include "sipsleuth/event.h"
+
+typedef struct sl_config {
+    size_t max_headers; /* headers kept per SIP message (more are counted, not kept) */
+    sl_time stats_interval; /* 0: only the final stats event */
+} sl_config;
+
+#define SL_DEFAULT_MAX_HEADERS 256
+
+void sl_config_defaults(sl_config *cfg);
+
+/* What the capture layer knows that the pipeline cannot see (live mode). */
+typedef struct sl_capture_stats {
+    bool live;
+    uint64_t received, dropped, if_dropped;
+} sl_capture_stats;
+
+typedef struct sl_pipeline sl_pipeline;
+
+sl_pipeline *sl_pipeline_new(const sl_config *cfg, sl_output *out);
+void sl_pipeline_free(sl_pipeline *p);
+
+/* One captured frame of link type dlt (libpcap DLT_ value). */
+void sl_pipeline_frame(sl_pipeline *p, int dlt, sl_time ts, const uint8_t *frame, size_t caplen,
+                       size_t wirelen);
+/* Capture time moves on without a packet (an idle live line). */
+void sl_pipeline_advance(sl_pipeline *p, sl_time now);
+/* End of input: flushes analyzer state and writes the final stats event. */
+void sl_pipeline_finish(sl_pipeline *p, const sl_capture_stats *cs);
+/* The capture time of the latest frame (0 before any). */
+sl_time sl_pipeline_now(const sl_pipeline *p);
+
+#endif

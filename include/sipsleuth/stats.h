@@ -1,0 +1,40 @@
+/* Counters behind the `stats` event. Methods are attacker-chosen strings, so
+ * the per-method table is fixed-size: names past its capacity count as "other". */
+#ifndef SIPSLEUTH_STATS_H
+#define SIPSLEUTH_STATS_H
+
+#include "sipsleuth/json_writer.h"
+#include "sipsleuth/sip.h"
+
+#define SL_STATS_METHODS 32
+#define SL_STATS_METHOD_LEN 24
+#define SL_STATS_ANOMALY_KINDS 64
+
+typedef struct sl_counters {
+    uint64_t packets, bytes;
+    uint64_t udp, tcp_segments, ip_fragments, skipped, decode_errors, truncated;
+    uint64_t sip_messages, sip_requests, sip_responses, sip_parse_errors, not_sip, keepalives;
+    uint64_t anomalies;
+
+    struct {
+        char name[SL_STATS_METHOD_LEN];
+        uint8_t len;
+        uint64_t count;
+    } methods[SL_STATS_METHODS];
+    unsigned n_methods;
+    uint64_t other_methods;
+    uint64_t status[700]; /* responses by status code 100..699 */
+
+    struct {
+        const char *kind; /* static string from the parser */
+        uint64_t count;
+    } anomaly_kinds[SL_STATS_ANOMALY_KINDS];
+    unsigned n_anomaly_kinds;
+} sl_counters;
+
+void sl_counters_message(sl_counters *c, const sl_sip_msg *msg);
+void sl_counters_anomaly(sl_counters *c, const char *kind);
+/* Writes the counters as members of the open stats object. */
+void sl_counters_write(const sl_counters *c, sl_jw *w);
+
+#endif

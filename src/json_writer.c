@@ -1,0 +1,307 @@
+#include "sipsleuth/json_writer.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+void sl_jw_init(sl_jw *w) { memset(w, 0, sizeof *w); }
+
+void sl_jw_free(sl_jw *w)
+{
+    free(w->buf);
+    sl_jw_init(w);
+}
+
+void sl_jw_reset(sl_jw *w)
+{
+    w->len = 0;
+    w->failed = false;
+    w->depth = 0;
+    w->need_comma[0] = false;
+}
+
+static bool reserve(sl_jw *w, size_t extra)
+{
+    if (w->failed)
+        return false;
+    if (w->cap - w->len >= extra)
+        return true;
+    size_t cap = w->cap ? w->cap : 4096;
+    while (cap - w->len < extra)
+        cap *= 2;
+    char *nb = realloc(w->buf, cap);
+    if (!nb) {
+        w->failed = true;
+        return false;
+    }
+    w->buf = nb;
+    w->cap = cap;
+    return true;
+}
+
+static inline void put(sl_jw *w, const char *s, size_t n)
+{
+    if (reserve(w, n)) {
+        memcpy(w->buf + w->len, s, n);
+        w->len += n;
+    }
+}
+
+static inline void putc_(sl_jw *w, char c)
+{
+    if (reserve(w, 1))
+        w->buf[w->len++] = c;
+}
+
+/* Before any value or key: a comma if a sibling came first. */
+static void sep(sl_jw *w)
+{
+    if (w->need_comma[w->depth])
+        putc_(w, ',');
+    w->need_comma[w->depth] = true;
+}
+
+static void open_(sl_jw *w, char c)
+{
+    sep(w);
+    putc_(w, c);
+    assert(w->depth < SL_JW_MAX_DEPTH);
+    w->need_comma[++w->depth] = false;
+}
+
+static void close_(sl_jw *w, char c)
+{
+    assert(w->depth > 0);
+    w->depth--;
+    putc_(w, c);
+}
+
+void sl_jw_obj_begin(sl_jw *w) { open_(w, '{'); }
+void sl_jw_obj_end(sl_jw *w) { close_(w, '}'); }
+void sl_jw_arr_begin(sl_jw *w) { open_(w, '['); }
+void sl_jw_arr_end(sl_jw *w) { close_(w, ']'); }
+
+static void escape(sl_jw *w, const uint8_t *p, size_t n);
+
+void sl_jw_key(sl_jw *w, const char *key)
+{
+    sep(w);
+    putc_(w, '"');
+    put(w, key, strlen(key));
+    put(w, "\":", 2);
+    /* the value that follows must not get a comma of its own */
+    w->need_comma[w->depth] = false;
+}
+
+void sl_jw_key_untrusted(sl_jw *w, const char *key)
+{
+    sep(w);
+    escape(w, (const uint8_t *)key, strlen(key));
+    putc_(w, ':');
+    w->need_comma[w->depth] = false;
+}
+
+/* After a value: the next sibling needs a comma. */
+static inline void done(sl_jw *w) { w->need_comma[w->depth] = true; }
+
+/* Length of the valid UTF-8 sequence at p (1..4), or 0 if it is not one.
+ * Rejects overlong forms, surrogates and code points above U+10FFFF. */
+static size_t utf8_seq(const uint8_t *p, size_t n)
+{
+    uint8_t c = p[0];
+    if (c >= 0xC2 && c <= 0xDF)
+        return (n >= 2 && (p[1] & 0xC0) == 0x80) ? 2 : 0;
+    if (c >= 0xE0 && c <= 0xEF) {
+        if (n < 3 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80)
+            return 0;
+        if (c == 0xE0 && p[1] < 0xA0)
+            return 0; /* overlong */
+        if (c == 0xED && p[1] >= 0xA0)
+            return 0; /* surrogate */
+        return 3;
+    }
+    if (c >= 0xF0 && c <= 0xF4) {
+        if (n < 4 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 || (p[3] & 0xC0) != 0x80)
+            return 0;
+        if (c == 0xF0 && p[1] < 0x90)
+            return 0; /* overlong */
+        if (c == 0xF4 && p[1] >= 0x90)
+            return 0; /* above U+10FFFF */
+        return 4;
+    }
+    return 0;
+}
+
+/* Bytes that can be copied as they are: printable ASCII but '"' and '\\'. */
+static inline bool plain(uint8_t c) { return c >= 0x20 && c < 0x7F && c != '"' && c != '\\'; }
+
+static void escape(sl_jw *w, const uint8_t *p, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    /* worst case: every byte becomes \ufffd (6 bytes) */
+    if (!reserve(w, n * 6 + 2))
+        return;
+    char *o = w->buf + w->len;
+    *o++ = '"';
+    size_t i = 0;
+    while (i < n) {
+        uint8_t c = p[i];
+        if (plain(c)) {
+            *o++ = (char)c;
+            i++;
+            continue;
+        }
+        if (c >= 0x80) {
+            size_t k = utf8_seq(p + i, n - i);
+            if (k) {
+                memcpy(o, p + i, k);
+                o += k;
+                i += k;
+            } else {
+                memcpy(o, "\\ufffd", 6);
+                o += 6;
+                i++;
+            }
+            continue;
+        }
+        *o++ = '\\';
+        switch (c) {
+        case '"': *o++ = '"'; break;
+        case '\\': *o++ = '\\'; break;
+        case '\n': *o++ = 'n'; break;
+        case '\r': *o++ = 'r'; break;
+        case '\t': *o++ = 't'; break;
+        default: /* other control bytes, NUL and DEL */
+            *o++ = 'u';
+            *o++ = '0';
+            *o++ = '0';
+            *o++ = hex[c >> 4];
+            *o++ = hex[c & 15];
+        }
+        i++;
+    }
+    *o++ = '"';
+    w->len = (size_t)(o - w->buf);
+}
+
+void sl_jw_bytes(sl_jw *w, const void *p, size_t n)
+{
+    sep(w);
+    escape(w, p, n);
+    done(w);
+}
+
+void sl_jw_str(sl_jw *w, const char *s) { sl_jw_bytes(w, s, strlen(s)); }
+void sl_jw_slice(sl_jw *w, sl_slice s) { sl_jw_bytes(w, s.len ? s.ptr : (const uint8_t *)"", s.len); }
+
+void sl_jw_raw(sl_jw *w, const char *json, size_t n)
+{
+    sep(w);
+    put(w, json, n);
+    done(w);
+}
+
+void sl_jw_end_document(sl_jw *w, const char *text, size_t n)
+{
+    put(w, text, n);
+    w->depth = 0;
+    w->need_comma[0] = false;
+}
+
+void sl_jw_int(sl_jw *w, int64_t v)
+{
+    char tmp[24];
+    int n = snprintf(tmp, sizeof tmp, "%lld", (long long)v);
+    sl_jw_raw(w, tmp, (size_t)n);
+}
+
+void sl_jw_uint(sl_jw *w, uint64_t v)
+{
+    char tmp[24], *e = tmp + sizeof tmp, *p = e;
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    sl_jw_raw(w, p, (size_t)(e - p));
+}
+
+void sl_jw_double(sl_jw *w, double v, int decimals)
+{
+    if (!isfinite(v)) {
+        sl_jw_null(w);
+        return;
+    }
+    char tmp[64];
+    int n = snprintf(tmp, sizeof tmp, "%.*f", decimals, v);
+    if (n <= 0 || (size_t)n >= sizeof tmp) {
+        sl_jw_null(w);
+        return;
+    }
+    sl_jw_raw(w, tmp, (size_t)n);
+}
+
+void sl_jw_bool(sl_jw *w, bool v) { v ? sl_jw_raw(w, "true", 4) : sl_jw_raw(w, "false", 5); }
+void sl_jw_null(sl_jw *w) { sl_jw_raw(w, "null", 4); }
+
+void sl_jw_time(sl_jw *w, sl_time t)
+{
+    char tmp[SL_TIME_TEXT_LEN];
+    size_t n = sl_time_format(t, tmp);
+    sep(w);
+    putc_(w, '"');
+    put(w, tmp, n);
+    putc_(w, '"');
+    done(w);
+}
+
+void sl_jw_kstr(sl_jw *w, const char *key, const char *s)
+{
+    sl_jw_key(w, key);
+    sl_jw_str(w, s);
+}
+
+void sl_jw_kslice(sl_jw *w, const char *key, sl_slice s)
+{
+    sl_jw_key(w, key);
+    sl_jw_slice(w, s);
+}
+
+void sl_jw_kslice_or_null(sl_jw *w, const char *key, sl_slice s)
+{
+    sl_jw_key(w, key);
+    if (s.len)
+        sl_jw_slice(w, s);
+    else
+        sl_jw_null(w);
+}
+
+void sl_jw_kint(sl_jw *w, const char *key, int64_t v)
+{
+    sl_jw_key(w, key);
+    sl_jw_int(w, v);
+}
+
+void sl_jw_kuint(sl_jw *w, const char *key, uint64_t v)
+{
+    sl_jw_key(w, key);
+    sl_jw_uint(w, v);
+}
+
+void sl_jw_kbool(sl_jw *w, const char *key, bool v)
+{
+    sl_jw_key(w, key);
+    sl_jw_bool(w, v);
+}
+
+void sl_jw_knull(sl_jw *w, const char *key)
+{
+    sl_jw_key(w, key);
+    sl_jw_null(w);
+}
+
+void sl_jw_kms(sl_jw *w, const char *key, double ms)
+{
+    sl_jw_key(w, key);
+    sl_jw_double(w, ms, 1);
+}

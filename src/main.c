@@ -1,0 +1,291 @@
+/* sipsleuth: command line → configuration → capture loop. */
+#include "sipsleuth/capture.h"
+#include "sipsleuth/decode.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_FILES 256
+
+typedef struct options {
+    const char *files[MAX_FILES];
+    int n_files;
+    sl_live_options live;
+    const char *filter;
+    const char *output;
+    sl_event_mask events;
+    sl_config cfg;
+    bool stats_interval_set;
+} options;
+
+static volatile sig_atomic_t stop_requested, reopen_requested;
+static sl_capture *active_capture;
+
+static void on_stop(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+    if (active_capture)
+        sl_capture_break(active_capture);
+}
+
+static void on_hup(int sig)
+{
+    (void)sig;
+    reopen_requested = 1;
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa = {0};
+    sa.sa_handler = on_stop;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = on_hup;
+    sigaction(SIGHUP, &sa, NULL);
+    /* A closed output pipe is reported by write() as EPIPE, and stops us cleanly. */
+    signal(SIGPIPE, SIG_IGN);
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: sipsleuth [options] -r FILE [-r FILE ...]   analyze pcap/pcapng files (- = stdin)\n"
+            "       sipsleuth [options] -i IFACE                 live capture\n"
+            "       sipsleuth --help | --version\n"
+            "\n"
+            "  -r FILE               read a capture file; several are read in order as one stream\n"
+            "  -i IFACE              capture live (promiscuous, immediate delivery)\n"
+            "  -f, --filter BPF      capture filter (default none: SIP is found by content)\n"
+            "  -o, --output FILE     write events to FILE (default - = stdout); SIGHUP reopens it\n"
+            "      --events LIST     event types to write, comma-separated: sip, dialog, redirect,\n"
+            "                        route, identity, rejection, anomaly, stats; \"all\", \"default\";\n"
+            "                        -TYPE removes one. Default: all but sip (one per message)\n"
+            "      --snaplen N       live: bytes kept per packet (default: whole packets)\n"
+            "      --buffer-size N   live: kernel buffer in bytes\n"
+            "      --stats-interval S  a stats event every S seconds of capture time\n"
+            "                        (default: live 60, files 0 = only the final one)\n"
+            "      --max-headers N   headers kept per SIP message (default %d)\n"
+            "  -h, --help            this text\n"
+            "  -V, --version         the version\n"
+            "\n"
+            "Exit status: 0 done, 1 runtime failure, 2 bad usage.\n",
+            SL_DEFAULT_MAX_HEADERS);
+}
+
+static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno || end == s || *end || s[0] == '-' || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* Returns 0 to run, or the exit status (after printing what is needed). */
+static int parse_args(int argc, char **argv, options *o)
+{
+    enum { OPT_EVENTS = 256, OPT_SNAPLEN, OPT_BUFSIZE, OPT_STATS, OPT_MAXHDR };
+    static const struct option longopts[] = {
+        {"filter", required_argument, NULL, 'f'},
+        {"output", required_argument, NULL, 'o'},
+        {"events", required_argument, NULL, OPT_EVENTS},
+        {"snaplen", required_argument, NULL, OPT_SNAPLEN},
+        {"buffer-size", required_argument, NULL, OPT_BUFSIZE},
+        {"stats-interval", required_argument, NULL, OPT_STATS},
+        {"max-headers", required_argument, NULL, OPT_MAXHDR},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    o->events = SL_EV_DEFAULT;
+    o->live.promiscuous = true;
+    sl_config_defaults(&o->cfg);
+    int c;
+    unsigned long v;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":r:i:f:o:hV", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'r':
+            if (o->n_files == MAX_FILES) {
+                fprintf(stderr, "sipsleuth: too many -r files (at most %d)\n", MAX_FILES);
+                return 2;
+            }
+            o->files[o->n_files++] = optarg;
+            break;
+        case 'i': o->live.iface = optarg; break;
+        case 'f': o->filter = optarg; break;
+        case 'o': o->output = optarg; break;
+        case OPT_EVENTS: {
+            const char *bad;
+            size_t bad_len;
+            if (!sl_event_mask_parse(optarg, &o->events, &bad, &bad_len)) {
+                fprintf(stderr, "sipsleuth: --events: unknown event type \"%.*s\"\n",
+                        (int)bad_len, bad);
+                return 2;
+            }
+            break;
+        }
+        case OPT_SNAPLEN:
+        case OPT_BUFSIZE:
+        case OPT_STATS:
+        case OPT_MAXHDR:
+            if (!parse_uint(optarg, c == OPT_MAXHDR ? 65535 : 0x7fffffff, &v) ||
+                (c == OPT_MAXHDR && v == 0)) {
+                fprintf(stderr, "sipsleuth: %s: not a valid number: \"%s\"\n", argv[optind - 1],
+                        optarg);
+                return 2;
+            }
+            if (c == OPT_SNAPLEN)
+                o->live.snaplen = (int)v;
+            else if (c == OPT_BUFSIZE)
+                o->live.buffer_size = (int)v;
+            else if (c == OPT_MAXHDR)
+                o->cfg.max_headers = v;
+            else {
+                o->cfg.stats_interval = (sl_time)v * SL_NS_PER_SEC;
+                o->stats_interval_set = true;
+            }
+            break;
+        case 'h': usage(stdout); return -1;
+        case 'V': printf("sipsleuth %s\n", SL_VERSION); return -1;
+        case ':':
+            fprintf(stderr, "sipsleuth: option %s needs a value\n", argv[optind - 1]);
+            return 2;
+        default:
+            fprintf(stderr, "sipsleuth: unknown option %s (see --help)\n", argv[optind - 1]);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "sipsleuth: unexpected argument \"%s\" (see --help)\n", argv[optind]);
+        return 2;
+    }
+    if ((o->n_files > 0) == (o->live.iface != NULL)) {
+        fprintf(stderr, "sipsleuth: give either -r FILE or -i IFACE (see --help)\n");
+        return 2;
+    }
+    if (o->live.iface && !o->stats_interval_set)
+        o->cfg.stats_interval = 60 * SL_NS_PER_SEC;
+    return 0;
+}
+
+static void service_signals(sl_output *out)
+{
+    if (reopen_requested) {
+        reopen_requested = 0;
+        sl_output_reopen(out);
+    }
+}
+
+/* Reads one capture to its end (or a stop request). Returns false on a read error. */
+static bool run_capture(sl_capture *cap, sl_pipeline *p, sl_output *out)
+{
+    int dlt = sl_capture_datalink(cap);
+    sl_frame f;
+    struct timespec idle_since;
+    clock_gettime(CLOCK_MONOTONIC, &idle_since);
+    sl_time idle_base = 0;
+    while (!stop_requested && !sl_output_error(out)) {
+        service_signals(out);
+        switch (sl_capture_next(cap, &f)) {
+        case SL_CAPTURE_FRAME:
+            sl_pipeline_frame(p, dlt, f.ts, f.data, f.caplen, f.wirelen);
+            clock_gettime(CLOCK_MONOTONIC, &idle_since);
+            idle_base = sl_pipeline_now(p);
+            break;
+        case SL_CAPTURE_TIMEOUT: {
+            /* An idle line: capture time moves on with the wall clock. */
+            struct timespec now;
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            sl_time idle = (now.tv_sec - idle_since.tv_sec) * SL_NS_PER_SEC +
+                           (now.tv_nsec - idle_since.tv_nsec);
+            if (idle_base)
+                sl_pipeline_advance(p, idle_base + idle);
+            sl_output_flush(out);
+            break;
+        }
+        case SL_CAPTURE_END: return true;
+        case SL_CAPTURE_ERROR:
+            fprintf(stderr, "sipsleuth: %s\n", sl_capture_error(cap));
+            return false;
+        }
+    }
+    return true;
+}
+
+static sl_capture *open_input(const options *o, int index, char *err, size_t errlen)
+{
+    sl_capture *cap = o->live.iface ? sl_capture_open_live(&o->live, err, errlen)
+                                    : sl_capture_open_file(o->files[index], err, errlen);
+    if (!cap)
+        return NULL;
+    if (!sl_decode_link_supported(sl_capture_datalink(cap))) {
+        snprintf(err, errlen, "%s: link type %d is not supported", sl_capture_name(cap),
+                 sl_capture_datalink(cap));
+        sl_capture_close(cap);
+        return NULL;
+    }
+    if (o->filter && !sl_capture_set_filter(cap, o->filter, err, errlen)) {
+        sl_capture_close(cap);
+        return NULL;
+    }
+    return cap;
+}
+
+int main(int argc, char **argv)
+{
+    options o = {0};
+    int rc = parse_args(argc, argv, &o);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+
+    sl_output *out = sl_output_open(o.output, o.events);
+    if (!out) {
+        fprintf(stderr, "sipsleuth: cannot open output %s: %s\n", o.output, strerror(errno));
+        return 1;
+    }
+    sl_pipeline *p = sl_pipeline_new(&o.cfg, out);
+    if (!p) {
+        fprintf(stderr, "sipsleuth: out of memory\n");
+        return 1;
+    }
+    install_signals();
+
+    int status = 0;
+    sl_capture_stats cs = {0};
+    int inputs = o.live.iface ? 1 : o.n_files;
+    for (int i = 0; i < inputs && !stop_requested && !sl_output_error(out); i++) {
+        char err[1024];
+        sl_capture *cap = open_input(&o, i, err, sizeof err);
+        if (!cap) {
+            fprintf(stderr, "sipsleuth: %s\n", err);
+            status = 1;
+            continue;
+        }
+        active_capture = cap;
+        if (!run_capture(cap, p, out))
+            status = 1;
+        sl_capture_read_stats(cap, &cs);
+        active_capture = NULL;
+        sl_capture_close(cap);
+    }
+    sl_pipeline_finish(p, &cs);
+    sl_pipeline_free(p);
+    const char *out_err = sl_output_error(out);
+    if (out_err)
+        fprintf(stderr, "sipsleuth: %s\n", out_err);
+    if (!sl_output_close(out) || out_err) {
+        if (!out_err)
+            fprintf(stderr, "sipsleuth: cannot finish writing events\n");
+        status = 1;
+    }
+    return status;
+}

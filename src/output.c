@@ -1,0 +1,274 @@
+/* The event sink: NDJSON lines built in one buffer and written in large
+ * writes, flushed when the buffer fills, when a second of wall time has passed
+ * since the last flush, and at close. */
+#include "sipsleuth/community_id.h"
+#include "sipsleuth/event.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#define FLUSH_BYTES (256 * 1024)
+
+struct sl_output {
+    char *path; /* NULL for stdout */
+    int fd;
+    sl_event_mask mask;
+    sl_jw w;
+    int64_t last_flush_ms;
+    uint64_t counts[SL_EV__COUNT];
+    char error[512];
+    bool failed;
+};
+
+static const char *const type_names[SL_EV__COUNT] = {
+    "sip", "dialog", "redirect", "route", "identity", "rejection", "anomaly", "stats",
+};
+
+const char *sl_event_type_name(sl_event_type t)
+{
+    return (unsigned)t < SL_EV__COUNT ? type_names[t] : "unknown";
+}
+
+bool sl_event_mask_parse(const char *list, sl_event_mask *mask, const char **bad, size_t *bad_len)
+{
+    sl_event_mask m = 0;
+    const char *p = list;
+    for (;;) {
+        const char *e = strchr(p, ',');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        bool neg = n > 0 && p[0] == '-';
+        sl_slice name = sl_slice_make(p + neg, n - neg);
+        sl_event_mask bits = 0;
+        if (sl_slice_eq(name, "all"))
+            bits = SL_EV_ALL;
+        else if (sl_slice_eq(name, "default"))
+            bits = SL_EV_DEFAULT;
+        else
+            for (int t = 0; t < SL_EV__COUNT; t++)
+                if (sl_slice_eq(name, type_names[t]))
+                    bits = 1u << t;
+        if (!bits) {
+            *bad = p;
+            *bad_len = n;
+            return false;
+        }
+        m = neg ? (m & ~bits) : (m | bits);
+        if (!e)
+            break;
+        p = e + 1;
+    }
+    *mask = m;
+    return true;
+}
+
+sl_flow sl_flow_from_packet(const sl_packet *pkt, uint8_t proto)
+{
+    sl_flow f = {.src = pkt->src, .dst = pkt->dst, .sport = pkt->sport, .dport = pkt->dport,
+                 .proto = proto, .outer = pkt};
+    return f;
+}
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int open_path(const char *path)
+{
+    return open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+}
+
+sl_output *sl_output_open(const char *path, sl_event_mask mask)
+{
+    sl_output *o = calloc(1, sizeof *o);
+    if (!o)
+        return NULL;
+    o->mask = mask;
+    o->fd = STDOUT_FILENO;
+    if (path && strcmp(path, "-") != 0) {
+        o->path = strdup(path);
+        o->fd = o->path ? open_path(path) : -1;
+        if (o->fd < 0) {
+            int err = errno;
+            free(o->path);
+            free(o);
+            errno = err;
+            return NULL;
+        }
+    }
+    sl_jw_init(&o->w);
+    o->last_flush_ms = wall_ms();
+    return o;
+}
+
+bool sl_output_reopen(sl_output *o)
+{
+    if (!o->path)
+        return true;
+    if (!sl_output_flush(o))
+        return false;
+    int fd = open_path(o->path);
+    if (fd < 0) {
+        snprintf(o->error, sizeof o->error, "cannot reopen output %s: %s", o->path,
+                 strerror(errno));
+        o->failed = true;
+        return false;
+    }
+    close(o->fd);
+    o->fd = fd;
+    return true;
+}
+
+const char *sl_output_error(const sl_output *o) { return o->failed ? o->error : NULL; }
+bool sl_output_wants(const sl_output *o, sl_event_type t) { return o->mask & (1u << t); }
+uint64_t sl_output_count(const sl_output *o, sl_event_type t) { return o->counts[t]; }
+
+bool sl_output_flush(sl_output *o)
+{
+    o->last_flush_ms = wall_ms();
+    if (o->failed) {
+        sl_jw_reset(&o->w);
+        return false;
+    }
+    if (o->w.failed) {
+        snprintf(o->error, sizeof o->error, "out of memory buffering events");
+        o->failed = true;
+        return false;
+    }
+    size_t off = 0;
+    while (off < o->w.len) {
+        ssize_t n = write(o->fd, o->w.buf + off, o->w.len - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            const char *what = o->path ? o->path : "standard output";
+            if (n < 0 && errno == EPIPE)
+                snprintf(o->error, sizeof o->error, "output %s closed by its reader", what);
+            else
+                snprintf(o->error, sizeof o->error, "cannot write events to %s: %s", what,
+                         n < 0 ? strerror(errno) : "nothing written");
+            o->failed = true;
+            sl_jw_reset(&o->w);
+            return false;
+        }
+        off += (size_t)n;
+    }
+    sl_jw_reset(&o->w);
+    return true;
+}
+
+bool sl_output_close(sl_output *o)
+{
+    if (!o)
+        return true;
+    bool ok = sl_output_flush(o);
+    if (o->path && close(o->fd) != 0 && ok) {
+        snprintf(o->error, sizeof o->error, "cannot close %s: %s", o->path, strerror(errno));
+        ok = false;
+    }
+    sl_jw_free(&o->w);
+    free(o->path);
+    free(o);
+    return ok;
+}
+
+static void write_addr(sl_jw *w, const char *key, const sl_addr *a)
+{
+    char text[INET6_ADDRSTRLEN];
+    int af = a->family == 6 ? AF_INET6 : AF_INET;
+    sl_jw_key(w, key);
+    if (a->family && inet_ntop(af, a->bytes, text, sizeof text))
+        sl_jw_str(w, text);
+    else
+        sl_jw_null(w);
+}
+
+static const char *tunnel_name(sl_tunnel_kind k)
+{
+    switch (k) {
+    case SL_TUNNEL_IPIP: return "ipip";
+    case SL_TUNNEL_GRE: return "gre";
+    case SL_TUNNEL_ERSPAN2: return "erspan2";
+    case SL_TUNNEL_ERSPAN3: return "erspan3";
+    case SL_TUNNEL_VXLAN: return "vxlan";
+    }
+    return "unknown";
+}
+
+/* vlan and mpls arrays, and the tunnels as nested objects, outermost first. */
+static void write_outer(sl_jw *w, const sl_packet *pkt)
+{
+    if (pkt->n_vlan) {
+        sl_jw_key(w, "vlan");
+        sl_jw_arr_begin(w);
+        for (int i = 0; i < pkt->n_vlan; i++)
+            sl_jw_uint(w, pkt->vlan[i]);
+        sl_jw_arr_end(w);
+    }
+    if (pkt->n_mpls) {
+        sl_jw_key(w, "mpls");
+        sl_jw_arr_begin(w);
+        for (int i = 0; i < pkt->n_mpls; i++)
+            sl_jw_uint(w, pkt->mpls[i]);
+        sl_jw_arr_end(w);
+    }
+    for (int i = 0; i < pkt->n_tunnels; i++) {
+        const sl_tunnel *t = &pkt->tunnels[i];
+        sl_jw_key(w, i == 0 ? "tunnel" : "inner");
+        sl_jw_obj_begin(w);
+        sl_jw_kstr(w, "type", tunnel_name(t->kind));
+        write_addr(w, "src_ip", &t->outer_src);
+        write_addr(w, "dest_ip", &t->outer_dst);
+        if (t->id)
+            sl_jw_kuint(w, "id", t->id);
+    }
+    for (int i = 0; i < pkt->n_tunnels; i++)
+        sl_jw_obj_end(w);
+}
+
+sl_jw *sl_event_begin(sl_output *o, sl_event_type type, sl_time ts, sl_slice call_id,
+                      const sl_flow *flow)
+{
+    if (!sl_output_wants(o, type))
+        return NULL;
+    sl_jw *w = &o->w;
+    sl_jw_obj_begin(w);
+    sl_jw_key(w, "timestamp");
+    sl_jw_time(w, ts);
+    sl_jw_kstr(w, "event_type", type_names[type]);
+    if (call_id.len)
+        sl_jw_kslice(w, "call_id", call_id);
+    if (flow && flow->proto) {
+        write_addr(w, "src_ip", &flow->src);
+        sl_jw_kuint(w, "src_port", flow->sport);
+        write_addr(w, "dest_ip", &flow->dst);
+        sl_jw_kuint(w, "dest_port", flow->dport);
+        sl_jw_kstr(w, "proto", flow->proto == SL_IPPROTO_TCP ? "TCP" : "UDP");
+        char cid[SL_COMMUNITY_ID_LEN];
+        if (sl_community_id(&flow->src, &flow->dst, flow->proto, flow->sport, flow->dport, 0, cid))
+            sl_jw_kstr(w, "community_id", cid);
+        if (flow->outer)
+            write_outer(w, flow->outer);
+    }
+    sl_jw_key(w, type_names[type]);
+    sl_jw_obj_begin(w);
+    o->counts[type]++;
+    return w;
+}
+
+void sl_event_end(sl_output *o)
+{
+    sl_jw *w = &o->w;
+    sl_jw_obj_end(w);
+    sl_jw_obj_end(w);
+    sl_jw_end_document(w, "\n", 1);
+    if (w->len >= FLUSH_BYTES || wall_ms() - o->last_flush_ms >= 1000)
+        sl_output_flush(o);
+}

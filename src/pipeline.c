@@ -1,0 +1,186 @@
+#include "sipsleuth/pipeline.h"
+
+#include "sipsleuth/decode.h"
+#include "sipsleuth/sip_context.h"
+#include "sipsleuth/sip_event.h"
+#include "sipsleuth/stats.h"
+
+#include <stdlib.h>
+
+struct sl_pipeline {
+    sl_config cfg;
+    sl_output *out;
+    sl_counters counters;
+    sl_time ts;    /* the frame being processed: events about it carry this time */
+    sl_time clock; /* capture time for timers: the latest seen, never going back */
+    sl_time next_stats;
+    sl_sip_header *headers; /* cfg.max_headers slots, reused for every message */
+};
+
+void sl_config_defaults(sl_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->max_headers = SL_DEFAULT_MAX_HEADERS;
+}
+
+sl_pipeline *sl_pipeline_new(const sl_config *cfg, sl_output *out)
+{
+    sl_pipeline *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->cfg = *cfg;
+    p->out = out;
+    p->headers = calloc(cfg->max_headers ? cfg->max_headers : 1, sizeof *p->headers);
+    if (!p->headers) {
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+void sl_pipeline_free(sl_pipeline *p)
+{
+    if (!p)
+        return;
+    free(p->headers);
+    free(p);
+}
+
+sl_time sl_pipeline_now(const sl_pipeline *p) { return p->clock; }
+
+static void report_anomaly(sl_pipeline *p, const sl_anomaly *an, const sl_flow *flow,
+                           sl_slice call_id)
+{
+    sl_counters_anomaly(&p->counters, an->kind);
+    sl_jw *w = sl_event_begin(p->out, SL_EV_ANOMALY, p->ts, call_id, flow);
+    if (!w)
+        return;
+    sl_jw_kstr(w, "kind", an->kind);
+    sl_jw_kstr(w, "layer", an->layer ? an->layer : "unknown");
+    sl_jw_kuint(w, "offset", an->offset);
+    sl_event_end(p->out);
+}
+
+/* Non-fatal findings of the SIP parser: one anomaly per flag. */
+static void report_sip_flags(sl_pipeline *p, const sl_sip_ctx *ctx)
+{
+    uint32_t flags = ctx->msg->flags;
+    while (flags) {
+        uint32_t bit = flags & (~flags + 1);
+        flags &= ~bit;
+        if (bit == SL_SIP_F_NO_CONTENT_LENGTH && ctx->flow.proto == SL_IPPROTO_UDP)
+            continue; /* optional on UDP (RFC 3261 20.14) */
+        if (bit == SL_SIP_F_BARE_LF)
+            continue; /* tolerated and common; not worth an event per message */
+        sl_anomaly an = {.kind = sl_sip_flag_kind(bit), .layer = "sip"};
+        report_anomaly(p, &an, &ctx->flow, ctx->call_id);
+    }
+}
+
+/* One complete SIP message, from a datagram or a reassembled stream. */
+static void on_sip_message(sl_pipeline *p, const sl_sip_msg *msg, const sl_flow *flow,
+                           bool truncated)
+{
+    sl_sip_ctx ctx;
+    sl_sip_ctx_init(&ctx, msg, p->ts, flow);
+    sl_counters_message(&p->counters, msg);
+    sl_sip_event_write(p->out, &ctx, truncated);
+    report_sip_flags(p, &ctx);
+}
+
+static void on_udp(sl_pipeline *p, const sl_packet *pkt)
+{
+    sl_flow flow = sl_flow_from_packet(pkt, SL_IPPROTO_UDP);
+    const uint8_t *data = pkt->payload.ptr;
+    size_t len = pkt->payload.len;
+    size_t ka = sl_sip_skip_keepalive(data, len);
+    if (ka == len) {
+        if (len)
+            p->counters.keepalives++;
+        else
+            p->counters.not_sip++;
+        return;
+    }
+    if (sl_sip_probe(data + ka, len - ka) != SL_OK) {
+        p->counters.not_sip++;
+        return;
+    }
+    sl_sip_msg msg = {.headers = p->headers, .max_headers = p->cfg.max_headers};
+    sl_anomaly an = {0};
+    if (sl_sip_parse(data + ka, len - ka, SL_SIP_DATAGRAM, &msg, &an) != SL_OK) {
+        p->counters.sip_parse_errors++;
+        if (!an.kind)
+            an = (sl_anomaly){.kind = "sip_invalid", .layer = "sip"};
+        report_anomaly(p, &an, &flow, sl_slice_make(NULL, 0));
+        return;
+    }
+    on_sip_message(p, &msg, &flow, pkt->truncated);
+}
+
+static void write_stats(sl_pipeline *p, const sl_capture_stats *cs, bool final)
+{
+    sl_jw *w = sl_event_begin(p->out, SL_EV_STATS, p->clock, sl_slice_make(NULL, 0), NULL);
+    if (!w)
+        return;
+    sl_counters_write(&p->counters, w);
+    if (cs && cs->live) {
+        sl_jw_kuint(w, "pcap_received", cs->received);
+        sl_jw_kuint(w, "kernel_dropped", cs->dropped);
+        sl_jw_kuint(w, "interface_dropped", cs->if_dropped);
+    }
+    sl_jw_kbool(w, "final", final);
+    sl_event_end(p->out);
+}
+
+void sl_pipeline_advance(sl_pipeline *p, sl_time now)
+{
+    if (now > p->clock)
+        p->clock = now;
+    if (p->cfg.stats_interval <= 0)
+        return;
+    if (p->next_stats == 0)
+        p->next_stats = p->clock + p->cfg.stats_interval;
+    if (p->clock >= p->next_stats) {
+        write_stats(p, NULL, false);
+        p->next_stats = p->clock + p->cfg.stats_interval;
+    }
+}
+
+void sl_pipeline_frame(sl_pipeline *p, int dlt, sl_time ts, const uint8_t *frame, size_t caplen,
+                       size_t wirelen)
+{
+    p->counters.packets++;
+    p->counters.bytes += wirelen;
+    p->ts = ts;
+    sl_pipeline_advance(p, ts);
+
+    sl_packet pkt;
+    sl_anomaly an = {0};
+    switch (sl_decode_frame(dlt, frame, caplen, &pkt, &an)) {
+    case SL_DECODE_UDP:
+        p->counters.udp++;
+        if (pkt.truncated)
+            p->counters.truncated++;
+        on_udp(p, &pkt);
+        break;
+    case SL_DECODE_TCP:
+        p->counters.tcp_segments++;
+        break;
+    case SL_DECODE_FRAGMENT:
+        p->counters.ip_fragments++;
+        break;
+    case SL_DECODE_SKIP:
+        p->counters.skipped++;
+        break;
+    case SL_DECODE_ERROR:
+        p->counters.decode_errors++;
+        report_anomaly(p, &an, NULL, sl_slice_make(NULL, 0));
+        break;
+    }
+}
+
+void sl_pipeline_finish(sl_pipeline *p, const sl_capture_stats *cs)
+{
+    write_stats(p, cs, true);
+    sl_output_flush(p->out);
+}

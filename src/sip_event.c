@@ -1,0 +1,74 @@
+#include "sipsleuth/sip_event.h"
+
+void sl_jw_header_value(sl_jw *w, sl_slice value)
+{
+    if (sl_slice_find(value, '\n') < 0 && sl_slice_find(value, '\r') < 0) {
+        sl_jw_slice(w, value);
+        return;
+    }
+    uint8_t buf[1024];
+    size_t n = sl_sip_unfold(value, buf, sizeof buf);
+    sl_jw_bytes(w, buf, n);
+}
+
+static void kheader(sl_jw *w, const char *key, const sl_sip_msg *msg, sl_sip_hdr_id id)
+{
+    const sl_sip_header *h = sl_sip_find(msg, id);
+    if (h) {
+        sl_jw_key(w, key);
+        sl_jw_header_value(w, h->value);
+    }
+}
+
+/* Every Contact URI, across all Contact headers and comma-separated elements. */
+static void write_contacts(sl_jw *w, const sl_sip_msg *msg)
+{
+    sl_jw_key(w, "contacts");
+    sl_jw_arr_begin(w);
+    for (const sl_sip_header *h = sl_sip_find(msg, SL_HDR_CONTACT); h;
+         h = sl_sip_find_next(msg, h)) {
+        sl_slice rest = h->value, elem;
+        while (sl_sip_next_element(&rest, &elem)) {
+            sl_sip_nameaddr na;
+            if (sl_sip_nameaddr_parse(elem, &na) != SL_OK)
+                continue;
+            if (na.star)
+                sl_jw_str(w, "*");
+            else
+                sl_jw_slice(w, na.uri);
+        }
+    }
+    sl_jw_arr_end(w);
+}
+
+void sl_sip_event_write(sl_output *out, const sl_sip_ctx *ctx, bool truncated)
+{
+    sl_jw *w = sl_event_begin(out, SL_EV_SIP, ctx->ts, ctx->call_id, &ctx->flow);
+    if (!w)
+        return;
+    const sl_sip_msg *msg = ctx->msg;
+    if (msg->is_request) {
+        sl_jw_kslice(w, "method", msg->method);
+        sl_jw_kslice(w, "uri", msg->request_uri);
+    } else {
+        sl_jw_key(w, "method");
+        if (ctx->has_cseq)
+            sl_jw_slice(w, ctx->cseq.method);
+        else
+            sl_jw_null(w);
+        sl_jw_kint(w, "status_code", msg->status_code);
+        sl_jw_kslice(w, "reason", msg->reason);
+    }
+    sl_jw_kslice_or_null(w, "from", ctx->from.uri);
+    sl_jw_kslice_or_null(w, "from_tag", ctx->from_tag);
+    sl_jw_kslice_or_null(w, "to", ctx->to.uri);
+    sl_jw_kslice_or_null(w, "to_tag", ctx->to_tag);
+    kheader(w, "cseq", msg, SL_HDR_CSEQ);
+    write_contacts(w, msg);
+    kheader(w, "user_agent", msg, SL_HDR_USER_AGENT);
+    kheader(w, "server", msg, SL_HDR_SERVER);
+    sl_jw_kbool(w, "retransmission", ctx->retransmission);
+    if (truncated)
+        sl_jw_kbool(w, "truncated", true);
+    sl_event_end(out);
+}
