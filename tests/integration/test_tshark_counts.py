@@ -1,0 +1,46 @@
+#!/usr/bin/env python3
+"""Differential test: for every sample and every corpus capture, the SIP
+requests per method and responses per status code that sipsleuth reports
+equal what `tshark -Y sip` reports on the same file.
+usage: test_tshark_counts.py PATH-TO-SIPSLEUTH"""
+import glob
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sipcount import CORPUS, SAMPLES, report, sipsleuth_counts, tshark_counts  # noqa: E402
+
+# Captures where tshark is known to be wrong: file -> one-line reason.
+TSHARK_WRONG = {}
+
+
+def captures():
+    files = sorted(glob.glob(os.path.join(SAMPLES, "*.pcap*")))
+    files += sorted(glob.glob(os.path.join(CORPUS, "*", "*.pcap*")))
+    return files
+
+
+def main():
+    binary = sys.argv[1]
+    passed = failed = 0
+    for path in captures():
+        name = os.path.relpath(path, os.path.dirname(SAMPLES)) if path.startswith(SAMPLES) else \
+            os.path.relpath(path, CORPUS)
+        if name in TSHARK_WRONG:
+            print("SKIP %s: tshark is wrong here: %s" % (name, TSHARK_WRONG[name]))
+            continue
+        ours, theirs = sipsleuth_counts(binary, path), tshark_counts(path)
+        if ours == theirs:
+            passed += 1
+            print("ok   %s (%d messages)" % (name, sum(ours.values())))
+            continue
+        failed += 1
+        print("FAIL %s" % name)
+        for key in sorted(set(ours) | set(theirs)):
+            if ours[key] != theirs[key]:
+                print("     %s %s: sipsleuth %d, tshark %d" % (key[0], key[1], ours[key], theirs[key]))
+    return report(passed, failed)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
