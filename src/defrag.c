@@ -1,0 +1,425 @@
+/* IPv4/IPv6 fragment reassembly: see include/sipsleuth/defrag.h for the
+ * policy. Each train keeps its fragments as a list of non-overlapping pieces
+ * sorted by offset, so memory follows the bytes received (a fragment at offset
+ * 65528 costs 8 bytes, not a 64 KiB buffer). */
+#include "sipsleuth/defrag.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "hash.h"
+
+enum {
+    IPV4_MAX_PAYLOAD = 65535 - 20,     /* total length field less the minimal header */
+    IPV6_MAX_FRAGMENTABLE = 65535 - 8, /* payload length less the fragment header */
+};
+
+typedef struct piece {
+    struct piece *next;
+    uint32_t off, len;
+    uint8_t data[];
+} piece;
+
+typedef struct train {
+    struct train *hnext;         /* hash chain */
+    struct train *older, *newer; /* creation order, for timeouts and eviction */
+    size_t bucket;
+    sl_addr src, dst;
+    uint8_t proto;
+    uint32_t id;
+    sl_time first_ts;
+    piece *pieces; /* sorted by offset, non-overlapping */
+    size_t npieces;
+    uint32_t held;    /* payload bytes held */
+    uint32_t max_end; /* highest byte offset + 1 held */
+    uint32_t end;     /* datagram length, once the last fragment is in */
+    bool has_end;
+} train;
+
+struct sl_defrag {
+    sl_defrag_config cfg;
+    sl_defrag_anomaly_fn fn;
+    void *user;
+    train **buckets;
+    size_t nbuckets; /* a power of two */
+    train *oldest, *newest;
+    size_t mem;
+    uint8_t *out; /* the last completed datagram */
+    size_t out_cap;
+    sl_time now;
+    sl_defrag_stats st;
+};
+
+void sl_defrag_config_default(sl_defrag_config *cfg)
+{
+    cfg->timeout = 30 * SL_NS_PER_SEC;
+    cfg->max_trains = 4096;
+    cfg->max_bytes = 32u << 20;
+    cfg->max_frags = 256;
+    cfg->seed = 0;
+}
+
+static size_t addr_len(const sl_addr *a)
+{
+    return a->family == 6 ? 16 : 4;
+}
+
+static bool addr_eq(const sl_addr *a, const sl_addr *b)
+{
+    return a->family == b->family && memcmp(a->bytes, b->bytes, addr_len(a)) == 0;
+}
+
+static size_t bucket_of(const sl_defrag *d, const sl_packet *pkt)
+{
+    uint8_t key[2 + 4 + 32];
+    size_t n = addr_len(&pkt->src);
+    key[0] = pkt->src.family;
+    key[1] = pkt->ip_proto;
+    memcpy(key + 2, &pkt->frag.id, 4);
+    memcpy(key + 6, pkt->src.bytes, n);
+    memcpy(key + 6 + n, pkt->dst.bytes, n);
+    return (size_t)sl_hash_bytes(d->cfg.seed, key, 6 + 2 * n) & (d->nbuckets - 1);
+}
+
+static void report(sl_defrag *d, const char *kind, const train *t, const sl_packet *pkt, sl_time ts,
+                   const char *detail)
+{
+    if (!d->fn)
+        return;
+    sl_flow flow;
+    memset(&flow, 0, sizeof flow);
+    flow.src = t ? t->src : pkt->src;
+    flow.dst = t ? t->dst : pkt->dst;
+    flow.proto = t ? t->proto : pkt->ip_proto;
+    flow.outer = pkt;
+    d->fn(d->user, kind, &flow, ts, detail);
+}
+
+static void report_train(sl_defrag *d, const char *kind, const train *t, const sl_packet *pkt,
+                         sl_time ts, const char *why)
+{
+    char detail[128];
+    if (t->has_end)
+        snprintf(detail, sizeof detail, "%s: id %u, %u of %u bytes in %zu pieces", why,
+                 (unsigned)t->id, (unsigned)t->held, (unsigned)t->end, t->npieces);
+    else
+        snprintf(detail, sizeof detail, "%s: id %u, %u bytes in %zu pieces, last fragment missing",
+                 why, (unsigned)t->id, (unsigned)t->held, t->npieces);
+    report(d, kind, t, pkt, ts, detail);
+}
+
+static void train_free(sl_defrag *d, train *t)
+{
+    for (train **pp = &d->buckets[t->bucket]; *pp; pp = &(*pp)->hnext) {
+        if (*pp == t) {
+            *pp = t->hnext;
+            break;
+        }
+    }
+    /* unlink from the age list */
+    if (t->older)
+        t->older->newer = t->newer;
+    else
+        d->oldest = t->newer;
+    if (t->newer)
+        t->newer->older = t->older;
+    else
+        d->newest = t->older;
+
+    for (piece *p = t->pieces, *next; p; p = next) {
+        next = p->next;
+        d->mem -= sizeof *p + p->len;
+        free(p);
+    }
+    d->st.bytes -= t->held;
+    d->st.trains--;
+    d->mem -= sizeof *t;
+    free(t);
+}
+
+/* Evicts the oldest train other than `keep`; false when there is none. */
+static bool evict_oldest(sl_defrag *d, const train *keep, const sl_packet *pkt, sl_time ts,
+                         const char *why)
+{
+    train *victim = d->oldest;
+    if (victim == keep)
+        victim = victim->newer;
+    if (!victim)
+        return false;
+    report_train(d, "ip_frag_evicted", victim, pkt, ts, why);
+    d->st.evictions++;
+    train_free(d, victim);
+    return true;
+}
+
+sl_defrag *sl_defrag_new(const sl_defrag_config *cfg, sl_defrag_anomaly_fn fn, void *user)
+{
+    sl_defrag *d = calloc(1, sizeof *d);
+    if (!d)
+        return NULL;
+    if (cfg)
+        d->cfg = *cfg;
+    else
+        sl_defrag_config_default(&d->cfg);
+    if (d->cfg.max_trains == 0)
+        d->cfg.max_trains = 1;
+    if (d->cfg.max_frags == 0)
+        d->cfg.max_frags = 1;
+    d->fn = fn;
+    d->user = user;
+    /* about one bucket per train that can fit, so the table is part of the cap */
+    size_t want = d->cfg.max_trains;
+    if (want > d->cfg.max_bytes / 256)
+        want = d->cfg.max_bytes / 256;
+    d->nbuckets = 16;
+    while (d->nbuckets < want)
+        d->nbuckets <<= 1;
+    d->buckets = calloc(d->nbuckets, sizeof *d->buckets);
+    if (!d->buckets) {
+        free(d);
+        return NULL;
+    }
+    d->mem = sizeof *d + d->nbuckets * sizeof *d->buckets;
+    return d;
+}
+
+void sl_defrag_expire(sl_defrag *d, sl_time now)
+{
+    if (now > d->now)
+        d->now = now;
+    while (d->oldest && d->now - d->oldest->first_ts >= d->cfg.timeout) {
+        report_train(d, "ip_frag_timeout", d->oldest, NULL, d->now, "timeout");
+        d->st.timeouts++;
+        train_free(d, d->oldest);
+    }
+}
+
+static train *find_or_create(sl_defrag *d, const sl_packet *pkt, sl_time ts)
+{
+    size_t b = bucket_of(d, pkt);
+    for (train *t = d->buckets[b]; t; t = t->hnext)
+        if (t->id == pkt->frag.id && t->proto == pkt->ip_proto && addr_eq(&t->src, &pkt->src) &&
+            addr_eq(&t->dst, &pkt->dst))
+            return t;
+
+    while (d->st.trains >= d->cfg.max_trains && evict_oldest(d, NULL, pkt, ts, "train cap"))
+        ;
+    train *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->src = pkt->src;
+    t->dst = pkt->dst;
+    t->proto = pkt->ip_proto;
+    t->id = pkt->frag.id;
+    t->first_ts = ts;
+    t->bucket = b;
+    t->hnext = d->buckets[b];
+    d->buckets[b] = t;
+    t->older = d->newest;
+    if (d->newest)
+        d->newest->newer = t;
+    else
+        d->oldest = t;
+    d->newest = t;
+    d->st.trains++;
+    d->mem += sizeof *t;
+    return t;
+}
+
+static piece *piece_new(sl_defrag *d, uint32_t off, const uint8_t *src, uint32_t len)
+{
+    piece *p = malloc(sizeof *p + len);
+    if (!p)
+        return NULL;
+    p->off = off;
+    p->len = len;
+    memcpy(p->data, src, len);
+    d->mem += sizeof *p + len;
+    return p;
+}
+
+/* Adds the bytes [off, off+len) not yet held, first arrival winning.
+ * *added: new bytes stored; *conflict: a repeated byte differed. */
+static sl_status insert(sl_defrag *d, train *t, uint32_t off, const uint8_t *data, uint32_t len,
+                        uint32_t *added, bool *conflict)
+{
+    uint32_t s = off;
+    const uint32_t e = off + len;
+    piece **pp = &t->pieces;
+    *added = 0;
+    *conflict = false;
+    while (s < e) {
+        piece *p = *pp;
+        if (p && p->off + p->len <= s) {
+            pp = &p->next;
+            continue;
+        }
+        /* p (if any) ends after s: fill the hole before it, or compare with it */
+        uint32_t hole_end = (!p || p->off >= e) ? e : (p->off > s ? p->off : s);
+        if (hole_end > s) {
+            piece *n = piece_new(d, s, data + (s - off), hole_end - s);
+            if (!n)
+                return SL_NOMEM;
+            n->next = p;
+            *pp = n;
+            pp = &n->next;
+            t->npieces++;
+            t->held += hole_end - s;
+            d->st.bytes += hole_end - s;
+            *added += hole_end - s;
+            s = hole_end;
+            continue;
+        }
+        uint32_t ov_end = p->off + p->len < e ? p->off + p->len : e;
+        if (memcmp(data + (s - off), p->data + (s - p->off), ov_end - s) != 0)
+            *conflict = true;
+        s = ov_end;
+        pp = &p->next;
+    }
+    if (e > t->max_end)
+        t->max_end = e;
+    return SL_OK;
+}
+
+/* Copies a complete train into the output buffer and frees it. */
+static sl_status assemble(sl_defrag *d, train *t, sl_slice *out)
+{
+    if (d->out_cap < t->end) {
+        uint8_t *nb = realloc(d->out, t->end);
+        if (!nb)
+            return SL_NOMEM;
+        d->mem += t->end - d->out_cap;
+        d->out = nb;
+        d->out_cap = t->end;
+    }
+    for (const piece *p = t->pieces; p; p = p->next)
+        memcpy(d->out + p->off, p->data, p->len);
+    *out = sl_slice_make(d->out, t->end);
+    d->st.datagrams++;
+    train_free(d, t);
+    return SL_OK;
+}
+
+static sl_status reject(sl_defrag *d, const sl_packet *pkt, sl_time ts, const char *kind,
+                        const char *detail)
+{
+    d->st.rejected++;
+    report(d, kind, NULL, pkt, ts, detail);
+    return SL_INVALID;
+}
+
+sl_status sl_defrag_add(sl_defrag *d, const sl_packet *pkt, sl_time ts, sl_slice *out)
+{
+    char detail[128];
+    *out = sl_slice_make(NULL, 0);
+    d->st.fragments++;
+    /* A fragment arriving after its train timed out starts a new one. */
+    sl_defrag_expire(d, ts);
+
+    if (!pkt->frag.is_fragment || (pkt->src.family != 4 && pkt->src.family != 6) ||
+        pkt->src.family != pkt->dst.family)
+        return reject(d, pkt, ts, "ip_frag_invalid", "not a fragment");
+    if (pkt->truncated)
+        return reject(d, pkt, ts, "ip_frag_truncated", "fragment cut short by the snaplen");
+
+    const uint64_t off = pkt->frag.offset, len = pkt->ip_payload.len;
+    const bool more = pkt->frag.more;
+    const uint64_t limit = pkt->src.family == 4 ? IPV4_MAX_PAYLOAD : IPV6_MAX_FRAGMENTABLE;
+    if (off + len > limit) {
+        snprintf(detail, sizeof detail, "id %u: fragment ends at %llu, beyond %llu",
+                 (unsigned)pkt->frag.id, (unsigned long long)(off + len),
+                 (unsigned long long)limit);
+        return reject(d, pkt, ts, "ip_frag_too_big", detail);
+    }
+    if (more && (len == 0 || len % 8 != 0)) {
+        snprintf(detail, sizeof detail, "id %u: non-last fragment of %llu bytes",
+                 (unsigned)pkt->frag.id, (unsigned long long)len);
+        return reject(d, pkt, ts, "ip_frag_bad_length", detail);
+    }
+
+    train *t = find_or_create(d, pkt, ts);
+    if (!t) {
+        report(d, "ip_frag_nomem", NULL, pkt, ts, "allocation failed");
+        return SL_NOMEM;
+    }
+
+    const uint32_t e = (uint32_t)(off + len);
+    if ((!more && ((t->has_end && t->end != e) || t->max_end > e)) ||
+        (more && t->has_end && e > t->end)) {
+        snprintf(detail, sizeof detail, "id %u: fragment [%u, %u) disagrees with the end %u",
+                 (unsigned)t->id, (unsigned)off, (unsigned)e,
+                 (unsigned)(t->has_end ? t->end : t->max_end));
+        return reject(d, pkt, ts, "ip_frag_inconsistent_end", detail);
+    }
+    if (!more) {
+        t->has_end = true;
+        t->end = e;
+    }
+
+    uint32_t added;
+    bool conflict;
+    sl_status st =
+        insert(d, t, (uint32_t)off, pkt->ip_payload.ptr, (uint32_t)len, &added, &conflict);
+    if (conflict) {
+        d->st.overlaps++;
+        snprintf(detail, sizeof detail,
+                 "id %u: fragment [%u, %u) rewrites held bytes; the first ones are kept",
+                 (unsigned)t->id, (unsigned)off, (unsigned)e);
+        report(d, "ip_frag_overlap", t, pkt, ts, detail);
+    } else if (added == 0 && len > 0) {
+        d->st.duplicates++;
+    }
+    if (st != SL_OK) {
+        report(d, "ip_frag_nomem", t, pkt, ts, "allocation failed");
+        return st;
+    }
+    if (t->npieces > d->cfg.max_frags) {
+        report_train(d, "ip_frag_too_many", t, pkt, ts, "piece cap");
+        d->st.rejected++;
+        train_free(d, t);
+        return SL_INVALID;
+    }
+    while (d->mem > d->cfg.max_bytes && evict_oldest(d, t, pkt, ts, "memory cap"))
+        ;
+    if (d->mem > d->cfg.max_bytes) {
+        /* this train alone is over the cap */
+        report_train(d, "ip_frag_evicted", t, pkt, ts, "memory cap");
+        d->st.evictions++;
+        train_free(d, t);
+        return SL_NOMEM;
+    }
+
+    if (!t->has_end || t->held != t->end)
+        return SL_PARTIAL;
+    st = assemble(d, t, out);
+    if (st != SL_OK) {
+        report(d, "ip_frag_nomem", t, pkt, ts, "allocation failed");
+        return st;
+    }
+    while (d->mem > d->cfg.max_bytes && evict_oldest(d, NULL, pkt, ts, "memory cap"))
+        ;
+    return SL_OK;
+}
+
+void sl_defrag_destroy(sl_defrag *d)
+{
+    if (!d)
+        return;
+    while (d->oldest) {
+        report_train(d, "ip_frag_incomplete", d->oldest, NULL, d->now, "end of input");
+        train_free(d, d->oldest);
+    }
+    free(d->buckets);
+    free(d->out);
+    free(d);
+}
+
+void sl_defrag_get_stats(const sl_defrag *d, sl_defrag_stats *out)
+{
+    *out = d->st;
+}
+
+size_t sl_defrag_memory(const sl_defrag *d)
+{
+    return d->mem;
+}
