@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""The command line contract: exit statuses 0/1/2, one-line errors naming the
+thing and the reason, stdin input, several -r files, -o.
+usage: test_cli.py PATH-TO-SIPSLEUTH"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sipcount import SAMPLES, report  # noqa: E402
+
+BASIC = os.path.join(SAMPLES, "basic-call.pcap")
+REG = os.path.join(SAMPLES, "register-options.pcapng")
+
+
+def run(binary, args, stdin=None):
+    return subprocess.run([binary] + args, capture_output=True, input=stdin)
+
+
+def sip_events(stdout):
+    return [json.loads(l) for l in stdout.splitlines() if b'"event_type":"sip"' in l]
+
+
+def main():
+    b = sys.argv[1]
+    checks = []
+
+    def check(name, cond, detail=""):
+        checks.append(cond)
+        print(("ok   " if cond else "FAIL ") + name + ("" if cond else ": " + detail))
+
+    r = run(b, ["--help"])
+    check("--help exits 0 and prints usage", r.returncode == 0 and b"usage:" in r.stdout)
+    r = run(b, ["--version"])
+    check("--version exits 0", r.returncode == 0 and r.stdout.startswith(b"sipsleuth "))
+    for args, what in ((["--bogus"], "unknown option"), ([], "no input"),
+                       (["-r", BASIC, "-i", "lo"], "both -r and -i"),
+                       (["--events", "sip,nope", "-r", BASIC], "bad event type"),
+                       (["--max-headers", "x", "-r", BASIC], "bad number"),
+                       (["-r"], "missing value")):
+        r = run(b, args)
+        lines = r.stderr.decode().strip().splitlines()
+        check("usage error exits 2: " + what, r.returncode == 2 and len(lines) == 1,
+              "rc=%d stderr=%r" % (r.returncode, r.stderr))
+    r = run(b, ["-r", "/nonexistent.pcap"])
+    err = r.stderr.decode().strip()
+    check("missing file exits 1 with one line naming it",
+          r.returncode == 1 and len(err.splitlines()) == 1 and "/nonexistent.pcap" in err, err)
+    with tempfile.NamedTemporaryFile(suffix=".pcap") as junk:
+        junk.write(b"this is not a capture file at all")
+        junk.flush()
+        r = run(b, ["-r", junk.name])
+        check("non-capture file exits 1", r.returncode == 1 and junk.name.encode() in r.stderr)
+
+    expected = len(sip_events(run(b, ["--events", "sip", "-r", BASIC]).stdout))
+    check("basic-call has 7 messages", expected == 7, str(expected))
+    with open(BASIC, "rb") as f:
+        r = run(b, ["--events", "sip", "-r", "-"], stdin=f.read())
+    check("-r - reads stdin", r.returncode == 0 and len(sip_events(r.stdout)) == expected)
+
+    r = run(b, ["--events", "sip,stats", "-r", BASIC, "-r", REG])
+    evs = [json.loads(l) for l in r.stdout.splitlines()]
+    stats = [e for e in evs if e["event_type"] == "stats"]
+    check("several -r files are one stream with one final stats",
+          len(stats) == 1 and stats[0]["stats"]["sip_messages"] == 13 and
+          len([e for e in evs if e["event_type"] == "sip"]) == 13)
+
+    r = run(b, ["-r", BASIC])
+    types = {json.loads(l)["event_type"] for l in r.stdout.splitlines()}
+    check("default events leave out sip", "sip" not in types and "stats" in types, str(types))
+
+    with tempfile.TemporaryDirectory() as d:
+        out = os.path.join(d, "events.ndjson")
+        r = run(b, ["--events", "sip", "-o", out, "-r", BASIC])
+        with open(out, "rb") as f:
+            n = len(sip_events(f.read()))
+        check("-o FILE writes the events there", r.returncode == 0 and not r.stdout and n == 7)
+        r = run(b, ["-o", os.path.join(d, "no/such/dir/x"), "-r", BASIC])
+        check("unwritable -o exits 1", r.returncode == 1 and b"cannot open output" in r.stderr)
+    r = run(b, ["--events", "all", "-o", "/dev/full", "-r", BASIC])
+    check("-o /dev/full exits 1 with a clear message",
+          r.returncode == 1 and b"/dev/full" in r.stderr and b"No space" in r.stderr,
+          r.stderr.decode())
+    return report(sum(checks), len(checks) - sum(checks))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
