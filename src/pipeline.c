@@ -1,6 +1,7 @@
 #include "sipsleuth/pipeline.h"
 
 #include "sipsleuth/decode.h"
+#include "sipsleuth/defrag.h"
 #include "sipsleuth/sip_context.h"
 #include "sipsleuth/sip_event.h"
 #include "sipsleuth/stats.h"
@@ -15,35 +16,14 @@ struct sl_pipeline {
     sl_time clock; /* capture time for timers: the latest seen, never going back */
     sl_time next_stats;
     sl_sip_header *headers; /* cfg.max_headers slots, reused for every message */
+    sl_defrag *defrag;
 };
 
 void sl_config_defaults(sl_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
     cfg->max_headers = SL_DEFAULT_MAX_HEADERS;
-}
-
-sl_pipeline *sl_pipeline_new(const sl_config *cfg, sl_output *out)
-{
-    sl_pipeline *p = calloc(1, sizeof *p);
-    if (!p)
-        return NULL;
-    p->cfg = *cfg;
-    p->out = out;
-    p->headers = calloc(cfg->max_headers ? cfg->max_headers : 1, sizeof *p->headers);
-    if (!p->headers) {
-        free(p);
-        return NULL;
-    }
-    return p;
-}
-
-void sl_pipeline_free(sl_pipeline *p)
-{
-    if (!p)
-        return;
-    free(p->headers);
-    free(p);
+    sl_defrag_config_default(&cfg->defrag);
 }
 
 sl_time sl_pipeline_now(const sl_pipeline *p) { return p->clock; }
@@ -59,6 +39,47 @@ static void report_anomaly(sl_pipeline *p, const sl_anomaly *an, const sl_flow *
     sl_jw_kstr(w, "layer", an->layer ? an->layer : "unknown");
     sl_jw_kuint(w, "offset", an->offset);
     sl_event_end(p->out);
+}
+
+/* Anomalies of the stateful stages (defrag, streams): a kind and a detail text. */
+static void report_state_anomaly(void *user, const char *kind, const sl_flow *flow, sl_time ts,
+                                 const char *detail)
+{
+    sl_pipeline *p = user;
+    sl_counters_anomaly(&p->counters, kind);
+    sl_jw *w = sl_event_begin(p->out, SL_EV_ANOMALY, ts, sl_slice_make(NULL, 0), flow);
+    if (!w)
+        return;
+    sl_jw_kstr(w, "kind", kind);
+    if (detail)
+        sl_jw_kstr(w, "detail", detail);
+    sl_event_end(p->out);
+}
+
+sl_pipeline *sl_pipeline_new(const sl_config *cfg, sl_output *out)
+{
+    sl_pipeline *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->cfg = *cfg;
+    p->out = out;
+    p->headers = calloc(cfg->max_headers ? cfg->max_headers : 1, sizeof *p->headers);
+    p->defrag = sl_defrag_new(&cfg->defrag, report_state_anomaly, p);
+    if (!p->headers || !p->defrag) {
+        sl_pipeline_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+void sl_pipeline_free(sl_pipeline *p)
+{
+    if (!p)
+        return;
+    if (p->defrag)
+        sl_defrag_destroy(p->defrag);
+    free(p->headers);
+    free(p);
 }
 
 /* Non-fatal findings of the SIP parser: one anomaly per flag. */
@@ -123,6 +144,21 @@ static void write_stats(sl_pipeline *p, const sl_capture_stats *cs, bool final)
     if (!w)
         return;
     sl_counters_write(&p->counters, w);
+    if (p->defrag) {
+        sl_defrag_stats ds;
+        sl_defrag_get_stats(p->defrag, &ds);
+        sl_jw_key(w, "defrag");
+        sl_jw_obj_begin(w);
+        sl_jw_kuint(w, "datagrams", ds.datagrams);
+        sl_jw_kuint(w, "duplicates", ds.duplicates);
+        sl_jw_kuint(w, "overlaps", ds.overlaps);
+        sl_jw_kuint(w, "timeouts", ds.timeouts);
+        sl_jw_kuint(w, "evictions", ds.evictions);
+        sl_jw_kuint(w, "rejected", ds.rejected);
+        sl_jw_kuint(w, "trains", ds.trains);
+        sl_jw_kuint(w, "memory_bytes", sl_defrag_memory(p->defrag));
+        sl_jw_obj_end(w);
+    }
     if (cs && cs->live) {
         sl_jw_kuint(w, "pcap_received", cs->received);
         sl_jw_kuint(w, "kernel_dropped", cs->dropped);
@@ -136,6 +172,7 @@ void sl_pipeline_advance(sl_pipeline *p, sl_time now)
 {
     if (now > p->clock)
         p->clock = now;
+    sl_defrag_expire(p->defrag, p->clock);
     if (p->cfg.stats_interval <= 0)
         return;
     if (p->next_stats == 0)
@@ -156,7 +193,15 @@ void sl_pipeline_frame(sl_pipeline *p, int dlt, sl_time ts, const uint8_t *frame
 
     sl_packet pkt;
     sl_anomaly an = {0};
-    switch (sl_decode_frame(dlt, frame, caplen, &pkt, &an)) {
+    sl_decode_result res = sl_decode_frame(dlt, frame, caplen, &pkt, &an);
+    if (res == SL_DECODE_FRAGMENT) {
+        p->counters.ip_fragments++;
+        sl_slice datagram;
+        if (sl_defrag_add(p->defrag, &pkt, ts, &datagram) != SL_OK)
+            return;
+        res = sl_decode_ip_payload(pkt.ip_proto, datagram, false, &pkt, &an);
+    }
+    switch (res) {
     case SL_DECODE_UDP:
         p->counters.udp++;
         if (pkt.truncated)
@@ -166,8 +211,8 @@ void sl_pipeline_frame(sl_pipeline *p, int dlt, sl_time ts, const uint8_t *frame
     case SL_DECODE_TCP:
         p->counters.tcp_segments++;
         break;
-    case SL_DECODE_FRAGMENT:
-        p->counters.ip_fragments++;
+    case SL_DECODE_FRAGMENT: /* a fragment inside a reassembled datagram */
+        p->counters.decode_errors++;
         break;
     case SL_DECODE_SKIP:
         p->counters.skipped++;

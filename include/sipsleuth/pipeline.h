@@ -3,11 +3,13 @@
 #ifndef SIPSLEUTH_PIPELINE_H
 #define SIPSLEUTH_PIPELINE_H
 
+#include "sipsleuth/defrag.h"
 #include "sipsleuth/event.h"
 
 typedef struct sl_config {
     size_t max_headers; /* headers kept per SIP message (more are counted, not kept) */
     sl_time stats_interval; /* 0: only the final stats event */
+    sl_defrag_config defrag;
 } sl_config;
 
 #define SL_DEFAULT_MAX_HEADERS 256

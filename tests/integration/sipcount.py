@@ -43,12 +43,13 @@ def sipsleuth_counts(binary, path):
     return counts
 
 
-def tshark_counts(path):
+def tshark_counts(path, extra_args=()):
     """What tshark -Y sip reports; several messages in one frame are comma-separated."""
     if not shutil.which("tshark"):
         raise RuntimeError("tshark is not installed: run scripts/setup")
     out = subprocess.run(
-        ["tshark", "-n", "-r", path, "-Y", "sip", "-o", "tcp.reassemble_out_of_order:TRUE",
+        ["tshark", "-n", "-r", path, "-Y", "sip", "-o", "tcp.reassemble_out_of_order:TRUE"] +
+        list(extra_args) + [
          "-T", "fields", "-E", "occurrence=a", "-E", "aggregator=,",
          "-e", "sip.Method", "-e", "sip.Status-Code"],
         capture_output=True, check=True)
