@@ -1,0 +1,32 @@
+#include "sipsleuth/layers.h"
+#include "sipsleuth/reader.h"
+
+sl_status sl_udp_decode(sl_slice data, size_t stated, sl_packet *pkt, sl_anomaly *an)
+{
+    sl_reader r = sl_reader_make(data.ptr, data.len);
+    uint16_t len;
+    if (stated < 8) {
+        sl_anomaly_set(an, "udp", "udp_too_short", 0);
+        return SL_INVALID;
+    }
+    if (!sl_rd_be16(&r, &pkt->sport) || !sl_rd_be16(&r, &pkt->dport) || !sl_rd_be16(&r, &len) ||
+        !sl_rd_skip(&r, 2)) {
+        sl_anomaly_set(an, "udp", "udp_truncated", r.off);
+        return SL_TRUNCATED;
+    }
+    if (len < 8) {
+        sl_anomaly_set(an, "udp", "udp_bad_length", 4);
+        return SL_INVALID;
+    }
+    if (len > stated) {
+        sl_anomaly_set(an, "udp", "udp_length_exceeds_ip", 4);
+        return SL_INVALID;
+    }
+    sl_slice rest = sl_rd_rest(&r);
+    if (rest.len < (size_t)len - 8)
+        pkt->truncated = true;
+    else
+        rest.len = (size_t)len - 8; /* IP may carry bytes after the datagram */
+    pkt->payload = rest;
+    return SL_OK;
+}
