@@ -1,0 +1,232 @@
+/* Frame decoding: a dispatch over link types, then over EtherTypes and IP
+ * protocols into the per-layer dissectors. Tunnels recurse; each tunnel
+ * counts towards MAX_DEPTH, which bounds the recursion. */
+#include "sipsleuth/decode.h"
+
+#include "sipsleuth/layers.h"
+
+/* libpcap DLT_ values, spelled out because <pcap/dlt.h> defines DLT_RAW
+ * differently per OS and we accept both. */
+enum {
+    LINK_NULL = 0,
+    LINK_EN10MB = 1,
+    LINK_RAW = 12,
+    LINK_RAW_OPENBSD = 14,
+    LINK_RAW_PCAP = 101, /* LINKTYPE_RAW, as stored in files */
+    LINK_LOOP = 108,
+    LINK_LINUX_SLL = 113,
+    LINK_IPV4 = 228,
+    LINK_IPV6 = 229,
+    LINK_LINUX_SLL2 = 276,
+};
+
+/* Tunnels one frame may nest; more is reported as "decode_too_deep". */
+enum { MAX_DEPTH = 8 };
+
+typedef struct dec {
+    sl_packet *pkt;
+    sl_anomaly *an;
+    unsigned depth;
+} dec;
+
+static sl_decode_result decode_ip(dec *d, uint16_t type, sl_slice data);
+
+bool sl_decode_link_supported(int dlt)
+{
+    switch (dlt) {
+    case LINK_NULL:
+    case LINK_EN10MB:
+    case LINK_RAW:
+    case LINK_RAW_OPENBSD:
+    case LINK_RAW_PCAP:
+    case LINK_LOOP:
+    case LINK_LINUX_SLL:
+    case LINK_IPV4:
+    case LINK_IPV6:
+    case LINK_LINUX_SLL2: return true;
+    default: return false;
+    }
+}
+
+/* Records a tunnel whose outer addresses are the IP header decoded last. */
+static bool enter_tunnel(dec *d, sl_tunnel_kind kind, uint32_t id)
+{
+    if (++d->depth > MAX_DEPTH) {
+        sl_anomaly_set(d->an, "decode", "decode_too_deep", 0);
+        return false;
+    }
+    sl_packet *p = d->pkt;
+    if (p->n_tunnels < SL_MAX_TUNNELS) {
+        sl_tunnel *t = &p->tunnels[p->n_tunnels++];
+        t->kind = kind;
+        t->outer_src = p->src;
+        t->outer_dst = p->dst;
+        t->id = id;
+    }
+    return true;
+}
+
+/* Optional VLAN tags, an optional MPLS stack, then IP. Neither VLAN nor MPLS
+ * can lead back to the other, so this runs straight through. */
+static sl_decode_result decode_ethertype(dec *d, uint16_t type, sl_slice data)
+{
+    if (sl_ethertype_is_vlan(type) && sl_vlan_decode(&data, &type, d->pkt, d->an) != SL_OK)
+        return SL_DECODE_ERROR;
+    if ((type == SL_ETH_MPLS || type == SL_ETH_MPLS_MC) &&
+        sl_mpls_decode(&data, &type, d->pkt, d->an) != SL_OK)
+        return SL_DECODE_ERROR;
+    if (type == SL_ETH_IPV4 || type == SL_ETH_IPV6)
+        return decode_ip(d, type, data);
+    return SL_DECODE_SKIP;
+}
+
+/* What a tunnel carries: an Ethernet frame (SL_ETH_TEB) or an EtherType payload. */
+static sl_decode_result decode_tunneled(dec *d, uint16_t type, sl_slice data)
+{
+    if (type == SL_ETH_TEB && sl_eth_decode(&data, &type, d->an) != SL_OK)
+        return SL_DECODE_ERROR;
+    return decode_ethertype(d, type, data);
+}
+
+static sl_decode_result decode_gre(dec *d, sl_slice data)
+{
+    sl_gre gre;
+    if (sl_gre_decode(&data, &gre, d->an) != SL_OK)
+        return SL_DECODE_ERROR;
+    sl_tunnel_kind kind = SL_TUNNEL_GRE;
+    uint32_t id = gre.key;
+    uint16_t type = gre.proto;
+    sl_status st = SL_OK;
+    switch (gre.proto) {
+    case SL_ETH_ERSPAN2:
+        /* Without a GRE sequence number it is ERSPAN type I, which has no
+         * header to tell it from junk; not decoded. */
+        if (!gre.has_seq)
+            return SL_DECODE_SKIP;
+        kind = SL_TUNNEL_ERSPAN2;
+        st = sl_erspan2_decode(&data, &id, &type, d->an);
+        break;
+    case SL_ETH_ERSPAN3:
+        kind = SL_TUNNEL_ERSPAN3;
+        st = sl_erspan3_decode(&data, &id, &type, d->an);
+        break;
+    default: break;
+    }
+    if (st != SL_OK || !enter_tunnel(d, kind, id))
+        return SL_DECODE_ERROR;
+    return decode_tunneled(d, type, data);
+}
+
+/* VXLAN is taken only when its header is valid and the inner frame decodes;
+ * otherwise the datagram stays plain UDP, as SIP may use any port. */
+static sl_decode_result decode_udp(dec *d, sl_slice data, size_t stated)
+{
+    sl_packet *pkt = d->pkt;
+    if (sl_udp_decode(data, stated, pkt, d->an) != SL_OK)
+        return SL_DECODE_ERROR;
+    sl_slice inner = pkt->payload;
+    uint32_t vni;
+    if (pkt->dport != SL_VXLAN_PORT || !sl_vxlan_decode(&inner, &vni))
+        return SL_DECODE_UDP;
+
+    sl_packet saved = *pkt;
+    unsigned depth = d->depth;
+    if (enter_tunnel(d, SL_TUNNEL_VXLAN, vni)) {
+        sl_decode_result r = decode_tunneled(d, SL_ETH_TEB, inner);
+        if (r != SL_DECODE_ERROR)
+            return r;
+    }
+    *pkt = saved;
+    d->depth = depth;
+    if (d->an)
+        *d->an = (sl_anomaly){0};
+    return SL_DECODE_UDP;
+}
+
+static sl_decode_result decode_ip_proto(dec *d, uint8_t proto, sl_slice data, size_t stated)
+{
+    switch (proto) {
+    case SL_IPPROTO_UDP: return decode_udp(d, data, stated);
+    case SL_IPPROTO_TCP:
+        return sl_tcp_decode(data, stated, d->pkt, d->an) == SL_OK ? SL_DECODE_TCP
+                                                                   : SL_DECODE_ERROR;
+    case SL_IPPROTO_IPIP:
+    case SL_IPPROTO_IPV6:
+        if (!enter_tunnel(d, SL_TUNNEL_IPIP, 0))
+            return SL_DECODE_ERROR;
+        return decode_ip(d, proto == SL_IPPROTO_IPIP ? SL_ETH_IPV4 : SL_ETH_IPV6, data);
+    case SL_IPPROTO_GRE: return decode_gre(d, data);
+    default: return SL_DECODE_SKIP;
+    }
+}
+
+static sl_decode_result decode_ip(dec *d, uint16_t type, sl_slice data)
+{
+    size_t stated;
+    sl_status st = type == SL_ETH_IPV4 ? sl_ipv4_decode(&data, &stated, d->pkt, d->an)
+                                       : sl_ipv6_decode(&data, &stated, d->pkt, d->an);
+    if (st != SL_OK)
+        return SL_DECODE_ERROR;
+    if (d->pkt->frag.is_fragment)
+        return SL_DECODE_FRAGMENT;
+    return decode_ip_proto(d, d->pkt->ip_proto, data, stated);
+}
+
+sl_decode_result sl_decode_frame(int dlt, const uint8_t *frame, size_t caplen, sl_packet *pkt,
+                                 sl_anomaly *an)
+{
+    memset(pkt, 0, sizeof *pkt);
+    if (an)
+        *an = (sl_anomaly){0};
+    dec d = {pkt, an, 0};
+    sl_slice data = sl_slice_make(frame, caplen);
+    uint16_t type;
+    sl_status st;
+    switch (dlt) {
+    case LINK_EN10MB: st = sl_eth_decode(&data, &type, an); break;
+    case LINK_NULL:
+    case LINK_LOOP: st = sl_null_decode(&data, &type, an); break;
+    case LINK_LINUX_SLL: st = sl_sll_decode(&data, &type, an); break;
+    case LINK_LINUX_SLL2: st = sl_sll2_decode(&data, &type, an); break;
+    case LINK_RAW:
+    case LINK_RAW_OPENBSD:
+    case LINK_RAW_PCAP:
+        type = sl_guess_ip(data);
+        if (type == 0) {
+            sl_anomaly_set(an, "raw", caplen ? "raw_bad_version" : "raw_truncated", 0);
+            return SL_DECODE_ERROR;
+        }
+        return decode_ip(&d, type, data);
+    case LINK_IPV4: return decode_ip(&d, SL_ETH_IPV4, data);
+    case LINK_IPV6: return decode_ip(&d, SL_ETH_IPV6, data);
+    default: return SL_DECODE_SKIP;
+    }
+    if (st != SL_OK)
+        return SL_DECODE_ERROR;
+    return decode_ethertype(&d, type, data);
+}
+
+sl_decode_result sl_decode_ip_payload(uint8_t ip_proto, sl_slice data, bool truncated,
+                                      sl_packet *pkt, sl_anomaly *an)
+{
+    if (an)
+        *an = (sl_anomaly){0};
+    dec d = {pkt, an, pkt->n_tunnels};
+    pkt->frag = (sl_ip_frag){0};
+    pkt->sport = pkt->dport = 0;
+    pkt->tcp = (sl_tcp_info){0};
+    pkt->payload = sl_slice_make(NULL, 0);
+    pkt->truncated = truncated;
+    /* When the datagram is incomplete its full length is unknown, so the L4
+     * length checks against it are skipped. */
+    size_t stated = truncated ? SIZE_MAX : data.len;
+    if (pkt->src.family == 6 && sl_ipv6_is_ext(ip_proto)) {
+        if (sl_ipv6_ext_walk(&ip_proto, &data, &stated, 0, &pkt->frag, an) != SL_OK)
+            return SL_DECODE_ERROR;
+    }
+    pkt->ip_proto = ip_proto;
+    pkt->ip_payload = data;
+    if (pkt->frag.is_fragment)
+        return SL_DECODE_FRAGMENT;
+    return decode_ip_proto(&d, ip_proto, data, stated);
+}
