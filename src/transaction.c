@@ -1,0 +1,128 @@
+#include "sipsleuth/transaction.h"
+
+#include <stdlib.h>
+
+#include "hash.h"
+
+static const char *const method_names[SL_M__COUNT] = {
+    "INVITE", "ACK",     "BYE",  "CANCEL", "REGISTER", "OPTIONS", "PRACK", "SUBSCRIBE",
+    "NOTIFY", "PUBLISH", "INFO", "REFER",  "MESSAGE",  "UPDATE",  "other",
+};
+
+sl_method sl_method_of(sl_slice name)
+{
+    for (int m = 0; m < SL_M_OTHER; m++)
+        if (sl_slice_eq(name, method_names[m]))
+            return (sl_method)m;
+    return SL_M_OTHER;
+}
+
+const char *sl_method_name(sl_method m)
+{
+    return (unsigned)m < SL_M__COUNT ? method_names[m] : "other";
+}
+
+static uint64_t hash_slice(uint64_t seed, sl_slice s)
+{
+    return sl_hash_bytes(seed, s.ptr, s.len);
+}
+
+uint64_t sl_txn_key(uint64_t seed, const sl_sip_ctx *ctx)
+{
+    uint64_t h = hash_slice(seed, ctx->via_sent_by);
+    sl_slice branch = ctx->via_branch;
+    h = hash_slice(h, branch);
+    /* The cookie is case-sensitive (RFC 3261 8.1.1.7). */
+    if (branch.len >= 7 && memcmp(branch.ptr, "z9hG4bK", 7) == 0)
+        return h;
+    /* RFC 2543: the request is identified by its CSeq number and the From
+     * tag; the Call-ID is already the record's key. */
+    uint32_t cseq = ctx->has_cseq ? ctx->cseq.number : 0;
+    h = hash_slice(h, ctx->from_tag);
+    return sl_mix64(h ^ cseq);
+}
+
+uint32_t sl_txn_response_sig(uint64_t seed, int status, sl_slice to_tag)
+{
+    return (uint32_t)sl_mix64(hash_slice(seed, to_tag) + (uint64_t)status);
+}
+
+bool sl_txn_response_seen(sl_txn *t, uint32_t sig)
+{
+    unsigned known = t->n_resp < SL_TXN_RESPONSES ? t->n_resp : SL_TXN_RESPONSES;
+    for (unsigned i = 0; i < known; i++)
+        if (t->resp[i] == sig)
+            return true;
+    t->resp[t->n_resp % SL_TXN_RESPONSES] = sig;
+    /* On wrap-around keep "ring full" and the ring position (256 is a
+     * multiple of the ring size). */
+    if (++t->n_resp == 0)
+        t->n_resp = SL_TXN_RESPONSES;
+    return false;
+}
+
+const sl_txn *sl_txn_set_cat(const sl_txn_set *s, int i)
+{
+    return i < SL_TXN_INLINE ? &s->inl[i] : &s->more[i - SL_TXN_INLINE];
+}
+
+sl_txn *sl_txn_set_at(sl_txn_set *s, int i)
+{
+    return i < SL_TXN_INLINE ? &s->inl[i] : &s->more[i - SL_TXN_INLINE];
+}
+
+int sl_txn_set_find(const sl_txn_set *s, uint64_t key, sl_method m)
+{
+    /* Newest first: retransmissions and responses hit recent transactions. */
+    for (int i = (int)s->n - 1; i >= 0; i--) {
+        const sl_txn *t = sl_txn_set_cat(s, i);
+        if (t->key == key && t->method == m)
+            return i;
+    }
+    return -1;
+}
+
+sl_txn *sl_txn_set_add(sl_txn_set *s, size_t *mem, size_t mem_cap, bool *reused, int *index)
+{
+    *reused = false;
+    if (s->n < SL_TXN_INLINE) {
+        *index = s->n++;
+        return &s->inl[*index];
+    }
+    if (s->n < SL_TXN_MAX) {
+        size_t need = (size_t)(s->n - SL_TXN_INLINE) + 1;
+        if (need <= s->cap_more) {
+            *index = s->n++;
+            return &s->more[*index - SL_TXN_INLINE];
+        }
+        size_t cap = s->cap_more ? (size_t)s->cap_more * 2 : 4;
+        if (cap > SL_TXN_MAX - SL_TXN_INLINE)
+            cap = SL_TXN_MAX - SL_TXN_INLINE;
+        size_t grow = (cap - s->cap_more) * sizeof(sl_txn);
+        if (*mem + grow <= mem_cap) {
+            sl_txn *more = realloc(s->more, cap * sizeof(sl_txn));
+            if (more) {
+                s->more = more;
+                s->cap_more = (uint16_t)cap;
+                *mem += grow;
+                *index = s->n++;
+                return &s->more[*index - SL_TXN_INLINE];
+            }
+        }
+    }
+    if (s->n < 2)
+        return NULL;
+    /* Full: reuse the oldest slot after the first, round robin. */
+    *index = 1 + s->ring++ % (s->n - 1);
+    *reused = true;
+    return sl_txn_set_at(s, *index);
+}
+
+void sl_txn_set_free(sl_txn_set *s, size_t *mem)
+{
+    *mem -= (size_t)s->cap_more * sizeof(sl_txn);
+    free(s->more);
+    s->more = NULL;
+    s->cap_more = 0;
+    s->n = 0;
+}
