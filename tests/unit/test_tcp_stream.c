@@ -1,0 +1,625 @@
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "guarded.h"
+#include "sipsleuth/tcp_stream.h"
+#include "sipsleuth/websocket.h"
+
+static const char M1[] = "INVITE sip:bob@b.example SIP/2.0\r\n"
+                         "Via: SIP/2.0/TCP a.example;branch=z9hG4bK1\r\n"
+                         "Call-ID: one@a.example\r\n"
+                         "CSeq: 1 INVITE\r\n"
+                         "Content-Length: 5\r\n"
+                         "\r\n"
+                         "v=0\r\n";
+static const char M2[] = "SIP/2.0 200 OK\r\n"
+                         "Call-ID: two@a.example\r\n"
+                         "CSeq: 1 INVITE\r\n"
+                         "l: 0\r\n"
+                         "\r\n";
+static const char M3[] = "BYE sip:bob@b.example SIP/2.0\r\n"
+                         "Call-ID: three@a.example\r\n"
+                         "Content-Length: 0\r\n"
+                         "\r\n";
+
+/* ---- what the table reports ---- */
+
+#define MAX_REC 64
+
+typedef struct rec {
+    int n;
+    char *msg[MAX_REC];
+    size_t len[MAX_REC];
+    const uint8_t *ptr[MAX_REC];
+    uint16_t sport[MAX_REC];
+    bool has_outer[MAX_REC];
+    int n_anom;
+    char kinds[MAX_REC][40];
+} rec;
+
+static void on_message(void *user, const uint8_t *msg, size_t len, sl_time ts, const sl_flow *flow)
+{
+    (void)ts;
+    rec *r = user;
+    cr_assert_eq(flow->proto, SL_IPPROTO_TCP);
+    cr_assert_lt(r->n, MAX_REC);
+    r->msg[r->n] = malloc(len + 1);
+    memcpy(r->msg[r->n], msg, len);
+    r->msg[r->n][len] = '\0';
+    r->len[r->n] = len;
+    r->ptr[r->n] = msg;
+    r->sport[r->n] = flow->sport;
+    r->has_outer[r->n] = flow->outer != NULL;
+    r->n++;
+}
+
+static void on_anomaly(void *user, const char *kind, const sl_flow *flow, sl_time ts,
+                       const char *detail)
+{
+    (void)flow;
+    (void)ts;
+    cr_assert_not_null(detail);
+    rec *r = user;
+    if (r->n_anom < MAX_REC)
+        snprintf(r->kinds[r->n_anom], sizeof r->kinds[0], "%s", kind);
+    r->n_anom++;
+}
+
+static int count_kind(const rec *r, const char *kind)
+{
+    int c = 0;
+    for (int i = 0; i < r->n_anom && i < MAX_REC; i++)
+        c += strcmp(r->kinds[i], kind) == 0;
+    return c;
+}
+
+static void rec_clear(rec *r)
+{
+    for (int i = 0; i < r->n; i++)
+        free(r->msg[i]);
+    memset(r, 0, sizeof *r);
+}
+
+static void expect_msgs(const rec *r, int n, ...)
+{
+    cr_assert_eq(r->n, n, "delivered %d messages, expected %d", r->n, n);
+    va_list ap;
+    va_start(ap, n);
+    for (int i = 0; i < n; i++) {
+        const char *want = va_arg(ap, const char *);
+        cr_assert_eq(r->len[i], strlen(want), "message %d: %zu bytes, expected %zu", i, r->len[i],
+                     strlen(want));
+        cr_assert(memcmp(r->msg[i], want, r->len[i]) == 0, "message %d differs", i);
+    }
+    va_end(ap);
+}
+
+static sl_tcp_table *table(const sl_tcp_config *cfg, rec *r)
+{
+    sl_tcp_callbacks cb = {on_message, on_anomaly, r};
+    sl_tcp_table *t = sl_tcp_new(cfg, &cb);
+    cr_assert_not_null(t);
+    return t;
+}
+
+/* ---- segments ---- */
+
+/* Off for the flood test, where a page mapping per segment would be slow. */
+static bool guard = true;
+
+/* dir 0: 10.0.0.1:40000 → 10.0.0.2:5060; dir 1 the reverse. `conn` varies
+ * the client port. Payload is copied into a guarded buffer. */
+static void send_conn(sl_tcp_table *t, int conn, int dir, uint32_t seq, uint8_t flags,
+                      const void *data, size_t len, sl_time ts)
+{
+    sl_packet p;
+    memset(&p, 0, sizeof p);
+    sl_addr a = {.family = 4, .bytes = {10, 0, 0, 1}}, b = {.family = 4, .bytes = {10, 0, 0, 2}};
+    uint16_t ap = (uint16_t)(40000 + conn), bp = 5060;
+    p.src = dir ? b : a;
+    p.dst = dir ? a : b;
+    p.sport = dir ? bp : ap;
+    p.dport = dir ? ap : bp;
+    p.ip_proto = SL_IPPROTO_TCP;
+    p.tcp.seq = seq;
+    p.tcp.flags = flags;
+    if (!guard) {
+        p.payload = sl_slice_make(data, len);
+        sl_tcp_segment(t, &p, ts);
+        return;
+    }
+    sl_guarded g;
+    p.payload = sl_slice_make(sl_guard(&g, data, len), len);
+    sl_tcp_segment(t, &p, ts);
+    sl_guard_free(&g);
+}
+
+static void send(sl_tcp_table *t, uint32_t seq, const void *data, size_t len)
+{
+    send_conn(t, 0, 0, seq, SL_TCP_ACK | SL_TCP_PSH, data, len, 1);
+}
+
+static char *cat(const char *a, const char *b, const char *c)
+{
+    size_t n = strlen(a) + strlen(b) + (c ? strlen(c) : 0);
+    char *s = malloc(n + 1);
+    snprintf(s, n + 1, "%s%s%s", a, b, c ? c : "");
+    return s;
+}
+
+/* ---- tests ---- */
+
+Test(tcp_stream, every_cut_of_two_messages)
+{
+    char *both = cat(M1, M2, NULL);
+    size_t n = strlen(both);
+    for (int reversed = 0; reversed < 2; reversed++) {
+        for (size_t cut = 0; cut <= n; cut++) {
+            rec r = {0};
+            sl_tcp_table *t = table(NULL, &r);
+            const uint32_t isn = 1000;
+            /* with no SYN the first segment seen starts the stream; with one,
+             * a segment ahead of it waits for the hole to fill */
+            send_conn(t, 0, 0, isn - 1, SL_TCP_SYN, NULL, 0, 0);
+            if (!reversed) {
+                send(t, isn, both, cut);
+                send(t, isn + (uint32_t)cut, both + cut, n - cut);
+            } else {
+                send(t, isn + (uint32_t)cut, both + cut, n - cut);
+                send(t, isn, both, cut);
+            }
+            expect_msgs(&r, 2, M1, M2);
+            cr_assert_eq(r.n_anom, 0, "cut %zu: %d anomalies", cut, r.n_anom);
+            sl_tcp_destroy(t);
+            cr_assert_eq(r.n_anom, 0);
+            rec_clear(&r);
+        }
+    }
+    free(both);
+}
+
+Test(tcp_stream, zero_copy_within_one_segment)
+{
+    rec r = {0};
+    sl_tcp_table *t = table(NULL, &r);
+    char *all = cat(M1, M2, M3);
+    size_t n = strlen(all);
+    /* deliver straight from the packet: keep the buffer to compare pointers */
+    sl_packet p;
+    memset(&p, 0, sizeof p);
+    p.src.family = p.dst.family = 4;
+    p.src.bytes[3] = 1;
+    p.dst.bytes[3] = 2;
+    p.sport = 1;
+    p.dport = 2;
+    p.tcp.seq = 7;
+    p.tcp.flags = SL_TCP_ACK;
+    p.payload = sl_slice_make(all, n);
+    sl_tcp_segment(t, &p, 1);
+    expect_msgs(&r, 3, M1, M2, M3);
+    cr_assert_eq(r.ptr[0], (const uint8_t *)all);
+    cr_assert_eq(r.ptr[1], (const uint8_t *)all + strlen(M1));
+    cr_assert_eq(r.ptr[2], (const uint8_t *)all + strlen(M1) + strlen(M2));
+    cr_assert(r.has_outer[0]);
+    sl_tcp_stats st;
+    sl_tcp_get_stats(t, &st);
+    cr_assert_eq(st.buffered, 0);
+    sl_tcp_destroy(t);
+    rec_clear(&r);
+    free(all);
+}
+
+Test(tcp_stream, three_segments_reversed_and_keepalives)
+{
+    rec r = {0};
+    sl_tcp_table *t = table(NULL, &r);
+    char *all = cat("\r\n\r\n", M1, "\r\n");
+    char *all2 = cat(all, M2, NULL);
+    size_t n = strlen(all2), a = n / 3, b = 2 * n / 3;
+    send_conn(t, 0, 0, 499, SL_TCP_SYN, NULL, 0, 0);
+    send(t, 500 + (uint32_t)b, all2 + b, n - b);
+    send(t, 500 + (uint32_t)a, all2 + a, b - a);
+    cr_assert_eq(r.n, 0);
+    send(t, 500, all2, a);
+    expect_msgs(&r, 2, M1, M2);
+    sl_tcp_destroy(t);
+    cr_assert_eq(r.n_anom, 0);
+    rec_clear(&r);
+    free(all);
+    free(all2);
+}
+
+Test(tcp_stream, byte_by_byte)
+{
+    rec r = {0};
+    sl_tcp_table *t = table(NULL, &r);
+    char *all = cat(M1, M2, M3);
+    size_t n = strlen(all);
+    for (size_t i = 0; i < n; i++)
+        send(t, 77 + (uint32_t)i, all + i, 1);
+    expect_msgs(&r, 3, M1, M2, M3);
+    sl_tcp_destroy(t);
+    rec_clear(&r);
+    free(all);
+}
+
+Test(tcp_stream, retransmissions_and_overlaps_first_wins)
+{
+    rec r = {0};
+    sl_tcp_table *t = table(NULL, &r);
+    char *all = cat(M1, M2, NULL);
+    size_t n = strlen(all);
+    char *evil = strdup(all);
+    memset(evil + 95, 'X', 5); /* inside M1's Call-ID value */
+    send_conn(t, 0, 0, 0xFFFFFFFFu, SL_TCP_SYN, NULL, 0, 0);
+    /* held out of order: [85, 100) with the X; then [80, 130) with the original
+     * bytes, of which only [80, 85) and [100, 130) are taken */
+    send(t, 85, evil + 85, 15);
+    send(t, 80, all + 80, 50);
+    /* the start arrives, then a retransmission of all that was delivered */
+    send(t, 0, all, 80);
+    send(t, 0, all, 80);
+    send(t, 130, all + 130, n - 130);
+    send(t, 0, all, n);
+    char *want = strdup(M1);
+    memset(want + 95, 'X', 5);
+    expect_msgs(&r, 2, want, M2);
+    sl_tcp_stats st;
+    sl_tcp_get_stats(t, &st);
+    cr_assert_eq(st.retransmitted, 15 + 80 + n);
+    sl_tcp_destroy(t);
+    rec_clear(&r);
+    free(all);
+    free(evil);
+    free(want);
+}
+
+Test(tcp_stream, sequence_wraparound)
+{
+    rec r = {0};
+    sl_tcp_table *t = table(NULL, &r);
+    char *all = cat(M1, M2, M3);
+    size_t n = strlen(all);
+    const uint32_t isn = 0xFFFFFFF0u;
+    send_conn(t, 0, 0, isn, SL_TCP_SYN, NULL, 0, 1);
+    send_conn(t, 0, 1, 12345, SL_TCP_SYN | SL_TCP_ACK, NULL, 0, 1);
+    /* 3 segments, the second straddles 2^32 and comes last */
+    uint32_t s0 = isn + 1;
+    send(t, s0, all, 10);
+    send(t, s0 + 40, all + 40, n - 40);
+    send(t, s0 + 10, all + 10, 30);
+    expect_msgs(&r, 3, M1, M2, M3);
+    /* the SYN again (a retransmission) changes nothing */
+    send_conn(t, 0, 0, isn, SL_TCP_SYN, NULL, 0, 2);
+    send(t, s0 + (uint32_t)n, M1, strlen(M1));
+    cr_assert_eq(r.n, 4);
+    sl_tcp_destroy(t);
+    cr_assert_eq(r.n_anom, 0);
+    rec_clear(&r);
+    free(all);
+}
+
+Test(tcp_stream, midstream_start_with_junk)
+{
+    rec r = {0};
+    sl_tcp_table *t = table(NULL, &r);
+    char *all = cat("dy of an earlier message\r\nm=audio 4000 RTP/AVP 0\r\n", M1, M2);
+    size_t n = strlen(all);
+    send(t, 99999, all, 20);
+    send(t, 99999 + 20, all + 20, n - 20);
+    expect_msgs(&r, 2, M1, M2);
+    sl_tcp_stats st;
+    sl_tcp_get_stats(t, &st);
+    cr_assert_eq(st.skipped, n - strlen(M1) - strlen(M2));
+    cr_assert_eq(st.not_sip_streams, 0);
+    sl_tcp_destroy(t);
+    rec_clear(&r);
+    free(all);
+}
+
+Test(tcp_stream, gap_then_resync)
+{
+    sl_tcp_config cfg;
+    sl_tcp_config_default(&cfg);
+    cfg.max_ooo_segments = 2;
+    rec r = {0};
+    sl_tcp_table *t = table(&cfg, &r);
+    char *all = cat(M1, M2, M3);
+    size_t a = strlen(M1), b = a + 20, c = b + 30;
+    send(t, 0, all, a);
+    /* [a, b) is lost for good */
+    send(t, (uint32_t)b, all + b, c - b);
+    send(t, (uint32_t)c, all + c, 5);
+    cr_assert_eq(r.n, 1);
+    send(t, (uint32_t)c + 5, all + c + 5, strlen(all) - c - 5); /* third held segment */
+    cr_assert_eq(count_kind(&r, "tcp_gap"), 1);
+    expect_msgs(&r, 2, M1, M3);
+    sl_tcp_stats st;
+    sl_tcp_get_stats(t, &st);
+    cr_assert_eq(st.gaps, 1);
+    cr_assert_eq(st.buffered, 0);
+    sl_tcp_destroy(t);
+    rec_clear(&r);
+    free(all);
+}
+
+Test(tcp_stream, gap_flushed_at_fin_and_incomplete_message)
+{
+    rec r = {0};
+    sl_tcp_table *t = table(NULL, &r);
+    char *all = cat(M1, M2, M3);
+    size_t a = strlen(M1) + strlen(M2) + 10, n = strlen(all);
+    send(t, 0, all, 10);
+    send_conn(t, 0, 0, (uint32_t)a, SL_TCP_ACK | SL_TCP_FIN, all + a, n - a, 2);
+    cr_assert_eq(r.n, 0);
+    /* FIN was seen but the hole is open: the direction waits; the other side closes */
+    send_conn(t, 0, 1, 5000, SL_TCP_ACK | SL_TCP_FIN, NULL, 0, 3);
+    sl_tcp_stats st;
+    sl_tcp_get_stats(t, &st);
+    cr_assert_eq(st.open, 1);
+    sl_tcp_expire(t, 3 + 300 * SL_NS_PER_SEC);
+    /* the message cut by the hole is lost; M3 after it still reaches us */
+    cr_assert_eq(count_kind(&r, "tcp_gap"), 1);
+    cr_assert_eq(count_kind(&r, "tcp_incomplete_message"), 0);
+    expect_msgs(&r, 0);
+    sl_tcp_get_stats(t, &st);
+    cr_assert_eq(st.open, 0);
+    cr_assert_eq(st.timeouts, 1);
+    sl_tcp_destroy(t);
+    rec_clear(&r);
+
+    /* M3 begins right after the hole's first line ends: it is found */
+    t = table(NULL, &r);
+    a = strlen(M1) + strlen(M2) - 2; /* the hole ends inside M2's blank line */
+    send(t, 0, all, 10);
+    send_conn(t, 0, 0, (uint32_t)a, SL_TCP_ACK | SL_TCP_FIN, all + a, n - a, 2);
+    sl_tcp_destroy(t);
+    expect_msgs(&r, 1, M3);
+    cr_assert_eq(count_kind(&r, "tcp_gap"), 1);
+    rec_clear(&r);
+    free(all);
+}
+
+Test(tcp_stream, fin_closes_and_reports_unfinished)
+{
+    rec r = {0};
+    sl_tcp_table *t = table(NULL, &r);
+    send(t, 0, M1, strlen(M1));
+    send_conn(t, 0, 0, (uint32_t)strlen(M1), SL_TCP_ACK | SL_TCP_FIN, M2, 20, 2);
+    cr_assert_eq(count_kind(&r, "tcp_incomplete_message"), 1);
+    send_conn(t, 0, 1, 700, SL_TCP_ACK | SL_TCP_FIN, M3, strlen(M3), 2);
+    expect_msgs(&r, 2, M1, M3);
+    cr_assert_eq(r.sport[1], 5060);
+    sl_tcp_stats st;
+    sl_tcp_get_stats(t, &st);
+    cr_assert_eq(st.open, 0);
+    cr_assert_eq(st.closed, 1);
+    cr_assert_eq(sl_tcp_memory(t), sl_tcp_memory(t)); /* still usable */
+    /* RST closes at once */
+    send_conn(t, 1, 0, 1, SL_TCP_ACK, M1, 40, 3);
+    send_conn(t, 1, 1, 1, SL_TCP_RST, NULL, 0, 3);
+    sl_tcp_get_stats(t, &st);
+    cr_assert_eq(st.open, 0);
+    cr_assert_eq(count_kind(&r, "tcp_incomplete_message"), 2);
+    sl_tcp_destroy(t);
+    rec_clear(&r);
+}
+
+Test(tcp_stream, unparsable_data_resyncs)
+{
+    rec r = {0};
+    sl_tcp_table *t = table(NULL, &r);
+    const char bad[] = "SIP/2.0 200 OK\r\nContent-Length: banana\r\n\r\nxx\r\n";
+    char *all = cat(M1, bad, M2);
+    send(t, 0, all, strlen(all));
+    expect_msgs(&r, 2, M1, M2);
+    cr_assert_eq(count_kind(&r, "tcp_sip_invalid"), 1);
+    sl_tcp_destroy(t);
+    rec_clear(&r);
+    free(all);
+}
+
+Test(tcp_stream, message_over_cap_is_skipped)
+{
+    sl_tcp_config cfg;
+    sl_tcp_config_default(&cfg);
+    cfg.max_message = 1024;
+    rec r = {0};
+    sl_tcp_table *t = table(&cfg, &r);
+    size_t base = sl_tcp_memory(t);
+    char big[4096];
+    int h = snprintf(big, sizeof big, "MESSAGE sip:x@y SIP/2.0\r\nContent-Length: 3000\r\n\r\n");
+    memset(big + h, 'b', 3000);
+    size_t bn = (size_t)h + 3000;
+    char *all = malloc(bn + strlen(M2) + 1);
+    memcpy(all, big, bn);
+    memcpy(all + bn, M2, strlen(M2) + 1);
+    size_t n = strlen(all);
+    for (size_t off = 0; off < n; off += 700)
+        send(t, (uint32_t)off, all + off, n - off < 700 ? n - off : 700);
+    cr_assert_eq(count_kind(&r, "tcp_message_too_large"), 1);
+    expect_msgs(&r, 1, M2);
+    cr_assert_lt(sl_tcp_memory(t), base + 1024); /* the connection, no buffer */
+    sl_tcp_destroy(t);
+    rec_clear(&r);
+    free(all);
+}
+
+Test(tcp_stream, not_sip_dropped_cheaply)
+{
+    sl_tcp_config cfg;
+    sl_tcp_config_default(&cfg);
+    cfg.probe_limit = 2048;
+    rec r = {0};
+    sl_tcp_table *t = table(&cfg, &r);
+    const char http[] = "GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n";
+    send_conn(t, 0, 0, 1, SL_TCP_ACK, http, strlen(http), 1);
+    const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc";
+    send_conn(t, 0, 1, 1, SL_TCP_ACK, resp, strlen(resp), 1);
+    /* binary data without a SIP line: given up after probe_limit */
+    uint8_t junk[1000];
+    for (size_t i = 0; i < sizeof junk; i++)
+        junk[i] = (uint8_t)(i % 9 == 0 ? '\n' : 0x80 + i % 50);
+    for (uint32_t i = 0; i < 100; i++)
+        send_conn(t, 1, 0, 1 + i * 1000, SL_TCP_ACK, junk, sizeof junk, 1);
+    sl_tcp_stats st;
+    sl_tcp_get_stats(t, &st);
+    cr_assert_eq(st.not_sip_streams, 3);
+    cr_assert_geq(st.not_sip_bytes, 97 * 1000);
+    cr_assert_eq(st.buffered, 0);
+    cr_assert_eq(r.n, 0);
+    cr_assert_eq(r.n_anom, 0);
+    sl_tcp_destroy(t);
+    rec_clear(&r);
+}
+
+Test(tcp_stream, stream_cap_evicts_oldest)
+{
+    sl_tcp_config cfg;
+    sl_tcp_config_default(&cfg);
+    cfg.max_streams = 4;
+    rec r = {0};
+    sl_tcp_table *t = table(&cfg, &r);
+    for (int c = 0; c < 5; c++)
+        send_conn(t, c, 0, 0, SL_TCP_ACK, M1, 40, c); /* each holds an unfinished message */
+    cr_assert_eq(count_kind(&r, "tcp_stream_evicted"), 1);
+    cr_assert_eq(count_kind(&r, "tcp_incomplete_message"), 1);
+    sl_tcp_stats st;
+    sl_tcp_get_stats(t, &st);
+    cr_assert_eq(st.open, 4);
+    cr_assert_eq(st.evictions, 1);
+    /* connection 0 is gone: its rest starts mid-stream and is skipped */
+    send_conn(t, 0, 0, 40, SL_TCP_ACK, M1 + 40, strlen(M1) - 40, 9);
+    send_conn(t, 4, 0, 40, SL_TCP_ACK, M1 + 40, strlen(M1) - 40, 9);
+    expect_msgs(&r, 1, M1);
+    sl_tcp_destroy(t);
+    rec_clear(&r);
+}
+
+/* Issue acceptance 3, streams: many half-open connections, many unfinished
+ * messages, and one stream that never completes a message stay under the cap. */
+Test(tcp_stream, flood_stays_under_cap)
+{
+    sl_tcp_config cfg;
+    sl_tcp_config_default(&cfg);
+    cfg.max_bytes = 1u << 20;
+    cfg.max_message = 64 * 1024;
+    cfg.max_ooo_bytes = 64 * 1024;
+    rec r = {0};
+    sl_tcp_table *t = table(&cfg, &r);
+    size_t peak = 0;
+    guard = false;
+    static char chunk[1400];
+    memset(chunk, 'a', sizeof chunk);
+    memcpy(chunk, "OPTIONS sip:x SIP/2.0\r\nX-Pad: ", 30);
+    for (int i = 0; i < 20000; i++) {
+        int c = 1 + i;
+        if (i % 3 == 0)
+            send_conn(t, c, 0, 0, SL_TCP_SYN, NULL, 0, i);
+        else if (i % 3 == 1)
+            send_conn(t, c, 0, 5, SL_TCP_ACK, M1, 40, i); /* never finished */
+        else
+            send_conn(t, c, 0, 5000, SL_TCP_ACK, M2, 20, i); /* out of order, hole never fills */
+        /* the endless stream: one header line that never ends */
+        send_conn(t, 0, 0, i ? 1400 + (uint32_t)(i - 1) * 1370 : 0, SL_TCP_ACK,
+                  i ? chunk + 30 : chunk, i ? 1370 : 1400, i);
+        size_t m = sl_tcp_memory(t);
+        if (m > peak)
+            peak = m;
+    }
+    cr_assert_leq(peak, cfg.max_bytes, "peak %zu over the cap %zu", peak, cfg.max_bytes);
+    sl_tcp_stats st;
+    sl_tcp_get_stats(t, &st);
+    cr_assert_gt(st.evictions, 1000);
+    cr_assert_geq(st.too_large, 1);
+    sl_tcp_destroy(t);
+    rec_clear(&r);
+}
+
+/* ---- SIP over WebSocket ---- */
+
+static size_t ws_frame(uint8_t *out, uint8_t opcode, bool fin, const uint8_t *mask, const void *pl,
+                       size_t n)
+{
+    size_t h = 0;
+    out[h++] = (uint8_t)((fin ? 0x80 : 0) | opcode);
+    uint8_t m = mask ? 0x80 : 0;
+    if (n < 126) {
+        out[h++] = (uint8_t)(m | n);
+    } else {
+        out[h++] = m | 126;
+        out[h++] = (uint8_t)(n >> 8);
+        out[h++] = (uint8_t)n;
+    }
+    if (mask) {
+        memcpy(out + h, mask, 4);
+        h += 4;
+    }
+    memcpy(out + h, pl, n);
+    if (mask)
+        sl_ws_unmask(out + h, out + h, n, mask, 0);
+    return h + n;
+}
+
+Test(tcp_stream, sip_over_websocket)
+{
+    rec r = {0};
+    sl_tcp_table *t = table(NULL, &r);
+    const char req[] = "GET /sip HTTP/1.1\r\nHost: ws.example\r\nUpgrade: websocket\r\n"
+                       "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                       "Sec-WebSocket-Protocol: sip\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    const char resp[] = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                        "Connection: Upgrade\r\nSec-WebSocket-Protocol: sip\r\n\r\n";
+    static uint8_t c2s[4096], s2c[4096];
+    const uint8_t mask[4] = {0x12, 0x34, 0x56, 0x78}, mask2[4] = {1, 2, 3, 4};
+    size_t n = 0;
+    memcpy(c2s, req, strlen(req));
+    n = strlen(req);
+    /* M1 in one masked text frame; M3 in two masked frames with a ping between */
+    n += ws_frame(c2s + n, SL_WS_TEXT, true, mask, M1, strlen(M1));
+    n += ws_frame(c2s + n, SL_WS_TEXT, false, mask2, M3, 10);
+    n += ws_frame(c2s + n, SL_WS_PING, true, mask, "hi", 2);
+    n += ws_frame(c2s + n, SL_WS_CONTINUATION, true, mask, M3 + 10, strlen(M3) - 10);
+    size_t m = strlen(resp);
+    memcpy(s2c, resp, m);
+    m += ws_frame(s2c + m, SL_WS_BINARY, true, NULL, M2, strlen(M2));
+
+    /* client: request + first frame, then the rest in 7-byte pieces */
+    size_t first = strlen(req) + 10;
+    send_conn(t, 0, 0, 100, SL_TCP_ACK, c2s, first, 1);
+    send_conn(t, 0, 1, 900, SL_TCP_ACK, s2c, m, 2);
+    for (size_t off = first; off < n; off += 7)
+        send_conn(t, 0, 0, 100 + (uint32_t)off, SL_TCP_ACK, c2s + off, n - off < 7 ? n - off : 7,
+                  3);
+    expect_msgs(&r, 3, M2, M1, M3);
+    sl_tcp_stats st;
+    sl_tcp_get_stats(t, &st);
+    cr_assert_eq(st.ws_messages, 3);
+    cr_assert_eq(r.n_anom, 0);
+    sl_tcp_destroy(t);
+    cr_assert_eq(r.n_anom, 0);
+    rec_clear(&r);
+}
+
+Test(tcp_stream, websocket_refused_or_not_sip)
+{
+    rec r = {0};
+    sl_tcp_table *t = table(NULL, &r);
+    const char req[] = "GET /chat HTTP/1.1\r\nUpgrade: websocket\r\n"
+                       "Sec-WebSocket-Protocol: chat\r\n\r\n";
+    send_conn(t, 0, 0, 1, SL_TCP_ACK, req, strlen(req), 1);
+    const char req2[] = "GET /sip HTTP/1.1\r\nUpgrade: websocket\r\n"
+                        "Sec-WebSocket-Protocol: sip\r\n\r\n";
+    const char resp[] = "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n";
+    send_conn(t, 1, 0, 1, SL_TCP_ACK, req2, strlen(req2), 1);
+    send_conn(t, 1, 1, 1, SL_TCP_ACK, resp, strlen(resp), 1);
+    send_conn(t, 1, 0, 1 + (uint32_t)strlen(req2), SL_TCP_ACK, req2, strlen(req2), 1);
+    sl_tcp_stats st;
+    sl_tcp_get_stats(t, &st);
+    cr_assert_eq(st.not_sip_streams, 3);
+    cr_assert_eq(r.n, 0);
+    cr_assert_eq(r.n_anom, 0);
+    sl_tcp_destroy(t);
+    rec_clear(&r);
+}
