@@ -233,6 +233,13 @@ static void write_outer(sl_jw *w, const sl_packet *pkt)
         sl_jw_obj_end(w);
 }
 
+/* Types always about one SIP message or call: they carry call_id even when null. */
+static bool about_a_call(sl_event_type t)
+{
+    return t == SL_EV_SIP || t == SL_EV_DIALOG || t == SL_EV_REDIRECT || t == SL_EV_IDENTITY ||
+           t == SL_EV_REJECTION;
+}
+
 sl_jw *sl_event_begin(sl_output *o, sl_event_type type, sl_time ts, sl_slice call_id,
                       const sl_flow *flow)
 {
@@ -243,7 +250,9 @@ sl_jw *sl_event_begin(sl_output *o, sl_event_type type, sl_time ts, sl_slice cal
     sl_jw_key(w, "timestamp");
     sl_jw_time(w, ts);
     sl_jw_kstr(w, "event_type", type_names[type]);
-    if (call_id.len)
+    if (about_a_call(type))
+        sl_jw_kslice_or_null(w, "call_id", call_id); /* null: the message had none */
+    else if (call_id.len)
         sl_jw_kslice(w, "call_id", call_id);
     if (flow && flow->proto) {
         write_addr(w, "src_ip", &flow->src);

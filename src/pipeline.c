@@ -16,7 +16,9 @@ struct sl_pipeline {
     sl_time clock; /* capture time for timers: the latest seen, never going back */
     sl_time next_stats;
     sl_sip_header *headers; /* cfg.max_headers slots, reused for every message */
-    sl_defrag *defrag;
+    sl_defrag *defrag;          /* NULL once input has ended */
+    sl_defrag_stats defrag_end; /* its counters at end of input */
+    size_t defrag_end_memory;
 };
 
 void sl_config_defaults(sl_config *cfg)
@@ -144,9 +146,13 @@ static void write_stats(sl_pipeline *p, const sl_capture_stats *cs, bool final)
     if (!w)
         return;
     sl_counters_write(&p->counters, w);
-    if (p->defrag) {
-        sl_defrag_stats ds;
-        sl_defrag_get_stats(p->defrag, &ds);
+    {
+        sl_defrag_stats ds = p->defrag_end;
+        size_t memory = p->defrag_end_memory;
+        if (p->defrag) {
+            sl_defrag_get_stats(p->defrag, &ds);
+            memory = sl_defrag_memory(p->defrag);
+        }
         sl_jw_key(w, "defrag");
         sl_jw_obj_begin(w);
         sl_jw_kuint(w, "datagrams", ds.datagrams);
@@ -156,7 +162,7 @@ static void write_stats(sl_pipeline *p, const sl_capture_stats *cs, bool final)
         sl_jw_kuint(w, "evictions", ds.evictions);
         sl_jw_kuint(w, "rejected", ds.rejected);
         sl_jw_kuint(w, "trains", ds.trains);
-        sl_jw_kuint(w, "memory_bytes", sl_defrag_memory(p->defrag));
+        sl_jw_kuint(w, "memory_bytes", memory);
         sl_jw_obj_end(w);
     }
     if (cs && cs->live) {
@@ -172,7 +178,8 @@ void sl_pipeline_advance(sl_pipeline *p, sl_time now)
 {
     if (now > p->clock)
         p->clock = now;
-    sl_defrag_expire(p->defrag, p->clock);
+    if (p->defrag)
+        sl_defrag_expire(p->defrag, p->clock);
     if (p->cfg.stats_interval <= 0)
         return;
     if (p->next_stats == 0)
@@ -226,6 +233,11 @@ void sl_pipeline_frame(sl_pipeline *p, int dlt, sl_time ts, const uint8_t *frame
 
 void sl_pipeline_finish(sl_pipeline *p, const sl_capture_stats *cs)
 {
+    /* Unfinished state is reported before the final stats, which stay last. */
+    sl_defrag_get_stats(p->defrag, &p->defrag_end);
+    p->defrag_end_memory = sl_defrag_memory(p->defrag);
+    sl_defrag_destroy(p->defrag);
+    p->defrag = NULL;
     write_stats(p, cs, true);
     sl_output_flush(p->out);
 }

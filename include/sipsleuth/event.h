@@ -57,7 +57,9 @@ bool sl_output_wants(const sl_output *o, sl_event_type t);
 /* Events written so far, per type. */
 uint64_t sl_output_count(const sl_output *o, sl_event_type t);
 
-/* Starts an event: writes timestamp, event_type, call_id (omitted when empty),
+/* Starts an event: writes timestamp, event_type, call_id (for sip, dialog,
+ * redirect, identity and rejection events always, null when empty; for the
+ * others only when given),
  * the flow's 5-tuple and community_id (when flow is non-NULL and set), outer
  * layers, and opens the detail object. Returns the writer to fill it with, or
  * NULL when this event type is not wanted (then do not call sl_event_end). */

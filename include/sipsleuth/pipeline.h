@@ -32,7 +32,8 @@ void sl_pipeline_frame(sl_pipeline *p, int dlt, sl_time ts, const uint8_t *frame
                        size_t wirelen);
 /* Capture time moves on without a packet (an idle live line). */
 void sl_pipeline_advance(sl_pipeline *p, sl_time now);
-/* End of input: flushes analyzer state and writes the final stats event. */
+/* End of input: flushes analyzer state and writes the final stats event.
+ * No more frames may be given after it. */
 void sl_pipeline_finish(sl_pipeline *p, const sl_capture_stats *cs);
 /* The capture time of the latest frame (0 before any). */
 sl_time sl_pipeline_now(const sl_pipeline *p);

@@ -48,7 +48,7 @@ def check_event(ev):
             problems.append("bad request fields")
         if not isinstance(s.get("contacts"), list):
             problems.append("contacts not a list")
-        if "call_id" not in ev:
+        if "call_id" not in ev or not isinstance(ev["call_id"], (str, type(None))):
             problems.append("sip event without call_id")
     return problems
 
