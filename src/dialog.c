@@ -82,7 +82,7 @@ struct sl_dialogs {
     sl_time clock, next_due;
     uint64_t serial;
     size_t mem;
-    uint64_t created, evicted, other_evicted, unmatched, untracked;
+    uint64_t created, evicted, other_evicted, unmatched, untracked, by_cseq;
     uint64_t by_state[SL_DIALOG__COUNT];
     method_stats ms[SL_M__COUNT];
 };
@@ -496,6 +496,7 @@ static sl_txn *new_txn(sl_dialogs *d, rec *r, const msgv *m, sl_method meth, boo
     t->key = m->key;
     t->method = (uint8_t)meth;
     t->first = m->ctx->ts;
+    t->cseq = m->ctx->has_cseq ? m->ctx->cseq.number : 0;
     if (counted)
         d->ms[meth].requests++;
     return t;
@@ -555,6 +556,23 @@ static bool find_txn(cand *c, size_t n, bool any_leg, uint64_t key, sl_method m,
     *r = c[best].r;
     *idx = best_idx;
     return true;
+}
+
+/* A response whose Via branch matches no transaction (a hop that rewrote it,
+ * or a damaged capture): the newest transaction on its leg with its CSeq
+ * number and method, as RFC 2543 peers would match it. */
+static bool find_txn_by_cseq(cand *c, size_t n, const msgv *m, rec **r, int *idx)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!c[i].same_pair)
+            continue;
+        int t = sl_txn_set_find_cseq(&c[i].r->txns, m->ctx->cseq.number, m->meth);
+        if (t >= 0 && (!*r || c[i].r->serial > (*r)->serial)) {
+            *r = c[i].r;
+            *idx = t;
+        }
+    }
+    return *r != NULL;
 }
 
 static bool answered(const rec *r)
@@ -793,11 +811,19 @@ static void on_request(sl_dialogs *d, const msgv *m, cand *c, size_t n, uint64_t
 static void on_response(sl_dialogs *d, const msgv *m, cand *c, size_t n)
 {
     int st = m->ctx->msg->status_code;
-    rec *r;
-    int i;
-    if (st < 100 || st > 699 || !find_txn(c, n, true, m->key, m->meth, &r, &i)) {
+    rec *r = NULL;
+    int i = -1;
+    if (st < 100 || st > 699) {
         d->unmatched++;
         return;
+    }
+    if (!find_txn(c, n, true, m->key, m->meth, &r, &i)) {
+        r = NULL;
+        if (!find_txn_by_cseq(c, n, m, &r, &i)) {
+            d->unmatched++;
+            return;
+        }
+        d->by_cseq++;
     }
     sl_txn *t = sl_txn_set_at(&r->txns, i);
     sl_method tm = (sl_method)t->method;
@@ -819,7 +845,9 @@ void sl_dialogs_on_message(sl_dialogs *d, sl_sip_ctx *ctx)
 {
     ctx->retransmission = false;
     const sl_sip_msg *msg = ctx->msg;
-    if (!msg || ctx->call_id.len == 0 || !ctx->has_cseq) {
+    /* A request is matched by its Via without a CSeq; a response needs the
+     * CSeq method to know its transaction. */
+    if (!msg || ctx->call_id.len == 0 || (!msg->is_request && !ctx->has_cseq)) {
         d->untracked++;
         return;
     }
@@ -1035,6 +1063,7 @@ void sl_dialogs_stats(const sl_dialogs *d, sl_jw *w)
     }
     sl_jw_obj_end(w);
     sl_jw_kuint(w, "unmatched_responses", d->unmatched);
+    sl_jw_kuint(w, "matched_by_cseq", d->by_cseq);
     sl_jw_kuint(w, "untracked_messages", d->untracked);
     sl_jw_kuint(w, "evicted_groups", d->other_evicted);
     sl_jw_obj_end(w);

@@ -82,6 +82,16 @@ int sl_txn_set_find(const sl_txn_set *s, uint64_t key, sl_method m)
     return -1;
 }
 
+int sl_txn_set_find_cseq(const sl_txn_set *s, uint32_t cseq, sl_method m)
+{
+    for (int i = (int)s->n - 1; i >= 0; i--) {
+        const sl_txn *t = sl_txn_set_cat(s, i);
+        if (t->cseq == cseq && t->method == m)
+            return i;
+    }
+    return -1;
+}
+
 sl_txn *sl_txn_set_add(sl_txn_set *s, size_t *mem, size_t mem_cap, bool *reused, int *index)
 {
     *reused = false;

@@ -49,6 +49,7 @@ enum {
 typedef struct sl_txn {
     uint64_t key;
     sl_time first;                   /* request first seen */
+    uint32_t cseq;                   /* CSeq number of the request */
     uint32_t resp[SL_TXN_RESPONSES]; /* signatures, a ring of the latest */
     uint16_t final;                  /* first final status, 0 none */
     uint8_t method;                  /* sl_method */
@@ -73,6 +74,8 @@ typedef struct sl_txn_set {
 
 /* Index of (key, method) or -1. */
 int sl_txn_set_find(const sl_txn_set *s, uint64_t key, sl_method m);
+/* Index of the newest transaction with this CSeq number and method, or -1. */
+int sl_txn_set_find_cseq(const sl_txn_set *s, uint32_t cseq, sl_method m);
 sl_txn *sl_txn_set_at(sl_txn_set *s, int i);
 const sl_txn *sl_txn_set_cat(const sl_txn_set *s, int i);
 /* A slot for a new transaction, or NULL only if the set is empty of room and

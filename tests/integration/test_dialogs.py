@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""Dialog events on the generated samples (scripts/gen/gen_dialogs.py) match
+their ground truth exactly: outcome, final status, timings, hang-up side and
+message/retransmission counts of every call attempt, in order.
+
+usage: test_dialogs.py PATH/TO/sipsleuth   (run from the repository root)
+"""
+import json
+import os
+import subprocess
+import sys
+
+SAMPLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "samples")
+A, P, B = "192.0.2.10", "203.0.113.1", "198.51.100.7"
+
+
+def dlg(ts, call_id, src, dst, proto="UDP", **fields):
+    """An expected event: top-level fields and dialog.* fields (None = null)."""
+    return {"top": {"timestamp": "2026-03-01T10:%s" % ts, "call_id": call_id, "src_ip": src,
+                    "dest_ip": dst, "proto": proto}, "dialog": fields}
+
+
+EXPECTED = {
+    "dialog-completed.pcap": [
+        dlg("01:04.200000Z", "done-1@a.example", A, B, state="completed", final_status=200,
+            start="2026-03-01T10:00:00.000000Z", setup_ms=4200.0, pdd_ms=800.0,
+            duration_ms=60000.0, ended_by="caller", messages=6, retransmissions=0,
+            request_uri="sip:bob@b.example", **{"from": "sip:alice@a.example"},
+            to="sip:bob@b.example"),
+        dlg("02:12.500000Z", "done-2@a.example", A, B, "TCP", state="completed",
+            final_status=200, start="2026-03-01T10:01:40.000000Z", setup_ms=2500.0,
+            pdd_ms=1000.0, duration_ms=30000.0, ended_by="callee", messages=6,
+            retransmissions=0),
+    ],
+    "dialog-failed.pcap": [
+        dlg("00:01.500000Z", "fail-1@a.example", A, B, state="failed", final_status=486,
+            setup_ms=1500.0, pdd_ms=None, duration_ms=None, ended_by=None, messages=3,
+            retransmissions=0),
+        dlg("00:11.500000Z", "fail-2@a.example", A, B, state="failed", final_status=404,
+            setup_ms=1500.0, pdd_ms=None, duration_ms=None, ended_by=None, messages=3,
+            retransmissions=0),
+    ],
+    "dialog-cancelled.pcap": [
+        dlg("00:09.040000Z", "cancel-1@a.example", A, B, state="cancelled", final_status=487,
+            setup_ms=9040.0, pdd_ms=700.0, duration_ms=None, ended_by=None, messages=6,
+            retransmissions=0),
+    ],
+    "dialog-retransmissions.pcap": [
+        dlg("00:20.000000Z", "retx-1@a.example", A, B, state="completed", final_status=200,
+            setup_ms=5000.0, pdd_ms=2000.0, duration_ms=15000.0, ended_by="caller",
+            messages=9, retransmissions=3),
+    ],
+    "dialog-timeout.pcap": [
+        dlg("00:33.000000Z", "tmo-2@a.example", A, B, state="timeout", final_status=None,
+            setup_ms=None, pdd_ms=None, duration_ms=None, ended_by=None, messages=1,
+            retransmissions=0),
+        dlg("03:00.100000Z", "tmo-1@a.example", A, B, state="timeout", final_status=None,
+            setup_ms=None, messages=2, retransmissions=0),
+    ],
+    "dialog-forked.pcap": [
+        dlg("00:45.000000Z", "fork-1@a.example", A, P, state="completed", final_status=200,
+            setup_ms=3000.0, pdd_ms=400.0, duration_ms=42000.0, ended_by="caller",
+            messages=7, retransmissions=0, early_dialogs=2, to_tag="t2"),
+    ],
+    "dialog-reinvite.pcap": [
+        dlg("00:31.000000Z", "reinv-1@a.example", A, B, state="completed", final_status=200,
+            setup_ms=1000.0, pdd_ms=None, duration_ms=30000.0, ended_by="callee", messages=7,
+            retransmissions=0, reinvites=1),
+    ],
+    "dialog-redirect.pcap": [
+        dlg("00:00.060000Z", "redir-1@a.example", A, B, state="redirected", final_status=302,
+            request_uri="sip:bob@old.example", setup_ms=60.0, messages=2, attempt=1),
+        dlg("00:12.200000Z", "redir-1@a.example", A, B, state="completed", final_status=200,
+            request_uri="sip:bob@new.example", start="2026-03-01T10:00:00.200000Z",
+            setup_ms=2000.0, pdd_ms=700.0, duration_ms=10000.0, ended_by="caller",
+            messages=5, attempt=2),
+    ],
+    "dialog-proxy.pcap": [
+        dlg("01:05.020000Z", "px-1@a.example", A, P, state="completed", final_status=200,
+            setup_ms=5006.0, pdd_ms=605.0, duration_ms=60014.0, ended_by="caller",
+            messages=6, retransmissions=0, leg=0),
+        dlg("01:05.025000Z", "px-1@a.example", P, B, state="completed", final_status=200,
+            start="2026-03-01T10:00:00.015000Z", setup_ms=4985.0, pdd_ms=585.0,
+            duration_ms=60025.0, ended_by="caller", messages=6, retransmissions=1, leg=1),
+    ],
+}
+
+
+def same(got, want):
+    if isinstance(want, float):
+        return isinstance(got, (int, float)) and abs(got - want) < 0.05
+    return got == want and type(got) is type(want)
+
+
+def check(binary, name, expected):
+    path = os.path.join(SAMPLES, name)
+    res = subprocess.run([binary, "--events", "dialog", "-r", path], capture_output=True,
+                         text=True, timeout=120)
+    if res.returncode != 0:
+        return ["exit %d: %s" % (res.returncode, res.stderr.strip())]
+    events = [json.loads(line) for line in res.stdout.splitlines() if line.strip()]
+    events = [e for e in events if e.get("event_type") == "dialog"]
+    errors = []
+    if len(events) != len(expected):
+        errors.append("%d dialog events, want %d" % (len(events), len(expected)))
+    for i, (ev, want) in enumerate(zip(events, expected)):
+        for k, v in want["top"].items():
+            if not same(ev.get(k), v):
+                errors.append("event %d: %s = %r, want %r" % (i, k, ev.get(k), v))
+        d = ev.get("dialog", {})
+        for k, v in want["dialog"].items():
+            if k not in d or not same(d[k], v):
+                errors.append("event %d: dialog.%s = %r, want %r" % (i, k, d.get(k, "<missing>"), v))
+    return errors
+
+
+def main():
+    if len(sys.argv) != 2:
+        print(__doc__.strip().splitlines()[-1], file=sys.stderr)
+        return 2
+    passed = failed = 0
+    for name, expected in EXPECTED.items():
+        errors = check(sys.argv[1], name, expected)
+        if errors:
+            failed += 1
+            print("FAIL %s" % name)
+            for e in errors:
+                print("  " + e)
+        else:
+            passed += 1
+            print("ok   %s" % name)
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
