@@ -32,11 +32,12 @@ typedef struct seg {
 
 typedef struct half {
     mode mode;
-    bool started; /* next_seq is known */
-    bool syn;     /* isn is known */
-    bool fin;     /* fin_seq is known */
-    bool done;    /* everything up to the FIN was delivered */
-    bool probing; /* RESYNC from the start of the stream: bounded by probe_limit */
+    bool started;   /* next_seq is known */
+    bool syn;       /* isn is known */
+    bool fin;       /* fin_seq is known */
+    bool done;      /* everything up to the FIN was delivered */
+    bool probing;   /* RESYNC from the start of the stream: bounded by probe_limit */
+    bool after_gap; /* RESYNC: the next byte follows a hole, so may start a line */
     bool http_response;
     uint32_t isn, next_seq, fin_seq;
 
@@ -259,11 +260,23 @@ static bool step_sip(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n
     return true;
 }
 
-/* Looks for a line that starts like a SIP message after an LF. */
+/* Looks for a line that starts like a SIP message after an LF (or right
+ * after a hole: segments often begin with a message). */
 static bool step_resync(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n, size_t *used)
 {
     half *h = &c->h[d];
     size_t from = 0;
+    if (h->after_gap) {
+        sl_status st = sl_sip_probe(p, n);
+        if (st == SL_PARTIAL)
+            return false;
+        h->after_gap = false;
+        if (st == SL_OK) {
+            h->mode = M_SIP;
+            h->probing = false;
+            return true;
+        }
+    }
     for (;;) {
         const uint8_t *lf = memchr(p + from, '\n', n - from);
         if (!lf) {
@@ -613,6 +626,7 @@ static void gap(sl_tcp_table *t, conn *c, int d, const char *why)
     h->ws_in_msg = h->ws_drop = h->ws_ctrl = false;
     if (h->ws)
         release(t, &h->ws, &h->ws_len, &h->ws_cap);
+    h->after_gap = h->mode == M_RESYNC;
     h->next_seq = h->ooo->seq;
     drain(t, c, d);
 }
@@ -919,6 +933,12 @@ void sl_tcp_segment(sl_tcp_table *t, const sl_packet *pkt, sl_time ts)
         conn_close(t, c, "RST");
         goto out;
     }
+    /* The peer acknowledges bytes beyond a hole: they were sent and received,
+     * the capture missed them; waiting longer cannot help. */
+    half *peer = &c->h[!d];
+    if ((flags & SL_TCP_ACK) && peer->ooo && !seq_lt(pkt->tcp.ack, peer->ooo->seq) &&
+        seq_lt(peer->next_seq, pkt->tcp.ack))
+        gap(t, c, !d, "acknowledged but not captured");
     uint32_t seq = pkt->tcp.seq;
     if (syn) {
         if (h->syn ? seq != h->isn : h->started) {

@@ -344,6 +344,32 @@ Test(tcp_stream, gap_then_resync)
     free(all);
 }
 
+Test(tcp_stream, acknowledged_hole_is_skipped_at_once)
+{
+    rec r = {0};
+    sl_tcp_table *t = table(NULL, &r);
+    send_conn(t, 0, 0, 99, SL_TCP_SYN, NULL, 0, 0);
+    send(t, 100, M1, 50);
+    send(t, 100 + (uint32_t)strlen(M1), M2, strlen(M2)); /* held: M1's end is missing */
+    cr_assert_eq(r.n, 0);
+    /* the server acknowledges everything: the capture missed M1's end */
+    sl_packet p;
+    memset(&p, 0, sizeof p);
+    p.src.family = p.dst.family = 4;
+    memcpy(p.src.bytes, (uint8_t[]){10, 0, 0, 2}, 4);
+    memcpy(p.dst.bytes, (uint8_t[]){10, 0, 0, 1}, 4);
+    p.sport = 5060;
+    p.dport = 40000;
+    p.tcp.seq = 1;
+    p.tcp.ack = 100 + (uint32_t)(strlen(M1) + strlen(M2));
+    p.tcp.flags = SL_TCP_ACK;
+    sl_tcp_segment(t, &p, 2);
+    cr_assert_eq(count_kind(&r, "tcp_gap"), 1);
+    expect_msgs(&r, 1, M2); /* right after the hole: a message start */
+    sl_tcp_destroy(t);
+    rec_clear(&r);
+}
+
 Test(tcp_stream, gap_flushed_at_fin_and_incomplete_message)
 {
     rec r = {0};
