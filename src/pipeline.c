@@ -2,6 +2,8 @@
 
 #include "sipsleuth/decode.h"
 #include "sipsleuth/defrag.h"
+#include "sipsleuth/dialog.h"
+#include "sipsleuth/tcp_stream.h"
 #include "sipsleuth/sip_context.h"
 #include "sipsleuth/sip_event.h"
 #include "sipsleuth/stats.h"
@@ -19,6 +21,10 @@ struct sl_pipeline {
     sl_defrag *defrag;          /* NULL once input has ended */
     sl_defrag_stats defrag_end; /* its counters at end of input */
     size_t defrag_end_memory;
+    sl_tcp_table *tcp;          /* NULL once input has ended */
+    sl_tcp_stats tcp_end;
+    size_t tcp_end_memory;
+    sl_dialogs *dialogs;
 };
 
 void sl_config_defaults(sl_config *cfg)
@@ -26,6 +32,8 @@ void sl_config_defaults(sl_config *cfg)
     memset(cfg, 0, sizeof *cfg);
     cfg->max_headers = SL_DEFAULT_MAX_HEADERS;
     sl_defrag_config_default(&cfg->defrag);
+    sl_tcp_config_default(&cfg->tcp);
+    sl_dialog_config_default(&cfg->dialog);
 }
 
 sl_time sl_pipeline_now(const sl_pipeline *p) { return p->clock; }
@@ -58,32 +66,6 @@ static void report_state_anomaly(void *user, const char *kind, const sl_flow *fl
     sl_event_end(p->out);
 }
 
-sl_pipeline *sl_pipeline_new(const sl_config *cfg, sl_output *out)
-{
-    sl_pipeline *p = calloc(1, sizeof *p);
-    if (!p)
-        return NULL;
-    p->cfg = *cfg;
-    p->out = out;
-    p->headers = calloc(cfg->max_headers ? cfg->max_headers : 1, sizeof *p->headers);
-    p->defrag = sl_defrag_new(&cfg->defrag, report_state_anomaly, p);
-    if (!p->headers || !p->defrag) {
-        sl_pipeline_free(p);
-        return NULL;
-    }
-    return p;
-}
-
-void sl_pipeline_free(sl_pipeline *p)
-{
-    if (!p)
-        return;
-    if (p->defrag)
-        sl_defrag_destroy(p->defrag);
-    free(p->headers);
-    free(p);
-}
-
 /* Non-fatal findings of the SIP parser: one anomaly per flag. */
 static void report_sip_flags(sl_pipeline *p, const sl_sip_ctx *ctx)
 {
@@ -101,14 +83,32 @@ static void report_sip_flags(sl_pipeline *p, const sl_sip_ctx *ctx)
 }
 
 /* One complete SIP message, from a datagram or a reassembled stream. */
-static void on_sip_message(sl_pipeline *p, const sl_sip_msg *msg, const sl_flow *flow,
+static void on_sip_message(sl_pipeline *p, const sl_sip_msg *msg, sl_time ts, const sl_flow *flow,
                            bool truncated)
 {
     sl_sip_ctx ctx;
-    sl_sip_ctx_init(&ctx, msg, p->ts, flow);
+    sl_sip_ctx_init(&ctx, msg, ts, flow);
     sl_counters_message(&p->counters, msg);
+    sl_dialogs_on_message(p->dialogs, &ctx);
     sl_sip_event_write(p->out, &ctx, truncated);
     report_sip_flags(p, &ctx);
+}
+
+/* A message cut from a TCP stream (or a WebSocket message) by the stream table. */
+static void on_stream_message(void *user, const uint8_t *data, size_t len, sl_time ts,
+                              const sl_flow *flow)
+{
+    sl_pipeline *p = user;
+    sl_sip_msg msg = {.headers = p->headers, .max_headers = p->cfg.max_headers};
+    sl_anomaly an = {0};
+    if (sl_sip_parse(data, len, SL_SIP_DATAGRAM, &msg, &an) != SL_OK) {
+        p->counters.sip_parse_errors++;
+        if (!an.kind)
+            an = (sl_anomaly){.kind = "sip_invalid", .layer = "sip"};
+        report_anomaly(p, &an, flow, sl_slice_make(NULL, 0));
+        return;
+    }
+    on_sip_message(p, &msg, ts, flow, false);
 }
 
 static void on_udp(sl_pipeline *p, const sl_packet *pkt)
@@ -137,7 +137,34 @@ static void on_udp(sl_pipeline *p, const sl_packet *pkt)
         report_anomaly(p, &an, &flow, sl_slice_make(NULL, 0));
         return;
     }
-    on_sip_message(p, &msg, &flow, pkt->truncated);
+    on_sip_message(p, &msg, p->ts, &flow, pkt->truncated);
+}
+
+static void write_tcp_stats(const sl_pipeline *p, sl_jw *w)
+{
+    sl_tcp_stats ts = p->tcp_end;
+    size_t memory = p->tcp_end_memory;
+    if (p->tcp) {
+        sl_tcp_get_stats(p->tcp, &ts);
+        memory = sl_tcp_memory(p->tcp);
+    }
+    sl_jw_key(w, "tcp");
+    sl_jw_obj_begin(w);
+    sl_jw_kuint(w, "streams", ts.streams);
+    sl_jw_kuint(w, "open", ts.open);
+    sl_jw_kuint(w, "closed", ts.closed);
+    sl_jw_kuint(w, "timeouts", ts.timeouts);
+    sl_jw_kuint(w, "evictions", ts.evictions);
+    sl_jw_kuint(w, "gaps", ts.gaps);
+    sl_jw_kuint(w, "messages", ts.messages);
+    sl_jw_kuint(w, "websocket_messages", ts.ws_messages);
+    sl_jw_kuint(w, "invalid", ts.invalid);
+    sl_jw_kuint(w, "too_large", ts.too_large);
+    sl_jw_kuint(w, "retransmitted_bytes", ts.retransmitted);
+    sl_jw_kuint(w, "not_sip_streams", ts.not_sip_streams);
+    sl_jw_kuint(w, "buffered_bytes", ts.buffered);
+    sl_jw_kuint(w, "memory_bytes", memory);
+    sl_jw_obj_end(w);
 }
 
 static void write_stats(sl_pipeline *p, const sl_capture_stats *cs, bool final)
@@ -165,6 +192,8 @@ static void write_stats(sl_pipeline *p, const sl_capture_stats *cs, bool final)
         sl_jw_kuint(w, "memory_bytes", memory);
         sl_jw_obj_end(w);
     }
+    write_tcp_stats(p, w);
+    sl_dialogs_stats(p->dialogs, w);
     if (cs && cs->live) {
         sl_jw_kuint(w, "pcap_received", cs->received);
         sl_jw_kuint(w, "kernel_dropped", cs->dropped);
@@ -180,6 +209,9 @@ void sl_pipeline_advance(sl_pipeline *p, sl_time now)
         p->clock = now;
     if (p->defrag)
         sl_defrag_expire(p->defrag, p->clock);
+    if (p->tcp)
+        sl_tcp_expire(p->tcp, p->clock);
+    sl_dialogs_advance(p->dialogs, p->clock);
     if (p->cfg.stats_interval <= 0)
         return;
     if (p->next_stats == 0)
@@ -217,6 +249,7 @@ void sl_pipeline_frame(sl_pipeline *p, int dlt, sl_time ts, const uint8_t *frame
         break;
     case SL_DECODE_TCP:
         p->counters.tcp_segments++;
+        sl_tcp_segment(p->tcp, &pkt, ts);
         break;
     case SL_DECODE_FRAGMENT: /* a fragment inside a reassembled datagram */
         p->counters.decode_errors++;
@@ -238,6 +271,46 @@ void sl_pipeline_finish(sl_pipeline *p, const sl_capture_stats *cs)
     p->defrag_end_memory = sl_defrag_memory(p->defrag);
     sl_defrag_destroy(p->defrag);
     p->defrag = NULL;
+    /* Streams deliver what they still hold, which the dialogs then see. */
+    sl_tcp_get_stats(p->tcp, &p->tcp_end);
+    p->tcp_end_memory = sl_tcp_memory(p->tcp);
+    sl_tcp_destroy(p->tcp);
+    p->tcp = NULL;
+    sl_dialogs_finish(p->dialogs, p->clock);
     write_stats(p, cs, true);
     sl_output_flush(p->out);
+}
+
+sl_pipeline *sl_pipeline_new(const sl_config *cfg, sl_output *out)
+{
+    sl_pipeline *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->cfg = *cfg;
+    p->out = out;
+    p->headers = calloc(cfg->max_headers ? cfg->max_headers : 1, sizeof *p->headers);
+    p->defrag = sl_defrag_new(&cfg->defrag, report_state_anomaly, p);
+    sl_tcp_callbacks cb = {.on_message = on_stream_message, .on_anomaly = report_state_anomaly,
+                           .user = p};
+    p->tcp = sl_tcp_new(&cfg->tcp, &cb);
+    p->dialogs = sl_dialogs_new(&cfg->dialog, out);
+    if (!p->headers || !p->defrag || !p->tcp || !p->dialogs) {
+        sl_pipeline_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+void sl_pipeline_free(sl_pipeline *p)
+{
+    if (!p)
+        return;
+    if (p->defrag)
+        sl_defrag_destroy(p->defrag);
+    if (p->tcp)
+        sl_tcp_destroy(p->tcp);
+    if (p->dialogs)
+        sl_dialogs_free(p->dialogs);
+    free(p->headers);
+    free(p);
 }

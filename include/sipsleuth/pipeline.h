@@ -4,12 +4,16 @@
 #define SIPSLEUTH_PIPELINE_H
 
 #include "sipsleuth/defrag.h"
+#include "sipsleuth/dialog.h"
+#include "sipsleuth/tcp_stream.h"
 #include "sipsleuth/event.h"
 
 typedef struct sl_config {
     size_t max_headers; /* headers kept per SIP message (more are counted, not kept) */
     sl_time stats_interval; /* 0: only the final stats event */
     sl_defrag_config defrag;
+    sl_tcp_config tcp;
+    sl_dialog_config dialog;
 } sl_config;
 
 #define SL_DEFAULT_MAX_HEADERS 256
