@@ -270,8 +270,8 @@ static void write_dialog(sl_dialogs *d, const sl_dialog_summary *s, sl_time ts)
     sl_jw_kslice_or_null(w, "request_uri", s->request_uri);
     sl_jw_key(w, "start");
     sl_jw_time(w, s->start);
-    kms_or_null(w, "setup_ms", s->start, s->final, s->final != 0);
-    kms_or_null(w, "pdd_ms", s->start, s->first_18x, s->first_18x != 0);
+    kms_or_null(w, "setup_ms", s->start, s->final, s->final != SL_DIALOG_NO_TIME);
+    kms_or_null(w, "pdd_ms", s->start, s->first_18x, s->first_18x != SL_DIALOG_NO_TIME);
     kms_or_null(w, "duration_ms", s->final, s->bye, completed);
     if (completed)
         sl_jw_kstr(w, "ended_by", s->ended_by_caller ? "caller" : "callee");
@@ -663,6 +663,7 @@ static void new_attempt(sl_dialogs *d, const msgv *m, cand *c, size_t n, uint64_
     r->leg = leg;
     r->attempt = attempt;
     r->t_invite = m->ctx->ts;
+    r->t_18x = r->t_final = r->t_bye = SL_DIALOG_NO_TIME;
     r->from_tag_h = m->from_h;
     d->n_active++;
     d->created++;
@@ -687,7 +688,7 @@ static void invite_response(sl_dialogs *d, rec *r, const msgv *m, int st)
     if (r->phase == P_ENDED)
         return;
     if (st < 200) {
-        if (st >= 180 && st < 190 && !r->t_18x)
+        if (st >= 180 && st < 190 && r->t_18x == SL_DIALOG_NO_TIME)
             r->t_18x = ts;
         if (st > 100 && m->has_to_tag)
             add_early_tag(r, m->to_h);

@@ -39,9 +39,12 @@ typedef enum sl_dialog_close {
 
 const char *sl_dialog_state_name(sl_dialog_state s);
 
+/* A moment that was not seen (capture time 0 is a valid time). */
+#define SL_DIALOG_NO_TIME INT64_MIN
+
 /* What the `dialog` event says, also handed to the on_end hook. Slices are
- * owned by the tracker and valid only during the callback. Times are 0 when
- * the moment was not seen. */
+ * owned by the tracker and valid only during the callback. Times are
+ * SL_DIALOG_NO_TIME when the moment was not seen. */
 typedef struct sl_dialog_summary {
     sl_slice call_id, from, to, request_uri;
     sl_slice to_tag; /* of the winning 2xx; empty if none (truncated to 64 bytes) */
