@@ -343,7 +343,7 @@ static void ws_frame_end(sl_tcp_table *t, conn *c, int d)
     }
     if (!h->ws_fin)
         return;
-    if (!h->ws_drop) {
+    if (!h->ws_drop && h->ws_len > 0) { /* an empty message is no SIP message */
         t->st.ws_messages++;
         deliver(t, c, d, h->ws, h->ws_len);
     }
@@ -413,7 +413,7 @@ static bool step_ws(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n,
             release(t, &h->ws, &h->ws_len, &h->ws_cap);
         }
         /* A whole unmasked message in place: deliver it without a copy. */
-        if (!h->ws_drop && h->ws_fin && !h->ws_masked && h->ws_len == 0 &&
+        if (!h->ws_drop && h->ws_fin && !h->ws_masked && h->ws_len == 0 && f.payload_len > 0 &&
             f.payload_len <= n - f.header_len) {
             t->st.ws_messages++;
             deliver(t, c, d, p + f.header_len, (size_t)f.payload_len);
