@@ -1,0 +1,391 @@
+/* SIP header helpers: name → id, lookups, list splitting, name-addr,
+ * parameters and CSeq. Everything returns slices of the caller's buffer. */
+#include "sipsleuth/sip.h"
+
+static inline uint8_t lower(uint8_t c)
+{
+    return (c >= 'A' && c <= 'Z') ? (uint8_t)(c | 0x20) : c;
+}
+static inline bool is_lws(uint8_t c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+static inline bool is_digit(uint8_t c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* RFC 3261 token characters. */
+static bool is_tchar(uint8_t c)
+{
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c))
+        return true;
+    switch (c) {
+    case '-':
+    case '.':
+    case '!':
+    case '%':
+    case '*':
+    case '_':
+    case '+':
+    case '`':
+    case '\'':
+    case '~': return true;
+    default: return false;
+    }
+}
+
+/* `lit` is lower case and exactly as long as p. */
+static bool name_is(const uint8_t *p, const char *lit, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (lower(p[i]) != (uint8_t)lit[i])
+            return false;
+    return true;
+}
+
+/* The IANA compact forms (RFC 3261 7.3.3 and later registrations). */
+static const uint8_t compact_ids[26] = {
+    ['a' - 'a'] = SL_HDR_ACCEPT_CONTACT,
+    ['b' - 'a'] = SL_HDR_REFERRED_BY,
+    ['c' - 'a'] = SL_HDR_CONTENT_TYPE,
+    ['d' - 'a'] = SL_HDR_REQUEST_DISPOSITION,
+    ['e' - 'a'] = SL_HDR_CONTENT_ENCODING,
+    ['f' - 'a'] = SL_HDR_FROM,
+    ['i' - 'a'] = SL_HDR_CALL_ID,
+    ['j' - 'a'] = SL_HDR_REJECT_CONTACT,
+    ['k' - 'a'] = SL_HDR_SUPPORTED,
+    ['l' - 'a'] = SL_HDR_CONTENT_LENGTH,
+    ['m' - 'a'] = SL_HDR_CONTACT,
+    ['n' - 'a'] = SL_HDR_IDENTITY_INFO,
+    ['o' - 'a'] = SL_HDR_EVENT,
+    ['r' - 'a'] = SL_HDR_REFER_TO,
+    ['s' - 'a'] = SL_HDR_SUBJECT,
+    ['t' - 'a'] = SL_HDR_TO,
+    ['u' - 'a'] = SL_HDR_ALLOW_EVENTS,
+    ['v' - 'a'] = SL_HDR_VIA,
+    ['x' - 'a'] = SL_HDR_SESSION_EXPIRES,
+    ['y' - 'a'] = SL_HDR_IDENTITY,
+};
+
+sl_sip_hdr_id sl_sip_header_id(sl_slice name)
+{
+    const uint8_t *p = name.ptr;
+    size_t n = name.len;
+    if (n == 0)
+        return SL_HDR_OTHER;
+    uint8_t c = lower(p[0]);
+    if (n == 1)
+        return (c >= 'a' && c <= 'z') ? (sl_sip_hdr_id)compact_ids[c - 'a'] : SL_HDR_OTHER;
+
+#define IS(lit) (n == sizeof(lit) - 1 && name_is(p, lit, sizeof(lit) - 1))
+    switch (c) {
+    case 'a':
+        if (IS("allow-events"))
+            return SL_HDR_ALLOW_EVENTS;
+        if (IS("accept-contact"))
+            return SL_HDR_ACCEPT_CONTACT;
+        break;
+    case 'c':
+        if (IS("cseq"))
+            return SL_HDR_CSEQ;
+        if (IS("call-id"))
+            return SL_HDR_CALL_ID;
+        if (IS("contact"))
+            return SL_HDR_CONTACT;
+        if (IS("content-type"))
+            return SL_HDR_CONTENT_TYPE;
+        if (IS("content-length"))
+            return SL_HDR_CONTENT_LENGTH;
+        if (IS("content-encoding"))
+            return SL_HDR_CONTENT_ENCODING;
+        break;
+    case 'd':
+        if (IS("date"))
+            return SL_HDR_DATE;
+        break;
+    case 'e':
+        if (IS("event"))
+            return SL_HDR_EVENT;
+        if (IS("expires"))
+            return SL_HDR_EXPIRES;
+        break;
+    case 'f':
+        if (IS("from"))
+            return SL_HDR_FROM;
+        break;
+    case 'i':
+        if (IS("identity"))
+            return SL_HDR_IDENTITY;
+        if (IS("identity-info"))
+            return SL_HDR_IDENTITY_INFO;
+        break;
+    case 'm':
+        if (IS("max-forwards"))
+            return SL_HDR_MAX_FORWARDS;
+        break;
+    case 'p':
+        if (IS("p-asserted-identity"))
+            return SL_HDR_P_ASSERTED_IDENTITY;
+        break;
+    case 'r':
+        if (IS("route"))
+            return SL_HDR_ROUTE;
+        if (IS("reason"))
+            return SL_HDR_REASON;
+        if (IS("refer-to"))
+            return SL_HDR_REFER_TO;
+        if (IS("referred-by"))
+            return SL_HDR_REFERRED_BY;
+        if (IS("record-route"))
+            return SL_HDR_RECORD_ROUTE;
+        if (IS("reject-contact"))
+            return SL_HDR_REJECT_CONTACT;
+        if (IS("request-disposition"))
+            return SL_HDR_REQUEST_DISPOSITION;
+        break;
+    case 's':
+        if (IS("server"))
+            return SL_HDR_SERVER;
+        if (IS("subject"))
+            return SL_HDR_SUBJECT;
+        if (IS("supported"))
+            return SL_HDR_SUPPORTED;
+        if (IS("session-expires"))
+            return SL_HDR_SESSION_EXPIRES;
+        break;
+    case 't':
+        if (IS("to"))
+            return SL_HDR_TO;
+        break;
+    case 'u':
+        if (IS("user-agent"))
+            return SL_HDR_USER_AGENT;
+        break;
+    case 'v':
+        if (IS("via"))
+            return SL_HDR_VIA;
+        break;
+    default: break;
+    }
+#undef IS
+    return SL_HDR_OTHER;
+}
+
+const sl_sip_header *sl_sip_find(const sl_sip_msg *msg, sl_sip_hdr_id id)
+{
+    if ((unsigned)id >= SL_HDR__COUNT || !msg->headers)
+        return NULL;
+    size_t idx = msg->first[id];
+    if (idx == 0 || idx > msg->n_headers)
+        return NULL;
+    return &msg->headers[idx - 1];
+}
+
+const sl_sip_header *sl_sip_find_next(const sl_sip_msg *msg, const sl_sip_header *prev)
+{
+    if (!prev || !msg->headers)
+        return NULL;
+    const sl_sip_header *end = msg->headers + msg->n_headers;
+    if (prev < msg->headers || prev >= end)
+        return NULL;
+    for (const sl_sip_header *h = prev + 1; h < end; h++)
+        if (h->id == prev->id)
+            return h;
+    return NULL;
+}
+
+bool sl_sip_next_element(sl_slice *rest, sl_slice *elem)
+{
+    const uint8_t *p = rest->ptr;
+    size_t n = rest->len, i = 0;
+    while (i < n && (is_lws(p[i]) || p[i] == ','))
+        i++; /* empty list elements are allowed (RFC 3261 7.3.1) */
+    if (i == n) {
+        rest->ptr = p ? p + n : p;
+        rest->len = 0;
+        return false;
+    }
+    size_t start = i;
+    bool quoted = false, angle = false;
+    for (; i < n; i++) {
+        uint8_t c = p[i];
+        if (quoted) {
+            if (c == '\\' && i + 1 < n)
+                i++;
+            else if (c == '"')
+                quoted = false;
+        } else if (angle) {
+            if (c == '>')
+                angle = false;
+        } else if (c == '"') {
+            quoted = true;
+        } else if (c == '<') {
+            angle = true;
+        } else if (c == ',') {
+            break;
+        }
+    }
+    *elem = sl_slice_trim(sl_slice_make(p + start, i - start));
+    *rest = sl_slice_make(p + i, n - i);
+    return true;
+}
+
+size_t sl_sip_unfold(sl_slice value, uint8_t *out, size_t cap)
+{
+    const uint8_t *p = value.ptr;
+    size_t n = value.len, i = 0, o = 0;
+    while (i < n && o < cap) {
+        if (!is_lws(p[i])) {
+            out[o++] = p[i++];
+            continue;
+        }
+        size_t j = i;
+        bool fold = false;
+        for (; j < n && is_lws(p[j]); j++)
+            fold |= p[j] == '\r' || p[j] == '\n';
+        if (fold) {
+            out[o++] = ' ';
+            i = j;
+        } else {
+            while (i < j && o < cap)
+                out[o++] = p[i++];
+        }
+    }
+    return o;
+}
+
+/* Skips a quoted string starting at p[i] == '"'; returns the index of the
+ * closing quote, or n when it is missing. */
+static size_t skip_quoted(const uint8_t *p, size_t n, size_t i)
+{
+    for (i++; i < n; i++) {
+        if (p[i] == '\\' && i + 1 < n)
+            i++;
+        else if (p[i] == '"')
+            return i;
+    }
+    return n;
+}
+
+/* What follows the URI must be empty or header parameters. */
+static sl_status set_params(sl_slice e, size_t i, sl_sip_nameaddr *out)
+{
+    while (i < e.len && is_lws(e.ptr[i]))
+        i++;
+    out->params = sl_slice_make(e.ptr + i, e.len - i);
+    return (i == e.len || e.ptr[i] == ';') ? SL_OK : SL_INVALID;
+}
+
+sl_status sl_sip_nameaddr_parse(sl_slice elem, sl_sip_nameaddr *out)
+{
+    memset(out, 0, sizeof *out);
+    sl_slice e = sl_slice_trim(elem);
+    const uint8_t *p = e.ptr;
+    size_t n = e.len;
+    if (n == 0)
+        return SL_INVALID;
+
+    if (p[0] == '*' && (n == 1 || is_lws(p[1]) || p[1] == ';')) {
+        out->star = true;
+        out->uri = sl_slice_make(p, 1);
+        return set_params(e, 1, out);
+    }
+
+    size_t lt;
+    if (p[0] == '"') {
+        size_t q = skip_quoted(p, n, 0);
+        if (q == n)
+            return SL_INVALID;
+        out->display = sl_slice_make(p + 1, q - 1);
+        lt = q + 1;
+        while (lt < n && is_lws(p[lt]))
+            lt++;
+        if (lt == n || p[lt] != '<')
+            return SL_INVALID;
+    } else {
+        /* Tokens before '<' are a display name; a ':' first means a bare
+         * addr-spec, since a URI has a scheme and a token cannot hold ':'. */
+        lt = 0;
+        while (lt < n && p[lt] != '<' && p[lt] != ':')
+            lt++;
+        if (lt < n && p[lt] == '<') {
+            out->display = sl_slice_trim(sl_slice_make(p, lt));
+        } else {
+            size_t i = 0;
+            while (i < n && p[i] != ';' && p[i] != ',' && !is_lws(p[i]))
+                i++;
+            out->uri = sl_slice_make(p, i);
+            return i ? set_params(e, i, out) : SL_INVALID;
+        }
+    }
+
+    const uint8_t *gt = memchr(p + lt + 1, '>', n - lt - 1);
+    if (!gt)
+        return SL_INVALID;
+    out->uri = sl_slice_trim(sl_slice_make(p + lt + 1, (size_t)(gt - p) - lt - 1));
+    if (out->uri.len == 0)
+        return SL_INVALID;
+    return set_params(e, (size_t)(gt - p) + 1, out);
+}
+
+bool sl_sip_param_get(sl_slice params, const char *name, sl_slice *value)
+{
+    sl_slice want = sl_slice_make(name, strlen(name));
+    const uint8_t *p = params.ptr;
+    size_t n = params.len, i = 0;
+    if (want.len == 0)
+        return false;
+    while (i < n) {
+        size_t start = i, eq = n;
+        for (; i < n && p[i] != ';'; i++) {
+            if (p[i] == '"')
+                i = skip_quoted(p, n, i);
+            else if (p[i] == '=' && eq == n)
+                eq = i;
+            if (i == n)
+                break;
+        }
+        size_t end = i < n ? i : n;
+        size_t name_end = eq < end ? eq : end;
+        sl_slice pname = sl_slice_trim(sl_slice_make(p + start, name_end - start));
+        if (sl_slice_ieq_slice(pname, want)) {
+            if (eq < end)
+                *value = sl_slice_trim(sl_slice_make(p + eq + 1, end - eq - 1));
+            else
+                *value = sl_slice_make(pname.ptr + pname.len, 0);
+            return true;
+        }
+        i = end + 1;
+    }
+    return false;
+}
+
+sl_status sl_sip_cseq_parse(sl_slice value, sl_sip_cseq *out)
+{
+    memset(out, 0, sizeof *out);
+    sl_slice v = sl_slice_trim(value);
+    const uint8_t *p = v.ptr;
+    size_t n = v.len, i = 0;
+    uint64_t num = 0;
+    for (; i < n && is_digit(p[i]); i++) {
+        num = num * 10 + (uint64_t)(p[i] - '0');
+        if (num > UINT32_MAX)
+            return SL_INVALID;
+    }
+    if (i == 0)
+        return SL_INVALID;
+    size_t ws = i;
+    while (i < n && is_lws(p[i]))
+        i++;
+    if (i == ws || i == n)
+        return SL_INVALID;
+    size_t m = i;
+    while (i < n && is_tchar(p[i]))
+        i++;
+    if (i != n)
+        return SL_INVALID;
+    out->number = (uint32_t)num;
+    out->method = sl_slice_make(p + m, n - m);
+    return SL_OK;
+}

@@ -1,0 +1,355 @@
+/* SIP header helpers: ids, lookups, list splitting, unfolding, name-addr,
+ * parameters and CSeq. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "guarded.h"
+#include "sipsleuth/sip.h"
+
+#define S(lit) sl_slice_make((lit), strlen(lit))
+#define assert_slice(s, str)                                                                       \
+    cr_assert(sl_slice_eq((s), (str)), "got \"%.*s\", want \"%s\"", (int)(s).len,                  \
+              (const char *)(s).ptr, (str))
+
+Test(sip_header, full_names_any_case)
+{
+    static const struct {
+        const char *name;
+        sl_sip_hdr_id id;
+    } cases[] = {
+        {"Via", SL_HDR_VIA},
+        {"FROM", SL_HDR_FROM},
+        {"to", SL_HDR_TO},
+        {"Call-ID", SL_HDR_CALL_ID},
+        {"call-id", SL_HDR_CALL_ID},
+        {"CSeq", SL_HDR_CSEQ},
+        {"Contact", SL_HDR_CONTACT},
+        {"Content-Length", SL_HDR_CONTENT_LENGTH},
+        {"content-type", SL_HDR_CONTENT_TYPE},
+        {"Supported", SL_HDR_SUPPORTED},
+        {"Subject", SL_HDR_SUBJECT},
+        {"Content-Encoding", SL_HDR_CONTENT_ENCODING},
+        {"Event", SL_HDR_EVENT},
+        {"Refer-To", SL_HDR_REFER_TO},
+        {"Allow-Events", SL_HDR_ALLOW_EVENTS},
+        {"Identity", SL_HDR_IDENTITY},
+        {"Identity-Info", SL_HDR_IDENTITY_INFO},
+        {"Referred-By", SL_HDR_REFERRED_BY},
+        {"Session-Expires", SL_HDR_SESSION_EXPIRES},
+        {"Accept-Contact", SL_HDR_ACCEPT_CONTACT},
+        {"Reject-Contact", SL_HDR_REJECT_CONTACT},
+        {"Request-Disposition", SL_HDR_REQUEST_DISPOSITION},
+        {"User-Agent", SL_HDR_USER_AGENT},
+        {"Server", SL_HDR_SERVER},
+        {"Expires", SL_HDR_EXPIRES},
+        {"Date", SL_HDR_DATE},
+        {"P-Asserted-Identity", SL_HDR_P_ASSERTED_IDENTITY},
+        {"Reason", SL_HDR_REASON},
+        {"Max-Forwards", SL_HDR_MAX_FORWARDS},
+        {"Route", SL_HDR_ROUTE},
+        {"Record-Route", SL_HDR_RECORD_ROUTE},
+        {"rECORD-rOUTE", SL_HDR_RECORD_ROUTE},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        cr_assert_eq(sl_sip_header_id(S(cases[i].name)), cases[i].id, "%s", cases[i].name);
+}
+
+Test(sip_header, compact_forms)
+{
+    static const struct {
+        char c;
+        sl_sip_hdr_id id;
+    } cases[] = {
+        {'i', SL_HDR_CALL_ID},
+        {'f', SL_HDR_FROM},
+        {'t', SL_HDR_TO},
+        {'v', SL_HDR_VIA},
+        {'m', SL_HDR_CONTACT},
+        {'l', SL_HDR_CONTENT_LENGTH},
+        {'c', SL_HDR_CONTENT_TYPE},
+        {'k', SL_HDR_SUPPORTED},
+        {'s', SL_HDR_SUBJECT},
+        {'e', SL_HDR_CONTENT_ENCODING},
+        {'o', SL_HDR_EVENT},
+        {'r', SL_HDR_REFER_TO},
+        {'u', SL_HDR_ALLOW_EVENTS},
+        {'y', SL_HDR_IDENTITY},
+        {'n', SL_HDR_IDENTITY_INFO},
+        {'b', SL_HDR_REFERRED_BY},
+        {'x', SL_HDR_SESSION_EXPIRES},
+        {'a', SL_HDR_ACCEPT_CONTACT},
+        {'j', SL_HDR_REJECT_CONTACT},
+        {'d', SL_HDR_REQUEST_DISPOSITION},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char lo = cases[i].c, up = (char)(lo - 32);
+        cr_assert_eq(sl_sip_header_id(sl_slice_make(&lo, 1)), cases[i].id, "%c", lo);
+        cr_assert_eq(sl_sip_header_id(sl_slice_make(&up, 1)), cases[i].id, "%c", up);
+    }
+    /* letters without a compact form */
+    static const char none[] = "ghpqwzGHPQWZ0-~";
+    for (size_t i = 0; i < sizeof none - 1; i++)
+        cr_assert_eq(sl_sip_header_id(sl_slice_make(none + i, 1)), SL_HDR_OTHER, "%c", none[i]);
+}
+
+Test(sip_header, unknown_names)
+{
+    static const char *const names[] = {"",         "Vias",     "Fro",
+                                        "Call-IDs", "Call_ID",  "Content-Len",
+                                        "X-Custom", "Tos",      "P-Asserted-Identit",
+                                        "Rout",     "Contact ", " Via"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        cr_assert_eq(sl_sip_header_id(S(names[i])), SL_HDR_OTHER, "'%s'", names[i]);
+    /* a byte that only equals '-' after a blind |0x20 must not match */
+    cr_assert_eq(sl_sip_header_id(S("Call\rID")), SL_HDR_OTHER);
+    cr_assert_eq(sl_sip_header_id(sl_slice_make("Call\0ID", 7)), SL_HDR_OTHER);
+    cr_assert_eq(sl_sip_header_id(sl_slice_make(NULL, 0)), SL_HDR_OTHER);
+}
+
+Test(sip_header, find_and_find_next)
+{
+    const char *text = "v1 v2 f1 v3";
+    sl_sip_header h[4] = {
+        {S("Via"), sl_slice_make(text, 2), SL_HDR_VIA},
+        {S("v"), sl_slice_make(text + 3, 2), SL_HDR_VIA},
+        {S("From"), sl_slice_make(text + 6, 2), SL_HDR_FROM},
+        {S("Via"), sl_slice_make(text + 9, 2), SL_HDR_VIA},
+    };
+    sl_sip_msg m = {.headers = h, .max_headers = 4, .n_headers = 4};
+    m.first[SL_HDR_VIA] = 1;
+    m.first[SL_HDR_FROM] = 3;
+    const sl_sip_header *v = sl_sip_find(&m, SL_HDR_VIA);
+    cr_assert_eq(v, &h[0]);
+    v = sl_sip_find_next(&m, v);
+    cr_assert_eq(v, &h[1]);
+    v = sl_sip_find_next(&m, v);
+    cr_assert_eq(v, &h[3]);
+    cr_assert_null(sl_sip_find_next(&m, v));
+    cr_assert_eq(sl_sip_find(&m, SL_HDR_FROM), &h[2]);
+    cr_assert_null(sl_sip_find_next(&m, &h[2]));
+    cr_assert_null(sl_sip_find(&m, SL_HDR_TO));
+    cr_assert_null(sl_sip_find(&m, SL_HDR__COUNT));
+    cr_assert_null(sl_sip_find_next(&m, NULL));
+    /* a stale index beyond n_headers is not followed */
+    m.n_headers = 2;
+    cr_assert_null(sl_sip_find(&m, SL_HDR_FROM));
+    cr_assert_null(sl_sip_find_next(&m, &h[1]));
+}
+
+static size_t split(const char *value, sl_slice *out, size_t cap)
+{
+    sl_slice rest = S(value), e;
+    size_t n = 0;
+    while (sl_sip_next_element(&rest, &e)) {
+        cr_assert(n < cap);
+        out[n++] = e;
+    }
+    cr_assert_eq(rest.len, 0);
+    return n;
+}
+
+Test(sip_header, next_element)
+{
+    sl_slice e[8];
+    cr_assert_eq(split("SIP/2.0/UDP a;branch=1 , SIP/2.0/TCP b:5060;branch=2", e, 8), 2);
+    assert_slice(e[0], "SIP/2.0/UDP a;branch=1");
+    assert_slice(e[1], "SIP/2.0/TCP b:5060;branch=2");
+
+    cr_assert_eq(split("\"Doe, \\\"J\\\", Jr\" <sip:j@x>;q=1, <sip:a,b@y?h=1,2>;x, sip:z@z", e, 8),
+                 3);
+    assert_slice(e[0], "\"Doe, \\\"J\\\", Jr\" <sip:j@x>;q=1");
+    assert_slice(e[1], "<sip:a,b@y?h=1,2>;x");
+    assert_slice(e[2], "sip:z@z");
+
+    /* empty elements, folds and surrounding whitespace */
+    cr_assert_eq(split(" ,, a ,\r\n\t b,,", e, 8), 2);
+    assert_slice(e[0], "a");
+    assert_slice(e[1], "b");
+
+    /* an unterminated quote or bracket runs to the end */
+    cr_assert_eq(split("\"a, b <sip:x>, c", e, 8), 1);
+    cr_assert_eq(split("<sip:a, b", e, 8), 1);
+    cr_assert_eq(split("\"a\\\", b\", c", e, 8), 2);
+    assert_slice(e[1], "c");
+
+    cr_assert_eq(split("", e, 8), 0);
+    cr_assert_eq(split(" \t, ", e, 8), 0);
+    sl_slice rest = sl_slice_make(NULL, 0), x;
+    cr_assert_not(sl_sip_next_element(&rest, &x));
+}
+
+static const char *unfold(const char *v, size_t cap)
+{
+    static char out[256];
+    size_t n = sl_sip_unfold(S(v), (uint8_t *)out, cap);
+    cr_assert(n <= cap);
+    out[n] = 0;
+    return out;
+}
+
+Test(sip_header, unfold)
+{
+    cr_assert_str_eq(unfold("a\r\n b", 255), "a b");
+    cr_assert_str_eq(unfold("a \r\n\t  b", 255), "a b");
+    cr_assert_str_eq(unfold("a\n\tb\r\n c", 255), "a b c");
+    cr_assert_str_eq(unfold("a  b\tc", 255), "a  b\tc", "plain whitespace stays");
+    cr_assert_str_eq(unfold("abcdef", 3), "abc");
+    cr_assert_str_eq(unfold("ab\r\n cd", 3), "ab ");
+    cr_assert_str_eq(unfold("ab    cd", 4), "ab  ");
+    cr_assert_str_eq(unfold("abc", 0), "");
+    cr_assert_eq(sl_sip_unfold(sl_slice_make(NULL, 0), NULL, 0), 0);
+}
+
+Test(sip_header, nameaddr)
+{
+    sl_sip_nameaddr na;
+    cr_assert_eq(sl_sip_nameaddr_parse(S("\"Alice \\\"Al\\\"\" <sip:a@b;x>;tag=1"), &na), SL_OK);
+    assert_slice(na.display, "Alice \\\"Al\\\"");
+    assert_slice(na.uri, "sip:a@b;x");
+    assert_slice(na.params, ";tag=1");
+    cr_assert_not(na.star);
+
+    cr_assert_eq(sl_sip_nameaddr_parse(S("  Bob  Smith <sips:bob@[::1]:5061> ; tag = 9 "), &na),
+                 SL_OK);
+    assert_slice(na.display, "Bob  Smith");
+    assert_slice(na.uri, "sips:bob@[::1]:5061");
+    assert_slice(na.params, "; tag = 9");
+    sl_slice t;
+    cr_assert(sl_sip_param_get(na.params, "TAG", &t));
+    assert_slice(t, "9");
+
+    cr_assert_eq(sl_sip_nameaddr_parse(S("<sip:a@b>"), &na), SL_OK);
+    cr_assert_eq(na.display.len, 0);
+    assert_slice(na.uri, "sip:a@b");
+    cr_assert_eq(na.params.len, 0);
+
+    cr_assert_eq(sl_sip_nameaddr_parse(S("\"\"<tel:+1234>"), &na), SL_OK);
+    cr_assert_eq(na.display.len, 0);
+    assert_slice(na.uri, "tel:+1234");
+
+    /* bare addr-spec: ';' starts header parameters */
+    cr_assert_eq(sl_sip_nameaddr_parse(S("sip:a@b;tag=1;expires=5"), &na), SL_OK);
+    assert_slice(na.uri, "sip:a@b");
+    assert_slice(na.params, ";tag=1;expires=5");
+    cr_assert_eq(sl_sip_nameaddr_parse(S("sip:a@b ;tag=1"), &na), SL_OK);
+    assert_slice(na.uri, "sip:a@b");
+    assert_slice(na.params, ";tag=1");
+
+    cr_assert_eq(sl_sip_nameaddr_parse(S("*"), &na), SL_OK);
+    cr_assert(na.star);
+    cr_assert_eq(sl_sip_nameaddr_parse(S(" * ;expires=0"), &na), SL_OK);
+    cr_assert(na.star);
+    assert_slice(na.params, ";expires=0");
+    cr_assert_eq(sl_sip_nameaddr_parse(S("<*>"), &na), SL_OK);
+    cr_assert_not(na.star);
+}
+
+Test(sip_header, nameaddr_invalid)
+{
+    static const char *const bad[] = {
+        "",
+        "   ",
+        "\"unterminated <sip:a@b>",
+        "\"Alice\" sip:a@b",
+        "<sip:a@b",
+        "Alice <sip:a@b",
+        "<>",
+        "< >",
+        ";tag=1",
+        "<sip:a@b> junk",
+        "sip:a@b junk",
+        "sip:a@b, sip:c@d",
+        "\"a\\\"",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        sl_sip_nameaddr na;
+        sl_guarded g;
+        size_t n = strlen(bad[i]);
+        const uint8_t *p = sl_guard(&g, bad[i], n);
+        cr_assert_eq(sl_sip_nameaddr_parse(sl_slice_make(p, n), &na), SL_INVALID, "'%s'", bad[i]);
+        sl_guard_free(&g);
+    }
+}
+
+Test(sip_header, nameaddr_every_prefix_guarded)
+{
+    static const char *const inputs[] = {
+        "\"Alice \\\"Al\\\", x\" <sip:a@b;x>;tag=1;q=\"a;b\"",
+        "Bob <sips:bob@[::1]:5061>;tag=9",
+        "sip:a@b;tag=1",
+        "* ;expires=0",
+    };
+    for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
+        size_t len = strlen(inputs[i]);
+        for (size_t k = 0; k <= len; k++) {
+            sl_guarded g;
+            const uint8_t *p = sl_guard(&g, inputs[i], k);
+            sl_slice s = sl_slice_make(p, k), rest = s, e, v;
+            sl_sip_nameaddr na;
+            if (sl_sip_nameaddr_parse(s, &na) == SL_OK) {
+                cr_assert(na.uri.ptr >= p && na.uri.ptr + na.uri.len <= p + k);
+                cr_assert(na.params.ptr >= p && na.params.ptr + na.params.len <= p + k);
+                sl_sip_param_get(na.params, "tag", &v);
+                sl_sip_param_get(na.params, "q", &v);
+            }
+            while (sl_sip_next_element(&rest, &e))
+                cr_assert(e.ptr >= p && e.ptr + e.len <= p + k);
+            uint8_t out[64];
+            cr_assert(sl_sip_unfold(s, out, sizeof out) <= sizeof out);
+            sl_guard_free(&g);
+        }
+    }
+}
+
+Test(sip_header, param_get)
+{
+    sl_slice p = S(";transport=UDP;lr; Expires = 60 ;q=0.7;info=\"a;b=c\";tag=x"), v;
+    cr_assert(sl_sip_param_get(p, "transport", &v));
+    assert_slice(v, "UDP");
+    cr_assert(sl_sip_param_get(p, "LR", &v));
+    cr_assert_eq(v.len, 0);
+    cr_assert(sl_sip_param_get(p, "expires", &v));
+    assert_slice(v, "60");
+    cr_assert(sl_sip_param_get(p, "info", &v));
+    assert_slice(v, "\"a;b=c\"");
+    cr_assert(sl_sip_param_get(p, "tag", &v));
+    assert_slice(v, "x");
+    cr_assert_not(sl_sip_param_get(p, "b", &v), "inside a quoted value");
+    cr_assert_not(sl_sip_param_get(p, "trans", &v));
+    cr_assert_not(sl_sip_param_get(p, "", &v));
+    cr_assert_not(sl_sip_param_get(sl_slice_make(NULL, 0), "tag", &v));
+
+    /* without a leading ';', and the first of two */
+    cr_assert(sl_sip_param_get(S("tag=1;tag=2"), "tag", &v));
+    assert_slice(v, "1");
+    /* empty value and an unterminated quote */
+    cr_assert(sl_sip_param_get(S(";a=;b"), "a", &v));
+    cr_assert_eq(v.len, 0);
+    cr_assert(sl_sip_param_get(S(";a=\"x;b=1"), "a", &v));
+    assert_slice(v, "\"x;b=1");
+    cr_assert_not(sl_sip_param_get(S(";a=\"x;b=1"), "b", &v));
+}
+
+Test(sip_header, cseq)
+{
+    sl_sip_cseq c;
+    cr_assert_eq(sl_sip_cseq_parse(S("314159 INVITE"), &c), SL_OK);
+    cr_assert_eq(c.number, 314159);
+    assert_slice(c.method, "INVITE");
+    cr_assert_eq(sl_sip_cseq_parse(S(" 0001\t \r\n  ack "), &c), SL_OK);
+    cr_assert_eq(c.number, 1);
+    assert_slice(c.method, "ack");
+    cr_assert_eq(sl_sip_cseq_parse(S("4294967295 X-Y.z"), &c), SL_OK);
+    cr_assert_eq(c.number, 4294967295u);
+
+    static const char *const bad[] = {"",          "INVITE",
+                                      "1",         "1 ",
+                                      "1INVITE",   "-1 INVITE",
+                                      "x1 BYE",    "4294967296 BYE",
+                                      "1 IN VITE", "99999999999999999999 BYE",
+                                      "1 BYE;x",   "1 B\xc3\xa9"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        cr_assert_eq(sl_sip_cseq_parse(S(bad[i]), &c), SL_INVALID, "'%s'", bad[i]);
+        cr_assert_eq(c.number, 0);
+    }
+}
