@@ -1,0 +1,356 @@
+/* The SIP message dissector (RFC 3261 7 and 18.3): start line, header
+ * lines, and the body framed by Content-Length. */
+#include "sipsleuth/sip.h"
+
+/* A start line longer than this is not SIP (and a stream would buffer forever). */
+#define MAX_START_LINE 8192
+#define MAX_CONTENT_LENGTH (16u << 20)
+
+/* RFC 3261 token characters; controls and non-ASCII are not. */
+/* clang-format off */
+static const uint8_t tchar[256] = {
+    [0x20] =   0, 1, 0, 0, 0, 1, 0, 1, 0, 0, 1, 1, 0, 1, 1, 0,
+    /* 0x30 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
+    /* 0x40 */ 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    /* 0x50 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1,
+    /* 0x60 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    /* 0x70 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 0,
+};
+/* clang-format on */
+#define IS_TCHAR(c) (tchar[(uint8_t)(c)])
+
+static inline uint8_t lower(uint8_t c)
+{
+    return (c >= 'A' && c <= 'Z') ? (uint8_t)(c | 0x20) : c;
+}
+static inline bool is_digit(uint8_t c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* How many leading bytes of p[0..n) match the lower-case literal, case-insensitively. */
+static size_t match_ci(const uint8_t *p, size_t n, const char *lit, size_t litlen)
+{
+    size_t i = 0;
+    while (i < n && i < litlen && lower(p[i]) == (uint8_t)lit[i])
+        i++;
+    return i;
+}
+
+/* Checks the first line p[0..n), without its line end. When `eol` is false
+ * the line may continue, and running out of bytes means SL_PARTIAL. With msg
+ * NULL (the probe) a status line is accepted as soon as its code is seen.
+ * On SL_INVALID, *bad is the offending offset. */
+static sl_status scan_start_line(const uint8_t *p, size_t n, bool eol, sl_sip_msg *msg, size_t *bad)
+{
+    const sl_status more = eol ? SL_INVALID : SL_PARTIAL;
+    size_t i, m;
+
+    /* "SIP/" cannot begin a request: '/' is not a token character. */
+    if (n >= 4 && match_ci(p, 4, "sip/", 4) == 4) {
+        m = match_ci(p, n, "sip/2.0 ", 8);
+        if (m < 8) {
+            *bad = m;
+            return m == n ? more : SL_INVALID;
+        }
+        for (i = 8; i < 11; i++) {
+            if (i == n || !is_digit(p[i])) {
+                *bad = i;
+                return i == n ? more : SL_INVALID;
+            }
+        }
+        if (!msg)
+            return SL_OK;
+        if (p[8] < '1' || p[8] > '6') {
+            *bad = 8;
+            return SL_INVALID;
+        }
+        if (i < n && p[i] != ' ') {
+            *bad = i;
+            return SL_INVALID;
+        }
+        /* Reason-Phrase: text, HTAB and UTF-8, but no other control byte. */
+        for (size_t k = i + 1; k < n; k++) {
+            if ((p[k] < ' ' && p[k] != '\t') || p[k] == 0x7f) {
+                *bad = k;
+                return SL_INVALID;
+            }
+        }
+        msg->is_request = false;
+        msg->version = sl_slice_make(p, 7);
+        msg->status_code = (p[8] - '0') * 100 + (p[9] - '0') * 10 + (p[10] - '0');
+        msg->reason = i < n ? sl_slice_make(p + i + 1, n - i - 1) : sl_slice_make(p + n, 0);
+        return SL_OK;
+    }
+
+    for (i = 0; i < n && IS_TCHAR(p[i]); i++)
+        ;
+    if (i == n || i == 0 || p[i] != ' ') {
+        *bad = i;
+        return i == n ? more : SL_INVALID;
+    }
+    size_t uri = ++i;
+    while (i < n && p[i] > ' ' && p[i] != 0x7f)
+        i++;
+    if (i == n || i == uri || p[i] != ' ') {
+        *bad = i;
+        return i == n ? more : SL_INVALID;
+    }
+    size_t ver = ++i;
+    m = match_ci(p + ver, n - ver, "sip/2.0", 7);
+    if (m < 7 || ver + 7 < n) {
+        *bad = ver + m;
+        return ver + m == n ? more : SL_INVALID;
+    }
+    if (!eol)
+        return SL_PARTIAL; /* "SIP/2.0" must end the line */
+    if (msg) {
+        msg->is_request = true;
+        msg->method = sl_slice_make(p, uri - 1);
+        msg->request_uri = sl_slice_make(p + uri, ver - 1 - uri);
+        msg->version = sl_slice_make(p + ver, 7);
+    }
+    return SL_OK;
+}
+
+/* Checks an unfinished first line (no LF yet): SL_PARTIAL, SL_INVALID, or
+ * SL_OK for a status line already recognisable. */
+static sl_status scan_open_line(const uint8_t *buf, size_t len, size_t *bad)
+{
+    if (len >= MAX_START_LINE) {
+        *bad = MAX_START_LINE;
+        return SL_INVALID;
+    }
+    /* A trailing CR can only be the start of the line end. */
+    bool cr = len && buf[len - 1] == '\r';
+    return scan_start_line(buf, cr ? len - 1 : len, cr, NULL, bad);
+}
+
+sl_status sl_sip_probe(const uint8_t *buf, size_t len)
+{
+    size_t n = len < MAX_START_LINE ? len : MAX_START_LINE, bad;
+    const uint8_t *lf = n ? memchr(buf, '\n', n) : NULL;
+    if (!lf)
+        return scan_open_line(buf, len, &bad);
+    size_t line = (size_t)(lf - buf);
+    if (line && buf[line - 1] == '\r')
+        line--;
+    return scan_start_line(buf, line, true, NULL, &bad);
+}
+
+size_t sl_sip_skip_keepalive(const uint8_t *buf, size_t len)
+{
+    size_t i = 0;
+    while (i < len && (buf[i] == '\r' || buf[i] == '\n'))
+        i++;
+    return i;
+}
+
+const char *sl_sip_flag_kind(uint32_t flag)
+{
+    switch (flag) {
+    case SL_SIP_F_HEADERS_DROPPED: return "sip_headers_dropped";
+    case SL_SIP_F_NO_CONTENT_LENGTH: return "sip_no_content_length";
+    case SL_SIP_F_BAD_CONTENT_LENGTH: return "sip_bad_content_length";
+    case SL_SIP_F_BODY_SHORT: return "sip_body_short";
+    case SL_SIP_F_NO_BLANK_LINE: return "sip_no_blank_line";
+    case SL_SIP_F_HEADER_NO_COLON: return "sip_header_no_colon";
+    case SL_SIP_F_DUP_CONTENT_LENGTH: return "sip_dup_content_length";
+    case SL_SIP_F_BARE_LF: return "sip_bare_lf";
+    default: return "sip_unknown_flag";
+    }
+}
+
+/* Parse state besides the message itself. */
+typedef struct parse_state {
+    const uint8_t *buf;
+    size_t cap; /* usable entries of msg->headers */
+    bool cl_seen;
+    sl_slice cl_raw; /* the first Content-Length value */
+} parse_state;
+
+static void on_content_length(parse_state *st, sl_sip_msg *msg, sl_slice value)
+{
+    uint64_t v;
+    bool ok = sl_slice_to_u64(value, MAX_CONTENT_LENGTH, &v);
+    if (!st->cl_seen) {
+        st->cl_seen = true;
+        st->cl_raw = value;
+        if (ok) {
+            msg->has_content_length = true;
+            msg->content_length = v;
+        } else {
+            msg->flags |= SL_SIP_F_BAD_CONTENT_LENGTH;
+        }
+        return;
+    }
+    bool same = ok == msg->has_content_length &&
+                (ok ? v == msg->content_length : sl_slice_ieq_slice(value, st->cl_raw));
+    if (!same)
+        msg->flags |= SL_SIP_F_DUP_CONTENT_LENGTH;
+}
+
+static inline bool is_lws(uint8_t c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* One complete header: name buf[ns..ne), value buf[vs..ve) before trimming. */
+static void add_header(parse_state *st, sl_sip_msg *msg, size_t ns, size_t ne, size_t vs, size_t ve)
+{
+    const uint8_t *b = st->buf;
+    while (vs < ve && is_lws(b[vs]))
+        vs++;
+    while (ve > vs && is_lws(b[ve - 1]))
+        ve--;
+    sl_slice name = sl_slice_make(b + ns, ne - ns), value = sl_slice_make(b + vs, ve - vs);
+    sl_sip_hdr_id id = sl_sip_header_id(name);
+    msg->n_headers_seen++;
+    if (id == SL_HDR_CONTENT_LENGTH)
+        on_content_length(st, msg, value);
+    if (msg->n_headers == st->cap) {
+        msg->flags |= SL_SIP_F_HEADERS_DROPPED;
+        return;
+    }
+    /* Field by field: building a struct and copying it stalls on store forwarding. */
+    sl_sip_header *h = &msg->headers[msg->n_headers++];
+    h->name = name;
+    h->value = value;
+    h->id = id;
+    if (msg->first[id] == 0 && msg->n_headers <= UINT16_MAX)
+        msg->first[id] = (uint16_t)msg->n_headers;
+}
+
+static sl_status invalid(sl_anomaly *an, const char *kind, size_t offset)
+{
+    sl_anomaly_set(an, "sip", kind, offset);
+    return SL_INVALID;
+}
+
+sl_status sl_sip_parse(const uint8_t *buf, size_t len, sl_sip_framing framing, sl_sip_msg *msg,
+                       sl_anomaly *an)
+{
+    sl_sip_header *headers = msg->headers;
+    size_t max_headers = msg->max_headers;
+    memset(msg, 0, sizeof *msg);
+    msg->headers = headers;
+    msg->max_headers = max_headers;
+    parse_state st = {.buf = buf, .cap = headers ? max_headers : 0};
+    const bool stream = framing == SL_SIP_STREAM;
+    size_t bad = 0;
+
+    if (len == 0)
+        return stream ? SL_PARTIAL : invalid(an, "sip_empty", 0);
+
+    /* Start line. A datagram's end also ends its line. */
+    size_t scan = len < MAX_START_LINE ? len : MAX_START_LINE;
+    const uint8_t *lf = memchr(buf, '\n', scan);
+    size_t end, pos;
+    if (lf) {
+        end = (size_t)(lf - buf);
+        pos = end + 1;
+    } else {
+        if (stream || len >= MAX_START_LINE) {
+            sl_status s = scan_open_line(buf, len, &bad);
+            if (s == SL_INVALID)
+                return invalid(an, "sip_bad_start_line", bad);
+            return SL_PARTIAL;
+        }
+        end = pos = len;
+    }
+    if (end && buf[end - 1] == '\r')
+        end--;
+    else if (lf)
+        msg->flags |= SL_SIP_F_BARE_LF;
+    if (scan_start_line(buf, end, true, msg, &bad) != SL_OK)
+        return invalid(an, "sip_bad_start_line", bad);
+
+    /* Header lines. A header is completed by the next line that does not
+     * begin with whitespace (folding), so it is added one line late. */
+    bool pending = false, skipping = false, blank = false;
+    size_t ns = 0, ne = 0, vs = 0, ve = 0;
+    while (pos < len) {
+        lf = memchr(buf + pos, '\n', len - pos);
+        size_t next;
+        if (lf) {
+            end = (size_t)(lf - buf);
+            next = end + 1;
+        } else {
+            if (stream)
+                return SL_PARTIAL;
+            end = next = len;
+        }
+        if (end > pos && buf[end - 1] == '\r')
+            end--;
+        else if (lf)
+            msg->flags |= SL_SIP_F_BARE_LF;
+
+        if (end == pos) {
+            blank = true;
+            pos = next;
+            break;
+        }
+        uint8_t c = buf[pos];
+        if (c == ' ' || c == '\t') {
+            if (pending)
+                ve = end;
+            else if (!skipping)
+                msg->flags |= SL_SIP_F_HEADER_NO_COLON; /* a fold with nothing to continue */
+            skipping = !pending;
+            pos = next;
+            continue;
+        }
+        if (pending)
+            add_header(&st, msg, ns, ne, vs, ve);
+        pending = false;
+
+        size_t i = pos;
+        while (i < end && IS_TCHAR(buf[i]))
+            i++;
+        size_t name_end = i;
+        while (i < end && (buf[i] == ' ' || buf[i] == '\t'))
+            i++;
+        if (name_end == pos || i == end || buf[i] != ':') {
+            msg->flags |= SL_SIP_F_HEADER_NO_COLON;
+            skipping = true; /* its continuation lines go with it */
+        } else {
+            pending = true;
+            skipping = false;
+            ns = pos;
+            ne = name_end;
+            vs = i + 1;
+            ve = end;
+        }
+        pos = next;
+    }
+    if (pending)
+        add_header(&st, msg, ns, ne, vs, ve);
+    if (!blank) {
+        if (stream)
+            return SL_PARTIAL;
+        msg->flags |= SL_SIP_F_NO_BLANK_LINE;
+        pos = len;
+    }
+
+    /* Body (RFC 3261 18.3). */
+    size_t left = len - pos;
+    size_t body_len;
+    if (!st.cl_seen) {
+        msg->flags |= SL_SIP_F_NO_CONTENT_LENGTH;
+        body_len = stream ? 0 : left; /* a stream message without one has no body */
+    } else if (!msg->has_content_length) {
+        if (stream)
+            return invalid(an, "sip_bad_content_length", (size_t)(st.cl_raw.ptr - buf));
+        body_len = left;
+    } else if (msg->content_length > left) {
+        if (stream)
+            return SL_PARTIAL;
+        msg->flags |= SL_SIP_F_BODY_SHORT;
+        body_len = left;
+    } else {
+        body_len = (size_t)msg->content_length;
+    }
+    msg->body = sl_slice_make(buf + pos, body_len);
+    msg->length = pos + body_len;
+    return SL_OK;
+}
