@@ -2,7 +2,7 @@
  *
  * Nothing is allocated: the caller provides the header array; every field is
  * a slice into the input buffer. Header values keep folded lines (CRLF + WSP)
- * as they arrived; sl_sip_unfold_next() walks a value with folds read as a
+ * as they arrived; sl_sip_unfold() copies a value with each fold read as a
  * single space. */
 #ifndef SIPSLEUTH_SIP_H
 #define SIPSLEUTH_SIP_H
