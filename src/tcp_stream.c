@@ -969,8 +969,12 @@ void sl_tcp_segment(sl_tcp_table *t, const sl_packet *pkt, sl_time ts)
         h->fin = true;
         h->fin_seq = seq + (uint32_t)pkt->payload.len;
     }
-    if (h->fin && !h->done && (!h->started || !seq_lt(h->next_seq, h->fin_seq)))
-        flush_half(t, c, d, "FIN");
+    /* either side may be complete now (an ACK can skip the peer's last hole) */
+    for (int k = 0; k < 2; k++) {
+        half *e = &c->h[k];
+        if (e->fin && !e->done && (!e->started || !seq_lt(e->next_seq, e->fin_seq)))
+            flush_half(t, c, k, "FIN");
+    }
     if (c->h[0].done && c->h[1].done) {
         t->st.closed++;
         conn_free(t, c);
