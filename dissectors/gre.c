@@ -7,6 +7,7 @@ enum {
     GRE_KEY = 0x2000,
     GRE_SEQ = 0x1000,
     GRE_STRICT = 0x0800, /* RFC 1701 strict source route */
+    GRE_ACK = 0x0080,    /* enhanced GRE (version 1): acknowledgment number present */
     GRE_VERSION = 0x0007,
 };
 
@@ -25,9 +26,18 @@ sl_status sl_gre_decode(sl_slice *data, sl_gre *gre, sl_anomaly *an)
         goto truncated;
     if (gre->has_seq && !sl_rd_skip(&r, 4))
         goto truncated;
-    /* Version 1 is PPTP's enhanced GRE (PPP inside); source routing is
-     * obsolete. Neither carries anything we decode (RFC 2784 says discard). */
-    if ((flags & (GRE_VERSION | GRE_ROUTING | GRE_STRICT)) != 0)
+    unsigned version = flags & GRE_VERSION;
+    if (version == 1) {
+        /* PPTP's enhanced GRE (RFC 2637): the key holds payload length and
+         * call id; an acknowledgment number may follow; PPP inside. */
+        if ((flags & GRE_ACK) && !sl_rd_skip(&r, 4))
+            goto truncated;
+        gre->key &= 0xffff; /* the call id */
+        if (gre->proto != SL_ETH_PPP)
+            gre->proto = 0;
+    }
+    /* Source routing is obsolete, later versions unknown: RFC 2784 says discard. */
+    if (version > 1 || (flags & (GRE_ROUTING | GRE_STRICT)) != 0)
         gre->proto = 0;
     *data = sl_rd_rest(&r);
     return SL_OK;

@@ -18,11 +18,13 @@ sl_status sl_udp_decode(sl_slice data, size_t stated, sl_packet *pkt, sl_anomaly
         sl_anomaly_set(an, "udp", "udp_bad_length", 4);
         return SL_INVALID;
     }
-    if (len > stated) {
-        sl_anomaly_set(an, "udp", "udp_length_exceeds_ip", 4);
-        return SL_INVALID;
-    }
     sl_slice rest = sl_rd_rest(&r);
+    if (len > stated) {
+        /* A finding, not a failure: the bytes IP carries are still worth
+         * dissecting (as tshark does); the datagram is bounded by IP. */
+        sl_anomaly_set(an, "udp", "udp_length_exceeds_ip", 4);
+        len = (uint16_t)stated;
+    }
     if (rest.len < (size_t)len - 8)
         pkt->truncated = true;
     else

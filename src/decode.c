@@ -110,6 +110,7 @@ static sl_decode_result decode_gre(dec *d, sl_slice data)
         kind = SL_TUNNEL_ERSPAN3;
         st = sl_erspan3_decode(&data, &id, &type, d->an);
         break;
+    case SL_ETH_PPP: st = sl_ppp_decode(&data, &type, d->an); break;
     default: break;
     }
     if (st != SL_OK || !enter_tunnel(d, kind, id))

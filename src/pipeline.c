@@ -240,6 +240,8 @@ void sl_pipeline_frame(sl_pipeline *p, int dlt, sl_time ts, const uint8_t *frame
             return;
         res = sl_decode_ip_payload(pkt.ip_proto, datagram, false, &pkt, &an);
     }
+    if (an.kind && res != SL_DECODE_ERROR) /* decoded despite a finding */
+        report_anomaly(p, &an, NULL, sl_slice_make(NULL, 0));
     switch (res) {
     case SL_DECODE_UDP:
         p->counters.udp++;

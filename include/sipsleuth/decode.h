@@ -18,7 +18,9 @@ typedef enum sl_decode_result {
 bool sl_decode_link_supported(int dlt);
 
 /* Decodes one frame of link type `dlt` (a libpcap DLT_ value). `caplen` bytes
- * are present. On SL_DECODE_ERROR `an` names the problem. pkt is zeroed first. */
+ * are present. On SL_DECODE_ERROR `an` names the problem; on success `an` may
+ * still name a finding the decoder worked around (e.g. a UDP length beyond
+ * the IP datagram: the payload is then bounded by IP). pkt is zeroed first. */
 sl_decode_result sl_decode_frame(int dlt, const uint8_t *frame, size_t caplen, sl_packet *pkt,
                                  sl_anomaly *an);
 

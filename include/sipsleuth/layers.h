@@ -23,6 +23,7 @@ enum {
     SL_ETH_TEB = 0x6558, /* transparent Ethernet bridging (in GRE, VXLAN) */
     SL_ETH_ERSPAN2 = 0x88be,
     SL_ETH_ERSPAN3 = 0x22eb,
+    SL_ETH_PPP = 0x880b, /* PPP in enhanced GRE (PPTP) */
 };
 
 enum { SL_IPPROTO_IPIP = 4, SL_IPPROTO_IPV6 = 41, SL_IPPROTO_GRE = 47 };
@@ -92,8 +93,13 @@ typedef struct sl_gre {
     uint32_t key;
 } sl_gre;
 
-/* GRE (RFC 2784 with RFC 2890 key and sequence number). */
+/* GRE (RFC 2784 with RFC 2890 key and sequence number; version 1, PPTP's
+ * enhanced GRE of RFC 2637, with proto SL_ETH_PPP and the call id as key). */
 sl_status sl_gre_decode(sl_slice *data, sl_gre *gre, sl_anomaly *an);
+
+/* A PPP header (RFC 1661; address/control and protocol-field compression
+ * accepted); *type is the EtherType of IPv4/IPv6 inside, 0 for anything else. */
+sl_status sl_ppp_decode(sl_slice *data, uint16_t *type, sl_anomaly *an);
 
 /* ERSPAN type II and III headers (III with its optional platform subheader);
  * *type is what follows: Ethernet (SL_ETH_TEB) or, for III, IPv4/IPv6. */

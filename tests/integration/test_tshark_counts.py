@@ -10,8 +10,20 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from sipcount import CORPUS, SAMPLES, report, sipsleuth_counts, tshark_counts  # noqa: E402
 
-# Captures where tshark is known to be wrong: file -> one-line reason.
-TSHARK_WRONG = {}
+# Where tshark misses messages that are wholly in the capture: file ->
+# (what sipsleuth must report on top of tshark's counts, one-line reason).
+# The counts stay exact: tshark's plus this correction.
+TSHARK_WRONG = {
+    "samples/tcp-multi-per-segment.pcap": (
+        {("request", "BYE"): 1},
+        "tshark stops at a CRLFCRLF keep-alive (RFC 5626) between two messages in one segment"),
+    "samples/tcp-gap-resync.pcap": (
+        {("request", "BYE"): 1},
+        "tshark does not re-synchronise a TCP stream after a segment that was never captured"),
+    "samples/tcp-midstream.pcap": (
+        {("request", "INVITE"): 1},
+        "tshark does not find a start line that begins mid-segment after a cut message's tail"),
+}
 
 # Where tshark is wrong but can be corrected: file -> (tshark arguments, reason).
 TSHARK_CORRECTED = {
@@ -33,13 +45,14 @@ def main():
     for path in captures():
         name = os.path.relpath(path, os.path.dirname(SAMPLES)) if path.startswith(SAMPLES) else \
             os.path.relpath(path, CORPUS)
-        if name in TSHARK_WRONG:
-            print("SKIP %s: tshark is wrong here: %s" % (name, TSHARK_WRONG[name]))
-            continue
         tshark_args, why = TSHARK_CORRECTED.get(name, ((), None))
         if why:
             print("note %s: tshark corrected with %s: %s" % (name, " ".join(tshark_args), why))
         ours, theirs = sipsleuth_counts(binary, path), tshark_counts(path, tshark_args)
+        if name in TSHARK_WRONG:
+            extra, why = TSHARK_WRONG[name]
+            print("note %s: expecting tshark's counts plus %s: %s" % (name, dict(extra), why))
+            theirs.update(extra)
         if ours == theirs:
             passed += 1
             print("ok   %s (%d messages)" % (name, sum(ours.values())))
