@@ -37,8 +37,8 @@ Test(websocket, frame_lengths_and_every_prefix)
         cr_assert_eq(f.fin, (cases[i].bytes[0] & 0x80) != 0);
         cr_assert_eq(f.opcode, cases[i].bytes[0] & 0x0F);
         for (size_t n = 0; n < cases[i].len; n++)
-            cr_assert_eq(parse_guarded(cases[i].bytes, n, &f, &an), SL_PARTIAL, "case %zu, %zu",
-                         i, n);
+            cr_assert_eq(parse_guarded(cases[i].bytes, n, &f, &an), SL_PARTIAL, "case %zu, %zu", i,
+                         n);
         cr_assert_null(an.kind);
     }
 }
@@ -104,7 +104,8 @@ Test(websocket, handshake)
     for (size_t n = 0; n < strlen(resp); n++)
         cr_assert_eq(hs(resp, n, true, &head, &sip), SL_PARTIAL, "prefix %zu", n);
 
-    const char chat[] = "GET / HTTP/1.1\r\nUpgrade: websocket\r\nSec-WebSocket-Protocol: chat\r\n\r\n";
+    const char chat[] =
+        "GET / HTTP/1.1\r\nUpgrade: websocket\r\nSec-WebSocket-Protocol: chat\r\n\r\n";
     cr_assert_eq(hs(chat, strlen(chat), false, &head, &sip), SL_OK);
     cr_assert_not(sip);
     const char plain[] = "GET / HTTP/1.0\nHost: x\n\n";
@@ -114,7 +115,8 @@ Test(websocket, handshake)
     const char no[] = "HTTP/1.1 200 OK\r\nUpgrade: websocket\r\n\r\n";
     cr_assert_eq(hs(no, strlen(no), true, &head, &sip), SL_OK);
     cr_assert_not(sip);
-    const char other[] = "HTTP/1.1 101 OK\r\nUpgrade: websocket\r\nSec-WebSocket-Protocol: mqtt\r\n\r\n";
+    const char other[] =
+        "HTTP/1.1 101 OK\r\nUpgrade: websocket\r\nSec-WebSocket-Protocol: mqtt\r\n\r\n";
     cr_assert_eq(hs(other, strlen(other), true, &head, &sip), SL_OK);
     cr_assert_not(sip);
 
