@@ -71,6 +71,9 @@ static void usage(FILE *f)
             "      --stats-interval S  a stats event every S seconds of capture time\n"
             "                        (default: live 60, files 0 = only the final one)\n"
             "      --max-headers N   headers kept per SIP message (default %d)\n"
+            "      --dedup           drop packets a span port delivered twice: the same IP\n"
+            "                        content (TTL and checksum aside) within 50 ms\n"
+            "      --dedup-window MS the window for --dedup (implies it)\n"
             "  -h, --help            this text\n"
             "  -V, --version         the version\n"
             "\n"
@@ -92,7 +95,8 @@ static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
 /* Returns 0 to run, or the exit status (after printing what is needed). */
 static int parse_args(int argc, char **argv, options *o)
 {
-    enum { OPT_EVENTS = 256, OPT_SNAPLEN, OPT_BUFSIZE, OPT_STATS, OPT_MAXHDR };
+    enum { OPT_EVENTS = 256, OPT_SNAPLEN, OPT_BUFSIZE, OPT_STATS, OPT_MAXHDR, OPT_DEDUP,
+           OPT_DEDUP_WINDOW };
     static const struct option longopts[] = {
         {"filter", required_argument, NULL, 'f'},
         {"output", required_argument, NULL, 'o'},
@@ -101,6 +105,8 @@ static int parse_args(int argc, char **argv, options *o)
         {"buffer-size", required_argument, NULL, OPT_BUFSIZE},
         {"stats-interval", required_argument, NULL, OPT_STATS},
         {"max-headers", required_argument, NULL, OPT_MAXHDR},
+        {"dedup", no_argument, NULL, OPT_DEDUP},
+        {"dedup-window", required_argument, NULL, OPT_DEDUP_WINDOW},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -133,12 +139,14 @@ static int parse_args(int argc, char **argv, options *o)
             }
             break;
         }
+        case OPT_DEDUP: o->cfg.dedup_enabled = true; break;
         case OPT_SNAPLEN:
         case OPT_BUFSIZE:
         case OPT_STATS:
         case OPT_MAXHDR:
+        case OPT_DEDUP_WINDOW:
             if (!parse_uint(optarg, c == OPT_MAXHDR ? 65535 : 0x7fffffff, &v) ||
-                (c == OPT_MAXHDR && v == 0)) {
+                ((c == OPT_MAXHDR || c == OPT_DEDUP_WINDOW) && v == 0)) {
                 fprintf(stderr, "sipsleuth: %s: not a valid number: \"%s\"\n", argv[optind - 1],
                         optarg);
                 return 2;
@@ -149,6 +157,10 @@ static int parse_args(int argc, char **argv, options *o)
                 o->live.buffer_size = (int)v;
             else if (c == OPT_MAXHDR)
                 o->cfg.max_headers = v;
+            else if (c == OPT_DEDUP_WINDOW) {
+                o->cfg.dedup_enabled = true;
+                o->cfg.dedup.window = (sl_time)v * SL_NS_PER_MS;
+            }
             else {
                 o->cfg.stats_interval = (sl_time)v * SL_NS_PER_SEC;
                 o->stats_interval_set = true;

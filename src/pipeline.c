@@ -1,6 +1,7 @@
 #include "sipsleuth/pipeline.h"
 
 #include "sipsleuth/decode.h"
+#include "sipsleuth/dedup.h"
 #include "sipsleuth/defrag.h"
 #include "sipsleuth/dialog.h"
 #include "sipsleuth/tcp_stream.h"
@@ -25,6 +26,7 @@ struct sl_pipeline {
     sl_tcp_stats tcp_end;
     size_t tcp_end_memory;
     sl_dialogs *dialogs;
+    sl_dedup *dedup; /* NULL unless --dedup */
 };
 
 void sl_config_defaults(sl_config *cfg)
@@ -34,6 +36,7 @@ void sl_config_defaults(sl_config *cfg)
     sl_defrag_config_default(&cfg->defrag);
     sl_tcp_config_default(&cfg->tcp);
     sl_dialog_config_default(&cfg->dialog);
+    sl_dedup_config_default(&cfg->dedup);
 }
 
 sl_time sl_pipeline_now(const sl_pipeline *p) { return p->clock; }
@@ -193,6 +196,16 @@ static void write_stats(sl_pipeline *p, const sl_capture_stats *cs, bool final)
         sl_jw_obj_end(w);
     }
     write_tcp_stats(p, w);
+    if (p->dedup) {
+        sl_dedup_stats ds;
+        sl_dedup_get_stats(p->dedup, &ds);
+        sl_jw_key(w, "dedup");
+        sl_jw_obj_begin(w);
+        sl_jw_kuint(w, "checked", ds.checked);
+        sl_jw_kuint(w, "duplicates", ds.duplicates);
+        sl_jw_kuint(w, "overwrites", ds.overwrites);
+        sl_jw_obj_end(w);
+    }
     sl_dialogs_stats(p->dialogs, w);
     if (cs && cs->live) {
         sl_jw_kuint(w, "pcap_received", cs->received);
@@ -233,6 +246,9 @@ void sl_pipeline_frame(sl_pipeline *p, int dlt, sl_time ts, const uint8_t *frame
     sl_packet pkt;
     sl_anomaly an = {0};
     sl_decode_result res = sl_decode_frame(dlt, frame, caplen, &pkt, &an);
+    if (p->dedup && res != SL_DECODE_ERROR && res != SL_DECODE_SKIP &&
+        sl_dedup_packet(p->dedup, &pkt, ts))
+        return; /* the span port's second copy of a packet */
     if (res == SL_DECODE_FRAGMENT) {
         p->counters.ip_fragments++;
         sl_slice datagram;
@@ -296,7 +312,9 @@ sl_pipeline *sl_pipeline_new(const sl_config *cfg, sl_output *out)
                            .user = p};
     p->tcp = sl_tcp_new(&cfg->tcp, &cb);
     p->dialogs = sl_dialogs_new(&cfg->dialog, out);
-    if (!p->headers || !p->defrag || !p->tcp || !p->dialogs) {
+    if (cfg->dedup_enabled)
+        p->dedup = sl_dedup_new(&cfg->dedup);
+    if (!p->headers || !p->defrag || !p->tcp || !p->dialogs || (cfg->dedup_enabled && !p->dedup)) {
         sl_pipeline_free(p);
         return NULL;
     }
@@ -313,6 +331,7 @@ void sl_pipeline_free(sl_pipeline *p)
         sl_tcp_destroy(p->tcp);
     if (p->dialogs)
         sl_dialogs_free(p->dialogs);
+    sl_dedup_free(p->dedup);
     free(p->headers);
     free(p);
 }

@@ -3,6 +3,7 @@
 #ifndef SIPSLEUTH_PIPELINE_H
 #define SIPSLEUTH_PIPELINE_H
 
+#include "sipsleuth/dedup.h"
 #include "sipsleuth/defrag.h"
 #include "sipsleuth/dialog.h"
 #include "sipsleuth/tcp_stream.h"
@@ -14,6 +15,8 @@ typedef struct sl_config {
     sl_defrag_config defrag;
     sl_tcp_config tcp;
     sl_dialog_config dialog;
+    bool dedup_enabled; /* drop span-port duplicates (--dedup) */
+    sl_dedup_config dedup;
 } sl_config;
 
 #define SL_DEFAULT_MAX_HEADERS 256
