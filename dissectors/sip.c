@@ -126,16 +126,36 @@ static sl_status scan_open_line(const uint8_t *buf, size_t len, size_t *bad)
     return scan_start_line(buf, cr ? len - 1 : len, cr, NULL, bad);
 }
 
+/* Finds the end of the start line in buf[0..n): LF or CRLF, or a lone CR
+ * (one not followed by LF), which RFC 3261 does not allow but tshark and
+ * others accept. Returns false when no line end is in sight (a CR at the very
+ * end may be half a CRLF). Else *end is the line's length without its line
+ * end, *next where the following line begins. */
+static bool start_line_end(const uint8_t *buf, size_t n, size_t *end, size_t *next, bool *lone_cr)
+{
+    const uint8_t *lf = n ? memchr(buf, '\n', n) : NULL;
+    size_t lim = lf ? (size_t)(lf - buf) : n;
+    const uint8_t *cr = lim ? memchr(buf, '\r', lim) : NULL;
+    *lone_cr = cr && (size_t)(cr - buf) + 1 < lim;
+    if (*lone_cr) {
+        *end = (size_t)(cr - buf);
+        *next = *end + 1;
+        return true;
+    }
+    if (!lf)
+        return false;
+    *end = lim && buf[lim - 1] == '\r' ? lim - 1 : lim;
+    *next = lim + 1;
+    return true;
+}
+
 sl_status sl_sip_probe(const uint8_t *buf, size_t len)
 {
-    size_t n = len < MAX_START_LINE ? len : MAX_START_LINE, bad;
-    const uint8_t *lf = n ? memchr(buf, '\n', n) : NULL;
-    if (!lf)
+    size_t n = len < MAX_START_LINE ? len : MAX_START_LINE, bad, end, next;
+    bool lone_cr;
+    if (!start_line_end(buf, n, &end, &next, &lone_cr))
         return scan_open_line(buf, len, &bad);
-    size_t line = (size_t)(lf - buf);
-    if (line && buf[line - 1] == '\r')
-        line--;
-    return scan_start_line(buf, line, true, NULL, &bad);
+    return scan_start_line(buf, end, true, NULL, &bad);
 }
 
 size_t sl_sip_skip_keepalive(const uint8_t *buf, size_t len)
@@ -157,6 +177,7 @@ const char *sl_sip_flag_kind(uint32_t flag)
     case SL_SIP_F_HEADER_NO_COLON: return "sip_header_no_colon";
     case SL_SIP_F_DUP_CONTENT_LENGTH: return "sip_dup_content_length";
     case SL_SIP_F_BARE_LF: return "sip_bare_lf";
+    case SL_SIP_F_LONE_CR: return "sip_lone_cr";
     default: return "sip_unknown_flag";
     }
 }
@@ -244,11 +265,13 @@ sl_status sl_sip_parse(const uint8_t *buf, size_t len, sl_sip_framing framing, s
 
     /* Start line. A datagram's end also ends its line. */
     size_t scan = len < MAX_START_LINE ? len : MAX_START_LINE;
-    const uint8_t *lf = memchr(buf, '\n', scan);
     size_t end, pos;
-    if (lf) {
-        end = (size_t)(lf - buf);
-        pos = end + 1;
+    bool lone_cr;
+    if (start_line_end(buf, scan, &end, &pos, &lone_cr)) {
+        if (lone_cr)
+            msg->flags |= SL_SIP_F_LONE_CR;
+        else if (end + 1 == pos)
+            msg->flags |= SL_SIP_F_BARE_LF;
     } else {
         if (stream || len >= MAX_START_LINE) {
             sl_status s = scan_open_line(buf, len, &bad);
@@ -257,11 +280,10 @@ sl_status sl_sip_parse(const uint8_t *buf, size_t len, sl_sip_framing framing, s
             return SL_PARTIAL;
         }
         end = pos = len;
+        if (end && buf[end - 1] == '\r')
+            end--;
     }
-    if (end && buf[end - 1] == '\r')
-        end--;
-    else if (lf)
-        msg->flags |= SL_SIP_F_BARE_LF;
+    const uint8_t *lf;
     if (scan_start_line(buf, end, true, msg, &bad) != SL_OK)
         return invalid(an, "sip_bad_start_line", bad);
 

@@ -64,6 +64,7 @@ enum {
     SL_SIP_F_HEADER_NO_COLON = 1u << 5, /* a header line without ':' (skipped) */
     SL_SIP_F_DUP_CONTENT_LENGTH = 1u << 6, /* Content-Length given twice, differently */
     SL_SIP_F_BARE_LF = 1u << 7,         /* lines end in LF without CR (accepted) */
+    SL_SIP_F_LONE_CR = 1u << 8,         /* the start line ends in a CR without LF (accepted) */
 };
 
 typedef struct sl_sip_msg {

@@ -688,6 +688,30 @@ Test(sip, bare_lf)
     cr_assert_eq(m.length, strlen(s));
 }
 
+/* A start line ended by a lone CR (seen in damaged captures; tshark accepts
+ * it): recognised, flagged, and the next line is the first header. */
+Test(sip, lone_cr_ends_start_line)
+{
+    const char *s = "CANCEL sip:a@b SIP/2.0\rVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+                    "Call-ID: lc1\r\nContent-Length: 0\r\n\r\n";
+    sl_sip_msg m;
+    sl_anomaly an;
+    cr_assert_eq(sl_sip_probe((const uint8_t *)s, strlen(s)), SL_OK);
+    for (int f = 0; f < 2; f++) {
+        cr_assert_eq(parse(s, f ? SL_SIP_STREAM : SL_SIP_DATAGRAM, &m, &an), SL_OK);
+        cr_assert(m.flags & SL_SIP_F_LONE_CR);
+        assert_slice(m.method, "CANCEL");
+        assert_slice(m.request_uri, "sip:a@b");
+        cr_assert_eq(m.n_headers, 3);
+        assert_slice(m.headers[0].name, "Via");
+        cr_assert_eq(m.length, strlen(s));
+    }
+    /* a CR at the very end of a stream may be half a CRLF: wait for more */
+    cr_assert_eq(parse("INVITE sip:a@b SIP/2.0\r", SL_SIP_STREAM, &m, &an), SL_PARTIAL);
+    /* a CR inside the Request-URI is still invalid, not a line end that fits */
+    cr_assert_eq(sl_sip_probe((const uint8_t *)"INVITE sip:a\r@b SIP/2.0\r\n", 26), SL_INVALID);
+}
+
 Test(sip, ten_thousand_headers)
 {
     enum { N = 10000 };
