@@ -71,6 +71,7 @@ static void usage(FILE *f)
             "      --stats-interval S  a stats event every S seconds of capture time\n"
             "                        (default: live 60, files 0 = only the final one)\n"
             "      --max-headers N   headers kept per SIP message (default %d)\n"
+            "      --sip-raw         sip events carry the whole message text (sip.raw)\n"
             "      --dedup           drop packets a span port delivered twice: the same IP\n"
             "                        content (TTL and checksum aside) within 50 ms\n"
             "      --dedup-window MS the window for --dedup (implies it)\n"
@@ -96,7 +97,7 @@ static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
 static int parse_args(int argc, char **argv, options *o)
 {
     enum { OPT_EVENTS = 256, OPT_SNAPLEN, OPT_BUFSIZE, OPT_STATS, OPT_MAXHDR, OPT_DEDUP,
-           OPT_DEDUP_WINDOW };
+           OPT_DEDUP_WINDOW, OPT_SIP_RAW };
     static const struct option longopts[] = {
         {"filter", required_argument, NULL, 'f'},
         {"output", required_argument, NULL, 'o'},
@@ -106,6 +107,7 @@ static int parse_args(int argc, char **argv, options *o)
         {"stats-interval", required_argument, NULL, OPT_STATS},
         {"max-headers", required_argument, NULL, OPT_MAXHDR},
         {"dedup", no_argument, NULL, OPT_DEDUP},
+        {"sip-raw", no_argument, NULL, OPT_SIP_RAW},
         {"dedup-window", required_argument, NULL, OPT_DEDUP_WINDOW},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -140,6 +142,7 @@ static int parse_args(int argc, char **argv, options *o)
             break;
         }
         case OPT_DEDUP: o->cfg.dedup_enabled = true; break;
+        case OPT_SIP_RAW: o->cfg.sip_raw = true; break;
         case OPT_SNAPLEN:
         case OPT_BUFSIZE:
         case OPT_STATS:

@@ -86,14 +86,15 @@ static void report_sip_flags(sl_pipeline *p, const sl_sip_ctx *ctx)
 }
 
 /* One complete SIP message, from a datagram or a reassembled stream. */
-static void on_sip_message(sl_pipeline *p, const sl_sip_msg *msg, sl_time ts, const sl_flow *flow,
-                           bool truncated)
+static void on_sip_message(sl_pipeline *p, const sl_sip_msg *msg, const uint8_t *start, sl_time ts,
+                           const sl_flow *flow, bool truncated)
 {
     sl_sip_ctx ctx;
     sl_sip_ctx_init(&ctx, msg, ts, flow);
+    ctx.raw = sl_slice_make(start, msg->length);
     sl_counters_message(&p->counters, msg);
     sl_dialogs_on_message(p->dialogs, &ctx);
-    sl_sip_event_write(p->out, &ctx, truncated);
+    sl_sip_event_write(p->out, &ctx, truncated, p->cfg.sip_raw);
     report_sip_flags(p, &ctx);
 }
 
@@ -111,7 +112,7 @@ static void on_stream_message(void *user, const uint8_t *data, size_t len, sl_ti
         report_anomaly(p, &an, flow, sl_slice_make(NULL, 0));
         return;
     }
-    on_sip_message(p, &msg, ts, flow, false);
+    on_sip_message(p, &msg, data, ts, flow, false);
 }
 
 static void on_udp(sl_pipeline *p, const sl_packet *pkt)
@@ -140,7 +141,7 @@ static void on_udp(sl_pipeline *p, const sl_packet *pkt)
         report_anomaly(p, &an, &flow, sl_slice_make(NULL, 0));
         return;
     }
-    on_sip_message(p, &msg, p->ts, &flow, pkt->truncated);
+    on_sip_message(p, &msg, data + ka, p->ts, &flow, pkt->truncated);
 }
 
 static void write_tcp_stats(const sl_pipeline *p, sl_jw *w)

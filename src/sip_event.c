@@ -41,7 +41,7 @@ static void write_contacts(sl_jw *w, const sl_sip_msg *msg)
     sl_jw_arr_end(w);
 }
 
-void sl_sip_event_write(sl_output *out, const sl_sip_ctx *ctx, bool truncated)
+void sl_sip_event_write(sl_output *out, const sl_sip_ctx *ctx, bool truncated, bool with_raw)
 {
     sl_jw *w = sl_event_begin(out, SL_EV_SIP, ctx->ts, ctx->call_id, &ctx->flow);
     if (!w)
@@ -70,5 +70,7 @@ void sl_sip_event_write(sl_output *out, const sl_sip_ctx *ctx, bool truncated)
     sl_jw_kbool(w, "retransmission", ctx->retransmission);
     if (truncated)
         sl_jw_kbool(w, "truncated", true);
+    if (with_raw)
+        sl_jw_kslice(w, "raw", ctx->raw);
     sl_event_end(out);
 }

@@ -11,6 +11,7 @@
 
 typedef struct sl_config {
     size_t max_headers; /* headers kept per SIP message (more are counted, not kept) */
+    bool sip_raw;       /* sip events carry the whole message text (--sip-raw) */
     sl_time stats_interval; /* 0: only the final stats event */
     sl_defrag_config defrag;
     sl_tcp_config tcp;
