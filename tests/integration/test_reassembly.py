@@ -18,6 +18,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SAMPLES = os.path.join(HERE, "..", "..", "samples")
 sys.path.insert(0, os.path.join(HERE, "..", "..", "scripts", "gen"))
 import pcapgen as pg  # noqa: E402
+from gen_reassembly import call  # noqa: E402
 
 INV, OK, BYE = "INVITE", 200, "BYE"
 
@@ -37,8 +38,8 @@ EXPECTED = {
 }
 
 
-def run(binary, pcap):
-    out = subprocess.run([binary, "--events", "all", "-r", pcap], check=True,
+def run(binary, pcap, *extra):
+    out = subprocess.run([binary, "--events", "all", "-r", pcap, *extra], check=True,
                          stdout=subprocess.PIPE).stdout
     return [json.loads(line) for line in out.splitlines()]
 
@@ -59,6 +60,30 @@ def check_samples(binary):
         if kinds != want_anomalies:
             fail("%s: anomalies %s, expected %s" % (name, kinds, want_anomalies))
         print("ok %s" % name)
+
+
+# Messages whose reassembled bytes must equal what the generator wrote:
+# sample -> [(index among its sip events, expected bytes)]
+BYTES = {
+    "tcp-split-boundaries.pcap": [(2 * i, call(1)[0]) for i in range(8)],  # INVITE cut 8 ways
+    "tcp-multi-per-segment.pcap": [(1, call(2)[2]), (5, call(3, body_pad=3000)[0])],
+    "tcp-wraparound.pcap": [(0, call(5)[0])],
+    "frag-ipv4-reverse.pcap": [(0, call(9, transport="UDP", body_pad=2500)[0]),
+                               (1, call(10, transport="UDP", body_pad=1200)[0])],
+    "frag-ipv6.pcap": [(0, call(11, transport="UDP", body_pad=2500)[0])],
+}
+
+
+def check_bytes(binary):
+    for name, wanted in BYTES.items():
+        raws = [e["sip"]["raw"].encode("utf-8") for e in run(binary, os.path.join(SAMPLES, name),
+                                                             "--sip-raw")
+                if e["event_type"] == "sip"]
+        for index, want in wanted:
+            if index >= len(raws) or raws[index] != want:
+                fail("%s: message %d is not the %d bytes the generator wrote" %
+                     (name, index, len(want)))
+        print("ok %s: reassembled bytes" % name)
 
 
 def write_flood(path):
@@ -114,8 +139,9 @@ def check_flood(binary):
 def main():
     binary = sys.argv[1]
     check_samples(binary)
+    check_bytes(binary)
     check_flood(binary)
-    print("%d passed, 0 failed" % (len(EXPECTED) + 1))
+    print("%d passed, 0 failed" % (len(EXPECTED) + len(BYTES) + 1))
 
 
 if __name__ == "__main__":
