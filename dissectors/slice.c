@@ -1,6 +1,9 @@
 #include "sipsleuth/slice.h"
 
-static inline uint8_t lower(uint8_t c) { return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c; }
+static inline uint8_t lower(uint8_t c)
+{
+    return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
+}
 
 bool sl_slice_eq(sl_slice s, const char *str)
 {
@@ -29,7 +32,10 @@ bool sl_slice_istarts(sl_slice s, const char *prefix)
     return s.len >= n && sl_slice_ieq(sl_slice_make(s.ptr, n), prefix);
 }
 
-static inline bool is_space(uint8_t c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+static inline bool is_space(uint8_t c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 
 sl_slice sl_slice_trim(sl_slice s)
 {

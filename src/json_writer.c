@@ -5,7 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-void sl_jw_init(sl_jw *w) { memset(w, 0, sizeof *w); }
+void sl_jw_init(sl_jw *w)
+{
+    memset(w, 0, sizeof *w);
+}
 
 void sl_jw_free(sl_jw *w)
 {
@@ -77,10 +80,22 @@ static void close_(sl_jw *w, char c)
     putc_(w, c);
 }
 
-void sl_jw_obj_begin(sl_jw *w) { open_(w, '{'); }
-void sl_jw_obj_end(sl_jw *w) { close_(w, '}'); }
-void sl_jw_arr_begin(sl_jw *w) { open_(w, '['); }
-void sl_jw_arr_end(sl_jw *w) { close_(w, ']'); }
+void sl_jw_obj_begin(sl_jw *w)
+{
+    open_(w, '{');
+}
+void sl_jw_obj_end(sl_jw *w)
+{
+    close_(w, '}');
+}
+void sl_jw_arr_begin(sl_jw *w)
+{
+    open_(w, '[');
+}
+void sl_jw_arr_end(sl_jw *w)
+{
+    close_(w, ']');
+}
 
 static void escape(sl_jw *w, const uint8_t *p, size_t n);
 
@@ -103,7 +118,10 @@ void sl_jw_key_untrusted(sl_jw *w, const char *key)
 }
 
 /* After a value: the next sibling needs a comma. */
-static inline void done(sl_jw *w) { w->need_comma[w->depth] = true; }
+static inline void done(sl_jw *w)
+{
+    w->need_comma[w->depth] = true;
+}
 
 /* Length of the valid UTF-8 sequence at p (1..4), or 0 if it is not one.
  * Rejects overlong forms, surrogates and code points above U+10FFFF. */
@@ -134,7 +152,10 @@ static size_t utf8_seq(const uint8_t *p, size_t n)
 }
 
 /* Bytes that can be copied as they are: printable ASCII but '"' and '\\'. */
-static inline bool plain(uint8_t c) { return c >= 0x20 && c < 0x7F && c != '"' && c != '\\'; }
+static inline bool plain(uint8_t c)
+{
+    return c >= 0x20 && c < 0x7F && c != '"' && c != '\\';
+}
 
 static void escape(sl_jw *w, const uint8_t *p, size_t n)
 {
@@ -192,8 +213,14 @@ void sl_jw_bytes(sl_jw *w, const void *p, size_t n)
     done(w);
 }
 
-void sl_jw_str(sl_jw *w, const char *s) { sl_jw_bytes(w, s, strlen(s)); }
-void sl_jw_slice(sl_jw *w, sl_slice s) { sl_jw_bytes(w, s.len ? s.ptr : (const uint8_t *)"", s.len); }
+void sl_jw_str(sl_jw *w, const char *s)
+{
+    sl_jw_bytes(w, s, strlen(s));
+}
+void sl_jw_slice(sl_jw *w, sl_slice s)
+{
+    sl_jw_bytes(w, s.len ? s.ptr : (const uint8_t *)"", s.len);
+}
 
 void sl_jw_raw(sl_jw *w, const char *json, size_t n)
 {
@@ -241,8 +268,14 @@ void sl_jw_double(sl_jw *w, double v, int decimals)
     sl_jw_raw(w, tmp, (size_t)n);
 }
 
-void sl_jw_bool(sl_jw *w, bool v) { v ? sl_jw_raw(w, "true", 4) : sl_jw_raw(w, "false", 5); }
-void sl_jw_null(sl_jw *w) { sl_jw_raw(w, "null", 4); }
+void sl_jw_bool(sl_jw *w, bool v)
+{
+    v ? sl_jw_raw(w, "true", 4) : sl_jw_raw(w, "false", 5);
+}
+void sl_jw_null(sl_jw *w)
+{
+    sl_jw_raw(w, "null", 4);
+}
 
 void sl_jw_time(sl_jw *w, sl_time t)
 {

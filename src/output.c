@@ -68,8 +68,12 @@ bool sl_event_mask_parse(const char *list, sl_event_mask *mask, const char **bad
 
 sl_flow sl_flow_from_packet(const sl_packet *pkt, uint8_t proto)
 {
-    sl_flow f = {.src = pkt->src, .dst = pkt->dst, .sport = pkt->sport, .dport = pkt->dport,
-                 .proto = proto, .outer = pkt};
+    sl_flow f = {.src = pkt->src,
+                 .dst = pkt->dst,
+                 .sport = pkt->sport,
+                 .dport = pkt->dport,
+                 .proto = proto,
+                 .outer = pkt};
     return f;
 }
 
@@ -126,9 +130,18 @@ bool sl_output_reopen(sl_output *o)
     return true;
 }
 
-const char *sl_output_error(const sl_output *o) { return o->failed ? o->error : NULL; }
-bool sl_output_wants(const sl_output *o, sl_event_type t) { return o->mask & (1u << t); }
-uint64_t sl_output_count(const sl_output *o, sl_event_type t) { return o->counts[t]; }
+const char *sl_output_error(const sl_output *o)
+{
+    return o->failed ? o->error : NULL;
+}
+bool sl_output_wants(const sl_output *o, sl_event_type t)
+{
+    return o->mask & (1u << t);
+}
+uint64_t sl_output_count(const sl_output *o, sl_event_type t)
+{
+    return o->counts[t];
+}
 
 bool sl_output_flush(sl_output *o)
 {

@@ -30,8 +30,7 @@ static void parse_top_via(sl_sip_ctx *ctx, const sl_sip_header *via)
         ctx->via_branch = branch;
 }
 
-static void parse_party(const sl_sip_msg *msg, sl_sip_hdr_id id, sl_sip_nameaddr *na,
-                        sl_slice *tag)
+static void parse_party(const sl_sip_msg *msg, sl_sip_hdr_id id, sl_sip_nameaddr *na, sl_slice *tag)
 {
     const sl_sip_header *h = sl_sip_find(msg, id);
     if (!h || sl_sip_nameaddr_parse(h->value, na) != SL_OK) {

@@ -8,8 +8,8 @@
 #ifndef SIPSLEUTH_JSON_WRITER_H
 #define SIPSLEUTH_JSON_WRITER_H
 
-#include "sipsleuth/sltime.h"
 #include "sipsleuth/slice.h"
+#include "sipsleuth/sltime.h"
 
 #define SL_JW_MAX_DEPTH 16
 
@@ -29,18 +29,18 @@ void sl_jw_obj_begin(sl_jw *w);
 void sl_jw_obj_end(sl_jw *w);
 void sl_jw_arr_begin(sl_jw *w);
 void sl_jw_arr_end(sl_jw *w);
-void sl_jw_key(sl_jw *w, const char *key); /* key is trusted ASCII */
+void sl_jw_key(sl_jw *w, const char *key);           /* key is trusted ASCII */
 void sl_jw_key_untrusted(sl_jw *w, const char *key); /* key from a packet: escaped */
 
-void sl_jw_str(sl_jw *w, const char *s);           /* NUL-terminated, escaped */
+void sl_jw_str(sl_jw *w, const char *s);             /* NUL-terminated, escaped */
 void sl_jw_bytes(sl_jw *w, const void *p, size_t n); /* untrusted bytes, escaped */
-void sl_jw_slice(sl_jw *w, sl_slice s);            /* as sl_jw_bytes; empty → "" */
+void sl_jw_slice(sl_jw *w, sl_slice s);              /* as sl_jw_bytes; empty → "" */
 void sl_jw_int(sl_jw *w, int64_t v);
 void sl_jw_uint(sl_jw *w, uint64_t v);
 void sl_jw_double(sl_jw *w, double v, int decimals); /* non-finite → null */
 void sl_jw_bool(sl_jw *w, bool v);
 void sl_jw_null(sl_jw *w);
-void sl_jw_time(sl_jw *w, sl_time t); /* RFC 3339 string */
+void sl_jw_time(sl_jw *w, sl_time t);                 /* RFC 3339 string */
 void sl_jw_raw(sl_jw *w, const char *json, size_t n); /* pre-formatted JSON value */
 /* Bytes outside the JSON structure (the newline between documents); resets
  * the writer for the next document. */

@@ -38,7 +38,13 @@ typedef struct sl_ip_frag {
     uint32_t offset; /* in bytes */
 } sl_ip_frag;
 
-enum { SL_TCP_FIN = 0x01, SL_TCP_SYN = 0x02, SL_TCP_RST = 0x04, SL_TCP_PSH = 0x08, SL_TCP_ACK = 0x10 };
+enum {
+    SL_TCP_FIN = 0x01,
+    SL_TCP_SYN = 0x02,
+    SL_TCP_RST = 0x04,
+    SL_TCP_PSH = 0x08,
+    SL_TCP_ACK = 0x10
+};
 
 typedef struct sl_tcp_info {
     uint32_t seq, ack;

@@ -18,7 +18,10 @@ static inline sl_reader sl_reader_make(const uint8_t *buf, size_t len)
     return r;
 }
 
-static inline size_t sl_rd_left(const sl_reader *r) { return r->len - r->off; }
+static inline size_t sl_rd_left(const sl_reader *r)
+{
+    return r->len - r->off;
+}
 
 static inline bool sl_rd_u8(sl_reader *r, uint8_t *v)
 {

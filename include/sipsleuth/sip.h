@@ -14,26 +14,26 @@
 /* Headers the analyzers look up by id. Compact forms map to the same id. */
 typedef enum sl_sip_hdr_id {
     SL_HDR_OTHER = 0,
-    SL_HDR_VIA,            /* v */
-    SL_HDR_FROM,           /* f */
-    SL_HDR_TO,             /* t */
-    SL_HDR_CALL_ID,        /* i */
+    SL_HDR_VIA,     /* v */
+    SL_HDR_FROM,    /* f */
+    SL_HDR_TO,      /* t */
+    SL_HDR_CALL_ID, /* i */
     SL_HDR_CSEQ,
-    SL_HDR_CONTACT,        /* m */
-    SL_HDR_CONTENT_LENGTH, /* l */
-    SL_HDR_CONTENT_TYPE,   /* c */
-    SL_HDR_SUPPORTED,      /* k */
-    SL_HDR_SUBJECT,        /* s */
-    SL_HDR_CONTENT_ENCODING, /* e */
-    SL_HDR_EVENT,          /* o */
-    SL_HDR_REFER_TO,       /* r */
-    SL_HDR_ALLOW_EVENTS,   /* u */
-    SL_HDR_IDENTITY,       /* y */
-    SL_HDR_IDENTITY_INFO,  /* n */
-    SL_HDR_REFERRED_BY,    /* b */
-    SL_HDR_SESSION_EXPIRES, /* x */
-    SL_HDR_ACCEPT_CONTACT, /* a */
-    SL_HDR_REJECT_CONTACT, /* j */
+    SL_HDR_CONTACT,             /* m */
+    SL_HDR_CONTENT_LENGTH,      /* l */
+    SL_HDR_CONTENT_TYPE,        /* c */
+    SL_HDR_SUPPORTED,           /* k */
+    SL_HDR_SUBJECT,             /* s */
+    SL_HDR_CONTENT_ENCODING,    /* e */
+    SL_HDR_EVENT,               /* o */
+    SL_HDR_REFER_TO,            /* r */
+    SL_HDR_ALLOW_EVENTS,        /* u */
+    SL_HDR_IDENTITY,            /* y */
+    SL_HDR_IDENTITY_INFO,       /* n */
+    SL_HDR_REFERRED_BY,         /* b */
+    SL_HDR_SESSION_EXPIRES,     /* x */
+    SL_HDR_ACCEPT_CONTACT,      /* a */
+    SL_HDR_REJECT_CONTACT,      /* j */
     SL_HDR_REQUEST_DISPOSITION, /* d */
     SL_HDR_USER_AGENT,
     SL_HDR_SERVER,
@@ -56,15 +56,15 @@ typedef struct sl_sip_header {
 /* Findings that do not stop the parse; each is also reported as an anomaly
  * kind by sl_sip_flag_kind(). */
 enum {
-    SL_SIP_F_HEADERS_DROPPED = 1u << 0, /* more headers than the caller's array */
-    SL_SIP_F_NO_CONTENT_LENGTH = 1u << 1, /* none given (allowed on UDP) */
+    SL_SIP_F_HEADERS_DROPPED = 1u << 0,    /* more headers than the caller's array */
+    SL_SIP_F_NO_CONTENT_LENGTH = 1u << 1,  /* none given (allowed on UDP) */
     SL_SIP_F_BAD_CONTENT_LENGTH = 1u << 2, /* not a number, negative, or huge */
-    SL_SIP_F_BODY_SHORT = 1u << 3,      /* datagram ends before Content-Length bytes */
-    SL_SIP_F_NO_BLANK_LINE = 1u << 4,   /* datagram ends inside the headers */
-    SL_SIP_F_HEADER_NO_COLON = 1u << 5, /* a header line without ':' (skipped) */
+    SL_SIP_F_BODY_SHORT = 1u << 3,         /* datagram ends before Content-Length bytes */
+    SL_SIP_F_NO_BLANK_LINE = 1u << 4,      /* datagram ends inside the headers */
+    SL_SIP_F_HEADER_NO_COLON = 1u << 5,    /* a header line without ':' (skipped) */
     SL_SIP_F_DUP_CONTENT_LENGTH = 1u << 6, /* Content-Length given twice, differently */
-    SL_SIP_F_BARE_LF = 1u << 7,         /* lines end in LF without CR (accepted) */
-    SL_SIP_F_LONE_CR = 1u << 8,         /* the start line ends in a CR without LF (accepted) */
+    SL_SIP_F_BARE_LF = 1u << 7,            /* lines end in LF without CR (accepted) */
+    SL_SIP_F_LONE_CR = 1u << 8,            /* the start line ends in a CR without LF (accepted) */
 };
 
 typedef struct sl_sip_msg {
@@ -163,12 +163,12 @@ typedef enum sl_uri_scheme { SL_URI_OTHER, SL_URI_SIP, SL_URI_SIPS, SL_URI_TEL }
 typedef struct sl_sip_uri {
     sl_uri_scheme scheme;
     sl_slice scheme_text;
-    sl_slice user;     /* sip/sips user part, or the tel number */
+    sl_slice user; /* sip/sips user part, or the tel number */
     sl_slice password;
-    sl_slice host;     /* IPv6 references keep their brackets */
-    int port;          /* -1 when absent */
-    sl_slice params;   /* ";transport=udp;lr", may be empty */
-    sl_slice headers;  /* "?subject=..", without the '?' */
+    sl_slice host;    /* IPv6 references keep their brackets */
+    int port;         /* -1 when absent */
+    sl_slice params;  /* ";transport=udp;lr", may be empty */
+    sl_slice headers; /* "?subject=..", without the '?' */
 } sl_sip_uri;
 
 sl_status sl_sip_uri_parse(sl_slice text, sl_sip_uri *out);

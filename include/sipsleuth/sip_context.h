@@ -8,8 +8,8 @@
 #include "sipsleuth/sip.h"
 
 typedef struct sl_sip_ctx {
-    sl_time ts;      /* capture time of the packet that completed the message */
-    sl_flow flow;    /* its 5-tuple; proto UDP or TCP */
+    sl_time ts;   /* capture time of the packet that completed the message */
+    sl_flow flow; /* its 5-tuple; proto UDP or TCP */
     const sl_sip_msg *msg;
     sl_slice raw; /* the whole message as it arrived (reassembled if it was split) */
 

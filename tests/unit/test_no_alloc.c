@@ -125,8 +125,7 @@ Test(no_alloc, pipeline_steady_state)
         sl_output_flush(out);
         allocations = 0;
         for (size_t i = 0; i < fr.n; i++)
-            sl_pipeline_frame(p, fr.dlt, fr.f[i].ts, fr.f[i].data, fr.f[i].caplen,
-                              fr.f[i].wirelen);
+            sl_pipeline_frame(p, fr.dlt, fr.f[i].ts, fr.f[i].data, fr.f[i].caplen, fr.f[i].wirelen);
     }
     cr_assert_eq(sl_output_count(out, SL_EV_SIP), 3 * fr.n);
     cr_assert_eq(allocations, 0, "%zu allocations in the second pass", allocations);
