@@ -67,6 +67,13 @@ def main():
           len(stats) == 1 and stats[0]["stats"]["sip_messages"] == 13 and
           len([e for e in evs if e["event_type"] == "sip"]) == 13)
 
+    r = run(b, ["--events", "sip", "-f", "udp port 5080", "-r", REG, "-r", BASIC])
+    check("-f applies a BPF filter to files", r.returncode == 0 and len(sip_events(r.stdout)) == 6,
+          len(sip_events(r.stdout)))
+    r = run(b, ["-f", "this is not bpf", "-r", BASIC])
+    check("a bad filter exits 1 naming it", r.returncode == 1 and b"this is not bpf" in r.stderr,
+          r.stderr)
+
     r = run(b, ["-r", BASIC])
     types = {json.loads(l)["event_type"] for l in r.stdout.splitlines()}
     check("default events leave out sip", "sip" not in types and "stats" in types, str(types))

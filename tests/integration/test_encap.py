@@ -6,8 +6,11 @@ usage: test_encap.py PATH-TO-SIPSLEUTH"""
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "..", "scripts", "gen"))
 from sipcount import SAMPLES, report, run_sipsleuth  # noqa: E402
+from gen_encap import transaction  # noqa: E402
 
 OUTER = {"src_ip": "203.0.113.1", "dest_ip": "203.0.113.2"}
 CASES = {
@@ -30,7 +33,8 @@ def main():
         print(("ok   " if cond else "FAIL ") + name + ("" if cond else ": " + str(detail)))
 
     for name, (key, want) in CASES.items():
-        evs = [e for e in run_sipsleuth(b, [os.path.join(SAMPLES, name)]) if e["event_type"] == "sip"]
+        evs = [e for e in run_sipsleuth(b, [os.path.join(SAMPLES, name)], extra=["--sip-raw"])
+               if e["event_type"] == "sip"]
         check(name + ": two messages", len(evs) == 2, len(evs))
         if len(evs) != 2:
             continue
@@ -44,6 +48,16 @@ def main():
         check(name + ": message content", req["call_id"] == "encap-%s@example" % tag and
               req["sip"]["method"] == "REGISTER" and req["sip"]["uri"] == "sip:example.com" and
               req["sip"]["from_tag"] == tag and resp["sip"]["status_code"] == 200, req["sip"])
+        host = "[%s]:5060" % inner_src if ":" in inner_src else inner_src + ":5060"
+        want_req, want_resp = transaction(host, tag)
+        check(name + ": decapsulated bytes equal the generator's",
+              req["sip"]["raw"].encode() == want_req and resp["sip"]["raw"].encode() == want_resp)
+
+    qinq = [e for e in run_sipsleuth(b, [os.path.join(SAMPLES, "vlan-qinq.pcap")])
+            if e["event_type"] == "sip"]
+    check("vlan-qinq.pcap: QinQ and three-tag stacks recorded outermost first",
+          [e.get("vlan") for e in qinq] == [[100, 200], [100, 200], [10, 20, 30]],
+          [e.get("vlan") for e in qinq])
 
     dup = os.path.join(SAMPLES, "span-duplicates.pcap")
     evs = run_sipsleuth(b, [dup], events="sip,dialog,stats")
