@@ -285,6 +285,8 @@ static void write_dialog(sl_dialogs *d, const sl_dialog_summary *s, sl_time ts)
     sl_jw_kuint(w, "leg", s->leg);
     sl_jw_kuint(w, "attempt", s->attempt);
     sl_jw_kstr(w, "closed", close_names[s->closed]);
+    if (d->cfg.annotate)
+        d->cfg.annotate(d->cfg.annotate_user, s, w);
     sl_event_end(d->out);
 }
 

@@ -1,6 +1,7 @@
 /* sipsleuth: command line → configuration → capture loop. */
 #include "sipsleuth/capture.h"
 #include "sipsleuth/decode.h"
+#include "sipsleuth/routes_cli.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -57,6 +58,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: sipsleuth [options] -r FILE [-r FILE ...]   analyze pcap/pcapng files (- = stdin)\n"
             "       sipsleuth [options] -i IFACE                 live capture\n"
+            "       sipsleuth routes --routes FILE [list|lookup URI|export --format json|csv]\n"
             "       sipsleuth --help | --version\n"
             "\n"
             "  -r FILE               read a capture file; several are read in order as one stream\n"
@@ -75,6 +77,12 @@ static void usage(FILE *f)
             "      --dedup           drop packets a span port delivered twice: the same IP\n"
             "                        content (TTL and checksum aside) within 50 ms\n"
             "      --dedup-window MS the window for --dedup (implies it)\n"
+            "      --routes FILE     the learned routing table: loaded at start if present,\n"
+            "                        saved atomically at exit and every save interval\n"
+            "      --routes-save-interval S  seconds of capture time between saves (default 60;\n"
+            "                        0 = only at exit)\n"
+            "      --max-routes N    routing table entries kept (default 100000); the least\n"
+            "                        recently seen is evicted first\n"
             "  -h, --help            this text\n"
             "  -V, --version         the version\n"
             "\n"
@@ -97,7 +105,7 @@ static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
 static int parse_args(int argc, char **argv, options *o)
 {
     enum { OPT_EVENTS = 256, OPT_SNAPLEN, OPT_BUFSIZE, OPT_STATS, OPT_MAXHDR, OPT_DEDUP,
-           OPT_DEDUP_WINDOW, OPT_SIP_RAW };
+           OPT_DEDUP_WINDOW, OPT_SIP_RAW, OPT_ROUTES, OPT_ROUTES_SAVE, OPT_MAX_ROUTES };
     static const struct option longopts[] = {
         {"filter", required_argument, NULL, 'f'},
         {"output", required_argument, NULL, 'o'},
@@ -109,6 +117,9 @@ static int parse_args(int argc, char **argv, options *o)
         {"dedup", no_argument, NULL, OPT_DEDUP},
         {"sip-raw", no_argument, NULL, OPT_SIP_RAW},
         {"dedup-window", required_argument, NULL, OPT_DEDUP_WINDOW},
+        {"routes", required_argument, NULL, OPT_ROUTES},
+        {"routes-save-interval", required_argument, NULL, OPT_ROUTES_SAVE},
+        {"max-routes", required_argument, NULL, OPT_MAX_ROUTES},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -142,6 +153,19 @@ static int parse_args(int argc, char **argv, options *o)
             break;
         }
         case OPT_DEDUP: o->cfg.dedup_enabled = true; break;
+        case OPT_ROUTES: o->cfg.routes_file = optarg; break;
+        case OPT_ROUTES_SAVE:
+        case OPT_MAX_ROUTES:
+            if (!parse_uint(optarg, 0x7fffffff, &v) || (c == OPT_MAX_ROUTES && v == 0)) {
+                fprintf(stderr, "sipsleuth: %s: not a valid number: \"%s\"\n", argv[optind - 1],
+                        optarg);
+                return 2;
+            }
+            if (c == OPT_MAX_ROUTES)
+                o->cfg.routes.max_routes = v;
+            else
+                o->cfg.routes_save_interval = (sl_time)v * SL_NS_PER_SEC;
+            break;
         case OPT_SIP_RAW: o->cfg.sip_raw = true; break;
         case OPT_SNAPLEN:
         case OPT_BUFSIZE:
@@ -257,6 +281,8 @@ static sl_capture *open_input(const options *o, int index, char *err, size_t err
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "routes") == 0)
+        return sl_routes_cli(argc - 1, argv + 1);
     options o = {0};
     int rc = parse_args(argc, argv, &o);
     if (rc)
@@ -270,6 +296,13 @@ int main(int argc, char **argv)
     sl_pipeline *p = sl_pipeline_new(&o.cfg, out);
     if (!p) {
         fprintf(stderr, "sipsleuth: out of memory\n");
+        return 1;
+    }
+    char routes_err[600];
+    if (!sl_pipeline_load_routes(p, routes_err, sizeof routes_err)) {
+        fprintf(stderr, "sipsleuth: %s\n", routes_err);
+        sl_pipeline_free(p);
+        sl_output_close(out);
         return 1;
     }
     install_signals();
@@ -293,6 +326,11 @@ int main(int argc, char **argv)
         sl_capture_close(cap);
     }
     sl_pipeline_finish(p, &cs);
+    if (sl_pipeline_routes_error(p)) {
+        fprintf(stderr, "sipsleuth: --routes %s: %s\n", o.cfg.routes_file,
+                sl_pipeline_routes_error(p));
+        status = 1;
+    }
     sl_pipeline_free(p);
     const char *out_err = sl_output_error(out);
     if (out_err)

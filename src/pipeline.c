@@ -4,11 +4,14 @@
 #include "sipsleuth/dedup.h"
 #include "sipsleuth/defrag.h"
 #include "sipsleuth/dialog.h"
+#include "sipsleuth/redirect.h"
+#include "sipsleuth/routes_file.h"
 #include "sipsleuth/tcp_stream.h"
 #include "sipsleuth/sip_context.h"
 #include "sipsleuth/sip_event.h"
 #include "sipsleuth/stats.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 struct sl_pipeline {
@@ -27,6 +30,11 @@ struct sl_pipeline {
     size_t tcp_end_memory;
     sl_dialogs *dialogs;
     sl_dedup *dedup; /* NULL unless --dedup */
+    sl_redirects *redirects;
+    bool routes_loaded;   /* save only a table whose file was read (or absent) */
+    uint64_t routes_saved; /* table generation last written */
+    sl_time next_routes_save;
+    char routes_error[512];
 };
 
 void sl_config_defaults(sl_config *cfg)
@@ -37,6 +45,8 @@ void sl_config_defaults(sl_config *cfg)
     sl_tcp_config_default(&cfg->tcp);
     sl_dialog_config_default(&cfg->dialog);
     sl_dedup_config_default(&cfg->dedup);
+    sl_routes_config_default(&cfg->routes);
+    cfg->routes_save_interval = 60 * SL_NS_PER_SEC;
 }
 
 sl_time sl_pipeline_now(const sl_pipeline *p) { return p->clock; }
@@ -94,6 +104,7 @@ static void on_sip_message(sl_pipeline *p, const sl_sip_msg *msg, const uint8_t 
     ctx.raw = sl_slice_make(start, msg->length);
     sl_counters_message(&p->counters, msg);
     sl_dialogs_on_message(p->dialogs, &ctx);
+    sl_redirects_on_message(p->redirects, p->dialogs, &ctx);
     sl_sip_event_write(p->out, &ctx, truncated, p->cfg.sip_raw);
     report_sip_flags(p, &ctx);
 }
@@ -208,6 +219,7 @@ static void write_stats(sl_pipeline *p, const sl_capture_stats *cs, bool final)
         sl_jw_obj_end(w);
     }
     sl_dialogs_stats(p->dialogs, w);
+    sl_redirects_stats(p->redirects, w);
     if (cs && cs->live) {
         sl_jw_kuint(w, "pcap_received", cs->received);
         sl_jw_kuint(w, "kernel_dropped", cs->dropped);
@@ -215,6 +227,52 @@ static void write_stats(sl_pipeline *p, const sl_capture_stats *cs, bool final)
     }
     sl_jw_kbool(w, "final", final);
     sl_event_end(p->out);
+}
+
+static bool save_routes(sl_pipeline *p)
+{
+    sl_routes *rt = sl_redirects_routes(p->redirects);
+    if (!sl_routes_save(rt, p->cfg.routes_file, p->routes_error, sizeof p->routes_error))
+        return false;
+    p->routes_error[0] = '\0';
+    p->routes_saved = sl_routes_generation(rt);
+    return true;
+}
+
+/* The periodic save, on capture time, when the table changed since the last. */
+static void save_routes_due(sl_pipeline *p)
+{
+    if (!p->routes_loaded || p->cfg.routes_save_interval <= 0)
+        return;
+    if (p->next_routes_save == 0)
+        p->next_routes_save = p->clock + p->cfg.routes_save_interval;
+    if (p->clock < p->next_routes_save)
+        return;
+    p->next_routes_save = p->clock + p->cfg.routes_save_interval;
+    if (sl_routes_generation(sl_redirects_routes(p->redirects)) != p->routes_saved &&
+        !save_routes(p))
+        report_state_anomaly(p, "routes_save_failed", NULL, p->clock, p->routes_error);
+}
+
+bool sl_pipeline_load_routes(sl_pipeline *p, char *err, size_t errlen)
+{
+    if (!p->cfg.routes_file)
+        return true;
+    bool missing;
+    sl_routes *rt = sl_redirects_routes(p->redirects);
+    char why[400];
+    if (!sl_routes_load(rt, p->cfg.routes_file, &missing, why, sizeof why)) {
+        snprintf(err, errlen, "--routes %s: %s", p->cfg.routes_file, why);
+        return false;
+    }
+    p->routes_loaded = true;
+    p->routes_saved = missing ? UINT64_MAX : sl_routes_generation(rt);
+    return true;
+}
+
+const char *sl_pipeline_routes_error(const sl_pipeline *p)
+{
+    return p->routes_error[0] ? p->routes_error : NULL;
 }
 
 void sl_pipeline_advance(sl_pipeline *p, sl_time now)
@@ -226,6 +284,8 @@ void sl_pipeline_advance(sl_pipeline *p, sl_time now)
     if (p->tcp)
         sl_tcp_expire(p->tcp, p->clock);
     sl_dialogs_advance(p->dialogs, p->clock);
+    sl_redirects_advance(p->redirects, p->clock);
+    save_routes_due(p);
     if (p->cfg.stats_interval <= 0)
         return;
     if (p->next_stats == 0)
@@ -296,6 +356,8 @@ void sl_pipeline_finish(sl_pipeline *p, const sl_capture_stats *cs)
     sl_tcp_destroy(p->tcp);
     p->tcp = NULL;
     sl_dialogs_finish(p->dialogs, p->clock);
+    if (p->routes_loaded)
+        save_routes(p);
     write_stats(p, cs, true);
     sl_output_flush(p->out);
 }
@@ -312,7 +374,11 @@ sl_pipeline *sl_pipeline_new(const sl_config *cfg, sl_output *out)
     sl_tcp_callbacks cb = {.on_message = on_stream_message, .on_anomaly = report_state_anomaly,
                            .user = p};
     p->tcp = sl_tcp_new(&cfg->tcp, &cb);
-    p->dialogs = sl_dialogs_new(&cfg->dialog, out);
+    p->redirects = sl_redirects_new(&cfg->routes, out);
+    sl_dialog_config dc = cfg->dialog;
+    dc.annotate = sl_redirects_annotate_dialog;
+    dc.annotate_user = p->redirects;
+    p->dialogs = p->redirects ? sl_dialogs_new(&dc, out) : NULL;
     if (cfg->dedup_enabled)
         p->dedup = sl_dedup_new(&cfg->dedup);
     if (!p->headers || !p->defrag || !p->tcp || !p->dialogs || (cfg->dedup_enabled && !p->dedup)) {
@@ -333,6 +399,7 @@ void sl_pipeline_free(sl_pipeline *p)
     if (p->dialogs)
         sl_dialogs_free(p->dialogs);
     sl_dedup_free(p->dedup);
+    sl_redirects_free(p->redirects);
     free(p->headers);
     free(p);
 }

@@ -62,7 +62,8 @@ typedef struct sbuf {
 static void put(sbuf *b, const uint8_t *s, size_t n, bool lower_case)
 {
     for (size_t i = 0; i < n; i++) {
-        if (b->len + 1 >= b->cap) {
+        /* Printable ASCII only: the table is written to files and events. */
+        if (s[i] <= 0x20 || s[i] >= 0x7f || b->len + 1 >= b->cap) {
             b->over = true;
             return;
         }

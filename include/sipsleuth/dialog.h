@@ -76,7 +76,12 @@ typedef struct sl_dialog_config {
     /* Called for every attempt just before its `dialog` event is written
      * (whether or not the output wants dialog events). May be NULL. */
     void (*on_end)(void *user, const sl_dialog_summary *s);
+    /* Called while the `dialog` event is open, before it is closed: may add
+     * members to its detail object (redirect.c adds follows_redirect). May
+     * be NULL. */
+    void (*annotate)(void *annotate_user, const sl_dialog_summary *s, sl_jw *w);
     void *user;
+    void *annotate_user;
 } sl_dialog_config;
 
 /* Defaults: max_dialogs 200 000, max_memory 256 MiB, invite_timeout 32 s,

@@ -8,6 +8,7 @@
 #include "sipsleuth/dialog.h"
 #include "sipsleuth/tcp_stream.h"
 #include "sipsleuth/event.h"
+#include "sipsleuth/routes.h"
 
 typedef struct sl_config {
     size_t max_headers; /* headers kept per SIP message (more are counted, not kept) */
@@ -18,6 +19,9 @@ typedef struct sl_config {
     sl_dialog_config dialog;
     bool dedup_enabled; /* drop span-port duplicates (--dedup) */
     sl_dedup_config dedup;
+    sl_routes_config routes;
+    const char *routes_file;     /* --routes: loaded by sl_pipeline_load_routes, saved */
+    sl_time routes_save_interval; /* capture time between saves; 0: only at the end */
 } sl_config;
 
 #define SL_DEFAULT_MAX_HEADERS 256
@@ -43,6 +47,11 @@ void sl_pipeline_advance(sl_pipeline *p, sl_time now);
 /* End of input: flushes analyzer state and writes the final stats event.
  * No more frames may be given after it. */
 void sl_pipeline_finish(sl_pipeline *p, const sl_capture_stats *cs);
+/* Loads cfg.routes_file (a missing file is an empty table). False with the
+ * reason in err; the file is then never written. */
+bool sl_pipeline_load_routes(sl_pipeline *p, char *err, size_t errlen);
+/* After sl_pipeline_finish: why the routes file could not be saved, or NULL. */
+const char *sl_pipeline_routes_error(const sl_pipeline *p);
 /* The capture time of the latest frame (0 before any). */
 sl_time sl_pipeline_now(const sl_pipeline *p);
 

@@ -1,0 +1,258 @@
+/* The `sipsleuth routes` subcommand (see routes_cli.h and README.md). */
+#include "sipsleuth/routes_cli.h"
+
+#include "sipsleuth/json_writer.h"
+#include "sipsleuth/routes_file.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char routes_usage[] =
+    "usage: sipsleuth routes --routes FILE [list]\n"
+    "       sipsleuth routes --routes FILE lookup URI\n"
+    "       sipsleuth routes --routes FILE export --format json|csv\n";
+
+static int usage_error(const char *what)
+{
+    fprintf(stderr, "sipsleuth routes: %s\n%s", what, routes_usage);
+    return 2;
+}
+
+static void time_text(sl_time t, char buf[SL_TIME_TEXT_LEN])
+{
+    sl_time_format(t, buf);
+}
+
+/* Writes the writer's document and a newline to stdout. */
+static void flush_line(sl_jw *w)
+{
+    sl_jw_end_document(w, "\n", 1);
+    fwrite(w->buf, 1, w->len, stdout);
+    sl_jw_reset(w);
+}
+
+/* ---- list ---- */
+
+static void list_one(void *user, const sl_route *r)
+{
+    (void)user;
+    char first[SL_TIME_TEXT_LEN], last[SL_TIME_TEXT_LEN];
+    time_text(r->first_seen, first);
+    time_text(r->last_seen, last);
+    char q[16] = "-", ex[24] = "-";
+    if (r->q >= 0)
+        snprintf(q, sizeof q, "%.3f", r->q);
+    if (r->expires >= 0)
+        snprintf(ex, sizeof ex, "%lld", (long long)r->expires);
+    printf("%s\t%s\t%s\t%s\t%s\t%s\t%llu\t%s\n", r->uri, r->target, q, ex, first, last,
+           (unsigned long long)r->times_seen, r->server[0] ? r->server : "-");
+}
+
+/* ---- lookup ---- */
+
+static int lookup(const sl_routes *t, const char *arg)
+{
+    char uri[SL_ROUTE_URI_MAX];
+    if (!sl_uri_normalize(sl_slice_make(arg, strlen(arg)), uri, sizeof uri))
+        return usage_error("lookup: not a sip:, sips: or tel: URI");
+    sl_route_resolution res;
+    bool moved = sl_routes_resolve(t, uri, &res);
+    sl_jw w;
+    sl_jw_init(&w);
+    sl_jw_obj_begin(&w);
+    sl_jw_kstr(&w, "uri", uri);
+    sl_jw_kbool(&w, "moved", moved);
+    if (moved) {
+        sl_jw_kstr(&w, "target", res.target);
+        sl_jw_kuint(&w, "hops", res.n_path - 1);
+        sl_jw_kbool(&w, "loop", res.loop);
+        sl_jw_kbool(&w, "too_long", res.too_long);
+        sl_jw_key(&w, "path");
+        sl_jw_arr_begin(&w);
+        for (size_t i = 0; i < res.n_path; i++)
+            sl_jw_str(&w, res.path[i]);
+        sl_jw_arr_end(&w);
+    } else {
+        sl_jw_kstr(&w, "target", uri);
+    }
+    sl_jw_obj_end(&w);
+    flush_line(&w);
+    sl_jw_free(&w);
+    return 0;
+}
+
+/* ---- export ---- */
+
+typedef struct exporter {
+    const sl_routes *t;
+    bool csv;
+    sl_jw w;
+} exporter;
+
+static void csv_field(const char *s, bool last)
+{
+    if (strpbrk(s, ",\"\r\n")) {
+        putchar('"');
+        for (; *s; s++) {
+            if (*s == '"')
+                putchar('"');
+            putchar(*s);
+        }
+        putchar('"');
+    } else {
+        fputs(s, stdout);
+    }
+    putchar(last ? '\n' : ',');
+}
+
+static void export_one(void *user, const sl_route *r)
+{
+    exporter *x = user;
+    sl_route_resolution res;
+    sl_routes_resolve(x->t, r->uri, &res);
+    char first[SL_TIME_TEXT_LEN], last[SL_TIME_TEXT_LEN];
+    time_text(r->first_seen, first);
+    time_text(r->last_seen, last);
+    if (x->csv) {
+        char q[16] = "", ex[24] = "", hops[24], times[24];
+        if (r->q >= 0)
+            snprintf(q, sizeof q, "%.3f", r->q);
+        if (r->expires >= 0)
+            snprintf(ex, sizeof ex, "%lld", (long long)r->expires);
+        snprintf(hops, sizeof hops, "%zu", res.n_path - 1);
+        snprintf(times, sizeof times, "%llu", (unsigned long long)r->times_seen);
+        csv_field(r->uri, false);
+        csv_field(r->target, false);
+        csv_field(res.target, false);
+        csv_field(hops, false);
+        csv_field(res.loop ? "true" : "false", false);
+        csv_field(q, false);
+        csv_field(ex, false);
+        csv_field(first, false);
+        csv_field(last, false);
+        csv_field(times, false);
+        csv_field(r->server, true);
+        return;
+    }
+    sl_jw *w = &x->w;
+    sl_jw_obj_begin(w);
+    sl_jw_kstr(w, "uri", r->uri);
+    sl_jw_kstr(w, "target", r->target);
+    sl_jw_kstr(w, "resolved", res.target);
+    sl_jw_kuint(w, "hops", res.n_path - 1);
+    sl_jw_kbool(w, "loop", res.loop);
+    sl_jw_key(w, "q");
+    if (r->q >= 0)
+        sl_jw_double(w, r->q, 3);
+    else
+        sl_jw_null(w);
+    if (r->expires >= 0)
+        sl_jw_kint(w, "expires", r->expires);
+    else
+        sl_jw_knull(w, "expires");
+    sl_jw_kstr(w, "first_seen", first);
+    sl_jw_kstr(w, "last_seen", last);
+    sl_jw_kuint(w, "times_seen", r->times_seen);
+    sl_jw_kstr(w, "server", r->server);
+    sl_jw_obj_end(w);
+}
+
+static int export_table(const sl_routes *t, bool csv)
+{
+    exporter x = {.t = t, .csv = csv};
+    if (csv) {
+        puts("uri,target,resolved,hops,loop,q,expires,first_seen,last_seen,times_seen,server");
+        sl_routes_foreach(t, export_one, &x);
+        return 0;
+    }
+    sl_jw_init(&x.w);
+    sl_jw_arr_begin(&x.w);
+    sl_routes_foreach(t, export_one, &x);
+    sl_jw_arr_end(&x.w);
+    int rc = x.w.failed ? 1 : 0;
+    if (!rc)
+        flush_line(&x.w);
+    else
+        fprintf(stderr, "sipsleuth routes: out of memory\n");
+    sl_jw_free(&x.w);
+    return rc;
+}
+
+int sl_routes_cli(int argc, char **argv)
+{
+    const char *file = NULL, *format = NULL, *action = NULL, *arg = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs(routes_usage, stdout);
+            return 0;
+        } else if (!strcmp(a, "--routes") || !strcmp(a, "--format")) {
+            if (i + 1 == argc)
+                return usage_error(!strcmp(a, "--routes") ? "--routes needs a FILE"
+                                                          : "--format needs json or csv");
+            *(!strcmp(a, "--routes") ? &file : &format) = argv[++i];
+        } else if (!strncmp(a, "--routes=", 9)) {
+            file = a + 9;
+        } else if (!strncmp(a, "--format=", 9)) {
+            format = a + 9;
+        } else if (a[0] == '-' && a[1]) {
+            return usage_error("unknown option");
+        } else if (!action) {
+            action = a;
+        } else if (!arg && !strcmp(action, "lookup")) {
+            arg = a;
+        } else {
+            return usage_error("unexpected argument");
+        }
+    }
+    if (!action)
+        action = "list";
+    bool list = !strcmp(action, "list"), look = !strcmp(action, "lookup"),
+         export = !strcmp(action, "export");
+    if (!list && !look && !export)
+        return usage_error("the action is list, lookup or export");
+    if (look && !arg)
+        return usage_error("lookup needs a URI");
+    if (format && !export)
+        return usage_error("--format goes with export");
+    bool csv = false;
+    if (export) {
+        if (!format || (strcmp(format, "json") && strcmp(format, "csv")))
+            return usage_error("export needs --format json or --format csv");
+        csv = !strcmp(format, "csv");
+    }
+    if (!file)
+        return usage_error("give the table with --routes FILE");
+
+    sl_routes_config cfg;
+    sl_routes_config_default(&cfg);
+    cfg.max_routes = SIZE_MAX; /* show the whole file */
+    sl_routes *t = sl_routes_new(&cfg, NULL, NULL);
+    if (!t) {
+        fprintf(stderr, "sipsleuth routes: out of memory\n");
+        return 1;
+    }
+    bool missing;
+    char err[512];
+    if (!sl_routes_load(t, file, &missing, err, sizeof err) || missing) {
+        fprintf(stderr, "sipsleuth routes: %s: %s\n", file,
+                missing ? "No such file or directory" : err);
+        sl_routes_free(t);
+        return 1;
+    }
+    int rc = 0;
+    if (look) {
+        rc = lookup(t, arg);
+    } else if (export) {
+        rc = export_table(t, csv);
+    } else {
+        puts("uri\ttarget\tq\texpires\tfirst_seen\tlast_seen\ttimes_seen\tserver");
+        sl_routes_foreach(t, list_one, NULL);
+    }
+    sl_routes_free(t);
+    if (fflush(stdout) != 0) {
+        fprintf(stderr, "sipsleuth routes: cannot write the output\n");
+        rc = 1;
+    }
+    return rc;
+}
