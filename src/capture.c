@@ -1,6 +1,7 @@
 #include "sipsleuth/capture.h"
 
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -8,11 +9,16 @@ struct sl_capture {
     pcap_t *pcap;
     bool live;
     bool nano; /* timestamps are in nanoseconds */
+    int fd;    /* live: the descriptor to wait on */
     char name[256];
     char error[PCAP_ERRBUF_SIZE + 300];
 };
 
-/* Live reads return at least this often, so idle timers and signals are served. */
+/* Live reads return at least this often, so idle timers and signals are served.
+ * libpcap's own read timeout cannot promise that: on Linux with TPACKET_V3 the
+ * kernel retires a ring block only once it holds a packet, so a blocking read
+ * on an idle interface never returns. Live handles are therefore non-blocking
+ * and the wait is our own poll() with this timeout (a signal cuts it short). */
 #define LIVE_READ_TIMEOUT_MS 200
 
 static sl_capture *wrap(pcap_t *pcap, const char *name, bool live)
@@ -67,9 +73,19 @@ sl_capture *sl_capture_open_live(const sl_live_options *opt, char *err, size_t e
         pcap_close(p);
         return NULL;
     }
+    int fd = pcap_get_selectable_fd(p);
+    if (fd < 0 || pcap_setnonblock(p, 1, errbuf) != 0) {
+        snprintf(err, errlen, "%s: cannot wait for packets: %s", opt->iface,
+                 fd < 0 ? "no selectable descriptor" : errbuf);
+        pcap_close(p);
+        return NULL;
+    }
     sl_capture *c = wrap(p, opt->iface, true);
-    if (!c)
+    if (!c) {
         snprintf(err, errlen, "%s: out of memory", opt->iface);
+        return NULL;
+    }
+    c->fd = fd;
     return c;
 }
 
@@ -98,6 +114,11 @@ sl_capture_result sl_capture_next(sl_capture *c, sl_frame *f)
     struct pcap_pkthdr *h;
     const u_char *data;
     int rc = pcap_next_ex(c->pcap, &h, &data);
+    if (rc == 0 && c->live) {
+        struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
+        if (poll(&pfd, 1, LIVE_READ_TIMEOUT_MS) > 0)
+            rc = pcap_next_ex(c->pcap, &h, &data);
+    }
     if (rc == 1) {
         int64_t sub = h->ts.tv_usec; /* nanoseconds when c->nano */
         f->ts = (sl_time)h->ts.tv_sec * SL_NS_PER_SEC + (c->nano ? sub : sub * SL_NS_PER_US);

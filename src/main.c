@@ -1,6 +1,8 @@
 /* sipsleuth: command line → configuration → capture loop. */
 #include "sipsleuth/capture.h"
 #include "sipsleuth/decode.h"
+#include "sipsleuth/privileges.h"
+#include "sipsleuth/sip_ports.h"
 #include "sipsleuth/routes_cli.h"
 
 #include <errno.h>
@@ -18,6 +20,8 @@ typedef struct options {
     int n_files;
     sl_live_options live;
     const char *filter;
+    char filter_built[16384]; /* -f and --sip-ports together */
+    const char *user;
     const char *output;
     sl_event_mask events;
     sl_config cfg;
@@ -62,14 +66,18 @@ static void usage(FILE *f)
             "       sipsleuth --help | --version\n"
             "\n"
             "  -r FILE               read a capture file; several are read in order as one stream\n"
-            "  -i IFACE              capture live (promiscuous, immediate delivery)\n"
+            "  -i IFACE              capture live (promiscuous, immediate delivery); one\n"
+            "                        interface only: for several use -i any (Linux)\n"
             "  -f, --filter BPF      capture filter (default none: SIP is found by content)\n"
+            "      --sip-ports LIST  capture only these ports (5060,5080-5090), but keep every\n"
+            "                        IP fragment, which \"port 5060\" would lose; and-ed with -f\n"
             "  -o, --output FILE     write events to FILE (default - = stdout); SIGHUP reopens it\n"
             "      --events LIST     event types to write, comma-separated: sip, dialog, redirect,\n"
             "                        route, identity, rejection, anomaly, stats; \"all\", \"default\";\n"
             "                        -TYPE removes one. Default: all but sip (one per message)\n"
             "      --snaplen N       live: bytes kept per packet (default: whole packets)\n"
             "      --buffer-size N   live: kernel buffer in bytes\n"
+            "      --user NAME       switch to this user once the capture is open\n"
             "      --stats-interval S  a stats event every S seconds of capture time\n"
             "                        (default: live 60, files 0 = only the final one)\n"
             "      --max-headers N   headers kept per SIP message (default %d)\n"
@@ -105,7 +113,7 @@ static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
 static int parse_args(int argc, char **argv, options *o)
 {
     enum { OPT_EVENTS = 256, OPT_SNAPLEN, OPT_BUFSIZE, OPT_STATS, OPT_MAXHDR, OPT_DEDUP,
-           OPT_DEDUP_WINDOW, OPT_SIP_RAW, OPT_ROUTES, OPT_ROUTES_SAVE, OPT_MAX_ROUTES };
+           OPT_DEDUP_WINDOW, OPT_SIP_RAW, OPT_SIP_PORTS, OPT_USER, OPT_ROUTES, OPT_ROUTES_SAVE, OPT_MAX_ROUTES };
     static const struct option longopts[] = {
         {"filter", required_argument, NULL, 'f'},
         {"output", required_argument, NULL, 'o'},
@@ -117,6 +125,8 @@ static int parse_args(int argc, char **argv, options *o)
         {"dedup", no_argument, NULL, OPT_DEDUP},
         {"sip-raw", no_argument, NULL, OPT_SIP_RAW},
         {"dedup-window", required_argument, NULL, OPT_DEDUP_WINDOW},
+        {"sip-ports", required_argument, NULL, OPT_SIP_PORTS},
+        {"user", required_argument, NULL, OPT_USER},
         {"routes", required_argument, NULL, OPT_ROUTES},
         {"routes-save-interval", required_argument, NULL, OPT_ROUTES_SAVE},
         {"max-routes", required_argument, NULL, OPT_MAX_ROUTES},
@@ -129,6 +139,7 @@ static int parse_args(int argc, char **argv, options *o)
     sl_config_defaults(&o->cfg);
     int c;
     unsigned long v;
+    const char *sip_ports = NULL;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":r:i:f:o:hV", longopts, NULL)) != -1) {
         switch (c) {
@@ -139,9 +150,18 @@ static int parse_args(int argc, char **argv, options *o)
             }
             o->files[o->n_files++] = optarg;
             break;
-        case 'i': o->live.iface = optarg; break;
+        case 'i':
+            if (o->live.iface) {
+                /* One pcap handle reads one interface; "any" reads them all. */
+                fprintf(stderr, "sipsleuth: only one -i is supported; use -i any for all\n");
+                return 2;
+            }
+            o->live.iface = optarg;
+            break;
         case 'f': o->filter = optarg; break;
         case 'o': o->output = optarg; break;
+        case OPT_SIP_PORTS: sip_ports = optarg; break;
+        case OPT_USER: o->user = optarg; break;
         case OPT_EVENTS: {
             const char *bad;
             size_t bad_len;
@@ -211,6 +231,22 @@ static int parse_args(int argc, char **argv, options *o)
         fprintf(stderr, "sipsleuth: give either -r FILE or -i IFACE (see --help)\n");
         return 2;
     }
+    if (sip_ports) {
+        char ports[4096], err[256];
+        if (!sl_sip_ports_filter(sip_ports, ports, sizeof ports, err, sizeof err)) {
+            fprintf(stderr, "sipsleuth: %s\n", err);
+            return 2;
+        }
+        /* -f goes first: it is read on untagged offsets, which the `vlan` in
+         * the ports filter shifts for whatever follows it. */
+        size_t cap = sizeof o->filter_built;
+        if ((size_t)(o->filter ? snprintf(o->filter_built, cap, "(%s) and (%s)", o->filter, ports)
+                               : snprintf(o->filter_built, cap, "%s", ports)) >= cap) {
+            fprintf(stderr, "sipsleuth: -f with --sip-ports: the filter is too long\n");
+            return 2;
+        }
+        o->filter = o->filter_built;
+    }
     if (o->live.iface && !o->stats_interval_set)
         o->cfg.stats_interval = 60 * SL_NS_PER_SEC;
     return 0;
@@ -229,25 +265,19 @@ static bool run_capture(sl_capture *cap, sl_pipeline *p, sl_output *out)
 {
     int dlt = sl_capture_datalink(cap);
     sl_frame f;
-    struct timespec idle_since;
-    clock_gettime(CLOCK_MONOTONIC, &idle_since);
-    sl_time idle_base = 0;
     while (!stop_requested && !sl_output_error(out)) {
         service_signals(out);
         switch (sl_capture_next(cap, &f)) {
         case SL_CAPTURE_FRAME:
             sl_pipeline_frame(p, dlt, f.ts, f.data, f.caplen, f.wirelen);
-            clock_gettime(CLOCK_MONOTONIC, &idle_since);
-            idle_base = sl_pipeline_now(p);
             break;
         case SL_CAPTURE_TIMEOUT: {
-            /* An idle line: capture time moves on with the wall clock. */
+            /* An idle line (live only): capture time moves on with the wall
+             * clock, which is the clock the kernel stamps packets with, so
+             * timers run even before the first packet. */
             struct timespec now;
-            clock_gettime(CLOCK_MONOTONIC, &now);
-            sl_time idle = (now.tv_sec - idle_since.tv_sec) * SL_NS_PER_SEC +
-                           (now.tv_nsec - idle_since.tv_nsec);
-            if (idle_base)
-                sl_pipeline_advance(p, idle_base + idle);
+            clock_gettime(CLOCK_REALTIME, &now);
+            sl_pipeline_advance(p, (sl_time)now.tv_sec * SL_NS_PER_SEC + now.tv_nsec);
             sl_output_flush(out);
             break;
         }
@@ -317,6 +347,12 @@ int main(int argc, char **argv)
             fprintf(stderr, "sipsleuth: %s\n", err);
             status = 1;
             continue;
+        }
+        if (o.user && i == 0 && !sl_drop_privileges(o.user, err, sizeof err)) {
+            fprintf(stderr, "sipsleuth: %s\n", err);
+            sl_capture_close(cap);
+            status = 1;
+            break;
         }
         active_capture = cap;
         if (!run_capture(cap, p, out))
