@@ -1,0 +1,123 @@
+-- sipsleuth events in ClickHouse: one table for every event type.
+--
+-- Works from ClickHouse 18.16 (Debian 12's package) on. Events nest their
+-- details ({"event_type":"dialog", ..., "dialog":{"state":...}}); the columns
+-- below are named with dots ("dialog.state") and the insert reads the nested
+-- objects into them with input_format_import_nested_json=1, so the NDJSON goes
+-- in as sipsleuth wrote it (no jq, no output option). Details not listed
+-- here (arrays of objects such as redirect.contacts, rejection.evidence, the
+-- per-stage stats objects) are skipped by input_format_skip_unknown_fields=1;
+-- keep the NDJSON files when you need every field. See load and README.md.
+--
+-- Any member that can be null or absent on some event type is Nullable (or an
+-- Array, empty when absent): 18.16 rejects null for a plain column.
+
+CREATE DATABASE IF NOT EXISTS sipsleuth;
+
+CREATE TABLE IF NOT EXISTS sipsleuth.events
+(
+    -- RFC 3339 with microseconds: kept as written (sorts as time does);
+    -- `time` is the same moment to the second, for partitions and ranges.
+    timestamp String,
+    time DateTime MATERIALIZED parseDateTimeBestEffort(timestamp),
+    event_type String,
+    -- Not in the events: a shipper adds it to tell sensors apart (README.md).
+    sensor String,
+    call_id Nullable(String),
+    src_ip Nullable(String),
+    src_port Nullable(UInt16),
+    dest_ip Nullable(String),
+    dest_port Nullable(UInt16),
+    proto Nullable(String),
+    community_id Nullable(String),
+    vlan Array(UInt16),
+    mpls Array(UInt32),
+
+    `sip.method` Nullable(String),
+    `sip.status_code` Nullable(UInt16),
+    `sip.reason` Nullable(String),
+    `sip.uri` Nullable(String),
+    `sip.from` Nullable(String),
+    `sip.to` Nullable(String),
+    `sip.from_tag` Nullable(String),
+    `sip.to_tag` Nullable(String),
+    `sip.cseq` Nullable(String),
+    `sip.contacts` Array(String),
+    `sip.user_agent` Nullable(String),
+    `sip.server` Nullable(String),
+    `sip.retransmission` Nullable(UInt8),
+    `sip.truncated` Nullable(UInt8),
+
+    `dialog.state` Nullable(String),
+    `dialog.final_status` Nullable(UInt16),
+    `dialog.from` Nullable(String),
+    `dialog.to` Nullable(String),
+    `dialog.request_uri` Nullable(String),
+    `dialog.start` Nullable(String),
+    `dialog.setup_ms` Nullable(Float64),
+    `dialog.pdd_ms` Nullable(Float64),
+    `dialog.duration_ms` Nullable(Float64),
+    `dialog.ended_by` Nullable(String),
+    `dialog.messages` Nullable(UInt32),
+    `dialog.retransmissions` Nullable(UInt32),
+    `dialog.early_dialogs` Nullable(UInt32),
+    `dialog.to_tag` Nullable(String),
+    `dialog.reinvites` Nullable(UInt32),
+    `dialog.leg` Nullable(UInt32),
+    `dialog.attempt` Nullable(UInt32),
+    `dialog.closed` Nullable(String),
+
+    `redirect.status_code` Nullable(UInt16),
+    `redirect.reason` Nullable(String),
+    `redirect.permanent` Nullable(UInt8),
+    `redirect.request_uri` Nullable(String),
+    `redirect.server_ip` Nullable(String),
+
+    `route.action` Nullable(String),
+    `route.uri` Nullable(String),
+    `route.target` Nullable(String),
+    `route.previous` Nullable(String),
+    `route.resolved` Nullable(String),
+    `route.hops` Nullable(UInt32),
+    `route.loop` Nullable(UInt8),
+    `route.method` Nullable(String),
+    `route.q` Nullable(Float64),
+    `route.expires` Nullable(Int64),
+    `route.times_seen` Nullable(UInt64),
+    `route.server` Nullable(String),
+
+    `identity.verdict` Nullable(String),
+    `identity.reasons` Array(String),
+    `identity.form` Nullable(String),
+    `identity.alg` Nullable(String),
+    `identity.ppt` Nullable(String),
+    `identity.attest` Nullable(String),
+    `identity.orig_tn` Nullable(String),
+    `identity.dest_tn` Array(String),
+    `identity.iat` Nullable(Int64),
+    `identity.x5u` Nullable(String),
+
+    `rejection.status_code` Nullable(UInt16),
+    `rejection.cause` Nullable(String),
+    `rejection.explanation` Nullable(String),
+    `rejection.reason_header` Nullable(String),
+    `rejection.modified_by` Nullable(String),
+
+    `anomaly.kind` Nullable(String),
+    `anomaly.layer` Nullable(String),
+    `anomaly.offset` Nullable(UInt64),
+    `anomaly.detail` Nullable(String),
+
+    `stats.packets` Nullable(UInt64),
+    `stats.bytes` Nullable(UInt64),
+    `stats.sip_messages` Nullable(UInt64),
+    `stats.parse_errors` Nullable(UInt64),
+    `stats.anomalies` Nullable(UInt64),
+    `stats.pcap_received` Nullable(UInt64),
+    `stats.kernel_dropped` Nullable(UInt64),
+    `stats.interface_dropped` Nullable(UInt64),
+    `stats.final` Nullable(UInt8)
+)
+ENGINE = MergeTree()
+PARTITION BY toYYYYMMDD(time)
+ORDER BY (event_type, time);
