@@ -10,6 +10,9 @@
 enum {
     LINK_NULL = 0,
     LINK_EN10MB = 1,
+    LINK_PPP = 9,
+    LINK_PPP_SERIAL = 50, /* PPP in HDLC-like framing */
+    LINK_C_HDLC = 104,    /* Cisco HDLC */
     LINK_RAW = 12,
     LINK_RAW_OPENBSD = 14,
     LINK_RAW_PCAP = 101, /* LINKTYPE_RAW, as stored in files */
@@ -36,6 +39,9 @@ bool sl_decode_link_supported(int dlt)
     switch (dlt) {
     case LINK_NULL:
     case LINK_EN10MB:
+    case LINK_PPP:
+    case LINK_PPP_SERIAL:
+    case LINK_C_HDLC:
     case LINK_RAW:
     case LINK_RAW_OPENBSD:
     case LINK_RAW_PCAP:
@@ -66,11 +72,13 @@ static bool enter_tunnel(dec *d, sl_tunnel_kind kind, uint32_t id)
     return true;
 }
 
-/* Optional VLAN tags, an optional MPLS stack, then IP. Neither VLAN nor MPLS
- * can lead back to the other, so this runs straight through. */
+/* Optional VLAN tags, an optional PPPoE session, an optional MPLS stack,
+ * then IP. None can lead back to an earlier one, so this runs straight through. */
 static sl_decode_result decode_ethertype(dec *d, uint16_t type, sl_slice data)
 {
     if (sl_ethertype_is_vlan(type) && sl_vlan_decode(&data, &type, d->pkt, d->an) != SL_OK)
+        return SL_DECODE_ERROR;
+    if (type == SL_ETH_PPPOE && sl_pppoe_decode(&data, &type, d->an) != SL_OK)
         return SL_DECODE_ERROR;
     if ((type == SL_ETH_MPLS || type == SL_ETH_MPLS_MC) &&
         sl_mpls_decode(&data, &type, d->pkt, d->an) != SL_OK)
@@ -189,6 +197,9 @@ sl_decode_result sl_decode_frame(int dlt, const uint8_t *frame, size_t caplen, s
     case LINK_LOOP: st = sl_null_decode(&data, &type, an); break;
     case LINK_LINUX_SLL: st = sl_sll_decode(&data, &type, an); break;
     case LINK_LINUX_SLL2: st = sl_sll2_decode(&data, &type, an); break;
+    case LINK_PPP:
+    case LINK_PPP_SERIAL: st = sl_ppp_decode(&data, &type, an); break;
+    case LINK_C_HDLC: st = sl_chdlc_decode(&data, &type, an); break;
     case LINK_RAW:
     case LINK_RAW_OPENBSD:
     case LINK_RAW_PCAP:

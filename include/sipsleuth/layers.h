@@ -23,7 +23,8 @@ enum {
     SL_ETH_TEB = 0x6558, /* transparent Ethernet bridging (in GRE, VXLAN) */
     SL_ETH_ERSPAN2 = 0x88be,
     SL_ETH_ERSPAN3 = 0x22eb,
-    SL_ETH_PPP = 0x880b, /* PPP in enhanced GRE (PPTP) */
+    SL_ETH_PPP = 0x880b,   /* PPP in enhanced GRE (PPTP) */
+    SL_ETH_PPPOE = 0x8864, /* PPPoE session stage */
 };
 
 enum { SL_IPPROTO_IPIP = 4, SL_IPPROTO_IPV6 = 41, SL_IPPROTO_GRE = 47 };
@@ -100,6 +101,14 @@ sl_status sl_gre_decode(sl_slice *data, sl_gre *gre, sl_anomaly *an);
 /* A PPP header (RFC 1661; address/control and protocol-field compression
  * accepted); *type is the EtherType of IPv4/IPv6 inside, 0 for anything else. */
 sl_status sl_ppp_decode(sl_slice *data, uint16_t *type, sl_anomaly *an);
+
+/* Cisco HDLC (DLT_C_HDLC): address, control, then an EtherType in *type
+ * (0 for an unknown address byte). */
+sl_status sl_chdlc_decode(sl_slice *data, uint16_t *type, sl_anomaly *an);
+
+/* A PPPoE session header and the PPP header after it (RFC 2516); *type as
+ * for sl_ppp_decode; discovery packets give 0. */
+sl_status sl_pppoe_decode(sl_slice *data, uint16_t *type, sl_anomaly *an);
 
 /* ERSPAN type II and III headers (III with its optional platform subheader);
  * *type is what follows: Ethernet (SL_ETH_TEB) or, for III, IPv4/IPv6. */

@@ -89,6 +89,10 @@ def link_types():
         ("linktype-null-le.pcap", pg.LINKTYPE_NULL, lambda ip: pg.bsd_null(ip), A4, B4, False),
         ("linktype-null-be-ipv6.pcap", pg.LINKTYPE_NULL, lambda ip: pg.bsd_null(ip, True), A6, B6, False),
         ("linktype-raw.pcap", pg.LINKTYPE_RAW, lambda ip: ip, A4, B4, False),
+        ("linktype-ppp.pcap", pg.LINKTYPE_PPP, pg.ppp, A4, B4, False),
+        ("linktype-chdlc-ipv6.pcap", pg.LINKTYPE_C_HDLC, pg.cisco_hdlc, A6, B6, False),
+        ("pppoe.pcap", pg.LINKTYPE_ETHERNET,
+         lambda ip: pg.ethernet(pg.pppoe_session(ip), 0x8864), A4, B4, False),
     ]
     for name, lt, wrap, src, dst, ext in cases:
         with pg.Writer(os.path.join(OUT, name), linktype=lt) as w:

@@ -11,6 +11,8 @@ import struct
 # libpcap LINKTYPE_ values
 LINKTYPE_NULL = 0
 LINKTYPE_ETHERNET = 1
+LINKTYPE_PPP = 9
+LINKTYPE_C_HDLC = 104
 LINKTYPE_RAW = 101
 LINKTYPE_LINUX_SLL = 113
 LINKTYPE_LINUX_SLL2 = 276
@@ -169,6 +171,21 @@ def linux_sll(ip_bytes, pkttype=0):
 def linux_sll2(ip_bytes, ifindex=2):
     return struct.pack("!HHIHBB8s", ethertype_of(ip_bytes), 0, ifindex, 1, 0, 6,
                        MAC_A + b"\0\0") + ip_bytes
+
+
+def ppp(ip_bytes):
+    """PPP with address/control bytes (LINKTYPE_PPP)."""
+    return b"\xff\x03" + struct.pack("!H", 0x21 if ip_bytes[0] >> 4 == 4 else 0x57) + ip_bytes
+
+
+def cisco_hdlc(ip_bytes):
+    return struct.pack("!BBH", 0x0F, 0, ethertype_of(ip_bytes)) + ip_bytes
+
+
+def pppoe_session(ip_bytes, session=0x1234):
+    """PPPoE session header + PPP protocol; wrap it in ethernet(..., 0x8864)."""
+    proto = 0x21 if ip_bytes[0] >> 4 == 4 else 0x57
+    return struct.pack("!BBHHH", 0x11, 0, session, 2 + len(ip_bytes), proto) + ip_bytes
 
 
 def bsd_null(ip_bytes, big_endian=False):

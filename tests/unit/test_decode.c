@@ -10,6 +10,9 @@
 enum {
     DLT_NULL_ = 0,
     DLT_EN10MB_ = 1,
+    DLT_PPP_ = 9,
+    DLT_PPP_SERIAL_ = 50,
+    DLT_C_HDLC_ = 104,
     DLT_RAW_ = 12,
     DLT_RAW_OPENBSD_ = 14,
     LINKTYPE_RAW_ = 101,
@@ -1016,6 +1019,50 @@ Test(decode, gre_transparent_ethernet_and_mpls)
     cr_assert_eq(p.n_mpls, 1);
     cr_assert_eq(p.mpls[0], 777);
     assert_tunnel(&p, 0, SL_TUNNEL_GRE, 0, O1, O2);
+}
+
+/* PPP and Cisco HDLC links, and PPPoE inside Ethernet (ISP access links). */
+Test(decode, ppp_hdlc_and_pppoe)
+{
+    static const uint8_t ppp[] = {0xff, 0x03, 0x00, 0x21}, chdlc[] = {0x0f, 0x00, 0x08, 0x00};
+    const struct {
+        int dlt;
+        const uint8_t *hdr;
+    } links[] = {{DLT_PPP_, ppp}, {DLT_PPP_SERIAL_, ppp}, {DLT_C_HDLC_, chdlc}};
+    for (size_t i = 0; i < 3; i++) {
+        fb f;
+        fb_sip_udp4(&f);
+        fb_bytes(&f, links[i].hdr, 4);
+        sl_packet p;
+        sl_anomaly a;
+        cr_assert_eq(decode(links[i].dlt, &f, &p, &a), SL_DECODE_UDP, "DLT %d", links[i].dlt);
+        assert_v4(&p.src, A1);
+        assert_payload(&p, SIP);
+    }
+
+    fb f;
+    fb_sip_udp4(&f);
+    size_t ip_len = fb_len(&f);
+    uint8_t *h = fb_push(&f, 8); /* PPPoE session header + PPP protocol 0x0021 */
+    h[0] = 0x11;
+    h[1] = 0x00;
+    put16(h + 2, 0x1234);
+    put16(h + 4, (uint16_t)(2 + ip_len));
+    put16(h + 6, 0x0021);
+    fb_vlan(&f, 7, SL_ETH_PPPOE);
+    fb_eth(&f, SL_ETH_VLAN);
+    sl_packet p;
+    sl_anomaly a;
+    cr_assert_eq(decode(DLT_EN10MB_, &f, &p, &a), SL_DECODE_UDP);
+    cr_assert_eq(p.vlan[0], 7);
+    assert_payload(&p, SIP);
+
+    /* PPPoE discovery (code 0x09, PADI) carries no IP */
+    fb_init(&f);
+    uint8_t *d = fb_push(&f, 6);
+    memcpy(d, "\x11\x09\x00\x00\x00\x00", 6);
+    fb_eth(&f, SL_ETH_PPPOE);
+    cr_assert_eq(decode(DLT_EN10MB_, &f, &p, &a), SL_DECODE_SKIP);
 }
 
 /* PPTP: enhanced GRE (version 1, key = length + call id, sequence and
