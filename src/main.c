@@ -290,6 +290,8 @@ static bool run_capture(sl_capture *cap, sl_pipeline *p, sl_output *out)
     return true;
 }
 
+static void read_capture_stats(void *cap, sl_capture_stats *cs) { sl_capture_read_stats(cap, cs); }
+
 static sl_capture *open_input(const options *o, int index, char *err, size_t errlen)
 {
     sl_capture *cap = o->live.iface ? sl_capture_open_live(&o->live, err, errlen)
@@ -355,9 +357,12 @@ int main(int argc, char **argv)
             break;
         }
         active_capture = cap;
+        if (o.live.iface)
+            sl_pipeline_set_capture_stats(p, read_capture_stats, cap);
         if (!run_capture(cap, p, out))
             status = 1;
         sl_capture_read_stats(cap, &cs);
+        sl_pipeline_set_capture_stats(p, NULL, NULL);
         active_capture = NULL;
         sl_capture_close(cap);
     }

@@ -35,6 +35,8 @@ struct sl_pipeline {
     uint64_t routes_saved; /* table generation last written */
     sl_time next_routes_save;
     char routes_error[512];
+    sl_capture_stats_fn capture_stats; /* live: the kernel's counters for periodic stats */
+    void *capture_stats_user;
 };
 
 void sl_config_defaults(sl_config *cfg)
@@ -182,8 +184,31 @@ static void write_tcp_stats(const sl_pipeline *p, sl_jw *w)
     sl_jw_obj_end(w);
 }
 
+void sl_pipeline_set_capture_stats(sl_pipeline *p, sl_capture_stats_fn fn, void *user)
+{
+    p->capture_stats = fn;
+    p->capture_stats_user = user;
+}
+
+/* Bytes held by all analysis state: the sum of the modules' own accounts. */
+static size_t memory_in_use(const sl_pipeline *p)
+{
+    size_t m = p->defrag ? sl_defrag_memory(p->defrag) : p->defrag_end_memory;
+    m += p->tcp ? sl_tcp_memory(p->tcp) : p->tcp_end_memory;
+    m += sl_dialogs_memory(p->dialogs);
+    m += sl_routes_memory(sl_redirects_routes(p->redirects));
+    if (p->dedup)
+        m += sl_dedup_memory(p->dedup);
+    return m;
+}
+
 static void write_stats(sl_pipeline *p, const sl_capture_stats *cs, bool final)
 {
+    sl_capture_stats now;
+    if (!cs && p->capture_stats) {
+        p->capture_stats(p->capture_stats_user, &now);
+        cs = &now;
+    }
     sl_jw *w = sl_event_begin(p->out, SL_EV_STATS, p->clock, sl_slice_make(NULL, 0), NULL);
     if (!w)
         return;
@@ -225,6 +250,7 @@ static void write_stats(sl_pipeline *p, const sl_capture_stats *cs, bool final)
         sl_jw_kuint(w, "kernel_dropped", cs->dropped);
         sl_jw_kuint(w, "interface_dropped", cs->if_dropped);
     }
+    sl_jw_kuint(w, "memory_bytes", memory_in_use(p));
     sl_jw_kbool(w, "final", final);
     sl_event_end(p->out);
 }

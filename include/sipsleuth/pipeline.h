@@ -35,6 +35,8 @@ typedef struct sl_capture_stats {
 } sl_capture_stats;
 
 typedef struct sl_pipeline sl_pipeline;
+/* Reads the capture's counters now, for periodic stats events (live). */
+typedef void (*sl_capture_stats_fn)(void *user, sl_capture_stats *cs);
 
 sl_pipeline *sl_pipeline_new(const sl_config *cfg, sl_output *out);
 void sl_pipeline_free(sl_pipeline *p);
@@ -44,6 +46,8 @@ void sl_pipeline_frame(sl_pipeline *p, int dlt, sl_time ts, const uint8_t *frame
                        size_t wirelen);
 /* Capture time moves on without a packet (an idle live line). */
 void sl_pipeline_advance(sl_pipeline *p, sl_time now);
+/* Live: periodic stats events include the capture's counters read by fn (NULL: none). */
+void sl_pipeline_set_capture_stats(sl_pipeline *p, sl_capture_stats_fn fn, void *user);
 /* End of input: flushes analyzer state and writes the final stats event.
  * No more frames may be given after it. */
 void sl_pipeline_finish(sl_pipeline *p, const sl_capture_stats *cs);
