@@ -401,14 +401,19 @@ sl_status sl_defrag_add(sl_defrag *d, const sl_packet *pkt, sl_time ts, sl_slice
     return SL_OK;
 }
 
-void sl_defrag_destroy(sl_defrag *d)
+void sl_defrag_flush(sl_defrag *d)
 {
-    if (!d)
-        return;
     while (d->oldest) {
         report_train(d, "ip_frag_incomplete", d->oldest, NULL, d->now, "end of input");
         train_free(d, d->oldest);
     }
+}
+
+void sl_defrag_destroy(sl_defrag *d)
+{
+    if (!d)
+        return;
+    sl_defrag_flush(d);
     free(d->buckets);
     free(d->out);
     free(d);

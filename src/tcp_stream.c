@@ -996,12 +996,17 @@ void sl_tcp_expire(sl_tcp_table *t, sl_time now)
     }
 }
 
+void sl_tcp_flush(sl_tcp_table *t)
+{
+    while (t->oldest)
+        conn_close(t, t->oldest, "end of input");
+}
+
 void sl_tcp_destroy(sl_tcp_table *t)
 {
     if (!t)
         return;
-    while (t->oldest)
-        conn_close(t, t->oldest, "end of input");
+    sl_tcp_flush(t);
     free(t->buckets);
     free(t);
 }

@@ -75,7 +75,11 @@ sl_status sl_defrag_add(sl_defrag *d, const sl_packet *pkt, sl_time ts, sl_slice
  * when nothing is due: it may be called for every packet. */
 void sl_defrag_expire(sl_defrag *d, sl_time now);
 
-/* Reports every unfinished train ("ip_frag_incomplete") and frees the table. */
+/* End of input: reports every unfinished train ("ip_frag_incomplete") and
+ * drops it. The table stays usable, and empty. */
+void sl_defrag_flush(sl_defrag *d);
+
+/* Flushes, then frees the table. */
 void sl_defrag_destroy(sl_defrag *d);
 
 void sl_defrag_get_stats(const sl_defrag *d, sl_defrag_stats *out);

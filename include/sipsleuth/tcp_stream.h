@@ -89,8 +89,12 @@ void sl_tcp_segment(sl_tcp_table *t, const sl_packet *pkt, sl_time ts);
  * is due: it may be called for every packet. */
 void sl_tcp_expire(sl_tcp_table *t, sl_time now);
 
-/* Flushes every connection (skipping holes, reporting unfinished messages)
- * and frees the table. */
+/* End of input: flushes every connection (skipping holes, delivering what
+ * can be, reporting unfinished messages) and closes it. The table stays
+ * usable, and empty. */
+void sl_tcp_flush(sl_tcp_table *t);
+
+/* Flushes, then frees the table. */
 void sl_tcp_destroy(sl_tcp_table *t);
 
 void sl_tcp_get_stats(const sl_tcp_table *t, sl_tcp_stats *out);
