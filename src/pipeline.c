@@ -31,6 +31,7 @@ struct sl_pipeline {
     sl_dialogs *dialogs;
     sl_dedup *dedup; /* NULL unless --dedup */
     sl_redirects *redirects;
+    sl_identity *identity;
     bool routes_loaded;   /* save only a table whose file was read (or absent) */
     uint64_t routes_saved; /* table generation last written */
     sl_time next_routes_save;
@@ -48,6 +49,7 @@ void sl_config_defaults(sl_config *cfg)
     sl_dialog_config_default(&cfg->dialog);
     sl_dedup_config_default(&cfg->dedup);
     sl_routes_config_default(&cfg->routes);
+    sl_identity_config_default(&cfg->identity);
     cfg->routes_save_interval = 60 * SL_NS_PER_SEC;
 }
 
@@ -107,6 +109,7 @@ static void on_sip_message(sl_pipeline *p, const sl_sip_msg *msg, const uint8_t 
     sl_counters_message(&p->counters, msg);
     sl_dialogs_on_message(p->dialogs, &ctx);
     sl_redirects_on_message(p->redirects, p->dialogs, &ctx);
+    sl_identity_on_message(p->identity, &ctx);
     sl_sip_event_write(p->out, &ctx, truncated, p->cfg.sip_raw);
     report_sip_flags(p, &ctx);
 }
@@ -245,6 +248,7 @@ static void write_stats(sl_pipeline *p, const sl_capture_stats *cs, bool final)
     }
     sl_dialogs_stats(p->dialogs, w);
     sl_redirects_stats(p->redirects, w);
+    sl_identity_stats(p->identity, w);
     if (cs && cs->live) {
         sl_jw_kuint(w, "pcap_received", cs->received);
         sl_jw_kuint(w, "kernel_dropped", cs->dropped);
@@ -407,7 +411,9 @@ sl_pipeline *sl_pipeline_new(const sl_config *cfg, sl_output *out)
     p->dialogs = p->redirects ? sl_dialogs_new(&dc, out) : NULL;
     if (cfg->dedup_enabled)
         p->dedup = sl_dedup_new(&cfg->dedup);
-    if (!p->headers || !p->defrag || !p->tcp || !p->dialogs || (cfg->dedup_enabled && !p->dedup)) {
+    p->identity = sl_identity_new(&cfg->identity, cfg->certs ? cfg->certs : sl_certstore_new(), out);
+    if (!p->headers || !p->defrag || !p->tcp || !p->dialogs || (cfg->dedup_enabled && !p->dedup) ||
+        !p->identity) {
         sl_pipeline_free(p);
         return NULL;
     }
@@ -426,6 +432,7 @@ void sl_pipeline_free(sl_pipeline *p)
         sl_dialogs_free(p->dialogs);
     sl_dedup_free(p->dedup);
     sl_redirects_free(p->redirects);
+    sl_identity_free(p->identity);
     free(p->headers);
     free(p);
 }

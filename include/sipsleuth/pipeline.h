@@ -8,6 +8,7 @@
 #include "sipsleuth/dialog.h"
 #include "sipsleuth/tcp_stream.h"
 #include "sipsleuth/event.h"
+#include "sipsleuth/identity.h"
 #include "sipsleuth/routes.h"
 
 typedef struct sl_config {
@@ -22,6 +23,8 @@ typedef struct sl_config {
     sl_routes_config routes;
     const char *routes_file;     /* --routes: loaded by sl_pipeline_load_routes, saved */
     sl_time routes_save_interval; /* capture time between saves; 0: only at the end */
+    sl_identity_config identity;
+    sl_certstore *certs; /* --cert/--cert-dir/--trust; the pipeline takes it (NULL: empty) */
 } sl_config;
 
 #define SL_DEFAULT_MAX_HEADERS 256

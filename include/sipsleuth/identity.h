@@ -1,0 +1,107 @@
+/* The identity analyzer: offline re-verification of every Identity header
+ * (RFC 8224 full and compact forms, RFC 4474), one `identity` event per
+ * signed request per leg, and one `rejection` event per 428/436/437/438
+ * final response, explained (src/identity/explain.c). */
+#ifndef SIPSLEUTH_IDENTITY_H
+#define SIPSLEUTH_IDENTITY_H
+
+#include "sipsleuth/certstore.h"
+#include "sipsleuth/event.h"
+#include "sipsleuth/identity_header.h"
+#include "sipsleuth/passport.h"
+#include "sipsleuth/sip_context.h"
+
+/* The contract's reasons, in the order a rejection's cause is chosen. */
+typedef enum sl_id_reason {
+    SL_IDR_MALFORMED,
+    SL_IDR_SIGNATURE_INVALID,
+    SL_IDR_ORIG_MISMATCH,
+    SL_IDR_DEST_MISMATCH,
+    SL_IDR_IAT_STALE,
+    SL_IDR_ALG_MISMATCH,
+    SL_IDR_PPT_MISMATCH,
+    SL_IDR_CERT_UNAVAILABLE,
+    SL_IDR_CERT_UNTRUSTED,
+    SL_IDR_CERT_EXPIRED,
+    SL_IDR__COUNT
+} sl_id_reason;
+
+const char *sl_id_reason_name(sl_id_reason r);
+
+/* ---- signatures (verify.c) ---- */
+typedef enum sl_sig_result {
+    SL_SIG_OK,
+    SL_SIG_BAD,      /* does not verify */
+    SL_SIG_DER,      /* ES256 signature DER-encoded instead of raw r||s */
+    SL_SIG_BAD_SIZE, /* neither 64 bytes nor DER */
+    SL_SIG_KEY,      /* the certificate's key does not fit the algorithm */
+} sl_sig_result;
+
+sl_sig_result sl_verify_es256(EVP_PKEY *key, const uint8_t *msg, size_t n, const uint8_t *sig,
+                              size_t sig_len);
+sl_sig_result sl_verify_rsa_sha1(EVP_PKEY *key, const uint8_t *msg, size_t n, const uint8_t *sig,
+                                 size_t sig_len);
+
+/* Results of signature checks by (signed bytes, signature, certificate):
+ * a fixed-size table, so retransmissions and further legs cost a lookup. */
+typedef struct sl_verify_cache sl_verify_cache;
+sl_verify_cache *sl_verify_cache_new(size_t slots);
+void sl_verify_cache_free(sl_verify_cache *c);
+/* key = SHA-256(msg || sig || fingerprint) */
+void sl_verify_cache_key(const uint8_t *msg, size_t n, const uint8_t *sig, size_t sig_len,
+                         const uint8_t fingerprint[32], uint8_t key[32]);
+bool sl_verify_cache_get(const sl_verify_cache *c, const uint8_t key[32], sl_sig_result *out);
+void sl_verify_cache_put(sl_verify_cache *c, const uint8_t key[32], sl_sig_result r);
+void sl_verify_cache_stats(const sl_verify_cache *c, uint64_t *hits, uint64_t *misses);
+
+/* ---- one verified Identity header ---- */
+typedef struct sl_identity_result {
+    sl_identity_form form;
+    uint32_t reasons; /* bit (1 << sl_id_reason) */
+    bool decoded;     /* pp holds the (possibly rebuilt) PASSporT */
+    sl_passport pp;
+    char detail[160]; /* e.g. "der_signature"; empty when none */
+    char info[512], alg_param[16], ppt_param[32];
+    char seen_orig[SL_TN_MAX], seen_dest[SL_TN_MAX]; /* canonical; empty if none */
+    char seen_orig_raw[128], seen_dest_raw[128];     /* user parts as they arrived */
+    const char *orig_source;                         /* "P-Asserted-Identity" or "From" */
+    bool orig_canon_only, dest_canon_only;           /* matched only after canonicalization */
+    bool chain_checked;
+    bool has_date;
+    int64_t date; /* the Date header, Unix seconds */
+    int64_t capture_sec;
+    char cert_detail[128];
+} sl_identity_result;
+
+/* ---- explanations (explain.c) ---- */
+/* The cause of a rejection: NULL request result means the request was not
+ * captured (cause null), request_signed false means identity_missing. */
+const char *sl_explain_cause(int status, const sl_identity_result *res, bool request_seen);
+/* Writes cause, explanation and evidence members into the open rejection object. */
+void sl_explain_write(sl_jw *w, int status, const sl_identity_result *res, bool request_seen,
+                      int64_t iat_tolerance);
+
+/* ---- the analyzer (identity.c) ---- */
+typedef struct sl_identity_config {
+    int64_t iat_tolerance; /* seconds; default 60 */
+    size_t max_records;    /* requests remembered for their responses; default 4096 */
+    int64_t record_ttl;    /* seconds of capture time; default 300 */
+} sl_identity_config;
+
+void sl_identity_config_default(sl_identity_config *cfg);
+
+typedef struct sl_identity sl_identity;
+
+/* Takes ownership of cs (may be an empty store). */
+sl_identity *sl_identity_new(const sl_identity_config *cfg, sl_certstore *cs, sl_output *out);
+void sl_identity_free(sl_identity *id);
+/* After sl_dialogs_on_message (it needs ctx->retransmission). */
+void sl_identity_on_message(sl_identity *id, const sl_sip_ctx *ctx);
+/* "identity" member of the stats event. */
+void sl_identity_stats(const sl_identity *id, sl_jw *w);
+
+/* Verifies one Identity header of msg (exposed for tests). */
+void sl_identity_verify(sl_identity *id, const sl_sip_ctx *ctx, const sl_sip_header *identity,
+                        sl_identity_result *res);
+
+#endif

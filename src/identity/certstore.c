@@ -1,0 +1,274 @@
+/* Certificates by URL, offline: loading, chains, and checks at a given time. */
+#include "sipsleuth/certstore.h"
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+struct sl_certstore {
+    sl_cert_entry *entries;
+    size_t n;
+    char *dir;
+    X509_STORE *anchors;
+    size_t n_anchors;
+};
+
+sl_certstore *sl_certstore_new(void)
+{
+    sl_certstore *cs = calloc(1, sizeof *cs);
+    if (!cs)
+        return NULL;
+    cs->entries = calloc(SL_CERTSTORE_MAX, sizeof *cs->entries);
+    cs->anchors = X509_STORE_new();
+    if (!cs->entries || !cs->anchors) {
+        sl_certstore_free(cs);
+        return NULL;
+    }
+    return cs;
+}
+
+void sl_certstore_free(sl_certstore *cs)
+{
+    if (!cs)
+        return;
+    for (size_t i = 0; i < cs->n; i++) {
+        sl_cert_entry *e = &cs->entries[i];
+        free(e->url);
+        X509_free(e->leaf);
+        sk_X509_pop_free(e->chain, X509_free);
+        EVP_PKEY_free(e->key);
+    }
+    free(cs->entries);
+    free(cs->dir);
+    X509_STORE_free(cs->anchors);
+    free(cs);
+}
+
+/* All certificates of a file: PEM (any number) or a single DER. */
+static STACK_OF(X509) * read_certs(const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot open", path);
+        return NULL;
+    }
+    STACK_OF(X509) *certs = sk_X509_new_null();
+    X509 *x;
+    while (certs && (x = PEM_read_X509(f, NULL, NULL, NULL)) != NULL)
+        if (!sk_X509_push(certs, x))
+            X509_free(x);
+    ERR_clear_error();
+    if (certs && sk_X509_num(certs) == 0) {
+        rewind(f);
+        x = d2i_X509_fp(f, NULL);
+        ERR_clear_error();
+        if (x && !sk_X509_push(certs, x))
+            X509_free(x);
+    }
+    fclose(f);
+    if (!certs || sk_X509_num(certs) == 0) {
+        snprintf(err, errlen, "%s: no PEM or DER certificate in it", path);
+        sk_X509_free(certs);
+        return NULL;
+    }
+    return certs;
+}
+
+static bool has_tnauthlist(X509 *x)
+{
+    ASN1_OBJECT *oid = OBJ_txt2obj("1.3.6.1.5.5.7.1.26", 1);
+    bool found = oid && X509_get_ext_by_OBJ(x, oid, -1) >= 0;
+    ASN1_OBJECT_free(oid);
+    return found;
+}
+
+static sl_cert_entry *new_entry(sl_certstore *cs, sl_slice url)
+{
+    if (cs->n == SL_CERTSTORE_MAX)
+        return NULL;
+    sl_cert_entry *e = &cs->entries[cs->n];
+    memset(e, 0, sizeof *e);
+    e->url = malloc(url.len + 1);
+    if (!e->url)
+        return NULL;
+    memcpy(e->url, url.ptr, url.len);
+    e->url[url.len] = '\0';
+    e->trust = -1;
+    cs->n++;
+    return e;
+}
+
+static bool fill_entry(sl_cert_entry *e, STACK_OF(X509) * certs)
+{
+    e->leaf = sk_X509_shift(certs);
+    e->chain = certs;
+    e->key = X509_get_pubkey(e->leaf);
+    if (!e->key) {
+        X509_free(e->leaf);
+        sk_X509_pop_free(e->chain, X509_free);
+        e->leaf = NULL;
+        e->chain = NULL;
+        return false;
+    }
+    e->has_tnauthlist = has_tnauthlist(e->leaf);
+    unsigned len = sizeof e->fingerprint;
+    X509_digest(e->leaf, EVP_sha256(), e->fingerprint, &len);
+    return true;
+}
+
+static sl_cert_entry *lookup(sl_certstore *cs, sl_slice url)
+{
+    for (size_t i = 0; i < cs->n; i++)
+        if (strlen(cs->entries[i].url) == url.len &&
+            memcmp(cs->entries[i].url, url.ptr, url.len) == 0)
+            return &cs->entries[i];
+    return NULL;
+}
+
+bool sl_certstore_add_file(sl_certstore *cs, const char *url, const char *path, char *err,
+                           size_t errlen)
+{
+    STACK_OF(X509) *certs = read_certs(path, err, errlen);
+    if (!certs)
+        return false;
+    sl_slice u = sl_slice_make(url, strlen(url));
+    if (lookup(cs, u)) {
+        snprintf(err, errlen, "%s: given twice", url);
+        sk_X509_pop_free(certs, X509_free);
+        return false;
+    }
+    sl_cert_entry *e = new_entry(cs, u);
+    if (!e || !fill_entry(e, certs)) {
+        snprintf(err, errlen, "%s: %s", path, e ? "no usable public key" : "too many certificates");
+        if (!e)
+            sk_X509_pop_free(certs, X509_free);
+        return false;
+    }
+    return true;
+}
+
+bool sl_certstore_set_dir(sl_certstore *cs, const char *dir, char *err, size_t errlen)
+{
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "%s: not a directory", dir);
+        return false;
+    }
+    free(cs->dir);
+    cs->dir = strdup(dir);
+    return cs->dir != NULL;
+}
+
+bool sl_certstore_add_trust(sl_certstore *cs, const char *path, char *err, size_t errlen)
+{
+    STACK_OF(X509) *certs = read_certs(path, err, errlen);
+    if (!certs)
+        return false;
+    for (int i = 0; i < sk_X509_num(certs); i++)
+        X509_STORE_add_cert(cs->anchors, sk_X509_value(certs, i));
+    cs->n_anchors += (size_t)sk_X509_num(certs);
+    sk_X509_pop_free(certs, X509_free);
+    ERR_clear_error();
+    return true;
+}
+
+bool sl_certstore_has_trust(const sl_certstore *cs)
+{
+    return cs->n_anchors > 0;
+}
+
+size_t sl_certstore_dir_name(sl_slice url, char *out, size_t cap)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < url.len && o + 1 < cap; i++) {
+        if (url.len - i >= 3 && memcmp(url.ptr + i, "://", 3) == 0) {
+            out[o++] = '_';
+            i += 2;
+            continue;
+        }
+        out[o++] = url.ptr[i] == '/' ? '_' : (char)url.ptr[i];
+    }
+    if (cap)
+        out[o] = '\0';
+    return o;
+}
+
+const sl_cert_entry *sl_certstore_find(sl_certstore *cs, sl_slice url)
+{
+    if (!url.len)
+        return NULL;
+    sl_cert_entry *e = lookup(cs, url);
+    if (e)
+        return e->leaf ? e : NULL;
+    if (!cs->dir || url.len > 1024 || memchr(url.ptr, '\0', url.len))
+        return NULL;
+    char name[1100], path[4200], err[256];
+    sl_certstore_dir_name(url, name, sizeof name);
+    if (name[0] == '.' || name[0] == '\0')
+        return NULL;
+    snprintf(path, sizeof path, "%s/%s", cs->dir, name);
+    /* Misses are remembered too, so a flood of unknown URLs costs one stat each. */
+    e = new_entry(cs, url);
+    if (!e)
+        return NULL;
+    STACK_OF(X509) *certs = read_certs(path, err, sizeof err);
+    if (certs)
+        fill_entry(e, certs);
+    return e->leaf ? e : NULL;
+}
+
+static bool valid_at(X509 *x, int64_t at)
+{
+    time_t t = (time_t)at;
+    return X509_cmp_time(X509_get0_notBefore(x), &t) <= 0 &&
+           X509_cmp_time(X509_get0_notAfter(x), &t) >= 0;
+}
+
+/* Whether the chain reaches an anchor, ignoring time (which is judged per
+ * PASSporT at its iat): done once per certificate. */
+static void check_trust(sl_certstore *cs, sl_cert_entry *e)
+{
+    X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+    if (!ctx || !X509_STORE_CTX_init(ctx, cs->anchors, e->leaf, e->chain)) {
+        e->trust = 0;
+        snprintf(e->trust_error, sizeof e->trust_error, "cannot set up verification");
+        X509_STORE_CTX_free(ctx);
+        return;
+    }
+    X509_VERIFY_PARAM *param = X509_STORE_CTX_get0_param(ctx);
+    X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_NO_CHECK_TIME | X509_V_FLAG_PARTIAL_CHAIN);
+    e->trust = X509_verify_cert(ctx) == 1;
+    if (!e->trust)
+        snprintf(e->trust_error, sizeof e->trust_error, "%s",
+                 X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)));
+    X509_STORE_CTX_free(ctx);
+    ERR_clear_error();
+}
+
+sl_cert_status sl_certstore_check(sl_certstore *cs, const sl_cert_entry *entry, int64_t at,
+                                  char *detail, size_t detail_len)
+{
+    sl_cert_entry *e = (sl_cert_entry *)entry;
+    detail[0] = '\0';
+    if (!valid_at(e->leaf, at)) {
+        snprintf(detail, detail_len, "certificate not valid at iat");
+        return SL_CERT_EXPIRED;
+    }
+    for (int i = 0; i < sk_X509_num(e->chain); i++)
+        if (!valid_at(sk_X509_value(e->chain, i), at)) {
+            snprintf(detail, detail_len, "intermediate certificate not valid at iat");
+            return SL_CERT_EXPIRED;
+        }
+    if (!cs->n_anchors)
+        return SL_CERT_OK;
+    if (e->trust < 0)
+        check_trust(cs, e);
+    if (!e->trust) {
+        snprintf(detail, detail_len, "%s", e->trust_error);
+        return SL_CERT_UNTRUSTED;
+    }
+    return SL_CERT_OK;
+}

@@ -1,0 +1,219 @@
+/* Why a call was rejected: a 428/436/437/438 turned into a cause, one plain
+ * sentence and the evidence behind it, from the re-verified request. */
+#include "sipsleuth/identity.h"
+
+#include <stdio.h>
+
+/* The reasons each response code stands for (RFC 8224 §6.2.2), tried first. */
+static uint32_t preferred(int status)
+{
+    switch (status) {
+    case 436: return 1u << SL_IDR_CERT_UNAVAILABLE;
+    case 437: return (1u << SL_IDR_CERT_UNTRUSTED) | (1u << SL_IDR_CERT_EXPIRED);
+    default: return 0;
+    }
+}
+
+static int cause_reason(int status, const sl_identity_result *res)
+{
+    uint32_t pref = res->reasons & preferred(status);
+    uint32_t set = pref ? pref : res->reasons;
+    for (int r = 0; r < SL_IDR__COUNT; r++)
+        if (set & (1u << r))
+            return r;
+    return -1;
+}
+
+const char *sl_explain_cause(int status, const sl_identity_result *res, bool request_seen)
+{
+    if (!request_seen)
+        return NULL;
+    if (!res)
+        return "identity_missing";
+    int r = cause_reason(status, res);
+    return r < 0 ? "no_fault_found" : sl_id_reason_name((sl_id_reason)r);
+}
+
+static const char *url_of(const sl_identity_result *res)
+{
+    return res->pp.x5u[0] ? res->pp.x5u : res->info[0] ? res->info : "(no URL)";
+}
+
+static void evidence_tn(sl_jw *w, const sl_identity_result *res, bool orig)
+{
+    const sl_passport *pp = &res->pp;
+    if (orig) {
+        sl_jw_kstr(w, "signed_orig_tn", pp->orig_tn);
+        sl_jw_kstr(w,
+                   strcmp(res->orig_source ? res->orig_source : "From", "From") == 0
+                       ? "seen_from_tn"
+                       : "seen_pai_tn",
+                   res->seen_orig_raw);
+    } else {
+        sl_jw_key(w, "signed_dest_tn");
+        sl_jw_arr_begin(w);
+        for (size_t i = 0; i < pp->n_dest; i++)
+            sl_jw_str(w, pp->dest_tn[i]);
+        sl_jw_arr_end(w);
+        sl_jw_kstr(w, "seen_to_tn", res->seen_dest_raw);
+    }
+}
+
+void sl_explain_write(sl_jw *w, int status, const sl_identity_result *res, bool request_seen,
+                      int64_t iat_tolerance)
+{
+    const char *cause = sl_explain_cause(status, res, request_seen);
+    char text[1600];
+    if (!cause) {
+        sl_jw_knull(w, "cause");
+        sl_jw_kstr(w, "explanation",
+                   "The request this response answers was not captured on "
+                   "this leg, so the rejection cannot be re-verified.");
+        sl_jw_knull(w, "evidence");
+        return;
+    }
+    sl_jw_kstr(w, "cause", cause);
+    if (!res) {
+        snprintf(text, sizeof text,
+                 "The request carried no Identity header, so the terminating side %s: the "
+                 "originating provider did not sign the call, or a hop removed the header.",
+                 status == 428 ? "asked for one (428)" : "rejected it");
+        sl_jw_kstr(w, "explanation", text);
+        sl_jw_key(w, "evidence");
+        sl_jw_obj_begin(w);
+        sl_jw_kint(w, "identity_headers", 0);
+        sl_jw_obj_end(w);
+        return;
+    }
+    int r = cause_reason(status, res);
+    const sl_passport *pp = &res->pp;
+    const char *url = url_of(res);
+    bool rfc4474 = res->form == SL_IDENTITY_RFC4474;
+    sl_jw *ev = w;
+    switch (r) {
+    case -1:
+        snprintf(text, sizeof text,
+                 "The request verifies cleanly offline against the local certificate for %s, so "
+                 "the %d points at the verifier itself: its trust store, its clock, or its "
+                 "fetch of the certificate.",
+                 url, status);
+        break;
+    case SL_IDR_MALFORMED:
+        snprintf(text, sizeof text,
+                 "The Identity header cannot be used as sent (%s): the signer or a hop produced "
+                 "a malformed token.",
+                 res->detail[0] ? res->detail : "malformed");
+        break;
+    case SL_IDR_SIGNATURE_INVALID:
+        if (strstr(res->detail, "der_signature"))
+            snprintf(text, sizeof text,
+                     "The ES256 signature is DER-encoded instead of the raw 64-byte r||s that "
+                     "JWS requires: the signer's JWS library encodes signatures wrongly.");
+        else if (rfc4474)
+            snprintf(text, sizeof text,
+                     "The RFC 4474 signature does not verify with the certificate at %s: a hop "
+                     "changed a signed field (From, To, Call-ID, CSeq, Date, Contact or body) "
+                     "after signing.",
+                     url);
+        else
+            snprintf(text, sizeof text,
+                     "The PASSporT signature does not verify with the certificate at %s: the "
+                     "token was altered after signing or signed with another key.",
+                     url);
+        break;
+    case SL_IDR_ORIG_MISMATCH:
+        snprintf(text, sizeof text,
+                 "The PASSporT was signed for caller %s but the INVITE's %s carries %s: a hop "
+                 "rewrote the calling number after signing.",
+                 pp->orig_tn, res->orig_source ? res->orig_source : "From", res->seen_orig_raw);
+        break;
+    case SL_IDR_DEST_MISMATCH:
+        snprintf(text, sizeof text,
+                 "The PASSporT was signed for callee %s but the INVITE's To carries %s: a hop "
+                 "rewrote the called number after signing.",
+                 pp->n_dest ? pp->dest_tn[0] : "(none)", res->seen_dest_raw);
+        break;
+    case SL_IDR_IAT_STALE: {
+        int64_t ref = res->has_date ? res->date : res->capture_sec;
+        long long diff = (long long)(pp->iat - ref);
+        snprintf(text, sizeof text,
+                 "The token was signed %lld s %s the request's %s, beyond the %lld s a verifier "
+                 "allows: the signer's clock is off, or the token was reused or held back.",
+                 diff < 0 ? -diff : diff, diff < 0 ? "before" : "after",
+                 res->has_date ? "Date" : "capture time", (long long)iat_tolerance);
+        break;
+    }
+    case SL_IDR_ALG_MISMATCH:
+        snprintf(text, sizeof text,
+                 "The Identity header's parameters disagree with what was signed (%s): a hop "
+                 "rewrote the header parameters or the signer filled them inconsistently.",
+                 res->detail);
+        break;
+    case SL_IDR_PPT_MISMATCH:
+        snprintf(text, sizeof text,
+                 "The ppt parameter (%s) differs from the signed ppt (%s): a hop rewrote the "
+                 "header parameters or the signer filled them inconsistently.",
+                 res->ppt_param[0] ? res->ppt_param : "none", pp->ppt[0] ? pp->ppt : "none");
+        break;
+    case SL_IDR_CERT_UNAVAILABLE:
+        snprintf(text, sizeof text,
+                 "No certificate for %s is in the local store and the verifier could not obtain "
+                 "it either: check that the URL serves the signer's certificate.",
+                 url);
+        break;
+    case SL_IDR_CERT_EXPIRED:
+        snprintf(text, sizeof text,
+                 "The certificate at %s was not valid when the call was signed (iat %lld): the "
+                 "signer used an expired or not-yet-valid certificate.",
+                 url, (long long)pp->iat);
+        break;
+    default: /* SL_IDR_CERT_UNTRUSTED */
+        snprintf(text, sizeof text,
+                 "The certificate at %s is not accepted (%s): it does not chain to a trusted "
+                 "anchor, so the verifier cannot trust the signer.",
+                 url, res->cert_detail[0] ? res->cert_detail : "untrusted");
+        break;
+    }
+    sl_jw_kstr(w, "explanation", text);
+    sl_jw_key(ev, "evidence");
+    sl_jw_obj_begin(ev);
+    switch (r) {
+    case SL_IDR_ORIG_MISMATCH: evidence_tn(ev, res, true); break;
+    case SL_IDR_DEST_MISMATCH: evidence_tn(ev, res, false); break;
+    case SL_IDR_IAT_STALE:
+        sl_jw_kint(ev, "signed_iat", pp->iat);
+        if (res->has_date)
+            sl_jw_kint(ev, "date", res->date);
+        sl_jw_kint(ev, "capture_time", res->capture_sec);
+        sl_jw_kint(ev, "tolerance_s", iat_tolerance);
+        break;
+    case SL_IDR_ALG_MISMATCH:
+        sl_jw_kstr(ev, "signed_alg", pp->alg);
+        sl_jw_kstr(ev, "alg_param", res->alg_param);
+        sl_jw_kstr(ev, "signed_x5u", pp->x5u);
+        sl_jw_kstr(ev, "info", res->info);
+        break;
+    case SL_IDR_PPT_MISMATCH:
+        sl_jw_kstr(ev, "signed_ppt", pp->ppt);
+        sl_jw_kstr(ev, "ppt_param", res->ppt_param);
+        break;
+    case SL_IDR_CERT_UNTRUSTED:
+    case SL_IDR_CERT_EXPIRED:
+        sl_jw_kstr(ev, "x5u", url);
+        sl_jw_kint(ev, "signed_iat", pp->iat);
+        sl_jw_kstr(ev, "certificate", res->cert_detail);
+        break;
+    default:
+        sl_jw_kstr(ev, "x5u", url);
+        if (res->detail[0])
+            sl_jw_kstr(ev, "detail", res->detail);
+        break;
+    }
+    sl_jw_key(ev, "reasons");
+    sl_jw_arr_begin(ev);
+    for (int k = 0; k < SL_IDR__COUNT; k++)
+        if (res->reasons & (1u << k))
+            sl_jw_str(ev, sl_id_reason_name((sl_id_reason)k));
+    sl_jw_arr_end(ev);
+    sl_jw_obj_end(ev);
+}
