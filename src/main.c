@@ -91,6 +91,11 @@ static void usage(FILE *f)
             "                        0 = only at exit)\n"
             "      --max-routes N    routing table entries kept (default 100000); the least\n"
             "                        recently seen is evicted first\n"
+            "      --cert URL=FILE   the certificate (PEM chain or DER) served at URL; repeatable\n"
+            "      --cert-dir DIR    certificates by URL, named as secsipid caches them\n"
+            "                        (\"://\" and \"/\" become \"_\")\n"
+            "      --trust FILE      PEM trust anchors; repeatable. Without, chains are not checked\n"
+            "      --iat-tolerance S PASSporT iat vs Date/capture time (default 60)\n"
             "  -h, --help            this text\n"
             "  -V, --version         the version\n"
             "\n"
@@ -109,11 +114,41 @@ static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
     return true;
 }
 
+/* --cert URL=FILE ('c'), --cert-dir ('d'), --trust ('t'): 0, or the exit status. */
+static int cert_option(options *o, char which, char *arg)
+{
+    if (!o->cfg.certs && !(o->cfg.certs = sl_certstore_new())) {
+        fprintf(stderr, "sipsleuth: out of memory\n");
+        return 1;
+    }
+    char err[600];
+    bool ok;
+    if (which == 'c') {
+        char *eq = strrchr(arg, '=');
+        if (!eq || eq == arg || !eq[1]) {
+            fprintf(stderr, "sipsleuth: --cert wants URL=FILE, not \"%s\"\n", arg);
+            return 2;
+        }
+        *eq = '\0';
+        ok = sl_certstore_add_file(o->cfg.certs, arg, eq + 1, err, sizeof err);
+    } else if (which == 'd') {
+        ok = sl_certstore_set_dir(o->cfg.certs, arg, err, sizeof err);
+    } else {
+        ok = sl_certstore_add_trust(o->cfg.certs, arg, err, sizeof err);
+    }
+    if (!ok) {
+        fprintf(stderr, "sipsleuth: %s\n", err);
+        return 1;
+    }
+    return 0;
+}
+
 /* Returns 0 to run, or the exit status (after printing what is needed). */
 static int parse_args(int argc, char **argv, options *o)
 {
     enum { OPT_EVENTS = 256, OPT_SNAPLEN, OPT_BUFSIZE, OPT_STATS, OPT_MAXHDR, OPT_DEDUP,
-           OPT_DEDUP_WINDOW, OPT_SIP_RAW, OPT_SIP_PORTS, OPT_USER, OPT_ROUTES, OPT_ROUTES_SAVE, OPT_MAX_ROUTES };
+           OPT_DEDUP_WINDOW, OPT_SIP_RAW, OPT_SIP_PORTS, OPT_USER, OPT_ROUTES, OPT_ROUTES_SAVE, OPT_MAX_ROUTES,
+           OPT_CERT, OPT_CERT_DIR, OPT_TRUST, OPT_IAT_TOLERANCE };
     static const struct option longopts[] = {
         {"filter", required_argument, NULL, 'f'},
         {"output", required_argument, NULL, 'o'},
@@ -130,6 +165,10 @@ static int parse_args(int argc, char **argv, options *o)
         {"routes", required_argument, NULL, OPT_ROUTES},
         {"routes-save-interval", required_argument, NULL, OPT_ROUTES_SAVE},
         {"max-routes", required_argument, NULL, OPT_MAX_ROUTES},
+        {"cert", required_argument, NULL, OPT_CERT},
+        {"cert-dir", required_argument, NULL, OPT_CERT_DIR},
+        {"trust", required_argument, NULL, OPT_TRUST},
+        {"iat-tolerance", required_argument, NULL, OPT_IAT_TOLERANCE},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -212,6 +251,21 @@ static int parse_args(int argc, char **argv, options *o)
                 o->cfg.stats_interval = (sl_time)v * SL_NS_PER_SEC;
                 o->stats_interval_set = true;
             }
+            break;
+        case OPT_CERT:
+        case OPT_CERT_DIR:
+        case OPT_TRUST: {
+            int st = cert_option(o, c == OPT_CERT ? 'c' : c == OPT_CERT_DIR ? 'd' : 't', optarg);
+            if (st)
+                return st;
+            break;
+        }
+        case OPT_IAT_TOLERANCE:
+            if (!parse_uint(optarg, 0x7fffffff, &v)) {
+                fprintf(stderr, "sipsleuth: --iat-tolerance: not a valid number: \"%s\"\n", optarg);
+                return 2;
+            }
+            o->cfg.identity.iat_tolerance = (int64_t)v;
             break;
         case 'h': usage(stdout); return -1;
         case 'V': printf("sipsleuth %s\n", SL_VERSION); return -1;
