@@ -51,7 +51,10 @@ static void install_signals(void)
     sa.sa_handler = on_stop;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    /* A reopen must not cut a blocking read of a pipe (-r -) short: libpcap
+     * would take EINTR for a read error and end the input. */
     sa.sa_handler = on_hup;
+    sa.sa_flags = SA_RESTART;
     sigaction(SIGHUP, &sa, NULL);
     /* A closed output pipe is reported by write() as EPIPE, and stops us cleanly. */
     signal(SIGPIPE, SIG_IGN);
