@@ -21,6 +21,11 @@ struct sl_capture {
  * and the wait is our own poll() with this timeout (a signal cuts it short). */
 #define LIVE_READ_TIMEOUT_MS 200
 
+/* Immediate mode gives every packet its own ring slot, sized by the MTU (about
+ * 64 KiB on loopback): libpcap's 2 MiB default then holds only ~32 packets,
+ * which a burst overruns. 32 MiB holds ~500 such packets, ~16 000 at MTU 1500. */
+#define LIVE_DEFAULT_BUFFER (32 * 1024 * 1024)
+
 static sl_capture *wrap(pcap_t *pcap, const char *name, bool live)
 {
     sl_capture *c = calloc(1, sizeof *c);
@@ -62,8 +67,7 @@ sl_capture *sl_capture_open_live(const sl_live_options *opt, char *err, size_t e
     pcap_set_promisc(p, opt->promiscuous);
     pcap_set_immediate_mode(p, 1); /* deliver each packet now, not in batches */
     pcap_set_timeout(p, LIVE_READ_TIMEOUT_MS);
-    if (opt->buffer_size > 0)
-        pcap_set_buffer_size(p, opt->buffer_size);
+    pcap_set_buffer_size(p, opt->buffer_size > 0 ? opt->buffer_size : LIVE_DEFAULT_BUFFER);
     /* Nanosecond stamps where the platform has them; microseconds otherwise. */
     pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO);
     int rc = pcap_activate(p);
