@@ -113,6 +113,14 @@ int sl_capture_datalink(const sl_capture *c) { return pcap_datalink(c->pcap); }
 const char *sl_capture_name(const sl_capture *c) { return c->name; }
 const char *sl_capture_error(const sl_capture *c) { return c->error; }
 
+int64_t sl_capture_offset(const sl_capture *c)
+{
+    if (c->live)
+        return -1;
+    FILE *f = pcap_file(c->pcap);
+    return f ? (int64_t)ftell(f) : -1; /* -1 for a pipe (ESPIPE) */
+}
+
 sl_capture_result sl_capture_next(sl_capture *c, sl_frame *f)
 {
     struct pcap_pkthdr *h;

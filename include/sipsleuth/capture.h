@@ -21,6 +21,8 @@ sl_capture *sl_capture_open_live(const sl_live_options *opt, char *err, size_t e
 bool sl_capture_set_filter(sl_capture *c, const char *bpf, char *err, size_t errlen);
 int sl_capture_datalink(const sl_capture *c);
 const char *sl_capture_name(const sl_capture *c);
+/* Bytes of a capture file consumed so far, or -1 (live, or a pipe). */
+int64_t sl_capture_offset(const sl_capture *c);
 
 typedef enum sl_capture_result {
     SL_CAPTURE_FRAME,   /* a frame was read */
