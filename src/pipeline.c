@@ -22,12 +22,8 @@ struct sl_pipeline {
     sl_time clock; /* capture time for timers: the latest seen, never going back */
     sl_time next_stats;
     sl_sip_header *headers; /* cfg.max_headers slots, reused for every message */
-    sl_defrag *defrag;          /* NULL once input has ended */
-    sl_defrag_stats defrag_end; /* its counters at end of input */
-    size_t defrag_end_memory;
-    sl_tcp_table *tcp;          /* NULL once input has ended */
-    sl_tcp_stats tcp_end;
-    size_t tcp_end_memory;
+    sl_defrag *defrag;
+    sl_tcp_table *tcp;
     sl_dialogs *dialogs;
     sl_dedup *dedup; /* NULL unless --dedup */
     sl_redirects *redirects;
@@ -162,12 +158,8 @@ static void on_udp(sl_pipeline *p, const sl_packet *pkt)
 
 static void write_tcp_stats(const sl_pipeline *p, sl_jw *w)
 {
-    sl_tcp_stats ts = p->tcp_end;
-    size_t memory = p->tcp_end_memory;
-    if (p->tcp) {
-        sl_tcp_get_stats(p->tcp, &ts);
-        memory = sl_tcp_memory(p->tcp);
-    }
+    sl_tcp_stats ts;
+    sl_tcp_get_stats(p->tcp, &ts);
     sl_jw_key(w, "tcp");
     sl_jw_obj_begin(w);
     sl_jw_kuint(w, "streams", ts.streams);
@@ -183,7 +175,24 @@ static void write_tcp_stats(const sl_pipeline *p, sl_jw *w)
     sl_jw_kuint(w, "retransmitted_bytes", ts.retransmitted);
     sl_jw_kuint(w, "not_sip_streams", ts.not_sip_streams);
     sl_jw_kuint(w, "buffered_bytes", ts.buffered);
-    sl_jw_kuint(w, "memory_bytes", memory);
+    sl_jw_kuint(w, "memory_bytes", sl_tcp_memory(p->tcp));
+    sl_jw_obj_end(w);
+}
+
+static void write_defrag_stats(const sl_pipeline *p, sl_jw *w)
+{
+    sl_defrag_stats ds;
+    sl_defrag_get_stats(p->defrag, &ds);
+    sl_jw_key(w, "defrag");
+    sl_jw_obj_begin(w);
+    sl_jw_kuint(w, "datagrams", ds.datagrams);
+    sl_jw_kuint(w, "duplicates", ds.duplicates);
+    sl_jw_kuint(w, "overlaps", ds.overlaps);
+    sl_jw_kuint(w, "timeouts", ds.timeouts);
+    sl_jw_kuint(w, "evictions", ds.evictions);
+    sl_jw_kuint(w, "rejected", ds.rejected);
+    sl_jw_kuint(w, "trains", ds.trains);
+    sl_jw_kuint(w, "memory_bytes", sl_defrag_memory(p->defrag));
     sl_jw_obj_end(w);
 }
 
@@ -196,8 +205,7 @@ void sl_pipeline_set_capture_stats(sl_pipeline *p, sl_capture_stats_fn fn, void 
 /* Bytes held by all analysis state: the sum of the modules' own accounts. */
 static size_t memory_in_use(const sl_pipeline *p)
 {
-    size_t m = p->defrag ? sl_defrag_memory(p->defrag) : p->defrag_end_memory;
-    m += p->tcp ? sl_tcp_memory(p->tcp) : p->tcp_end_memory;
+    size_t m = sl_defrag_memory(p->defrag) + sl_tcp_memory(p->tcp);
     m += sl_dialogs_memory(p->dialogs);
     m += sl_routes_memory(sl_redirects_routes(p->redirects));
     if (p->dedup)
@@ -216,25 +224,7 @@ static void write_stats(sl_pipeline *p, const sl_capture_stats *cs, bool final)
     if (!w)
         return;
     sl_counters_write(&p->counters, w);
-    {
-        sl_defrag_stats ds = p->defrag_end;
-        size_t memory = p->defrag_end_memory;
-        if (p->defrag) {
-            sl_defrag_get_stats(p->defrag, &ds);
-            memory = sl_defrag_memory(p->defrag);
-        }
-        sl_jw_key(w, "defrag");
-        sl_jw_obj_begin(w);
-        sl_jw_kuint(w, "datagrams", ds.datagrams);
-        sl_jw_kuint(w, "duplicates", ds.duplicates);
-        sl_jw_kuint(w, "overlaps", ds.overlaps);
-        sl_jw_kuint(w, "timeouts", ds.timeouts);
-        sl_jw_kuint(w, "evictions", ds.evictions);
-        sl_jw_kuint(w, "rejected", ds.rejected);
-        sl_jw_kuint(w, "trains", ds.trains);
-        sl_jw_kuint(w, "memory_bytes", memory);
-        sl_jw_obj_end(w);
-    }
+    write_defrag_stats(p, w);
     write_tcp_stats(p, w);
     if (p->dedup) {
         sl_dedup_stats ds;
@@ -309,10 +299,8 @@ void sl_pipeline_advance(sl_pipeline *p, sl_time now)
 {
     if (now > p->clock)
         p->clock = now;
-    if (p->defrag)
-        sl_defrag_expire(p->defrag, p->clock);
-    if (p->tcp)
-        sl_tcp_expire(p->tcp, p->clock);
+    sl_defrag_expire(p->defrag, p->clock);
+    sl_tcp_expire(p->tcp, p->clock);
     sl_dialogs_advance(p->dialogs, p->clock);
     sl_redirects_advance(p->redirects, p->clock);
     save_routes_due(p);
@@ -376,15 +364,9 @@ void sl_pipeline_frame(sl_pipeline *p, int dlt, sl_time ts, const uint8_t *frame
 void sl_pipeline_finish(sl_pipeline *p, const sl_capture_stats *cs)
 {
     /* Unfinished state is reported before the final stats, which stay last. */
-    sl_defrag_get_stats(p->defrag, &p->defrag_end);
-    p->defrag_end_memory = sl_defrag_memory(p->defrag);
-    sl_defrag_destroy(p->defrag);
-    p->defrag = NULL;
+    sl_defrag_flush(p->defrag);
     /* Streams deliver what they still hold, which the dialogs then see. */
-    sl_tcp_get_stats(p->tcp, &p->tcp_end);
-    p->tcp_end_memory = sl_tcp_memory(p->tcp);
-    sl_tcp_destroy(p->tcp);
-    p->tcp = NULL;
+    sl_tcp_flush(p->tcp);
     sl_dialogs_finish(p->dialogs, p->clock);
     if (p->routes_loaded)
         save_routes(p);
