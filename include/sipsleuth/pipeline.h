@@ -10,6 +10,7 @@
 #include "sipsleuth/event.h"
 #include "sipsleuth/identity.h"
 #include "sipsleuth/routes.h"
+#include "sipsleuth/stats.h"
 
 typedef struct sl_config {
     size_t max_headers; /* headers kept per SIP message (more are counted, not kept) */
@@ -61,5 +62,9 @@ bool sl_pipeline_load_routes(sl_pipeline *p, char *err, size_t errlen);
 const char *sl_pipeline_routes_error(const sl_pipeline *p);
 /* The capture time of the latest frame (0 before any). */
 sl_time sl_pipeline_now(const sl_pipeline *p);
+/* For the end-of-run summary: the message and anomaly counters, and the
+ * learned routing table. */
+const sl_counters *sl_pipeline_counters(const sl_pipeline *p);
+const sl_routes *sl_pipeline_routes(const sl_pipeline *p);
 
 #endif
