@@ -70,11 +70,12 @@ bool sl_sip_ports_filter(const char *list, char *out, size_t outlen, char *err, 
     if (!port_terms(list, &pt, err, errlen))
         return false;
     /* `port` matches only unfragmented packets and first IPv4 fragments, so all
-     * fragments are kept too: IPv4 with MF set or a non-zero offset; IPv6 with a
-     * Fragment header anywhere in its extension chain (protochain follows it). */
+     * fragments are kept too: IPv4 with MF set or a non-zero offset; IPv6 whose
+     * first extension header is a Fragment header. (`ip6 protochain 44` would
+     * follow the whole chain, but libpcap refuses it after `vlan` on Linux.) */
     char one[4096];
     text o = {.buf = one, .cap = sizeof one};
-    add(&o, "((udp or tcp) and (%s)) or (ip and ip[6:2] & 0x3fff != 0) or (ip6 protochain 44)",
+    add(&o, "((udp or tcp) and (%s)) or (ip and ip[6:2] & 0x3fff != 0) or (ip6 and ip6[6] == 44)",
         ports);
     /* The first `vlan` shifts the offsets of everything after it, so the same
      * test once more behind it matches the packet under one tag. */

@@ -5,7 +5,9 @@
  * IPv6 packet whose next header is a Fragment header. The filter built here
  * keeps every fragment (whatever its ports, since later fragments have none),
  * so defragmentation sees whole trains; what is not SIP is then dropped by
- * content. It also matches the same under one 802.1Q/802.1ad tag. */
+ * content. It also matches the same under one 802.1Q/802.1ad tag.
+ * Not matched: IPv6 fragments behind other extension headers, SIP inside
+ * tunnels (GRE, VXLAN, ERSPAN, IP-in-IP), MPLS, or under two VLAN tags. */
 #ifndef SIPSLEUTH_SIP_PORTS_H
 #define SIPSLEUTH_SIP_PORTS_H
 
