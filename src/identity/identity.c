@@ -536,15 +536,11 @@ static void write_identity(sl_identity *id, const sl_sip_ctx *ctx, const sl_iden
     kstr_or_null(w, "ppt", pp->ppt[0] ? pp->ppt : res->ppt_param);
     kstr_or_null(w, "attest", pp->attest);
     kstr_or_null(w, "orig_tn", res->decoded ? pp->orig_tn : NULL);
-    sl_jw_key(w, "dest_tn");
-    if (res->decoded) {
-        sl_jw_arr_begin(w);
-        for (size_t i = 0; i < pp->n_dest; i++)
-            sl_jw_str(w, pp->dest_tn[i]);
-        sl_jw_arr_end(w);
-    } else {
-        sl_jw_null(w);
-    }
+    sl_jw_key(w, "dest_tn"); /* always an array: [] when there is no PASSporT */
+    sl_jw_arr_begin(w);
+    for (size_t i = 0; res->decoded && i < pp->n_dest; i++)
+        sl_jw_str(w, pp->dest_tn[i]);
+    sl_jw_arr_end(w);
     if (res->decoded || res->form == SL_IDENTITY_RFC4474)
         sl_jw_kint(w, "iat", pp->iat);
     else
