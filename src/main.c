@@ -2,12 +2,15 @@
 #include "sipsleuth/capture.h"
 #include "sipsleuth/decode.h"
 #include "sipsleuth/privileges.h"
+#include "sipsleuth/progress.h"
 #include "sipsleuth/sip_ports.h"
 #include "sipsleuth/routes_cli.h"
+#include "sipsleuth/summary.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -26,6 +29,8 @@ typedef struct options {
     sl_event_mask events;
     sl_config cfg;
     bool stats_interval_set;
+    bool summary; /* --summary */
+    bool quiet;   /* -q: no progress line */
 } options;
 
 static volatile sig_atomic_t stop_requested, reopen_requested;
@@ -77,7 +82,7 @@ static void usage(FILE *f)
             "  -o, --output FILE     write events to FILE (default - = stdout); SIGHUP reopens it\n"
             "      --events LIST     event types to write, comma-separated: sip, dialog, redirect,\n"
             "                        route, identity, rejection, anomaly, stats; \"all\", \"default\";\n"
-            "                        -TYPE removes one. Default: all but sip (one per message)\n"
+            "                        -TYPE removes one; \"none\". Default: all but sip (one per message)\n"
             "      --snaplen N       live: bytes kept per packet (default: whole packets)\n"
             "      --buffer-size N   live: kernel buffer in bytes\n"
             "      --user NAME       switch to this user once the capture is open\n"
@@ -99,6 +104,10 @@ static void usage(FILE *f)
             "                        (\"://\" and \"/\" become \"_\")\n"
             "      --trust FILE      PEM trust anchors; repeatable. Without, chains are not checked\n"
             "      --iat-tolerance S PASSporT iat vs Date/capture time (default 60)\n"
+            "      --summary         at the end, a report for people: calls by outcome with setup\n"
+            "                        times, failure codes, redirects and routes, anomalies; on\n"
+            "                        stderr, or on the output with --events none\n"
+            "  -q, --quiet           no progress line while reading files at a terminal\n"
             "  -h, --help            this text\n"
             "  -V, --version         the version\n"
             "\n"
@@ -149,7 +158,7 @@ static int cert_option(options *o, char which, char *arg)
 /* Returns 0 to run, or the exit status (after printing what is needed). */
 static int parse_args(int argc, char **argv, options *o)
 {
-    enum { OPT_EVENTS = 256, OPT_SNAPLEN, OPT_BUFSIZE, OPT_STATS, OPT_MAXHDR, OPT_DEDUP,
+    enum { OPT_EVENTS = 256, OPT_SUMMARY, OPT_SNAPLEN, OPT_BUFSIZE, OPT_STATS, OPT_MAXHDR, OPT_DEDUP,
            OPT_DEDUP_WINDOW, OPT_SIP_RAW, OPT_SIP_PORTS, OPT_USER, OPT_ROUTES, OPT_ROUTES_SAVE, OPT_MAX_ROUTES,
            OPT_CERT, OPT_CERT_DIR, OPT_TRUST, OPT_IAT_TOLERANCE };
     static const struct option longopts[] = {
@@ -172,6 +181,8 @@ static int parse_args(int argc, char **argv, options *o)
         {"cert-dir", required_argument, NULL, OPT_CERT_DIR},
         {"trust", required_argument, NULL, OPT_TRUST},
         {"iat-tolerance", required_argument, NULL, OPT_IAT_TOLERANCE},
+        {"summary", no_argument, NULL, OPT_SUMMARY},
+        {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -183,7 +194,7 @@ static int parse_args(int argc, char **argv, options *o)
     unsigned long v;
     const char *sip_ports = NULL;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":r:i:f:o:hV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":r:i:f:o:qhV", longopts, NULL)) != -1) {
         switch (c) {
         case 'r':
             if (o->n_files == MAX_FILES) {
@@ -207,7 +218,9 @@ static int parse_args(int argc, char **argv, options *o)
         case OPT_EVENTS: {
             const char *bad;
             size_t bad_len;
-            if (!sl_event_mask_parse(optarg, &o->events, &bad, &bad_len)) {
+            if (strcmp(optarg, "none") == 0)
+                o->events = 0; /* e.g. only the --summary report */
+            else if (!sl_event_mask_parse(optarg, &o->events, &bad, &bad_len)) {
                 fprintf(stderr, "sipsleuth: --events: unknown event type \"%.*s\"\n",
                         (int)bad_len, bad);
                 return 2;
@@ -270,6 +283,8 @@ static int parse_args(int argc, char **argv, options *o)
             }
             o->cfg.identity.iat_tolerance = (int64_t)v;
             break;
+        case OPT_SUMMARY: o->summary = true; break;
+        case 'q': o->quiet = true; break;
         case 'h': usage(stdout); return -1;
         case 'V': printf("sipsleuth %s\n", SL_VERSION); return -1;
         case ':':
@@ -317,8 +332,15 @@ static void service_signals(sl_output *out)
     }
 }
 
+/* What watches the frames besides the pipeline (each may be NULL). */
+typedef struct watchers {
+    sl_summary *summary;
+    sl_progress *progress;
+    int64_t base; /* bytes of the files before this one; -1 when a size is unknown */
+} watchers;
+
 /* Reads one capture to its end (or a stop request). Returns false on a read error. */
-static bool run_capture(sl_capture *cap, sl_pipeline *p, sl_output *out)
+static bool run_capture(sl_capture *cap, sl_pipeline *p, sl_output *out, const watchers *w)
 {
     int dlt = sl_capture_datalink(cap);
     sl_frame f;
@@ -327,6 +349,13 @@ static bool run_capture(sl_capture *cap, sl_pipeline *p, sl_output *out)
         switch (sl_capture_next(cap, &f)) {
         case SL_CAPTURE_FRAME:
             sl_pipeline_frame(p, dlt, f.ts, f.data, f.caplen, f.wirelen);
+            if (w->summary)
+                sl_summary_frame(w->summary, f.ts);
+            if (w->progress) {
+                int64_t at = w->base >= 0 ? sl_capture_offset(cap) : -1;
+                /* Without a position, count a pcap record: its 16-byte header and data. */
+                sl_progress_frame(w->progress, at >= 0 ? w->base + at : -1, 16 + f.caplen);
+            }
             break;
         case SL_CAPTURE_TIMEOUT: {
             /* An idle line (live only): capture time moves on with the wall
@@ -345,6 +374,37 @@ static bool run_capture(sl_capture *cap, sl_pipeline *p, sl_output *out)
         }
     }
     return true;
+}
+
+/* Bytes of all the input files, or -1 when one is not a regular file (stdin, a pipe). */
+static int64_t input_size(const options *o, int upto)
+{
+    int64_t total = 0;
+    for (int i = 0; i < upto; i++) {
+        struct stat st;
+        if (strcmp(o->files[i], "-") == 0 || stat(o->files[i], &st) != 0 || !S_ISREG(st.st_mode))
+            return -1;
+        total += st.st_size;
+    }
+    return total;
+}
+
+/* The --summary report: on stderr, or where the events would go when there are none. */
+static void write_summary(const options *o, sl_summary *s, const sl_pipeline *p)
+{
+    FILE *f = stderr;
+    if (o->events == 0) {
+        bool to_file = o->output && strcmp(o->output, "-") != 0;
+        f = to_file ? fopen(o->output, "a") : stdout;
+        if (!f) {
+            fprintf(stderr, "sipsleuth: cannot write the summary to %s: %s\n", o->output,
+                    strerror(errno));
+            return;
+        }
+    }
+    sl_summary_write(s, sl_pipeline_counters(p), sl_pipeline_routes(p), f);
+    if (f != stderr && f != stdout)
+        fclose(f);
 }
 
 static void read_capture_stats(void *cap, sl_capture_stats *cs) { sl_capture_read_stats(cap, cs); }
@@ -382,19 +442,30 @@ int main(int argc, char **argv)
         fprintf(stderr, "sipsleuth: cannot open output %s: %s\n", o.output, strerror(errno));
         return 1;
     }
-    sl_pipeline *p = sl_pipeline_new(&o.cfg, out);
+    watchers w = {.base = -1};
+    if (o.summary) {
+        w.summary = sl_summary_new();
+        o.cfg.dialog.on_end = sl_summary_on_dialog;
+        o.cfg.dialog.user = w.summary;
+    }
+    sl_pipeline *p = (o.summary && !w.summary) ? NULL : sl_pipeline_new(&o.cfg, out);
     if (!p) {
         fprintf(stderr, "sipsleuth: out of memory\n");
+        sl_summary_free(w.summary);
         return 1;
     }
     char routes_err[600];
     if (!sl_pipeline_load_routes(p, routes_err, sizeof routes_err)) {
         fprintf(stderr, "sipsleuth: %s\n", routes_err);
         sl_pipeline_free(p);
+        sl_summary_free(w.summary);
         sl_output_close(out);
         return 1;
     }
     install_signals();
+    /* The progress line only for a person watching: files, at a terminal. */
+    if (!o.live.iface && !o.quiet && isatty(STDERR_FILENO))
+        w.progress = sl_progress_new(stderr, input_size(&o, o.n_files));
 
     int status = 0;
     sl_capture_stats cs = {0};
@@ -416,20 +487,26 @@ int main(int argc, char **argv)
         active_capture = cap;
         if (o.live.iface)
             sl_pipeline_set_capture_stats(p, read_capture_stats, cap);
-        if (!run_capture(cap, p, out))
+        if (!o.live.iface)
+            w.base = input_size(&o, i);
+        if (!run_capture(cap, p, out, &w))
             status = 1;
         sl_capture_read_stats(cap, &cs);
         sl_pipeline_set_capture_stats(p, NULL, NULL);
         active_capture = NULL;
         sl_capture_close(cap);
     }
+    sl_progress_free(w.progress);
     sl_pipeline_finish(p, &cs);
+    if (w.summary)
+        write_summary(&o, w.summary, p);
     if (sl_pipeline_routes_error(p)) {
         fprintf(stderr, "sipsleuth: --routes %s: %s\n", o.cfg.routes_file,
                 sl_pipeline_routes_error(p));
         status = 1;
     }
     sl_pipeline_free(p);
+    sl_summary_free(w.summary);
     const char *out_err = sl_output_error(out);
     if (out_err)
         fprintf(stderr, "sipsleuth: %s\n", out_err);

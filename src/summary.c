@@ -1,0 +1,384 @@
+#include "sipsleuth/summary.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define TOP_CODES 10
+#define TOP_ANOMALIES 20
+#define MAX_ROUTES_LISTED 20
+
+/* Setup times (INVITE -> final response) of one outcome, in microseconds. */
+typedef struct times {
+    int64_t *us;
+    size_t n, cap;
+} times;
+
+struct sl_summary {
+    uint64_t attempts[SL_DIALOG__COUNT];
+    times setup[SL_DIALOG__COUNT];
+    uint64_t setup_dropped; /* times not kept for want of memory */
+    uint64_t finals[700];   /* final status of attempts, 300..699 */
+    sl_time first, last;    /* capture span; first is SL_DIALOG_NO_TIME before any frame */
+};
+
+sl_summary *sl_summary_new(void)
+{
+    sl_summary *s = calloc(1, sizeof *s);
+    if (s)
+        s->first = SL_DIALOG_NO_TIME;
+    return s;
+}
+
+void sl_summary_free(sl_summary *s)
+{
+    if (!s)
+        return;
+    for (int i = 0; i < SL_DIALOG__COUNT; i++)
+        free(s->setup[i].us);
+    free(s);
+}
+
+void sl_summary_frame(sl_summary *s, sl_time ts)
+{
+    if (s->first == SL_DIALOG_NO_TIME || ts < s->first)
+        s->first = ts;
+    if (ts > s->last)
+        s->last = ts;
+}
+
+static bool times_add(times *t, int64_t us)
+{
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 64;
+        int64_t *p = realloc(t->us, cap * sizeof *p);
+        if (!p)
+            return false;
+        t->us = p;
+        t->cap = cap;
+    }
+    t->us[t->n++] = us;
+    return true;
+}
+
+void sl_summary_on_dialog(void *user, const sl_dialog_summary *d)
+{
+    sl_summary *s = user;
+    if ((unsigned)d->state >= SL_DIALOG__COUNT)
+        return;
+    s->attempts[d->state]++;
+    if (d->final_status >= 300 && d->final_status < 700)
+        s->finals[d->final_status]++;
+    if (d->start != SL_DIALOG_NO_TIME && d->final != SL_DIALOG_NO_TIME &&
+        !times_add(&s->setup[d->state], (d->final - d->start) / SL_NS_PER_US))
+        s->setup_dropped++;
+}
+
+/* ---- the report ---- */
+
+static const struct {
+    int code;
+    const char *reason;
+} reasons[] = {
+    {300, "Multiple Choices"},
+    {301, "Moved Permanently"},
+    {302, "Moved Temporarily"},
+    {305, "Use Proxy"},
+    {380, "Alternative Service"},
+    {400, "Bad Request"},
+    {401, "Unauthorized"},
+    {402, "Payment Required"},
+    {403, "Forbidden"},
+    {404, "Not Found"},
+    {405, "Method Not Allowed"},
+    {406, "Not Acceptable"},
+    {407, "Proxy Authentication Required"},
+    {408, "Request Timeout"},
+    {410, "Gone"},
+    {413, "Request Entity Too Large"},
+    {414, "Request-URI Too Long"},
+    {415, "Unsupported Media Type"},
+    {416, "Unsupported URI Scheme"},
+    {420, "Bad Extension"},
+    {421, "Extension Required"},
+    {423, "Interval Too Brief"},
+    {428, "Use Identity Header"},
+    {429, "Provide Referrer Identity"},
+    {433, "Anonymity Disallowed"},
+    {436, "Bad Identity Info"},
+    {437, "Unsupported Credential"},
+    {438, "Invalid Identity Header"},
+    {480, "Temporarily Unavailable"},
+    {481, "Call/Transaction Does Not Exist"},
+    {482, "Loop Detected"},
+    {483, "Too Many Hops"},
+    {484, "Address Incomplete"},
+    {485, "Ambiguous"},
+    {486, "Busy Here"},
+    {487, "Request Terminated"},
+    {488, "Not Acceptable Here"},
+    {491, "Request Pending"},
+    {493, "Undecipherable"},
+    {500, "Server Internal Error"},
+    {501, "Not Implemented"},
+    {502, "Bad Gateway"},
+    {503, "Service Unavailable"},
+    {504, "Server Time-out"},
+    {505, "Version Not Supported"},
+    {513, "Message Too Large"},
+    {580, "Precondition Failure"},
+    {600, "Busy Everywhere"},
+    {603, "Decline"},
+    {604, "Does Not Exist Anywhere"},
+    {606, "Not Acceptable"},
+    {607, "Unwanted"},
+    {608, "Rejected"},
+};
+
+static const char *reason_phrase(int code)
+{
+    for (size_t i = 0; i < sizeof reasons / sizeof reasons[0]; i++)
+        if (reasons[i].code == code)
+            return reasons[i].reason;
+    return "";
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Nearest-rank percentile of sorted values. */
+static int64_t percentile(const int64_t *v, size_t n, unsigned p)
+{
+    size_t rank = (size_t)((p * (uint64_t)n + 99) / 100);
+    return v[rank ? rank - 1 : 0];
+}
+
+static void print_ms(FILE *f, int64_t us)
+{
+    fprintf(f, "%10.1f", (double)us / 1000.0);
+}
+
+static void section(FILE *f, const char *title)
+{
+    fprintf(f, "\n%s\n", title);
+}
+
+static void write_capture(const sl_summary *s, const sl_counters *c, FILE *f)
+{
+    fprintf(f, "sipsleuth summary\n");
+    if (s->first == SL_DIALOG_NO_TIME) {
+        fprintf(f, "  capture      no packets\n");
+        return;
+    }
+    char a[SL_TIME_TEXT_LEN], b[SL_TIME_TEXT_LEN];
+    sl_time_format(s->first, a);
+    sl_time_format(s->last, b);
+    fprintf(f, "  capture      %s .. %s (%.3f s)\n", a, b, sl_time_ms(s->first, s->last) / 1000.0);
+    fprintf(f, "  packets      %llu (%llu bytes)\n", (unsigned long long)c->packets,
+            (unsigned long long)c->bytes);
+    fprintf(f, "  SIP          %llu messages: %llu requests, %llu responses; %llu not parsed\n",
+            (unsigned long long)c->sip_messages, (unsigned long long)c->sip_requests,
+            (unsigned long long)c->sip_responses, (unsigned long long)c->sip_parse_errors);
+}
+
+static void write_calls(sl_summary *s, FILE *f)
+{
+    uint64_t total = 0;
+    for (int i = 0; i < SL_DIALOG__COUNT; i++)
+        total += s->attempts[i];
+    section(f, "Call attempts by outcome");
+    if (!total) {
+        fprintf(f, "  none\n");
+        return;
+    }
+    fprintf(f, "%37s%s\n", "", "setup time, INVITE to final response (ms)");
+    fprintf(f, "  %-12s %9s %7s   %10s %10s %10s %10s\n", "outcome", "attempts", "share", "p50",
+            "p90", "p99", "max");
+    /* All outcomes' times together, for the total line. */
+    int64_t *all = NULL;
+    size_t n_all = 0;
+    for (int i = 0; i < SL_DIALOG__COUNT; i++)
+        n_all += s->setup[i].n;
+    if (n_all)
+        all = malloc(n_all * sizeof *all);
+    size_t k = 0;
+    for (int i = 0; i < SL_DIALOG__COUNT; i++) {
+        times *t = &s->setup[i];
+        fprintf(f, "  %-12s %9llu %6.1f%%", sl_dialog_state_name((sl_dialog_state)i),
+                (unsigned long long)s->attempts[i], 100.0 * (double)s->attempts[i] / (double)total);
+        if (t->n) {
+            qsort(t->us, t->n, sizeof *t->us, cmp_i64);
+            fprintf(f, "   ");
+            print_ms(f, percentile(t->us, t->n, 50));
+            fputc(' ', f);
+            print_ms(f, percentile(t->us, t->n, 90));
+            fputc(' ', f);
+            print_ms(f, percentile(t->us, t->n, 99));
+            fputc(' ', f);
+            print_ms(f, t->us[t->n - 1]);
+            if (all) {
+                memcpy(all + k, t->us, t->n * sizeof *all);
+                k += t->n;
+            }
+        }
+        fputc('\n', f);
+    }
+    fprintf(f, "  %-12s %9llu %6.1f%%", "all", (unsigned long long)total, 100.0);
+    if (all) {
+        qsort(all, n_all, sizeof *all, cmp_i64);
+        fprintf(f, "   ");
+        print_ms(f, percentile(all, n_all, 50));
+        fputc(' ', f);
+        print_ms(f, percentile(all, n_all, 90));
+        fputc(' ', f);
+        print_ms(f, percentile(all, n_all, 99));
+        fputc(' ', f);
+        print_ms(f, all[n_all - 1]);
+        free(all);
+    }
+    fputc('\n', f);
+    fprintf(f, "  (percentiles by nearest rank; a call crossing a proxy is one attempt per leg)\n");
+    if (s->setup_dropped)
+        fprintf(f, "  (%llu setup times left out: out of memory)\n",
+                (unsigned long long)s->setup_dropped);
+}
+
+typedef struct code_count {
+    int code;
+    uint64_t count;
+} code_count;
+
+static int cmp_code(const void *a, const void *b)
+{
+    const code_count *x = a, *y = b;
+    if (x->count != y->count)
+        return x->count < y->count ? 1 : -1;
+    return x->code - y->code;
+}
+
+/* Codes in [lo, hi) that occurred, most frequent first (then lowest code), at most max. */
+static size_t top_codes(const uint64_t *counts, int lo, int hi, code_count *out, size_t max)
+{
+    code_count all[400];
+    size_t n = 0;
+    for (int code = lo; code < hi; code++)
+        if (counts[code])
+            all[n++] = (code_count){code, counts[code]};
+    qsort(all, n, sizeof *all, cmp_code);
+    if (n > max)
+        n = max;
+    memcpy(out, all, n * sizeof *out);
+    return n;
+}
+
+static void write_codes(const code_count *codes, size_t n, FILE *f)
+{
+    if (!n)
+        fprintf(f, "  none\n");
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "  %3d %-40s %9llu\n", codes[i].code, reason_phrase(codes[i].code),
+                (unsigned long long)codes[i].count);
+}
+
+static void write_failures(const sl_summary *s, FILE *f)
+{
+    section(f, "Top failure codes (final responses of call attempts)");
+    code_count codes[TOP_CODES];
+    write_codes(codes, top_codes(s->finals, 400, 700, codes, TOP_CODES), f);
+}
+
+typedef struct route_list {
+    const sl_route **r;
+    size_t n;
+} route_list;
+
+static void collect_route(void *user, const sl_route *r)
+{
+    route_list *l = user;
+    l->r[l->n++] = r;
+}
+
+static int cmp_route(const void *a, const void *b)
+{
+    const sl_route *x = *(const sl_route *const *)a, *y = *(const sl_route *const *)b;
+    return strcmp(x->uri, y->uri);
+}
+
+static void write_redirects(const sl_summary *s, const sl_routes *routes, FILE *f)
+{
+    section(f, "Redirects (3xx final responses of call attempts)");
+    code_count codes[TOP_CODES];
+    write_codes(codes, top_codes(s->finals, 300, 400, codes, TOP_CODES), f);
+    if (!routes)
+        return;
+
+    section(f, "Learned routes (from 301 Moved Permanently)");
+    fprintf(f, "  learned %llu, refreshed %llu, changed %llu, expired %llu, loops %llu\n",
+            (unsigned long long)sl_routes_counter(routes, SL_ROUTE_LEARNED),
+            (unsigned long long)sl_routes_counter(routes, SL_ROUTE_REFRESHED),
+            (unsigned long long)sl_routes_counter(routes, SL_ROUTE_CHANGED),
+            (unsigned long long)sl_routes_counter(routes, SL_ROUTE_EXPIRED),
+            (unsigned long long)sl_routes_counter(routes, SL_ROUTE_LOOP));
+    fprintf(f, "  requests still sent to a moved URI (stale use): %llu\n",
+            (unsigned long long)sl_routes_counter(routes, SL_ROUTE_STALE_USE));
+    size_t count = sl_routes_count(routes);
+    route_list l = {.r = count ? malloc(count * sizeof *l.r) : NULL};
+    if (!l.r) {
+        fprintf(f, "  %zu in the table at the end\n", count);
+        return;
+    }
+    sl_routes_foreach(routes, collect_route, &l);
+    qsort(l.r, l.n, sizeof *l.r, cmp_route);
+    fprintf(f, "  %zu in the table at the end:\n", l.n);
+    for (size_t i = 0; i < l.n && i < MAX_ROUTES_LISTED; i++)
+        fprintf(f, "    %-38s -> %-38s %4llu x\n", l.r[i]->uri, l.r[i]->target,
+                (unsigned long long)l.r[i]->times_seen);
+    if (l.n > MAX_ROUTES_LISTED)
+        fprintf(f, "    ... and %zu more (sipsleuth routes list)\n", l.n - MAX_ROUTES_LISTED);
+    free(l.r);
+}
+
+static void write_anomalies(const sl_counters *c, FILE *f)
+{
+    section(f, "Anomalies by kind");
+    unsigned n = c->n_anomaly_kinds;
+    unsigned order[SL_STATS_ANOMALY_KINDS];
+    for (unsigned i = 0; i < n; i++) {
+        /* Insertion by count, then name: deterministic whatever the arrival order. */
+        unsigned j = i;
+        while (j > 0) {
+            const unsigned p = order[j - 1];
+            uint64_t pc = c->anomaly_kinds[p].count, ic = c->anomaly_kinds[i].count;
+            if (pc > ic || (pc == ic && strcmp(c->anomaly_kinds[p].kind,
+                                               c->anomaly_kinds[i].kind) < 0))
+                break;
+            order[j] = p;
+            j--;
+        }
+        order[j] = i;
+    }
+    uint64_t listed = 0;
+    for (unsigned i = 0; i < n && i < TOP_ANOMALIES; i++) {
+        fprintf(f, "  %-44s %9llu\n", c->anomaly_kinds[order[i]].kind,
+                (unsigned long long)c->anomaly_kinds[order[i]].count);
+        listed += c->anomaly_kinds[order[i]].count;
+    }
+    if (c->anomalies > listed)
+        fprintf(f, "  %-44s %9llu\n", n ? "other kinds" : "(kinds not recorded)",
+                (unsigned long long)(c->anomalies - listed));
+    if (!c->anomalies)
+        fprintf(f, "  none\n");
+}
+
+void sl_summary_write(sl_summary *s, const sl_counters *c, const sl_routes *routes,
+                      FILE *f)
+{
+    write_capture(s, c, f);
+    write_calls(s, f);
+    write_failures(s, f);
+    write_redirects(s, routes, f);
+    write_anomalies(c, f);
+    fflush(f);
+}
