@@ -265,8 +265,19 @@ def build(d):
                                            orig="12155550000", branch="leg2"), LEG_P, LEG_B))
     w.write(t + 2 * 10**8, pg.udp_frame(response(438, cid, LEG_P, orig="12155550000",
                                                  branch="leg2"), LEG_B, LEG_P))
+    # Signed in January 2020 with the leaf that expired in February 2020: valid
+    # at iat, which is what counts, though expired today.
+    t += 10**9
+    cid = "idt-signed-2020@a.example"
+    iat2020 = 1579046400  # 2020-01-15T00:00:00Z
+    old = secsipidx_sign(d, "expired.key", iat2020, x5u=URL["expired"]) + params(URL["expired"])
+    w.write(t, pg.udp_frame(invite(cid, A, B, email.utils.formatdate(iat2020, usegmt=True),
+                                   [old]), A, B))
+    w.write(t + 10**8, pg.udp_frame(response(200, cid, A), B, A))
+    manifest["cases"].append({"name": "signed_2020", "call_id": cid, "status": 200,
+                              "identity": [("valid", [])], "cause": None, "modified_by": None})
     w.close()
-    manifest["cases"].append({"name": "two_leg", "call_id": cid, "status": 438,
+    manifest["cases"].append({"name": "two_leg", "call_id": "idt-two-leg@a.example", "status": 438,
                               "identity": [("valid", []), ("invalid", ["orig_mismatch"])],
                               "cause": "orig_mismatch", "modified_by": LEG_P})
     # Vectors for secsipidx: (case, key cert, extra verify args, its expected exit status).
