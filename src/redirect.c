@@ -14,8 +14,8 @@
 #define FOLLOW_WINDOW (64 * SL_NS_PER_SEC)
 
 typedef struct contact {
-    sl_slice uri; /* as written */
-    double q;     /* < 0: none or invalid */
+    sl_slice uri;    /* as written */
+    double q;        /* < 0: none or invalid */
     int64_t expires; /* < 0: none */
 } contact;
 
@@ -26,9 +26,9 @@ typedef struct recent {
     sl_addr client;
     int status;
     uint32_t leg, attempt;
-    char *call_id;  /* owned */
-    char *moved;    /* normal form of the redirected URI; "" when not normalisable */
-    char *targets;  /* NUL-separated normal forms, n_targets of them */
+    char *call_id; /* owned */
+    char *moved;   /* normal form of the redirected URI; "" when not normalisable */
+    char *targets; /* NUL-separated normal forms, n_targets of them */
     size_t n_targets;
 } recent;
 
@@ -100,8 +100,8 @@ static size_t collect_contacts(const sl_sip_msg *msg, contact *c, bool *more)
             sl_slice v;
             c[n].uri = na.uri;
             c[n].q = sl_sip_param_get(na.params, "q", &v) ? parse_q(sl_slice_trim(v)) : -1;
-            c[n].expires = sl_sip_param_get(na.params, "expires", &v) ? parse_expires(v)
-                                                                     : hdr_expires;
+            c[n].expires =
+                sl_sip_param_get(na.params, "expires", &v) ? parse_expires(v) : hdr_expires;
             n++;
         }
     }
@@ -230,8 +230,8 @@ static uint64_t call_hash(sl_slice call_id)
     return sl_hash_bytes(0x243f6a8885a308d3u, call_id.ptr, call_id.len);
 }
 
-static void remember(sl_redirects *r, const sl_sip_ctx *ctx, const char *moved,
-                     const contact *c, size_t n, uint32_t leg, uint32_t attempt)
+static void remember(sl_redirects *r, const sl_sip_ctx *ctx, const char *moved, const contact *c,
+                     size_t n, uint32_t leg, uint32_t attempt)
 {
     recent *e = &r->recent[r->recent_next];
     recent_clear(e);
@@ -250,6 +250,9 @@ static void remember(sl_redirects *r, const sl_sip_ctx *ctx, const char *moved,
             e->n_targets++;
         }
     }
+    char *fit = realloc(e->targets, len + 1); /* give back the unused room */
+    if (fit)
+        e->targets = fit;
     memcpy(e->call_id, ctx->call_id.ptr, ctx->call_id.len);
     e->call_id[ctx->call_id.len] = '\0';
     strcpy(e->moved, moved);
@@ -327,8 +330,12 @@ static void on_redirect(sl_redirects *r, const sl_dialogs *dialogs, const sl_sip
         r->unlearnable++;
         return;
     }
-    sl_route_learn l = {.uri = moved, .target = target, .q = c[best].q,
-                        .expires = c[best].expires, .server = server, .ts = ctx->ts};
+    sl_route_learn l = {.uri = moved,
+                        .target = target,
+                        .q = c[best].q,
+                        .expires = c[best].expires,
+                        .server = server,
+                        .ts = ctx->ts};
     sl_routes_learn(r->routes, &l);
 }
 
@@ -345,8 +352,7 @@ void sl_redirects_on_message(sl_redirects *r, const sl_dialogs *dialogs, const s
                sl_routes_count(r->routes) > 0) {
         /* ACK and CANCEL belong to the transaction that was redirected. */
         char uri[SL_ROUTE_URI_MAX];
-        if (sl_uri_normalize(msg->request_uri, uri, sizeof uri) &&
-            sl_routes_get(r->routes, uri))
+        if (sl_uri_normalize(msg->request_uri, uri, sizeof uri) && sl_routes_get(r->routes, uri))
             sl_routes_used(r->routes, uri, ctx->ts);
     }
     r->ctx = NULL;

@@ -140,9 +140,8 @@ sl_routes *sl_routes_new(const sl_routes_config *cfg, sl_routes_notify notify, v
         sl_routes_config_default(&t->cfg);
     if (t->cfg.max_routes == 0)
         t->cfg.max_routes = 1;
-    if (t->cfg.hash_seed == 0 &&
-        getrandom(&t->cfg.hash_seed, sizeof t->cfg.hash_seed, GRND_NONBLOCK) !=
-            (ssize_t)sizeof t->cfg.hash_seed)
+    if (t->cfg.hash_seed == 0 && getrandom(&t->cfg.hash_seed, sizeof t->cfg.hash_seed,
+                                           GRND_NONBLOCK) != (ssize_t)sizeof t->cfg.hash_seed)
         t->cfg.hash_seed = (uint64_t)(uintptr_t)t ^ UINT64_C(0x9e3779b97f4a7c15);
     t->notify = notify;
     t->user = user;
@@ -449,9 +448,14 @@ sl_route_action sl_routes_learn(sl_routes *t, const sl_route_learn *l)
     sl_route_action a;
     char *previous = NULL;
     if (!e) {
-        sl_route r = {.uri = (char *)l->uri, .target = (char *)l->target, .q = l->q,
-                      .expires = l->expires, .first_seen = l->ts, .last_seen = l->ts,
-                      .last_used = l->ts, .times_seen = 1};
+        sl_route r = {.uri = (char *)l->uri,
+                      .target = (char *)l->target,
+                      .q = l->q,
+                      .expires = l->expires,
+                      .first_seen = l->ts,
+                      .last_seen = l->ts,
+                      .last_used = l->ts,
+                      .times_seen = 1};
         set_server(&r, l->server);
         e = add_entry(t, &r, l->ts);
         if (!e)
@@ -527,8 +531,7 @@ size_t sl_routes_count(const sl_routes *t)
 
 size_t sl_routes_memory(const sl_routes *t)
 {
-    return t->mem + sizeof *t + t->n_buckets * sizeof *t->buckets +
-           t->heap_cap * sizeof *t->heap;
+    return t->mem + sizeof *t + t->n_buckets * sizeof *t->buckets + t->heap_cap * sizeof *t->heap;
 }
 
 uint64_t sl_routes_generation(const sl_routes *t)

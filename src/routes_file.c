@@ -98,8 +98,7 @@ static bool get_uri(json_t *e, const char *key, size_t i, char *err, size_t errl
     return true;
 }
 
-static bool get_time(json_t *e, const char *key, size_t i, char *err, size_t errlen,
-                     sl_time *out)
+static bool get_time(json_t *e, const char *key, size_t i, char *err, size_t errlen, sl_time *out)
 {
     json_t *v = json_object_get(e, key);
     if (!json_is_string(v) || !parse_time(json_string_value(v), out))
@@ -114,8 +113,7 @@ static bool load_entry(sl_routes *t, json_t *e, size_t i, char *err, size_t errl
         return fail(err, errlen, "route %zu is not an object", i);
     sl_route r = {0};
     const char *uri, *target;
-    if (!get_uri(e, "uri", i, err, errlen, &uri) ||
-        !get_uri(e, "target", i, err, errlen, &target))
+    if (!get_uri(e, "uri", i, err, errlen, &uri) || !get_uri(e, "target", i, err, errlen, &target))
         return false;
     r.uri = (char *)uri;
     r.target = (char *)target;
@@ -135,8 +133,7 @@ static bool load_entry(sl_routes *t, json_t *e, size_t i, char *err, size_t errl
              json_integer_value(ex) <= (json_int_t)UINT32_MAX)
         r.expires = json_integer_value(ex);
     else
-        return fail(err, errlen, "route %zu: \"expires\" must be null or seconds (0 to 2^32-1)",
-                    i);
+        return fail(err, errlen, "route %zu: \"expires\" must be null or seconds (0 to 2^32-1)", i);
 
     if (!get_time(e, "first_seen", i, err, errlen, &r.first_seen) ||
         !get_time(e, "last_seen", i, err, errlen, &r.last_seen))
@@ -148,8 +145,10 @@ static bool load_entry(sl_routes *t, json_t *e, size_t i, char *err, size_t errl
         r.last_used = r.last_seen;
     }
     if (r.last_seen < r.first_seen || r.last_used < r.last_seen)
-        return fail(err, errlen, "route %zu: times out of order (first_seen <= last_seen <= "
-                                 "last_used)", i);
+        return fail(err, errlen,
+                    "route %zu: times out of order (first_seen <= last_seen <= "
+                    "last_used)",
+                    i);
 
     json_t *n = json_object_get(e, "times_seen");
     if (!json_is_integer(n) || json_integer_value(n) < 1)
@@ -161,8 +160,7 @@ static bool load_entry(sl_routes *t, json_t *e, size_t i, char *err, size_t errl
         return fail(err, errlen, "route %zu: \"server\" must be an IP address, \"\" or null", i);
     const char *server = json_is_string(sv) ? json_string_value(sv) : "";
     uint8_t buf[16];
-    if (server[0] && inet_pton(AF_INET, server, buf) != 1 &&
-        inet_pton(AF_INET6, server, buf) != 1)
+    if (server[0] && inet_pton(AF_INET, server, buf) != 1 && inet_pton(AF_INET6, server, buf) != 1)
         return fail(err, errlen, "route %zu: \"server\" is not an IP address", i);
     snprintf(r.server, sizeof r.server, "%s", server);
 
@@ -306,9 +304,9 @@ bool sl_routes_save(const sl_routes *t, const char *path, char *err, size_t errl
     sl_routes_foreach(t, add_entry, arr);
     bool complete = json_array_size(arr) == sl_routes_count(t);
     json_object_set_new(doc, "routes", arr);
-    char *text = complete ? json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER |
-                                                JSON_REAL_PRECISION(6))
-                          : NULL;
+    char *text =
+        complete ? json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6))
+                 : NULL;
     json_decref(doc);
     if (!text)
         return fail(err, errlen, "out of memory");
@@ -326,8 +324,8 @@ bool sl_routes_save(const sl_routes *t, const char *path, char *err, size_t errl
     if (fd < 0) {
         fail(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
     } else {
-        bool written = write_all(fd, text, strlen(text)) && write_all(fd, "\n", 1) &&
-                       fsync(fd) == 0;
+        bool written =
+            write_all(fd, text, strlen(text)) && write_all(fd, "\n", 1) && fsync(fd) == 0;
         int werr = errno;
         if (close(fd) != 0 && written) {
             written = false;

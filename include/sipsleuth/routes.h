@@ -27,13 +27,13 @@
 size_t sl_uri_normalize(sl_slice uri, char *out, size_t cap);
 
 typedef struct sl_route {
-    char *uri;         /* normal form, owned by the table */
-    char *target;      /* normal form */
-    double q;          /* the Contact's q when learned; < 0 when none was given */
-    int64_t expires;   /* seconds it was learned with; < 0: none (never expires) */
-    sl_time first_seen; /* first 301 for this URI */
-    sl_time last_seen;  /* latest 301 (learned, refreshed, changed): expiry counts from it */
-    sl_time last_used;  /* latest 301 or request still sent to uri: the LRU order */
+    char *uri;           /* normal form, owned by the table */
+    char *target;        /* normal form */
+    double q;            /* the Contact's q when learned; < 0 when none was given */
+    int64_t expires;     /* seconds it was learned with; < 0: none (never expires) */
+    sl_time first_seen;  /* first 301 for this URI */
+    sl_time last_seen;   /* latest 301 (learned, refreshed, changed): expiry counts from it */
+    sl_time last_used;   /* latest 301 or request still sent to uri: the LRU order */
     uint64_t times_seen; /* 301s seen for this URI */
     char server[SL_ROUTE_SERVER_MAX]; /* IP of the server that answered the latest 301 */
 } sl_route;

@@ -89,8 +89,8 @@ static void send_msg(harness *h, int ms, const char *src, const char *dst, const
     sl_sip_msg msg = {.headers = hdrs, .max_headers = MAXH};
     sl_anomaly an = {0};
     cr_assert_eq(sl_sip_parse((const uint8_t *)buf, n, SL_SIP_DATAGRAM, &msg, &an), SL_OK);
-    sl_flow f = {.src = ip4(src), .dst = ip4(dst), .sport = 5060, .dport = 5060,
-                 .proto = SL_IPPROTO_UDP};
+    sl_flow f = {
+        .src = ip4(src), .dst = ip4(dst), .sport = 5060, .dport = 5060, .proto = SL_IPPROTO_UDP};
     sl_sip_ctx ctx;
     sl_time ts = BASE_NS + (sl_time)ms * SL_NS_PER_MS;
     sl_sip_ctx_init(&ctx, &msg, ts, &f);
@@ -146,10 +146,11 @@ Test(redirect, contacts_q_expires_and_star)
     harness h;
     start(&h);
     send_msg(&h, 0, CLIENT, SERVER, request("INVITE", "sip:x@old.example", "c1", 1, "b1"));
-    send_msg(&h, 10, SERVER, CLIENT,
-         response(301, "sip:x@old.example", "c1", 1, "b1",
-                  "Contact: *\nContact: <sip:x@one.example>;q=0.5;expires=10, "
-                  "sip:x@two.example;q=bogus\nContact: <tel:+1-555-0100>;q=1.0\nExpires: 99\n"));
+    send_msg(
+        &h, 10, SERVER, CLIENT,
+        response(301, "sip:x@old.example", "c1", 1, "b1",
+                 "Contact: *\nContact: <sip:x@one.example>;q=0.5;expires=10, "
+                 "sip:x@two.example;q=bogus\nContact: <tel:+1-555-0100>;q=1.0\nExpires: 99\n"));
     done(&h);
     cr_assert_eq(json_array_size(h.events), 2);
     json_t *r = ev(&h, 0, "redirect");
@@ -185,10 +186,10 @@ Test(redirect, stale_use_skips_ack_cancel_and_retransmissions)
     start(&h);
     send_msg(&h, 0, CLIENT, SERVER, request("INVITE", "sip:x@old.example", "c1", 1, "b1"));
     send_msg(&h, 10, SERVER, CLIENT,
-         response(301, "sip:x@old.example", "c1", 1, "b1", "Contact: <sip:x@new.example>\n"));
+             response(301, "sip:x@old.example", "c1", 1, "b1", "Contact: <sip:x@new.example>\n"));
     send_msg(&h, 20, CLIENT, SERVER, request("ACK", "sip:x@old.example", "c1", 1, "b1"));
-    send_msg(&h, 1000, CLIENT2, SERVER, request("INVITE", "sip:x@OLD.example;user=phone", "c2", 1,
-                                            "b2"));
+    send_msg(&h, 1000, CLIENT2, SERVER,
+             request("INVITE", "sip:x@OLD.example;user=phone", "c2", 1, "b2"));
     send_msg(&h, 1500, CLIENT2, SERVER, request("INVITE", "sip:x@old.example", "c2", 1, "b2"));
     send_msg(&h, 1600, CLIENT2, SERVER, request("CANCEL", "sip:x@old.example", "c2", 1, "b2"));
     send_msg(&h, 2000, CLIENT2, SERVER, request("MESSAGE", "sip:x@old.example", "c3", 1, "b3"));
@@ -210,10 +211,10 @@ Test(redirect, not_learned_without_usable_contact_or_from_302)
     send_msg(&h, 10, SERVER, CLIENT, response(301, "sip:x@old.example", "c1", 1, "b1", ""));
     send_msg(&h, 100, CLIENT, SERVER, request("INVITE", "sip:y@old.example", "c2", 1, "b2"));
     send_msg(&h, 110, SERVER, CLIENT,
-         response(301, "sip:y@old.example", "c2", 1, "b2", "Contact: <http://web.example/>\n"));
+             response(301, "sip:y@old.example", "c2", 1, "b2", "Contact: <http://web.example/>\n"));
     send_msg(&h, 200, CLIENT, SERVER, request("INVITE", "sip:z@old.example", "c3", 1, "b3"));
     send_msg(&h, 210, SERVER, CLIENT,
-         response(305, "sip:z@old.example", "c3", 1, "b3", "Contact: <sip:proxy.example>\n"));
+             response(305, "sip:z@old.example", "c3", 1, "b3", "Contact: <sip:proxy.example>\n"));
     done(&h);
     cr_assert_eq(json_array_size(h.events), 3);
     for (size_t i = 0; i < 3; i++)

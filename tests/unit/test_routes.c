@@ -6,7 +6,7 @@
 
 #include "sipsleuth/routes.h"
 
-#define S(x) ((sl_time)(x) * SL_NS_PER_SEC)
+#define S(x) ((sl_time)(x)*SL_NS_PER_SEC)
 
 typedef struct notes {
     int n;
@@ -43,8 +43,12 @@ static sl_routes *table(size_t max, notes *ns)
 static sl_route_action learn(sl_routes *t, const char *uri, const char *target, int64_t expires,
                              sl_time ts)
 {
-    sl_route_learn l = {.uri = uri, .target = target, .q = -1, .expires = expires,
-                        .server = "198.51.100.9", .ts = ts};
+    sl_route_learn l = {.uri = uri,
+                        .target = target,
+                        .q = -1,
+                        .expires = expires,
+                        .server = "198.51.100.9",
+                        .ts = ts};
     return sl_routes_learn(t, &l);
 }
 
@@ -64,7 +68,8 @@ static void norm_is(const char *in, const char *want)
 Test(routes, normal_form)
 {
     norm_is("sip:Alice@Old.Example.COM", "sip:Alice@old.example.com");
-    norm_is("SIP:alice@old.example.com:5060;transport=tcp?subject=x", "sip:alice@old.example.com:5060");
+    norm_is("SIP:alice@old.example.com:5060;transport=tcp?subject=x",
+            "sip:alice@old.example.com:5060");
     norm_is("sips:alice:secret@[2001:DB8::1];lr", "sips:alice@[2001:db8::1]");
     norm_is("sip:old.example.com", "sip:old.example.com");
     norm_is("tel:+1-555-(010)-0199;phone-context=x", "tel:+15550100199");
@@ -73,7 +78,8 @@ Test(routes, normal_form)
     norm_is("sip:", NULL);
     norm_is("garbage", NULL);
     char small[12];
-    cr_expect_eq(sl_uri_normalize(SL_SLICE_LIT("sip:alice@old.example.com"), small, sizeof small), 0);
+    cr_expect_eq(sl_uri_normalize(SL_SLICE_LIT("sip:alice@old.example.com"), small, sizeof small),
+                 0);
 }
 
 Test(routes, learn_refresh_change)
@@ -184,8 +190,14 @@ Test(routes, insert_keeps_lru_order_and_rejects_duplicates)
 {
     notes ns;
     sl_routes *t = table(0, &ns);
-    sl_route r = {.uri = "sip:b@x", .target = "sip:b@y", .q = 0.5, .expires = -1,
-                  .first_seen = S(1), .last_seen = S(1), .last_used = S(20), .times_seen = 2};
+    sl_route r = {.uri = "sip:b@x",
+                  .target = "sip:b@y",
+                  .q = 0.5,
+                  .expires = -1,
+                  .first_seen = S(1),
+                  .last_seen = S(1),
+                  .last_used = S(20),
+                  .times_seen = 2};
     cr_expect(sl_routes_insert(t, &r));
     r.uri = "sip:a@x";
     r.last_used = S(10);
