@@ -5,6 +5,7 @@
 #include "sipsleuth/community_id.h"
 
 #include <openssl/evp.h>
+#include <openssl/sha.h>
 
 bool sl_community_id(const sl_addr *src, const sl_addr *dst, uint8_t proto, uint16_t sport,
                      uint16_t dport, uint16_t seed, char out[SL_COMMUNITY_ID_LEN])
@@ -42,9 +43,10 @@ bool sl_community_id(const sl_addr *src, const sl_addr *dst, uint8_t proto, uint
         buf[n++] = (uint8_t)dport;
     }
 
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
-    if (!EVP_Digest(buf, n, md, &mdlen, EVP_sha1(), NULL) || mdlen != 20)
+    /* The one-shot SHA1() skips EVP's per-call algorithm fetch: ~1 000
+     * instead of ~5 000 instructions an ID (callgrind). */
+    unsigned char md[SHA_DIGEST_LENGTH];
+    if (!SHA1(buf, n, md))
         return false;
     out[0] = '1';
     out[1] = ':';
