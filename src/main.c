@@ -84,7 +84,7 @@ static void usage(FILE *f)
             "                        route, identity, rejection, anomaly, stats; \"all\", \"default\";\n"
             "                        -TYPE removes one; \"none\". Default: all but sip (one per message)\n"
             "      --snaplen N       live: bytes kept per packet (default: whole packets)\n"
-            "      --buffer-size N   live: kernel buffer in bytes\n"
+            "      --buffer-size N   live: kernel ring in bytes (default 32 MiB)\n"
             "      --user NAME       switch to this user once the capture is open\n"
             "      --stats-interval S  a stats event every S seconds of capture time\n"
             "                        (default: live 60, files 0 = only the final one)\n"
