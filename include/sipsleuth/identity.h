@@ -100,6 +100,21 @@ void sl_identity_on_message(sl_identity *id, const sl_sip_ctx *ctx);
 /* "identity" member of the stats event. */
 void sl_identity_stats(const sl_identity *id, sl_jw *w);
 
+/* Rejection causes beyond the reasons, as indexes of sl_identity_counts.causes. */
+enum { SL_ID_CAUSE_MISSING = SL_IDR__COUNT, /* identity_missing */
+       SL_ID_CAUSE_NO_FAULT,                 /* no_fault_found */
+       SL_ID_CAUSE_NOT_CAPTURED,             /* the request was not seen: cause null */
+       SL_ID_CAUSE__COUNT };
+
+/* Totals for the --summary report. */
+typedef struct sl_identity_counts {
+    uint64_t signed_requests, valid, invalid, unverifiable, rejections;
+    uint64_t reasons[SL_IDR__COUNT];   /* identity verdicts naming each reason */
+    uint64_t causes[SL_ID_CAUSE__COUNT]; /* rejections by cause */
+} sl_identity_counts;
+
+void sl_identity_get_counts(const sl_identity *id, sl_identity_counts *out);
+
 /* Verifies one Identity header of msg (exposed for tests). */
 void sl_identity_verify(sl_identity *id, const sl_sip_ctx *ctx, const sl_sip_header *identity,
                         sl_identity_result *res);

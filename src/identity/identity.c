@@ -50,6 +50,8 @@ struct sl_identity {
     record *records; /* a ring: the oldest is overwritten */
     size_t next;
     uint64_t requests, verified, valid, invalid, unverifiable, rejections;
+    uint64_t reason_counts[SL_IDR__COUNT];
+    uint64_t cause_counts[SL_ID_CAUSE__COUNT];
 };
 
 void sl_identity_config_default(sl_identity_config *cfg)
@@ -520,6 +522,9 @@ static void write_identity(sl_identity *id, const sl_sip_ctx *ctx, const sl_iden
         id->invalid++;
     else
         id->unverifiable++;
+    for (int r = 0; r < SL_IDR__COUNT; r++)
+        if (res->reasons & (1u << r))
+            id->reason_counts[r]++;
     sl_jw *w = sl_event_begin(id->out, SL_EV_IDENTITY, ctx->ts, ctx->call_id, &ctx->flow);
     if (!w)
         return;
@@ -686,6 +691,19 @@ static void addr_text(const sl_addr *a, char *out, size_t cap)
         out[0] = '\0';
 }
 
+/* sl_identity_counts.causes index of a cause name from sl_explain_cause(). */
+static int cause_index(const char *cause)
+{
+    if (!cause)
+        return SL_ID_CAUSE_NOT_CAPTURED;
+    if (!strcmp(cause, "identity_missing"))
+        return SL_ID_CAUSE_MISSING;
+    for (int r = 0; r < SL_IDR__COUNT; r++)
+        if (!strcmp(cause, reason_names[r]))
+            return r;
+    return SL_ID_CAUSE_NO_FAULT;
+}
+
 static void on_rejection(sl_identity *id, const sl_sip_ctx *ctx)
 {
     record *r = request_of(id, ctx);
@@ -694,10 +712,11 @@ static void on_rejection(sl_identity *id, const sl_sip_ctx *ctx)
     if (r)
         r->answered = true;
     id->rejections++;
+    const sl_identity_result *res = r && r->is_signed ? &r->res : NULL;
+    id->cause_counts[cause_index(sl_explain_cause(ctx->msg->status_code, res, r != NULL))]++;
     sl_jw *w = sl_event_begin(id->out, SL_EV_REJECTION, ctx->ts, ctx->call_id, &ctx->flow);
     if (!w)
         return;
-    const sl_identity_result *res = r && r->is_signed ? &r->res : NULL;
     sl_jw_kint(w, "status_code", ctx->msg->status_code);
     sl_explain_write(w, ctx->msg->status_code, res, r != NULL, id->cfg.iat_tolerance);
     const sl_sip_header *reason = sl_sip_find(ctx->msg, SL_HDR_REASON);
@@ -735,6 +754,17 @@ void sl_identity_on_message(sl_identity *id, const sl_sip_ctx *ctx)
     int sc = ctx->msg->status_code;
     if (sc == 428 || (sc >= 436 && sc <= 438))
         on_rejection(id, ctx);
+}
+
+void sl_identity_get_counts(const sl_identity *id, sl_identity_counts *out)
+{
+    *out = (sl_identity_counts){.signed_requests = id->requests,
+                                .valid = id->valid,
+                                .invalid = id->invalid,
+                                .unverifiable = id->unverifiable,
+                                .rejections = id->rejections};
+    memcpy(out->reasons, id->reason_counts, sizeof out->reasons);
+    memcpy(out->causes, id->cause_counts, sizeof out->causes);
 }
 
 void sl_identity_stats(const sl_identity *id, sl_jw *w)
