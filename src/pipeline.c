@@ -52,6 +52,7 @@ void sl_config_defaults(sl_config *cfg)
 sl_time sl_pipeline_now(const sl_pipeline *p) { return p->clock; }
 const sl_counters *sl_pipeline_counters(const sl_pipeline *p) { return &p->counters; }
 const sl_routes *sl_pipeline_routes(const sl_pipeline *p) { return sl_redirects_routes(p->redirects); }
+const sl_identity *sl_pipeline_identity(const sl_pipeline *p) { return p->identity; }
 
 static void report_anomaly(sl_pipeline *p, const sl_anomaly *an, const sl_flow *flow,
                            sl_slice call_id)

@@ -62,9 +62,10 @@ bool sl_pipeline_load_routes(sl_pipeline *p, char *err, size_t errlen);
 const char *sl_pipeline_routes_error(const sl_pipeline *p);
 /* The capture time of the latest frame (0 before any). */
 sl_time sl_pipeline_now(const sl_pipeline *p);
-/* For the end-of-run summary: the message and anomaly counters, and the
- * learned routing table. */
+/* For the end-of-run summary: the message and anomaly counters, the
+ * learned routing table and the identity verifier. */
 const sl_counters *sl_pipeline_counters(const sl_pipeline *p);
 const sl_routes *sl_pipeline_routes(const sl_pipeline *p);
+const sl_identity *sl_pipeline_identity(const sl_pipeline *p);
 
 #endif
