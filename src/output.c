@@ -16,7 +16,7 @@
 
 /* Community IDs of recent flows: an event's ID is a SHA-1, and most events
  * are about a flow seen moments before. Direct-mapped, keyed by the flow. */
-#define CID_CACHE 1024
+#define CID_CACHE 4096
 typedef struct cid_key {
     uint8_t src[16], dst[16];
     uint16_t sport, dport;
@@ -42,6 +42,11 @@ struct sl_output {
 
 static const char *const type_names[SL_EV__COUNT] = {
     "sip", "dialog", "redirect", "route", "identity", "rejection", "anomaly", "stats",
+};
+/* The same, as JSON strings: written raw, without escaping, on every event. */
+static const char *const type_json[SL_EV__COUNT] = {
+    "\"sip\"",      "\"dialog\"",    "\"redirect\"", "\"route\"",
+    "\"identity\"", "\"rejection\"", "\"anomaly\"",  "\"stats\"",
 };
 
 const char *sl_event_type_name(sl_event_type t)
@@ -228,7 +233,10 @@ static void write_addr(sl_jw *w, const char *key, const sl_addr *a)
     char text[INET6_ADDRSTRLEN];
     sl_jw_key(w, key);
     if (a->family == 4) {
-        sl_jw_bytes(w, text, ipv4_text(a->bytes, text));
+        text[0] = '"';
+        size_t n = ipv4_text(a->bytes, text + 1) + 1;
+        text[n++] = '"';
+        sl_jw_raw(w, text, n); /* digits and dots: nothing to escape */
         return;
     }
     if (a->family && inet_ntop(AF_INET6, a->bytes, text, sizeof text))
@@ -332,7 +340,8 @@ sl_jw *sl_event_begin(sl_output *o, sl_event_type type, sl_time ts, sl_slice cal
     sl_jw_obj_begin(w);
     sl_jw_key(w, "timestamp");
     sl_jw_time(w, ts);
-    sl_jw_kstr(w, "event_type", type_names[type]);
+    sl_jw_key(w, "event_type");
+    sl_jw_raw(w, type_json[type], strlen(type_json[type]));
     if (about_a_call(type))
         sl_jw_kslice_or_null(w, "call_id", call_id); /* null: the message had none */
     else if (call_id.len)
@@ -342,10 +351,15 @@ sl_jw *sl_event_begin(sl_output *o, sl_event_type type, sl_time ts, sl_slice cal
         sl_jw_kuint(w, "src_port", flow->sport);
         write_addr(w, "dest_ip", &flow->dst);
         sl_jw_kuint(w, "dest_port", flow->dport);
-        sl_jw_kstr(w, "proto", flow->proto == SL_IPPROTO_TCP ? "TCP" : "UDP");
-        char cid[SL_COMMUNITY_ID_LEN];
-        if (community_id(o, flow, cid))
-            sl_jw_kstr(w, "community_id", cid);
+        sl_jw_key(w, "proto");
+        sl_jw_raw(w, flow->proto == SL_IPPROTO_TCP ? "\"TCP\"" : "\"UDP\"", 5);
+        char cid[SL_COMMUNITY_ID_LEN + 2];
+        if (community_id(o, flow, cid + 1)) { /* "1:" and base64: nothing to escape */
+            size_t n = strlen(cid + 1) + 1;
+            cid[0] = cid[n++] = '"';
+            sl_jw_key(w, "community_id");
+            sl_jw_raw(w, cid, n);
+        }
         if (flow->outer)
             write_outer(w, flow->outer);
     }
