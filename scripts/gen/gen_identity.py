@@ -234,6 +234,17 @@ def build(d):
     w = pg.Writer(os.path.join(d, "identity.pcap"))
     t = now * 10**9
     manifest = {"now": now, "cases": [], "vectors": []}
+    # First, a call captured in January 2020, signed then with the leaf that
+    # expired in February 2020: valid at iat, which is what counts, though
+    # expired today.
+    cid = "idt-signed-2020@a.example"
+    iat2020 = 1579046400  # 2020-01-15T00:00:00Z
+    old = secsipidx_sign(d, "expired.key", iat2020, x5u=URL["expired"]) + params(URL["expired"])
+    msg = invite(cid, A, B, email.utils.formatdate(iat2020, usegmt=True), [old])
+    w.write(iat2020 * 10**9 + 10**9, pg.udp_frame(msg, A, B))
+    w.write(iat2020 * 10**9 + 11 * 10**8, pg.udp_frame(response(200, cid, A), B, A))
+    manifest["cases"].append({"name": "signed_2020", "call_id": cid, "status": 200,
+                              "identity": [("valid", [])], "cause": None, "modified_by": None})
     for i, (name, code, idents, cause) in enumerate(cases):
         cid = "idt-%s@a.example" % name.replace("_", "-")
         if name in tokens:
@@ -265,17 +276,6 @@ def build(d):
                                            orig="12155550000", branch="leg2"), LEG_P, LEG_B))
     w.write(t + 2 * 10**8, pg.udp_frame(response(438, cid, LEG_P, orig="12155550000",
                                                  branch="leg2"), LEG_B, LEG_P))
-    # Signed in January 2020 with the leaf that expired in February 2020: valid
-    # at iat, which is what counts, though expired today.
-    t += 10**9
-    cid = "idt-signed-2020@a.example"
-    iat2020 = 1579046400  # 2020-01-15T00:00:00Z
-    old = secsipidx_sign(d, "expired.key", iat2020, x5u=URL["expired"]) + params(URL["expired"])
-    w.write(t, pg.udp_frame(invite(cid, A, B, email.utils.formatdate(iat2020, usegmt=True),
-                                   [old]), A, B))
-    w.write(t + 10**8, pg.udp_frame(response(200, cid, A), B, A))
-    manifest["cases"].append({"name": "signed_2020", "call_id": cid, "status": 200,
-                              "identity": [("valid", [])], "cause": None, "modified_by": None})
     w.close()
     manifest["cases"].append({"name": "two_leg", "call_id": "idt-two-leg@a.example", "status": 438,
                               "identity": [("valid", []), ("invalid", ["orig_mismatch"])],

@@ -134,13 +134,14 @@ void sl_explain_write(sl_jw *w, int status, const sl_identity_result *res, bool 
                  pp->n_dest ? pp->dest_tn[0] : "(none)", res->seen_dest_raw);
         break;
     case SL_IDR_IAT_STALE: {
-        int64_t ref = res->has_date ? res->date : res->capture_sec;
+        bool by_date = strstr(res->detail, "Date") != NULL;
+        int64_t ref = by_date ? res->date : res->capture_sec;
         long long diff = (long long)(pp->iat - ref);
         snprintf(text, sizeof text,
                  "The token was signed %lld s %s the request's %s, beyond the %lld s a verifier "
                  "allows: the signer's clock is off, or the token was reused or held back.",
                  diff < 0 ? -diff : diff, diff < 0 ? "before" : "after",
-                 res->has_date ? "Date" : "capture time", (long long)iat_tolerance);
+                 by_date ? "Date" : "capture time", (long long)iat_tolerance);
         break;
     }
     case SL_IDR_ALG_MISMATCH:

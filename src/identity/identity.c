@@ -187,6 +187,19 @@ static void seen_numbers(const sl_sip_ctx *ctx, sl_identity_result *res)
     }
 }
 
+/* RFC 8224 §6.2.1: iat within the tolerance of Date, and of the capture
+ * time (the verifier's clock), in the past or the future. */
+static void check_fresh(sl_identity_result *res, int64_t iat, int64_t tolerance)
+{
+    if (res->has_date && (iat > res->date + tolerance || iat < res->date - tolerance)) {
+        set_reason(res, SL_IDR_IAT_STALE);
+        add_detail(res, "iat is off the Date header");
+    } else if (iat > res->capture_sec + tolerance || iat < res->capture_sec - tolerance) {
+        set_reason(res, SL_IDR_IAT_STALE);
+        add_detail(res, "iat is off the capture time");
+    }
+}
+
 /* Signed TN vs seen TN after canonicalization of both. */
 static bool tn_match(const char *signed_tn, const char *seen, const char *seen_raw,
                      bool *canon_only)
@@ -213,9 +226,7 @@ static void check_claims(const sl_sip_ctx *ctx, sl_identity_result *res, int64_t
             tn_match(pp->dest_tn[i], res->seen_dest, res->seen_dest_raw, &res->dest_canon_only);
     if (!dest_ok)
         set_reason(res, SL_IDR_DEST_MISMATCH);
-    int64_t ref = res->has_date ? res->date : res->capture_sec;
-    if (pp->iat > ref + tolerance || pp->iat < ref - tolerance)
-        set_reason(res, SL_IDR_IAT_STALE);
+    check_fresh(res, pp->iat, tolerance);
 }
 
 /* Certificate lookup and checks; NULL when there is nothing to verify with. */
@@ -358,11 +369,8 @@ static void verify_jws(sl_identity *id, const sl_sip_ctx *ctx, const sl_identity
     }
     if (h->form == SL_IDENTITY_FULL)
         check_claims(ctx, res, id->cfg.iat_tolerance);
-    else {
-        int64_t ref = res->capture_sec;
-        if (pp->iat > ref + id->cfg.iat_tolerance || pp->iat < ref - id->cfg.iat_tolerance)
-            set_reason(res, SL_IDR_IAT_STALE);
-    }
+    else
+        check_fresh(res, pp->iat, id->cfg.iat_tolerance);
     /* The signed x5u names the key; info only when the token has none. */
     const sl_cert_entry *e = check_cert(id, pp->x5u[0] ? pp->x5u : res->info, pp->iat, shaken, res);
     uint8_t sig[MAX_SIG];
@@ -437,9 +445,7 @@ static void verify_rfc4474(sl_identity *id, const sl_sip_ctx *ctx, sl_identity_h
         set_reason(res, SL_IDR_ALG_MISMATCH);
         add_detail(res, "Identity-Info alg is not rsa-sha1");
     }
-    if (res->date > res->capture_sec + id->cfg.iat_tolerance ||
-        res->date < res->capture_sec - id->cfg.iat_tolerance)
-        set_reason(res, SL_IDR_IAT_STALE);
+    check_fresh(res, res->date, id->cfg.iat_tolerance);
     const sl_cert_entry *e = check_cert(id, res->info, res->date, false, res);
     uint8_t sig[MAX_SIG];
     size_t sig_len;
