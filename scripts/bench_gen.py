@@ -31,10 +31,11 @@ import struct
 import sys
 
 # Bumped when a kind's output changes: scripts/bench caches captures by it.
-VERSIONS = {"udp": 1, "tcp": 2, "signed": 1}
+VERSIONS = {"udp": 1, "tcp": 2, "signed": 2}
 
 ETH = bytes.fromhex("020000000002" "020000000001" "0800")
 SBC_IP = "10.0.0.1"
+CORE = ("10.0.0.2", 5060)  # signed: a core server behind the SBC
 RATE = {"udp": 100.0, "signed": 100.0, "tcp": 1000.0}  # calls per second of capture time
 
 # ---------------------------------------------------------------- messages
@@ -276,6 +277,7 @@ class Gen:
         self.rsp = collections.Counter()
         self.calls = collections.Counter()
         self.identities = 0
+        self.extra_legs = 0
         self.conns = {}
         self.signer = Signer(args.key, args.x5u) if args.kind == "signed" else None
         # user agents: 2000 hosts over UDP; over TCP, 16 trunks (one
@@ -328,12 +330,25 @@ class Gen:
         inv_br = "%x%05d" % (rng.getrandbits(40), i % 100000)
         v.update(br=inv_br, cseq=1, cmeth="INVITE")
         if self.signer:
-            iat = 1700000000 + t0 // 1000000
+            iat = t0 // 1000000
             v["identity"] = self.signer.identity("1" + fnum, "1" + tnum, iat,
                                                  "%08x-0000-4000-8000-%012x" % (i, i))
             self.identities += 1
         t = t0
         self.push(t, ua, True, "INVITE", v)
+        if self.signer and rng.random() < 0.25:
+            # A second leg: the SBC also forks the INVITE, Identity unchanged,
+            # to a core server that refuses it. The verifier should see the
+            # same Identity again and take it from its cache.
+            vl = dict(v, br="%x%05d" % (rng.getrandbits(40), i % 100000), via="%s:5060" % SBC_IP,
+                      vip=SBC_IP, vport=5060, ttag=";tag=%08x" % rng.getrandbits(32))
+            tl = t + rng.randint(1000, 5000)
+            self.push(tl, CORE, False, "INVITE", dict(vl, ttag=""))
+            self.push(tl + 3000, CORE, True, "100", dict(vl, ttag=""))
+            self.push(tl + 9000, CORE, True, "486", vl)
+            self.push(tl + 12000, CORE, False, "ACK", dict(vl, cmeth="ACK"))
+            self.calls["failed"] += 1
+            self.extra_legs += 1
         if retrans and rng.random() < 0.08:
             self.push(t + 500000, ua, True, "INVITE", v)  # timer A fired before the 100
             t += 500000
@@ -414,7 +429,9 @@ class Gen:
 
     def run(self):
         rng = self.rng
-        t = 1700000000 * 1000000
+        # Signed captures are dated after the certificates the bench makes
+        # today (they are valid at iat from now on); the others stay put.
+        t = (1800000000 if self.signer else 1700000000) * 1000000
         for i in range(self.args.calls):
             t += int(rng.expovariate(RATE[self.args.kind]) * 1e6) + 1
             self.emit_until(t)
@@ -437,7 +454,8 @@ class Gen:
              "responses_by_status": dict(sorted(self.rsp.items())),
              "dialogs": sum(self.calls.values()),
              "dialogs_by_state": dict(sorted(self.calls.items())),
-             "identities": self.identities, "tcp_connections": len(self.conns),
+             "identities": self.identities, "extra_legs": self.extra_legs,
+             "signed_invites": self.req["INVITE"] if self.signer else 0, "tcp_connections": len(self.conns),
              "tcp_data_segments": segments}
         return m
 
