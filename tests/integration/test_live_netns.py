@@ -100,9 +100,9 @@ def main():
         try:
             netns = ["ip", "netns", "exec", ns]
             # No IPv6 on the pair: the kernel's own solicitations would be captured.
-            for key in ("all", "default"):
-                subprocess.run(netns + ["sysctl", "-qw", "net.ipv6.conf.%s.disable_ipv6=1" % key],
-                               check=True)
+            subprocess.run(netns + ["sh", "-c", "for k in all default; do "
+                                    "f=/proc/sys/net/ipv6/conf/$k/disable_ipv6; "
+                                    "[ ! -e $f ] || echo 1 > $f; done"], check=True)
             ip("-n", ns, "link", "add", "tx0", "type", "veth", "peer", "name", "rx0")
             # The largest MTU, so that hostile.pcap's 60 KB frame passes.
             for dev in ("tx0", "rx0"):
