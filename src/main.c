@@ -402,7 +402,9 @@ static void write_summary(const options *o, sl_summary *s, const sl_pipeline *p)
             return;
         }
     }
-    sl_summary_write(s, sl_pipeline_counters(p), sl_pipeline_routes(p), f);
+    sl_identity_counts ids;
+    sl_identity_get_counts(sl_pipeline_identity(p), &ids);
+    sl_summary_write(s, sl_pipeline_counters(p), sl_pipeline_routes(p), &ids, f);
     if (f != stderr && f != stdout)
         fclose(f);
 }

@@ -340,6 +340,77 @@ static void write_redirects(const sl_summary *s, const sl_routes *routes, FILE *
     free(l.r);
 }
 
+/* One line a person can act on, for a rejection cause (the events carry the
+ * specific sentence for each call). */
+static const char *cause_meaning(int cause)
+{
+    switch (cause) {
+    case SL_IDR_MALFORMED: return "the Identity header or its PASSporT does not parse";
+    case SL_IDR_SIGNATURE_INVALID: return "the signature does not verify: signed data changed";
+    case SL_IDR_ORIG_MISMATCH: return "the calling number differs from the one signed";
+    case SL_IDR_DEST_MISMATCH: return "the called number differs from the one signed";
+    case SL_IDR_IAT_STALE: return "signed too long before the call arrived (iat)";
+    case SL_IDR_ALG_MISMATCH: return "the header's alg differs from the PASSporT's";
+    case SL_IDR_PPT_MISMATCH: return "the header's ppt differs from the PASSporT's";
+    case SL_IDR_CERT_UNAVAILABLE: return "the signing certificate could not be had";
+    case SL_IDR_CERT_UNTRUSTED: return "the certificate does not chain to a trust anchor";
+    case SL_IDR_CERT_EXPIRED: return "the certificate was not valid at signing time";
+    case SL_ID_CAUSE_MISSING: return "the request carried no Identity header";
+    case SL_ID_CAUSE_NO_FAULT: return "re-verification found nothing wrong";
+    default: return "the request was not captured: cannot re-verify";
+    }
+}
+
+static const char *cause_name(int cause)
+{
+    switch (cause) {
+    case SL_ID_CAUSE_MISSING: return "identity_missing";
+    case SL_ID_CAUSE_NO_FAULT: return "no_fault_found";
+    case SL_ID_CAUSE_NOT_CAPTURED: return "(unknown)";
+    default: return sl_id_reason_name((sl_id_reason)cause);
+    }
+}
+
+/* Indexes of counts[0..n) that are non-zero, most frequent first. */
+static size_t order_counts(const uint64_t *counts, int n, code_count *out)
+{
+    size_t k = 0;
+    for (int i = 0; i < n; i++)
+        if (counts[i])
+            out[k++] = (code_count){i, counts[i]};
+    qsort(out, k, sizeof *out, cmp_code);
+    return k;
+}
+
+static void write_identity(const sl_identity_counts *id, FILE *f)
+{
+    section(f, "Identity (STIR/SHAKEN, RFC 8224)");
+    if (!id->signed_requests)
+        fprintf(f, "  no signed requests\n");
+    else
+        fprintf(f, "  signed requests %llu, Identity headers %llu: valid %llu, invalid %llu, "
+                   "unverifiable %llu\n",
+                (unsigned long long)id->signed_requests,
+                (unsigned long long)(id->valid + id->invalid + id->unverifiable),
+                (unsigned long long)id->valid, (unsigned long long)id->invalid,
+                (unsigned long long)id->unverifiable);
+    code_count order[SL_ID_CAUSE__COUNT];
+    size_t n = order_counts(id->reasons, SL_IDR__COUNT, order);
+    if (n)
+        fprintf(f, "  reasons given in the verdicts:\n");
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "    %-20s %9llu  %s\n", cause_name(order[i].code),
+                (unsigned long long)order[i].count, cause_meaning(order[i].code));
+
+    section(f, "Rejections (428/436/437/438) by cause");
+    n = order_counts(id->causes, SL_ID_CAUSE__COUNT, order);
+    if (!n)
+        fprintf(f, "  none\n");
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "  %-20s %9llu  %s\n", cause_name(order[i].code),
+                (unsigned long long)order[i].count, cause_meaning(order[i].code));
+}
+
 static void write_anomalies(const sl_counters *c, FILE *f)
 {
     section(f, "Anomalies by kind");
@@ -373,12 +444,14 @@ static void write_anomalies(const sl_counters *c, FILE *f)
 }
 
 void sl_summary_write(sl_summary *s, const sl_counters *c, const sl_routes *routes,
-                      FILE *f)
+                      const sl_identity_counts *identity, FILE *f)
 {
     write_capture(s, c, f);
     write_calls(s, f);
     write_failures(s, f);
     write_redirects(s, routes, f);
+    if (identity)
+        write_identity(identity, f);
     write_anomalies(c, f);
     fflush(f);
 }

@@ -2,10 +2,14 @@
 """--summary: the report for every capture in samples/ equals its golden file
 in tests/golden/summary/ byte for byte (scripts/golden-refresh rewrites them
 after a reviewed change); it goes to stderr without changing the events, or
-to the output with --events none; lines fit in 100 columns.
+to the output with --events none; lines fit in 100 columns. The identity
+captures are made at test time (scripts/gen/gen_identity.py, signed now), so
+their report is checked against their own events instead of a golden file.
 usage: test_summary.py PATH-TO-SIPSLEUTH"""
+import collections
 import difflib
 import glob
+import json
 import os
 import subprocess
 import sys
@@ -13,6 +17,9 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from sipcount import ROOT, SAMPLES, report  # noqa: E402
+
+sys.path.insert(0, os.path.join(ROOT, "scripts", "gen"))
+import gen_identity  # noqa: E402
 
 GOLDEN = os.path.join(ROOT, "tests", "golden", "summary")
 
@@ -64,7 +71,44 @@ def main():
             got = f.read()
         check("--events none -o FILE: the report goes to FILE",
               r.returncode == 0 and got == want and not r.stdout and not r.stderr, got)
+    check_identity(b, check)
     return report(sum(checks), len(checks) - sum(checks))
+
+
+def section_rows(text, title):
+    """(name, count) of the lines of a report section, up to its blank line."""
+    lines = text.split("\n\n" + title + "\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    rows = {}
+    for line in lines:
+        parts = line.split()
+        if len(parts) >= 2 and parts[1].isdigit():
+            rows[parts[0]] = int(parts[1])
+    return rows
+
+
+def check_identity(b, check):
+    with tempfile.TemporaryDirectory() as d:
+        m = gen_identity.build(d)
+        r = subprocess.run([b, "--summary", "--events", "identity,rejection",
+                            "-r", os.path.join(d, "identity.pcap")] + m["args"],
+                           capture_output=True)
+    events = [json.loads(line) for line in r.stdout.splitlines()]
+    text = r.stderr.decode()
+    ids = [e["identity"] for e in events if e["event_type"] == "identity"]
+    v = collections.Counter(i["verdict"] for i in ids)
+    line = "Identity headers %d: valid %d, invalid %d, unverifiable %d" % (
+        len(ids), v["valid"], v["invalid"], v["unverifiable"])
+    check("identity: verdicts as the events give them (%s)" % line,
+          r.returncode == 0 and len(ids) > 0 and (", " + line + "\n") in text, text)
+    want = collections.Counter(reason for i in ids for reason in i["reasons"])
+    got = section_rows(text, "Identity (STIR/SHAKEN, RFC 8224)")
+    check("identity: reasons as the events give them", got == dict(want),
+          "%s != %s" % (got, dict(want)))
+    want = collections.Counter(e["rejection"]["cause"] or "(unknown)" for e in events
+                               if e["event_type"] == "rejection")
+    got = section_rows(text, "Rejections (428/436/437/438) by cause")
+    check("identity: rejections by cause, each with what it means",
+          got == dict(want) and len(want) >= 5, "%s != %s" % (got, dict(want)))
 
 
 if __name__ == "__main__":
