@@ -253,7 +253,8 @@ static void remember(sl_redirects *r, const sl_sip_ctx *ctx, const char *moved, 
     char *fit = realloc(e->targets, len + 1); /* give back the unused room */
     if (fit)
         e->targets = fit;
-    memcpy(e->call_id, ctx->call_id.ptr, ctx->call_id.len);
+    if (ctx->call_id.len) /* a message without Call-ID has a NULL slice */
+        memcpy(e->call_id, ctx->call_id.ptr, ctx->call_id.len);
     e->call_id[ctx->call_id.len] = '\0';
     strcpy(e->moved, moved);
     e->ts = ctx->ts;
@@ -383,8 +384,9 @@ void sl_redirects_annotate_dialog(void *user, const sl_dialog_summary *s, sl_jw 
             break;
         if (e->ts > s->start || s->start - e->ts > FOLLOW_WINDOW)
             continue;
-        bool same_call = e->call_h == h && strlen(e->call_id) == s->call_id.len &&
-                         memcmp(e->call_id, s->call_id.ptr, s->call_id.len) == 0;
+        bool same_call =
+            e->call_h == h && strlen(e->call_id) == s->call_id.len &&
+            (s->call_id.len == 0 || memcmp(e->call_id, s->call_id.ptr, s->call_id.len) == 0);
         bool same_client = memcmp(&e->client, &s->flow.src, sizeof e->client) == 0;
         if ((!same_call && !same_client) || !has_target(e, uri))
             continue;

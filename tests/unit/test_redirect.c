@@ -222,3 +222,20 @@ Test(redirect, not_learned_without_usable_contact_or_from_302)
     cr_expect(json_is_false(json_object_get(ev(&h, 2, "redirect"), "permanent")));
     json_decref(h.events);
 }
+
+/* Found by the mutation test: a 3xx without Call-ID (a NULL slice). */
+Test(redirect, no_call_id)
+{
+    harness h;
+    start(&h);
+    send_msg(&h, 0, SERVER, CLIENT,
+             "SIP/2.0 301 Moved\nVia: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bKx\n"
+             "From: <sip:a@a.example>;tag=fa\nTo: <sip:x@old.example>\nCSeq: 1 INVITE\n"
+             "Contact: <sip:x@new.example>\n");
+    send_msg(&h, 100, CLIENT, SERVER,
+             "INVITE sip:x@new.example SIP/2.0\nVia: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bKy\n"
+             "From: <sip:a@a.example>;tag=fa\nTo: <sip:x@old.example>\nCSeq: 2 INVITE\n");
+    done(&h);
+    cr_expect_eq(json_array_size(h.events), 2);
+    json_decref(h.events);
+}
