@@ -344,17 +344,17 @@ static bool run_capture(sl_capture *cap, sl_pipeline *p, sl_output *out, const w
 {
     int dlt = sl_capture_datalink(cap);
     sl_frame f;
-    struct timespec flushed, now;
+    struct timespec flushed, tick;
     clock_gettime(CLOCK_MONOTONIC_COARSE, &flushed);
     while (!stop_requested && !sl_output_error(out)) {
         service_signals(out);
         /* Events reach the output within a second even on a line too busy
          * to ever be idle (idle moments flush below). */
-        clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
-        if (now.tv_sec > flushed.tv_sec + 1 ||
-            (now.tv_sec == flushed.tv_sec + 1 && now.tv_nsec >= flushed.tv_nsec)) {
+        clock_gettime(CLOCK_MONOTONIC_COARSE, &tick);
+        if (tick.tv_sec > flushed.tv_sec + 1 ||
+            (tick.tv_sec == flushed.tv_sec + 1 && tick.tv_nsec >= flushed.tv_nsec)) {
             sl_output_flush(out);
-            flushed = now;
+            flushed = tick;
         }
         switch (sl_capture_next(cap, &f)) {
         case SL_CAPTURE_FRAME:
