@@ -210,6 +210,7 @@ static size_t memory_in_use(const sl_pipeline *p)
 {
     size_t m = sl_defrag_memory(p->defrag) + sl_tcp_memory(p->tcp);
     m += sl_dialogs_memory(p->dialogs);
+    m += sl_identity_memory(p->identity);
     m += sl_routes_memory(sl_redirects_routes(p->redirects));
     if (p->dedup)
         m += sl_dedup_memory(p->dedup);

@@ -54,6 +54,9 @@ typedef enum sl_cert_status {
 sl_cert_status sl_certstore_check(sl_certstore *cs, const sl_cert_entry *e, int64_t at,
                                   char *detail, size_t detail_len);
 
+/* URLs held (certificates and remembered misses). */
+size_t sl_certstore_count(const sl_certstore *cs);
+
 /* The URL name used in --cert-dir for a URL (secsipid's cache naming). */
 size_t sl_certstore_dir_name(sl_slice url, char *out, size_t cap);
 

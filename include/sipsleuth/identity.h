@@ -52,6 +52,7 @@ void sl_verify_cache_key(const uint8_t *msg, size_t n, const uint8_t *sig, size_
                          const uint8_t fingerprint[32], uint8_t key[32]);
 bool sl_verify_cache_get(const sl_verify_cache *c, const uint8_t key[32], sl_sig_result *out);
 void sl_verify_cache_put(sl_verify_cache *c, const uint8_t key[32], sl_sig_result r);
+size_t sl_verify_cache_memory(const sl_verify_cache *c);
 void sl_verify_cache_stats(const sl_verify_cache *c, uint64_t *hits, uint64_t *misses);
 
 /* ---- one verified Identity header ---- */
@@ -97,19 +98,24 @@ sl_identity *sl_identity_new(const sl_identity_config *cfg, sl_certstore *cs, sl
 void sl_identity_free(sl_identity *id);
 /* After sl_dialogs_on_message (it needs ctx->retransmission). */
 void sl_identity_on_message(sl_identity *id, const sl_sip_ctx *ctx);
+/* Bytes held: remembered requests, the verification cache, certificates
+ * (their count times a typical size). */
+size_t sl_identity_memory(const sl_identity *id);
 /* "identity" member of the stats event. */
 void sl_identity_stats(const sl_identity *id, sl_jw *w);
 
 /* Rejection causes beyond the reasons, as indexes of sl_identity_counts.causes. */
-enum { SL_ID_CAUSE_MISSING = SL_IDR__COUNT, /* identity_missing */
-       SL_ID_CAUSE_NO_FAULT,                 /* no_fault_found */
-       SL_ID_CAUSE_NOT_CAPTURED,             /* the request was not seen: cause null */
-       SL_ID_CAUSE__COUNT };
+enum {
+    SL_ID_CAUSE_MISSING = SL_IDR__COUNT, /* identity_missing */
+    SL_ID_CAUSE_NO_FAULT,                /* no_fault_found */
+    SL_ID_CAUSE_NOT_CAPTURED,            /* the request was not seen: cause null */
+    SL_ID_CAUSE__COUNT
+};
 
 /* Totals for the --summary report. */
 typedef struct sl_identity_counts {
     uint64_t signed_requests, valid, invalid, unverifiable, rejections;
-    uint64_t reasons[SL_IDR__COUNT];   /* identity verdicts naming each reason */
+    uint64_t reasons[SL_IDR__COUNT];     /* identity verdicts naming each reason */
     uint64_t causes[SL_ID_CAUSE__COUNT]; /* rejections by cause */
 } sl_identity_counts;
 

@@ -175,6 +175,11 @@ bool sl_certstore_add_trust(sl_certstore *cs, const char *path, char *err, size_
     return true;
 }
 
+size_t sl_certstore_count(const sl_certstore *cs)
+{
+    return cs->n;
+}
+
 bool sl_certstore_has_trust(const sl_certstore *cs)
 {
     return cs->n_anchors > 0;

@@ -773,6 +773,15 @@ void sl_identity_get_counts(const sl_identity *id, sl_identity_counts *out)
     memcpy(out->causes, id->cause_counts, sizeof out->causes);
 }
 
+/* A certificate with its chain and key, roughly, for the memory estimate. */
+#define CERT_BYTES 4096
+
+size_t sl_identity_memory(const sl_identity *id)
+{
+    return sizeof *id + id->cfg.max_records * sizeof *id->records +
+           sl_verify_cache_memory(id->cache) + sl_certstore_count(id->certs) * CERT_BYTES;
+}
+
 void sl_identity_stats(const sl_identity *id, sl_jw *w)
 {
     uint64_t hits, misses;
@@ -786,5 +795,6 @@ void sl_identity_stats(const sl_identity *id, sl_jw *w)
     sl_jw_kuint(w, "signatures_checked", id->verified);
     sl_jw_kuint(w, "cache_hits", hits);
     sl_jw_kuint(w, "rejections", id->rejections);
+    sl_jw_kuint(w, "memory_bytes", sl_identity_memory(id));
     sl_jw_obj_end(w);
 }

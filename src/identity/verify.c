@@ -142,6 +142,11 @@ void sl_verify_cache_put(sl_verify_cache *c, const uint8_t key[32], sl_sig_resul
     s->result = (uint8_t)(r + 1);
 }
 
+size_t sl_verify_cache_memory(const sl_verify_cache *c)
+{
+    return sizeof *c + c->n * sizeof *c->slots;
+}
+
 void sl_verify_cache_stats(const sl_verify_cache *c, uint64_t *hits, uint64_t *misses)
 {
     *hits = c->hits;
