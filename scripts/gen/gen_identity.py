@@ -202,6 +202,7 @@ def build(d):
         params(URL["untrusted"]),
         "wrong_ppt": good + params(ppt="div"),
         "iat_string": jws(d, "good.key", hdr, pay_str) + params(),
+        "canon_only": good + params(),
         "missing_semicolon": good + ";info=<%s>alg=ES256;ppt=shaken" % URL["good"],
         "compact_valid": compact + params(ppt=None),
         "compact_shaken": ".." + good.split(".")[2] + params(),
@@ -222,6 +223,7 @@ def build(d):
         ("untrusted_cert", 437, [("invalid", ["cert_untrusted"])], "cert_untrusted"),
         ("wrong_ppt", 438, [("invalid", ["ppt_mismatch"])], "ppt_mismatch"),
         ("iat_string", 438, [("invalid", ["malformed"])], "malformed"),
+        ("canon_only", 200, [("valid", [])], None),
         ("missing_semicolon", 200, [("valid", [])], None),
         ("compact_valid", 200, [("valid", [])], None),
         ("compact_shaken", 438, [("unverifiable", ["malformed"])], "malformed"),
@@ -249,7 +251,8 @@ def build(d):
         cid = "idt-%s@a.example" % name.replace("_", "-")
         if name in tokens:
             kw = {"orig": "12155550000"} if name == "orig_changed" else \
-                {"dest": "12155550100"} if name == "dest_changed" else {}
+                {"dest": "12155550100"} if name == "dest_changed" else \
+                {"orig": "+1-215-555-0101"} if name == "canon_only" else {}
             msg = invite(cid, A, B, date, [tokens[name]], **kw)
         elif name == "two_headers":
             msg = invite(cid, A, B, date, [tokens["valid"], "abc.def.ghi" + params()])

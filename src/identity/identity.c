@@ -226,6 +226,10 @@ static void check_claims(const sl_sip_ctx *ctx, sl_identity_result *res, int64_t
             tn_match(pp->dest_tn[i], res->seen_dest, res->seen_dest_raw, &res->dest_canon_only);
     if (!dest_ok)
         set_reason(res, SL_IDR_DEST_MISMATCH);
+    if (res->orig_canon_only && !(res->reasons & (1u << SL_IDR_ORIG_MISMATCH)))
+        add_detail(res, "orig matches only after canonicalization");
+    if (res->dest_canon_only && dest_ok)
+        add_detail(res, "dest matches only after canonicalization");
     check_fresh(res, pp->iat, tolerance);
 }
 

@@ -83,6 +83,10 @@ def main():
               forms["valid"] == "full", "forms: full, compact, rfc4474")
         der = idents["idt-der-signature@a.example"][0]["detail"] or ""
         check("der_signature" in der, "DER signature is named in identity.detail")
+        canon = idents["idt-canon-only@a.example"][0]
+        check("orig matches only after canonicalization" in (canon["detail"] or "") and
+              canon["seen_orig_tn"] == "12155550101",
+              "From +1-215-555-0101 matches 12155550101 only after canonicalization: said so")
         orig = rejs["idt-orig-changed@a.example"][0]["evidence"]
         check(orig.get("signed_orig_tn") == "12155550101" and
               orig.get("seen_from_tn") == "12155550000", "orig_mismatch evidence: signed vs From")
