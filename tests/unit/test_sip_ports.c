@@ -83,8 +83,9 @@ Test(sip_ports, matches_under_one_vlan_tag)
 
 Test(sip_ports, rejects_bad_lists)
 {
-    static const char *const bad[] = {"", "0", "65536", "5060,", ",5060", "5061-5060", "abc",
-                                      "5060;5061", "5060-", "-5060", "5060 5061", "5060-70000"};
+    static const char *const bad[] = {"",      "0",         "65536",     "5060,",
+                                      ",5060", "5061-5060", "abc",       "5060;5061",
+                                      "5060-", "-5060",     "5060 5061", "5060-70000"};
     char bpf[8192], err[256];
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         err[0] = 0;
