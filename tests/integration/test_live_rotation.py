@@ -6,7 +6,8 @@ OPTIONS requests, each with its own Call-ID, stream over loopback. Twice during
 the stream the file is renamed (as logrotate does) and sipsleuth gets SIGHUP.
 Asserts: every line of every file is complete JSON, every request appears
 exactly once across the files (none lost, none doubled), each file received
-events, and the final stats event ends the newest file.
+events, and the final stats event ends the newest file. Also: live output to
+/dev/full stops with exit status 1 and one clear line on stderr.
 
 Needs root: without it the test is skipped, except under CI (env CI set),
 where that is a failure.
@@ -15,6 +16,7 @@ import collections
 import os
 import signal
 import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -123,6 +125,16 @@ def main():
             if sl.poll() is None:
                 sl.kill()
                 sl.wait()
+    # A full disk while live: the first periodic stats event cannot be written.
+    try:
+        r = subprocess.run([binary, "-i", "lo", "--sip-ports", str(PORT), "--stats-interval", "1",
+                            "-o", "/dev/full"], capture_output=True, timeout=20)
+        err = r.stderr.decode().strip()
+        check("live -o /dev/full: exit status 1, one line naming it and the reason",
+              r.returncode == 1 and len(err.splitlines()) == 1 and "/dev/full" in err and
+              "No space" in err, "rc=%d stderr=%r" % (r.returncode, err))
+    except subprocess.TimeoutExpired:
+        check("live -o /dev/full stops by itself", False, "still running after 20 s")
     return report(sum(checks), len(checks) - sum(checks))
 
 
