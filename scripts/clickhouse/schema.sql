@@ -11,6 +11,10 @@
 --
 -- Any member that can be null or absent on some event type is Nullable (or an
 -- Array, empty when absent): 18.16 rejects null for a plain column.
+-- 18.16 takes dotted Array columns with one prefix for a Nested structure and
+-- rejects rows whose arrays differ in length, so each detail object has at
+-- most one Array column: identity.reasons is kept, identity.dest_tn is not
+-- (the called number is in dialog.to and sip.to).
 
 CREATE DATABASE IF NOT EXISTS sipsleuth;
 
@@ -93,7 +97,6 @@ CREATE TABLE IF NOT EXISTS sipsleuth.events
     `identity.ppt` Nullable(String),
     `identity.attest` Nullable(String),
     `identity.orig_tn` Nullable(String),
-    `identity.dest_tn` Array(String),
     `identity.iat` Nullable(Int64),
     `identity.x5u` Nullable(String),
 

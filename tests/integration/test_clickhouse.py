@@ -2,7 +2,8 @@
 """A real analytics store: a private ClickHouse server (own config, data dir and
 loopback port; stopped at the end) gets scripts/clickhouse/schema.sql, then
 sipsleuth's output for every sample is piped into scripts/clickhouse/load
-(clickhouse-client ... FORMAT JSONEachRow). The store must then answer the
+(clickhouse-client ... FORMAT JSONEachRow), and so is its output for the
+identity captures (made at test time by scripts/gen/gen_identity.py). The store must then answer the
 questions a user asks with the same numbers as the NDJSON itself: events per
 type, calls per outcome and final status, rejections per cause, learned
 routes, anomalies per kind; untrusted bytes must arrive intact.
@@ -21,6 +22,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from sipcount import ROOT, SAMPLES, report  # noqa: E402
+
+sys.path.insert(0, os.path.join(ROOT, "scripts", "gen"))
+import gen_identity  # noqa: E402
 
 CH_DIR = os.path.join(ROOT, "scripts", "clickhouse")
 
@@ -139,9 +143,9 @@ class Server:
                     print("--- %s\n%s" % (name, tail))
 
 
-def pipe_into_clickhouse(binary, files, server):
+def pipe_into_clickhouse(binary, files, server, extra=()):
     """sipsleuth stdout -> scripts/clickhouse/load stdin, keeping a copy of the bytes."""
-    cmd = [binary, "--events", "all"]
+    cmd = [binary, "--events", "all"] + list(extra)
     for f in files:
         cmd += ["-r", f]
     producer = subprocess.Popen(cmd, stdout=subprocess.PIPE)
@@ -190,6 +194,13 @@ def main():
         check("clickhouse-client INSERT ... FORMAT JSONEachRow accepts every line",
               load_rc == 0, load_err)
         events = [json.loads(line) for line in raw.decode("utf-8").splitlines()]
+        idir = os.path.join(workdir, "identity")
+        os.makedirs(idir)
+        m = gen_identity.build(idir)
+        rc, load_rc, load_err, raw = pipe_into_clickhouse(
+            b, [os.path.join(idir, "identity.pcap")], server, m["args"])
+        check("the identity captures load too", rc == 0 and load_rc == 0, load_err)
+        events += [json.loads(line) for line in raw.decode("utf-8").splitlines()]
 
         def ev(kind):
             return [e for e in events if e["event_type"] == kind]
@@ -216,10 +227,11 @@ def main():
         check("setup times", got == want, "%s != %s" % (got, want))
 
         want = collections.Counter(r["rejection"]["cause"] for r in ev("rejection"))
-        got = {c: int(n) for c, n in server.query(
+        got = {None if c == "\\N" else c: int(n) for c, n in server.query(
             "SELECT `rejection.cause`, count() FROM sipsleuth.events "
             "WHERE event_type = 'rejection' GROUP BY `rejection.cause`")}
-        check("rejections per cause (%d)" % sum(want.values()), got == dict(want),
+        check("rejections per cause (%d)" % sum(want.values()),
+              got == dict(want) and len(want) >= 5,
               "%s != %s" % (got, dict(want)))
 
         want = sorted((r["route"]["uri"], r["route"]["target"]) for r in ev("route")
@@ -258,13 +270,13 @@ def main():
         r = subprocess.run([os.path.join(CH_DIR, "load"), "--host", "127.0.0.1",
                             "--port", str(server.port)], input=lines.encode(), capture_output=True)
         rows = server.query(
-            "SELECT `identity.verdict`, `identity.reasons`, `identity.dest_tn`, "
+            "SELECT `identity.verdict`, `identity.reasons`, `identity.orig_tn`, "
             "`rejection.cause`, `rejection.modified_by` FROM sipsleuth.events "
             "WHERE sensor = 'contract' ORDER BY timestamp")
         check("the contract's identity and rejection examples fit the schema",
               r.returncode == 0 and rows == [
-                  ["invalid", "['orig_mismatch']", "['12155550199']", "\\N", "\\N"],
-                  ["\\N", "[]", "[]", "orig_mismatch", "\\N"]],
+                  ["invalid", "['orig_mismatch']", "12155550101", "\\N", "\\N"],
+                  ["\\N", "[]", "\\N", "orig_mismatch", "\\N"]],
               r.stderr.decode(errors="replace") + str(rows))
     finally:
         if checks and not all(checks):
