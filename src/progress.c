@@ -9,7 +9,7 @@
 struct sl_progress {
     FILE *f;
     int64_t total;
-    int64_t done;     /* bytes consumed */
+    int64_t done; /* bytes consumed */
     uint64_t packets;
     int64_t start_ms, last_ms;
     bool drawn;
@@ -63,8 +63,8 @@ static void draw(sl_progress *p, int64_t now)
             snprintf(eta, sizeof eta, ", ETA %lld:%02lld", (long long)(left / 60),
                      (long long)(left % 60));
         }
-        fprintf(p->f, "\rsipsleuth: %s of %s (%.0f%%), %llu packets, %.0f packets/s%s\033[K",
-                done, total, frac * 100, (unsigned long long)p->packets, rate, eta);
+        fprintf(p->f, "\rsipsleuth: %s of %s (%.0f%%), %llu packets, %.0f packets/s%s\033[K", done,
+                total, frac * 100, (unsigned long long)p->packets, rate, eta);
     } else {
         fprintf(p->f, "\rsipsleuth: %s read, %llu packets, %.0f packets/s\033[K", done,
                 (unsigned long long)p->packets, rate);

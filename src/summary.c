@@ -388,8 +388,9 @@ static void write_identity(const sl_identity_counts *id, FILE *f)
     if (!id->signed_requests)
         fprintf(f, "  no signed requests\n");
     else
-        fprintf(f, "  signed requests %llu, Identity headers %llu: valid %llu, invalid %llu, "
-                   "unverifiable %llu\n",
+        fprintf(f,
+                "  signed requests %llu, Identity headers %llu: valid %llu, invalid %llu, "
+                "unverifiable %llu\n",
                 (unsigned long long)id->signed_requests,
                 (unsigned long long)(id->valid + id->invalid + id->unverifiable),
                 (unsigned long long)id->valid, (unsigned long long)id->invalid,
@@ -422,8 +423,8 @@ static void write_anomalies(const sl_counters *c, FILE *f)
         while (j > 0) {
             const unsigned p = order[j - 1];
             uint64_t pc = c->anomaly_kinds[p].count, ic = c->anomaly_kinds[i].count;
-            if (pc > ic || (pc == ic && strcmp(c->anomaly_kinds[p].kind,
-                                               c->anomaly_kinds[i].kind) < 0))
+            if (pc > ic ||
+                (pc == ic && strcmp(c->anomaly_kinds[p].kind, c->anomaly_kinds[i].kind) < 0))
                 break;
             order[j] = p;
             j--;
