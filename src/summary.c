@@ -155,9 +155,13 @@ static int64_t percentile(const int64_t *v, size_t n, unsigned p)
     return v[rank ? rank - 1 : 0];
 }
 
-static void print_ms(FILE *f, int64_t us)
+/* Sorts the times and prints their p50, p90, p99 and max in ms. */
+static void print_setup(FILE *f, int64_t *us, size_t n)
 {
-    fprintf(f, "%10.1f", (double)us / 1000.0);
+    qsort(us, n, sizeof *us, cmp_i64);
+    fprintf(f, "   %10.1f %10.1f %10.1f %10.1f", (double)percentile(us, n, 50) / 1000.0,
+            (double)percentile(us, n, 90) / 1000.0, (double)percentile(us, n, 99) / 1000.0,
+            (double)us[n - 1] / 1000.0);
 }
 
 static void section(FILE *f, const char *title)
@@ -209,15 +213,7 @@ static void write_calls(sl_summary *s, FILE *f)
         fprintf(f, "  %-12s %9llu %6.1f%%", sl_dialog_state_name((sl_dialog_state)i),
                 (unsigned long long)s->attempts[i], 100.0 * (double)s->attempts[i] / (double)total);
         if (t->n) {
-            qsort(t->us, t->n, sizeof *t->us, cmp_i64);
-            fprintf(f, "   ");
-            print_ms(f, percentile(t->us, t->n, 50));
-            fputc(' ', f);
-            print_ms(f, percentile(t->us, t->n, 90));
-            fputc(' ', f);
-            print_ms(f, percentile(t->us, t->n, 99));
-            fputc(' ', f);
-            print_ms(f, t->us[t->n - 1]);
+            print_setup(f, t->us, t->n);
             if (all) {
                 memcpy(all + k, t->us, t->n * sizeof *all);
                 k += t->n;
@@ -227,15 +223,7 @@ static void write_calls(sl_summary *s, FILE *f)
     }
     fprintf(f, "  %-12s %9llu %6.1f%%", "all", (unsigned long long)total, 100.0);
     if (all) {
-        qsort(all, n_all, sizeof *all, cmp_i64);
-        fprintf(f, "   ");
-        print_ms(f, percentile(all, n_all, 50));
-        fputc(' ', f);
-        print_ms(f, percentile(all, n_all, 90));
-        fputc(' ', f);
-        print_ms(f, percentile(all, n_all, 99));
-        fputc(' ', f);
-        print_ms(f, all[n_all - 1]);
+        print_setup(f, all, n_all);
         free(all);
     }
     fputc('\n', f);
