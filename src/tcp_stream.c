@@ -941,8 +941,9 @@ void sl_tcp_segment(sl_tcp_table *t, const sl_packet *pkt, sl_time ts)
         gap(t, c, !d, "acknowledged but not captured");
     uint32_t seq = pkt->tcp.seq;
     if (syn) {
-        if (h->syn ? seq != h->isn : h->started) {
-            /* a new connection on the same ports (a SYN retransmission has the same ISN) */
+        /* A new connection on the same ports: another ISN, or the same one
+         * after data has flowed (a retransmitted SYN cannot follow data). */
+        if (h->syn ? seq != h->isn || h->next_seq != h->isn + 1 : h->started) {
             conn_close(t, c, "reused ports");
             c = conn_new(t, pkt, ts);
             if (!c)
