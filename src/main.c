@@ -379,6 +379,8 @@ static bool run_capture(sl_capture *cap, sl_pipeline *p, sl_output *out, const w
         }
         case SL_CAPTURE_END: return true;
         case SL_CAPTURE_ERROR:
+            if (stop_requested)
+                return true; /* SIGINT/SIGTERM cut a blocking read short: a clean stop */
             fprintf(stderr, "sipsleuth: %s\n", sl_capture_error(cap));
             return false;
         }

@@ -4,9 +4,11 @@ thing and the reason, stdin input, several -r files, -o.
 usage: test_cli.py PATH-TO-SIPSLEUTH"""
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from sipcount import SAMPLES, report  # noqa: E402
@@ -59,6 +61,23 @@ def main():
     with open(BASIC, "rb") as f:
         r = run(b, ["--events", "sip", "-r", "-"], stdin=f.read())
     check("-r - reads stdin", r.returncode == 0 and len(sip_events(r.stdout)) == expected)
+
+    # SIGTERM while blocked reading a pipe: a clean stop, exit 0, final stats last
+    p = subprocess.Popen([b, "--events", "sip,stats", "-r", "-"], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    with open(BASIC, "rb") as f:
+        p.stdin.write(f.read())
+    p.stdin.flush()  # the pipe stays open: sipsleuth now waits for more
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not os.path.exists("/proc/%d" % p.pid):
+        time.sleep(0.05)
+    time.sleep(1.0)
+    p.send_signal(signal.SIGTERM)
+    out, err = p.communicate(timeout=10)
+    lines = out.splitlines()
+    check("SIGTERM during a blocking read of stdin stops cleanly",
+          p.returncode == 0 and not err and len(sip_events(out)) == expected and
+          json.loads(lines[-1])["stats"]["final"] is True, (p.returncode, err))
 
     r = run(b, ["--events", "sip,stats", "-r", BASIC, "-r", REG])
     evs = [json.loads(l) for l in r.stdout.splitlines()]
