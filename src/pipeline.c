@@ -113,11 +113,11 @@ static void on_sip_message(sl_pipeline *p, const sl_sip_msg *msg, const uint8_t 
     report_sip_flags(p, &ctx);
 }
 
-/* A message cut from a TCP stream (or a WebSocket message) by the stream table. */
-static void on_stream_message(void *user, const uint8_t *data, size_t len, sl_time ts,
-                              const sl_flow *flow)
+/* Dissects one whole message (a datagram's, or one cut from a stream) and
+ * hands it on; a message that does not parse is counted and reported. */
+static void dissect(sl_pipeline *p, const uint8_t *data, size_t len, sl_time ts,
+                    const sl_flow *flow, bool truncated)
 {
-    sl_pipeline *p = user;
     sl_sip_msg msg = {.headers = p->headers, .max_headers = p->cfg.max_headers};
     sl_anomaly an = {0};
     if (sl_sip_parse(data, len, SL_SIP_DATAGRAM, &msg, &an) != SL_OK) {
@@ -127,7 +127,14 @@ static void on_stream_message(void *user, const uint8_t *data, size_t len, sl_ti
         report_anomaly(p, &an, flow, sl_slice_make(NULL, 0));
         return;
     }
-    on_sip_message(p, &msg, data, ts, flow, false);
+    on_sip_message(p, &msg, data, ts, flow, truncated);
+}
+
+/* A message cut from a TCP stream (or a WebSocket message) by the stream table. */
+static void on_stream_message(void *user, const uint8_t *data, size_t len, sl_time ts,
+                              const sl_flow *flow)
+{
+    dissect(user, data, len, ts, flow, false);
 }
 
 static void on_udp(sl_pipeline *p, const sl_packet *pkt)
@@ -147,16 +154,7 @@ static void on_udp(sl_pipeline *p, const sl_packet *pkt)
         p->counters.not_sip++;
         return;
     }
-    sl_sip_msg msg = {.headers = p->headers, .max_headers = p->cfg.max_headers};
-    sl_anomaly an = {0};
-    if (sl_sip_parse(data + ka, len - ka, SL_SIP_DATAGRAM, &msg, &an) != SL_OK) {
-        p->counters.sip_parse_errors++;
-        if (!an.kind)
-            an = (sl_anomaly){.kind = "sip_invalid", .layer = "sip"};
-        report_anomaly(p, &an, &flow, sl_slice_make(NULL, 0));
-        return;
-    }
-    on_sip_message(p, &msg, data + ka, p->ts, &flow, pkt->truncated);
+    dissect(p, data + ka, len - ka, p->ts, &flow, pkt->truncated);
 }
 
 static void write_tcp_stats(const sl_pipeline *p, sl_jw *w)
