@@ -295,10 +295,9 @@ static void write_anomaly(sl_dialogs *d, rec *r, const char *kind, const char *r
     if (!d->out)
         return;
     sl_flow f = r_flow(r);
-    sl_jw *w = sl_event_begin(d->out, SL_EV_ANOMALY, d->clock, r_call_id(r), &f);
+    sl_jw *w = sl_event_anomaly(d->out, d->clock, r_call_id(r), &f, kind);
     if (!w)
         return;
-    sl_jw_kstr(w, "kind", kind);
     sl_jw_kstr(w, "layer", "dialog");
     sl_jw_kstr(w, "reason", reason);
     sl_jw_kms(w, "age_ms", sl_time_ms(r->born, d->clock));

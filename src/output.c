@@ -38,6 +38,8 @@ struct sl_output {
     uint64_t counts[SL_EV__COUNT];
     char error[512];
     bool failed;
+    sl_anomaly_count_fn count_anomaly;
+    void *count_user;
 };
 
 static const char *const type_names[SL_EV__COUNT] = {
@@ -366,6 +368,23 @@ sl_jw *sl_event_begin(sl_output *o, sl_event_type type, sl_time ts, sl_slice cal
     sl_jw_key(w, type_names[type]);
     sl_jw_obj_begin(w);
     o->counts[type]++;
+    return w;
+}
+
+void sl_output_set_anomaly_counter(sl_output *o, sl_anomaly_count_fn fn, void *user)
+{
+    o->count_anomaly = fn;
+    o->count_user = user;
+}
+
+sl_jw *sl_event_anomaly(sl_output *o, sl_time ts, sl_slice call_id, const sl_flow *flow,
+                        const char *kind)
+{
+    if (o->count_anomaly)
+        o->count_anomaly(o->count_user, kind);
+    sl_jw *w = sl_event_begin(o, SL_EV_ANOMALY, ts, call_id, flow);
+    if (w)
+        sl_jw_kstr(w, "kind", kind);
     return w;
 }
 

@@ -6,10 +6,11 @@
 #include "sipsleuth/dialog.h"
 #include "sipsleuth/redirect.h"
 #include "sipsleuth/routes_file.h"
-#include "sipsleuth/tcp_stream.h"
 #include "sipsleuth/sip_context.h"
 #include "sipsleuth/sip_event.h"
+#include "sipsleuth/sip_values.h"
 #include "sipsleuth/stats.h"
+#include "sipsleuth/tcp_stream.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +29,7 @@ struct sl_pipeline {
     sl_dedup *dedup; /* NULL unless --dedup */
     sl_redirects *redirects;
     sl_identity *identity;
-    bool routes_loaded;   /* save only a table whose file was read (or absent) */
+    bool routes_loaded;    /* save only a table whose file was read (or absent) */
     uint64_t routes_saved; /* table generation last written */
     sl_time next_routes_save;
     char routes_error[512];
@@ -40,6 +41,8 @@ void sl_config_defaults(sl_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
     cfg->max_headers = SL_DEFAULT_MAX_HEADERS;
+    cfg->max_contacts = SL_DEFAULT_MAX_CONTACTS;
+    cfg->max_vias = SL_DEFAULT_MAX_VIAS;
     sl_defrag_config_default(&cfg->defrag);
     sl_tcp_config_default(&cfg->tcp);
     sl_dialog_config_default(&cfg->dialog);
@@ -49,19 +52,29 @@ void sl_config_defaults(sl_config *cfg)
     cfg->routes_save_interval = 60 * SL_NS_PER_SEC;
 }
 
-sl_time sl_pipeline_now(const sl_pipeline *p) { return p->clock; }
-const sl_counters *sl_pipeline_counters(const sl_pipeline *p) { return &p->counters; }
-const sl_routes *sl_pipeline_routes(const sl_pipeline *p) { return sl_redirects_routes(p->redirects); }
-const sl_identity *sl_pipeline_identity(const sl_pipeline *p) { return p->identity; }
+sl_time sl_pipeline_now(const sl_pipeline *p)
+{
+    return p->clock;
+}
+const sl_counters *sl_pipeline_counters(const sl_pipeline *p)
+{
+    return &p->counters;
+}
+const sl_routes *sl_pipeline_routes(const sl_pipeline *p)
+{
+    return sl_redirects_routes(p->redirects);
+}
+const sl_identity *sl_pipeline_identity(const sl_pipeline *p)
+{
+    return p->identity;
+}
 
 static void report_anomaly(sl_pipeline *p, const sl_anomaly *an, const sl_flow *flow,
                            sl_slice call_id)
 {
-    sl_counters_anomaly(&p->counters, an->kind);
-    sl_jw *w = sl_event_begin(p->out, SL_EV_ANOMALY, p->ts, call_id, flow);
+    sl_jw *w = sl_event_anomaly(p->out, p->ts, call_id, flow, an->kind);
     if (!w)
         return;
-    sl_jw_kstr(w, "kind", an->kind);
     sl_jw_kstr(w, "layer", an->layer ? an->layer : "unknown");
     sl_jw_kuint(w, "offset", an->offset);
     sl_event_end(p->out);
@@ -72,11 +85,9 @@ static void report_state_anomaly(void *user, const char *kind, const sl_flow *fl
                                  const char *detail)
 {
     sl_pipeline *p = user;
-    sl_counters_anomaly(&p->counters, kind);
-    sl_jw *w = sl_event_begin(p->out, SL_EV_ANOMALY, ts, sl_slice_make(NULL, 0), flow);
+    sl_jw *w = sl_event_anomaly(p->out, ts, sl_slice_make(NULL, 0), flow, kind);
     if (!w)
         return;
-    sl_jw_kstr(w, "kind", kind);
     if (detail)
         sl_jw_kstr(w, "detail", detail);
     sl_event_end(p->out);
@@ -98,6 +109,20 @@ static void report_sip_flags(sl_pipeline *p, const sl_sip_ctx *ctx)
     }
 }
 
+/* More Contact or Via values than the caps allow: one anomaly each. */
+static void check_value_caps(sl_pipeline *p, const sl_sip_ctx *ctx)
+{
+    if (sl_sip_count_values(ctx->msg, SL_HDR_CONTACT, p->cfg.max_contacts + 1) >
+        p->cfg.max_contacts) {
+        sl_anomaly an = {.kind = "sip_too_many_contacts", .layer = "sip"};
+        report_anomaly(p, &an, &ctx->flow, ctx->call_id);
+    }
+    if (sl_sip_count_values(ctx->msg, SL_HDR_VIA, p->cfg.max_vias + 1) > p->cfg.max_vias) {
+        sl_anomaly an = {.kind = "sip_too_many_vias", .layer = "sip"};
+        report_anomaly(p, &an, &ctx->flow, ctx->call_id);
+    }
+}
+
 /* One complete SIP message, from a datagram or a reassembled stream. */
 static void on_sip_message(sl_pipeline *p, const sl_sip_msg *msg, const uint8_t *start, sl_time ts,
                            const sl_flow *flow, bool truncated)
@@ -109,8 +134,9 @@ static void on_sip_message(sl_pipeline *p, const sl_sip_msg *msg, const uint8_t 
     sl_dialogs_on_message(p->dialogs, &ctx);
     sl_redirects_on_message(p->redirects, p->dialogs, &ctx);
     sl_identity_on_message(p->identity, &ctx);
-    sl_sip_event_write(p->out, &ctx, truncated, p->cfg.sip_raw);
+    sl_sip_event_write(p->out, &ctx, truncated, p->cfg.sip_raw, p->cfg.max_contacts);
     report_sip_flags(p, &ctx);
+    check_value_caps(p, &ctx);
 }
 
 /* Dissects one whole message (a datagram's, or one cut from a stream) and
@@ -120,6 +146,13 @@ static void dissect(sl_pipeline *p, const uint8_t *data, size_t len, sl_time ts,
 {
     sl_sip_msg msg = {.headers = p->headers, .max_headers = p->cfg.max_headers};
     sl_anomaly an = {0};
+    if (len > p->cfg.tcp.max_message) {
+        /* Streams drop theirs while buffering (tcp_message_too_large); this
+         * is the same cap on a datagram, or on a message within one segment. */
+        an = (sl_anomaly){.kind = "sip_message_too_large", .layer = "sip"};
+        report_anomaly(p, &an, flow, sl_slice_make(NULL, 0));
+        return;
+    }
     if (sl_sip_parse(data, len, SL_SIP_DATAGRAM, &msg, &an) != SL_OK) {
         p->counters.sip_parse_errors++;
         if (!an.kind)
@@ -353,9 +386,7 @@ void sl_pipeline_frame(sl_pipeline *p, int dlt, sl_time ts, const uint8_t *frame
     case SL_DECODE_FRAGMENT: /* a fragment inside a reassembled datagram */
         p->counters.decode_errors++;
         break;
-    case SL_DECODE_SKIP:
-        p->counters.skipped++;
-        break;
+    case SL_DECODE_SKIP: p->counters.skipped++; break;
     case SL_DECODE_ERROR:
         p->counters.decode_errors++;
         report_anomaly(p, &an, NULL, sl_slice_make(NULL, 0));
@@ -376,6 +407,11 @@ void sl_pipeline_finish(sl_pipeline *p, const sl_capture_stats *cs)
     sl_output_flush(p->out);
 }
 
+static void count_anomaly(void *user, const char *kind)
+{
+    sl_counters_anomaly(&((sl_pipeline *)user)->counters, kind);
+}
+
 sl_pipeline *sl_pipeline_new(const sl_config *cfg, sl_output *out)
 {
     sl_pipeline *p = calloc(1, sizeof *p);
@@ -383,10 +419,11 @@ sl_pipeline *sl_pipeline_new(const sl_config *cfg, sl_output *out)
         return NULL;
     p->cfg = *cfg;
     p->out = out;
+    sl_output_set_anomaly_counter(out, count_anomaly, p);
     p->headers = calloc(cfg->max_headers ? cfg->max_headers : 1, sizeof *p->headers);
     p->defrag = sl_defrag_new(&cfg->defrag, report_state_anomaly, p);
-    sl_tcp_callbacks cb = {.on_message = on_stream_message, .on_anomaly = report_state_anomaly,
-                           .user = p};
+    sl_tcp_callbacks cb = {
+        .on_message = on_stream_message, .on_anomaly = report_state_anomaly, .user = p};
     p->tcp = sl_tcp_new(&cfg->tcp, &cb);
     p->redirects = sl_redirects_new(&cfg->routes, out);
     sl_dialog_config dc = cfg->dialog;
@@ -395,7 +432,8 @@ sl_pipeline *sl_pipeline_new(const sl_config *cfg, sl_output *out)
     p->dialogs = p->redirects ? sl_dialogs_new(&dc, out) : NULL;
     if (cfg->dedup_enabled)
         p->dedup = sl_dedup_new(&cfg->dedup);
-    p->identity = sl_identity_new(&cfg->identity, cfg->certs ? cfg->certs : sl_certstore_new(), out);
+    p->identity =
+        sl_identity_new(&cfg->identity, cfg->certs ? cfg->certs : sl_certstore_new(), out);
     if (!p->headers || !p->defrag || !p->tcp || !p->dialogs || (cfg->dedup_enabled && !p->dedup) ||
         !p->identity) {
         sl_pipeline_free(p);
@@ -408,6 +446,7 @@ void sl_pipeline_free(sl_pipeline *p)
 {
     if (!p)
         return;
+    sl_output_set_anomaly_counter(p->out, NULL, NULL);
     if (p->defrag)
         sl_defrag_destroy(p->defrag);
     if (p->tcp)

@@ -133,10 +133,9 @@ static void on_route_note(void *user, const sl_route_note *n)
     const sl_route *rt = n->route;
     sl_slice call_id = r->ctx ? r->ctx->call_id : sl_slice_make(NULL, 0);
     if (n->action == SL_ROUTE_EVICTED) {
-        sl_jw *w = sl_event_begin(r->out, SL_EV_ANOMALY, n->ts, call_id, NULL);
+        sl_jw *w = sl_event_anomaly(r->out, n->ts, call_id, NULL, "route_evicted");
         if (!w)
             return;
-        sl_jw_kstr(w, "kind", "route_evicted");
         sl_jw_kstr(w, "layer", "routes");
         sl_jw_kstr(w, "uri", rt->uri);
         sl_jw_kstr(w, "target", rt->target);

@@ -20,15 +20,18 @@ static void kheader(sl_jw *w, const char *key, const sl_sip_msg *msg, sl_sip_hdr
     }
 }
 
-/* Every Contact URI, across all Contact headers and comma-separated elements. */
-static void write_contacts(sl_jw *w, const sl_sip_msg *msg)
+/* The Contact URIs, across all Contact headers and comma-separated elements:
+ * at most max of them. */
+static void write_contacts(sl_jw *w, const sl_sip_msg *msg, size_t max)
 {
     sl_jw_key(w, "contacts");
     sl_jw_arr_begin(w);
-    for (const sl_sip_header *h = sl_sip_find(msg, SL_HDR_CONTACT); h;
+    size_t n = 0;
+    for (const sl_sip_header *h = sl_sip_find(msg, SL_HDR_CONTACT); h && n < max;
          h = sl_sip_find_next(msg, h)) {
         sl_slice rest = h->value, elem;
-        while (sl_sip_next_element(&rest, &elem)) {
+        while (n < max && sl_sip_next_element(&rest, &elem)) {
+            n++;
             sl_sip_nameaddr na;
             if (sl_sip_nameaddr_parse(elem, &na) != SL_OK)
                 continue;
@@ -41,7 +44,8 @@ static void write_contacts(sl_jw *w, const sl_sip_msg *msg)
     sl_jw_arr_end(w);
 }
 
-void sl_sip_event_write(sl_output *out, const sl_sip_ctx *ctx, bool truncated, bool with_raw)
+void sl_sip_event_write(sl_output *out, const sl_sip_ctx *ctx, bool truncated, bool with_raw,
+                        size_t max_contacts)
 {
     sl_jw *w = sl_event_begin(out, SL_EV_SIP, ctx->ts, ctx->call_id, &ctx->flow);
     if (!w)
@@ -64,7 +68,7 @@ void sl_sip_event_write(sl_output *out, const sl_sip_ctx *ctx, bool truncated, b
     sl_jw_kslice_or_null(w, "to", ctx->to.uri);
     sl_jw_kslice_or_null(w, "to_tag", ctx->to_tag);
     kheader(w, "cseq", msg, SL_HDR_CSEQ);
-    write_contacts(w, msg);
+    write_contacts(w, msg, max_contacts);
     kheader(w, "user_agent", msg, SL_HDR_USER_AGENT);
     kheader(w, "server", msg, SL_HDR_SERVER);
     sl_jw_kbool(w, "retransmission", ctx->retransmission);

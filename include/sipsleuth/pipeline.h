@@ -6,15 +6,20 @@
 #include "sipsleuth/dedup.h"
 #include "sipsleuth/defrag.h"
 #include "sipsleuth/dialog.h"
-#include "sipsleuth/tcp_stream.h"
 #include "sipsleuth/event.h"
 #include "sipsleuth/identity.h"
 #include "sipsleuth/routes.h"
 #include "sipsleuth/stats.h"
+#include "sipsleuth/tcp_stream.h"
 
+/* Every cap on state an attacker can create is a field here or in a module's
+ * config (README: resource limits); reaching one is a counted anomaly. The
+ * bytes of one SIP message are capped by tcp.max_message, for datagrams too. */
 typedef struct sl_config {
-    size_t max_headers; /* headers kept per SIP message (more are counted, not kept) */
-    bool sip_raw;       /* sip events carry the whole message text (--sip-raw) */
+    size_t max_headers;     /* headers kept per SIP message (more are counted, not kept) */
+    size_t max_contacts;    /* Contact values taken from one message (more: an anomaly) */
+    size_t max_vias;        /* Via values accepted in one message (more: an anomaly) */
+    bool sip_raw;           /* sip events carry the whole message text (--sip-raw) */
     sl_time stats_interval; /* 0: only the final stats event */
     sl_defrag_config defrag;
     sl_tcp_config tcp;
@@ -22,13 +27,15 @@ typedef struct sl_config {
     bool dedup_enabled; /* drop span-port duplicates (--dedup) */
     sl_dedup_config dedup;
     sl_routes_config routes;
-    const char *routes_file;     /* --routes: loaded by sl_pipeline_load_routes, saved */
+    const char *routes_file;      /* --routes: loaded by sl_pipeline_load_routes, saved */
     sl_time routes_save_interval; /* capture time between saves; 0: only at the end */
     sl_identity_config identity;
     sl_certstore *certs; /* --cert/--cert-dir/--trust; the pipeline takes it (NULL: empty) */
 } sl_config;
 
 #define SL_DEFAULT_MAX_HEADERS 256
+#define SL_DEFAULT_MAX_CONTACTS 32
+#define SL_DEFAULT_MAX_VIAS 70 /* RFC 3261's Max-Forwards: at most 70 hops */
 
 void sl_config_defaults(sl_config *cfg);
 
