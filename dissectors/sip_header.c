@@ -35,13 +35,37 @@ static bool is_tchar(uint8_t c)
     }
 }
 
-/* `lit` is lower case and exactly as long as p. */
-static bool name_is(const uint8_t *p, const char *lit, size_t n)
+/* n (a constant, at most 8) bytes as a word, zero-padded. */
+static inline uint64_t load(const void *p, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        if (lower(p[i]) != (uint8_t)lit[i])
-            return false;
-    return true;
+    uint64_t x = 0;
+    memcpy(&x, p, n);
+    return x;
+}
+
+/* Whether the n bytes in x are, case-insensitively, those of lit, whose
+ * bytes are lower-case letters and '-': x | 0x20 per byte folds the case,
+ * and the second test refuses the one other byte that folds onto one of
+ * those, CR onto '-' (every letter or '-' has bit 0x20 or 0x40 set). */
+static inline bool word_is(uint64_t x, const char *lit, size_t n)
+{
+    const uint64_t b20 = load("\x20\x20\x20\x20\x20\x20\x20\x20", n);
+    const uint64_t b40 = load("\x40\x40\x40\x40\x40\x40\x40\x40", n);
+    return (x | b20) == load(lit, n) && ((x | (x << 1)) & b40) == b40;
+}
+
+/* `lit` is lower case and exactly as long as p (2 to 24 bytes): compared a
+ * word at a time, the last word overlapping the one before. 72 → ~25
+ * instructions a header name (callgrind). */
+static inline bool name_is(const uint8_t *p, const char *lit, size_t n)
+{
+    if (n <= 8)
+        return word_is(load(p, n), lit, n);
+    if (!word_is(load(p, 8), lit, 8))
+        return false;
+    if (n > 16 && !word_is(load(p + 8, 8), lit + 8, 8))
+        return false;
+    return word_is(load(p + n - 8, 8), lit + n - 8, 8);
 }
 
 /* The IANA compact forms (RFC 3261 7.3.3 and later registrations). */
@@ -336,45 +360,67 @@ sl_status sl_sip_nameaddr_parse(sl_slice elem, sl_sip_nameaddr *out)
     return set_params(e, (size_t)(gt - p) + 1, out);
 }
 
-bool sl_sip_param_get(sl_slice params, const char *name, sl_slice *value)
+/* Where the parameter that starts at p[i] ends: the first ';' outside a
+ * quoted string, or n. */
+static size_t param_end(const uint8_t *p, size_t n, size_t i)
 {
-    sl_slice want = sl_slice_make(name, strlen(name));
-    const uint8_t *p = params.ptr;
-    size_t n = params.len, i = 0;
-    if (want.len == 0)
-        return false;
-    while (i < n) {
-        size_t start = i, eq = n;
-        /* A segment without a quote (nearly all) is cut with memchr; one
-         * with a quote gets the byte loop, which skips quoted strings.
-         * 300 → ~120 instructions a lookup (callgrind). */
+    for (;;) {
         const uint8_t *semi = memchr(p + i, ';', n - i);
         size_t lim = semi ? (size_t)(semi - p) : n;
-        if (!memchr(p + i, '"', lim - i)) {
-            const uint8_t *e = memchr(p + i, '=', lim - i);
-            eq = e ? (size_t)(e - p) : n;
-            i = lim;
-        } else {
-            for (; i < n && p[i] != ';'; i++) {
-                if (p[i] == '"')
-                    i = skip_quoted(p, n, i);
-                else if (p[i] == '=' && eq == n)
-                    eq = i;
-                if (i == n)
-                    break;
+        const uint8_t *q = memchr(p + i, '"', lim - i);
+        if (!q)
+            return lim;
+        i = skip_quoted(p, n, (size_t)(q - p));
+        if (i == n)
+            return n;
+        i++;
+    }
+}
+
+/* A parameter is `name [= value]`, both trimmed; the name is compared first,
+ * so a parameter with another name costs only the skip to its end. Nearly
+ * every lookup (branch, tag) hits the first parameter: ~60 instructions
+ * instead of ~300 for cutting every parameter and trimming its name
+ * (callgrind). */
+bool sl_sip_param_get(sl_slice params, const char *name, sl_slice *value)
+{
+    const size_t wl = strlen(name);
+    const uint8_t *p = params.ptr;
+    size_t n = params.len, i = 0;
+    if (wl == 0)
+        return false;
+    while (i < n) {
+        size_t j = i;
+        while (j < n && is_lws(p[j]))
+            j++;
+        if (j < n && p[j] == ';') {
+            i = j + 1; /* an empty parameter: the one before the leading ';' */
+            continue;
+        }
+        size_t k = j;
+        if (n - j >= wl) {
+            while (k < j + wl && lower(p[k]) == lower((uint8_t)name[k - j]))
+                k++;
+        }
+        if (k == j + wl) {
+            size_t nend = k;
+            while (k < n && is_lws(p[k]))
+                k++;
+            if (k == n || p[k] == ';') {
+                *value = sl_slice_make(p + nend, 0);
+                return true;
+            }
+            if (p[k] == '=') {
+                size_t vs = k + 1, ve = param_end(p, n, vs);
+                while (vs < ve && is_lws(p[vs]))
+                    vs++;
+                while (ve > vs && is_lws(p[ve - 1]))
+                    ve--;
+                *value = sl_slice_make(p + vs, ve - vs);
+                return true;
             }
         }
-        size_t end = i < n ? i : n;
-        size_t name_end = eq < end ? eq : end;
-        sl_slice pname = sl_slice_trim(sl_slice_make(p + start, name_end - start));
-        if (sl_slice_ieq_slice(pname, want)) {
-            if (eq < end)
-                *value = sl_slice_trim(sl_slice_make(p + eq + 1, end - eq - 1));
-            else
-                *value = sl_slice_make(pname.ptr + pname.len, 0);
-            return true;
-        }
-        i = end + 1;
+        i = param_end(p, n, i) + 1;
     }
     return false;
 }
