@@ -8,17 +8,28 @@
 #define SIPSLEUTH_CERTSTORE_H
 
 #include "sipsleuth/slice.h"
+#include "sipsleuth/verify.h"
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
 #define SL_CERTSTORE_MAX 4096
 
+/* notBefore <= t < notAfter, as X509_cmp_time judges it: a bound OpenSSL
+ * cannot compare (not strict RFC 5280 form) does not limit. */
+typedef struct sl_validity {
+    bool has_from, has_until;
+    int64_t from, until;
+} sl_validity;
+
 typedef struct sl_cert_entry {
     char *url;
     X509 *leaf;              /* NULL: the URL is not in the store (cached miss) */
     STACK_OF(X509) * chain;  /* intermediates from the same file */
     EVP_PKEY *key;           /* the leaf's public key */
+    sl_verify_key vkey;      /* key, ready to verify */
+    sl_validity leaf_valid;  /* the leaf's validity */
+    sl_validity chain_valid; /* where all intermediates are valid */
     bool has_tnauthlist;     /* OID 1.3.6.1.5.5.7.1.26 */
     uint8_t fingerprint[32]; /* SHA-256 of the leaf */
     int trust;               /* -1 not checked yet, 1 chains to an anchor, 0 does not */

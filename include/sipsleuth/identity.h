@@ -10,6 +10,7 @@
 #include "sipsleuth/identity_header.h"
 #include "sipsleuth/passport.h"
 #include "sipsleuth/sip_context.h"
+#include "sipsleuth/verify.h"
 
 /* The contract's reasons, in the order a rejection's cause is chosen. */
 typedef enum sl_id_reason {
@@ -27,33 +28,6 @@ typedef enum sl_id_reason {
 } sl_id_reason;
 
 const char *sl_id_reason_name(sl_id_reason r);
-
-/* ---- signatures (verify.c) ---- */
-typedef enum sl_sig_result {
-    SL_SIG_OK,
-    SL_SIG_BAD,      /* does not verify */
-    SL_SIG_DER,      /* ES256 signature DER-encoded instead of raw r||s */
-    SL_SIG_BAD_SIZE, /* neither 64 bytes nor DER */
-    SL_SIG_KEY,      /* the certificate's key does not fit the algorithm */
-} sl_sig_result;
-
-sl_sig_result sl_verify_es256(EVP_PKEY *key, const uint8_t *msg, size_t n, const uint8_t *sig,
-                              size_t sig_len);
-sl_sig_result sl_verify_rsa_sha1(EVP_PKEY *key, const uint8_t *msg, size_t n, const uint8_t *sig,
-                                 size_t sig_len);
-
-/* Results of signature checks by (signed bytes, signature, certificate):
- * a fixed-size table, so retransmissions and further legs cost a lookup. */
-typedef struct sl_verify_cache sl_verify_cache;
-sl_verify_cache *sl_verify_cache_new(size_t slots);
-void sl_verify_cache_free(sl_verify_cache *c);
-/* key = SHA-256(msg || sig || fingerprint) */
-void sl_verify_cache_key(const uint8_t *msg, size_t n, const uint8_t *sig, size_t sig_len,
-                         const uint8_t fingerprint[32], uint8_t key[32]);
-bool sl_verify_cache_get(const sl_verify_cache *c, const uint8_t key[32], sl_sig_result *out);
-void sl_verify_cache_put(sl_verify_cache *c, const uint8_t key[32], sl_sig_result r);
-size_t sl_verify_cache_memory(const sl_verify_cache *c);
-void sl_verify_cache_stats(const sl_verify_cache *c, uint64_t *hits, uint64_t *misses);
 
 /* ---- one verified Identity header ---- */
 typedef struct sl_identity_result {

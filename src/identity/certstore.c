@@ -39,6 +39,7 @@ void sl_certstore_free(sl_certstore *cs)
         free(e->url);
         X509_free(e->leaf);
         sk_X509_pop_free(e->chain, X509_free);
+        sl_verify_key_clear(&e->vkey);
         EVP_PKEY_free(e->key);
     }
     free(cs->entries);
@@ -85,6 +86,63 @@ static bool has_tnauthlist(X509 *x)
     return found;
 }
 
+/* Days from 1970-01-01 to a proleptic Gregorian date (month 1..12). */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+/* Unix seconds of a time X509_cmp_time can compare: RFC 5280 form only,
+ * UTCTime YYMMDDHHMMSSZ or GeneralizedTime YYYYMMDDHHMMSSZ. */
+static bool strict_time(const ASN1_TIME *a, int64_t *out)
+{
+    int len = ASN1_STRING_length(a);
+    const unsigned char *d = ASN1_STRING_get0_data(a);
+    int type = ASN1_STRING_type(a);
+    if (!((type == V_ASN1_UTCTIME && len == 13) || (type == V_ASN1_GENERALIZEDTIME && len == 15)))
+        return false;
+    for (int i = 0; i < len - 1; i++)
+        if (d[i] < '0' || d[i] > '9')
+            return false;
+    struct tm tm;
+    if (d[len - 1] != 'Z' || ASN1_TIME_to_tm(a, &tm) != 1)
+        return false;
+    *out = days_from_civil((int64_t)tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday) * 86400 +
+           tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
+    return true;
+}
+
+/* Narrows v to where x is valid too. */
+static void narrow_validity(sl_validity *v, X509 *x)
+{
+    int64_t t;
+    if (strict_time(X509_get0_notBefore(x), &t) && (!v->has_from || t > v->from)) {
+        v->has_from = true;
+        v->from = t;
+    }
+    if (strict_time(X509_get0_notAfter(x), &t) && (!v->has_until || t < v->until)) {
+        v->has_until = true;
+        v->until = t;
+    }
+}
+
+/* X509_cmp_time writes the time it compares against as an ASN1_TIME: it
+ * cannot before year 0 or after year 9999, and then no bound limits. */
+#define ASN1_TIME_MIN INT64_C(-62167219200) /* 0000-01-01T00:00:00Z */
+#define ASN1_TIME_MAX INT64_C(253402300799) /* 9999-12-31T23:59:59Z */
+
+static bool valid_at(const sl_validity *v, int64_t at)
+{
+    if (at < ASN1_TIME_MIN || at > ASN1_TIME_MAX)
+        return true;
+    return (!v->has_from || v->from <= at) && (!v->has_until || at < v->until);
+}
+
 static sl_cert_entry *new_entry(sl_certstore *cs, sl_slice url)
 {
     if (cs->n == SL_CERTSTORE_MAX)
@@ -113,6 +171,10 @@ static bool fill_entry(sl_cert_entry *e, STACK_OF(X509) * certs)
         e->chain = NULL;
         return false;
     }
+    sl_verify_key_init(&e->vkey, e->key);
+    narrow_validity(&e->leaf_valid, e->leaf);
+    for (int i = 0; i < sk_X509_num(e->chain); i++)
+        narrow_validity(&e->chain_valid, sk_X509_value(e->chain, i));
     e->has_tnauthlist = has_tnauthlist(e->leaf);
     unsigned len = sizeof e->fingerprint;
     X509_digest(e->leaf, EVP_sha256(), e->fingerprint, &len);
@@ -225,13 +287,6 @@ const sl_cert_entry *sl_certstore_find(sl_certstore *cs, sl_slice url)
     return e->leaf ? e : NULL;
 }
 
-static bool valid_at(X509 *x, int64_t at)
-{
-    time_t t = (time_t)at;
-    return X509_cmp_time(X509_get0_notBefore(x), &t) <= 0 &&
-           X509_cmp_time(X509_get0_notAfter(x), &t) >= 0;
-}
-
 /* Whether the chain reaches an anchor, ignoring time (which is judged per
  * PASSporT at its iat): done once per certificate. */
 static void check_trust(sl_certstore *cs, sl_cert_entry *e)
@@ -258,15 +313,14 @@ sl_cert_status sl_certstore_check(sl_certstore *cs, const sl_cert_entry *entry, 
 {
     sl_cert_entry *e = (sl_cert_entry *)entry;
     detail[0] = '\0';
-    if (!valid_at(e->leaf, at)) {
+    if (!valid_at(&e->leaf_valid, at)) {
         snprintf(detail, detail_len, "certificate not valid at iat");
         return SL_CERT_EXPIRED;
     }
-    for (int i = 0; i < sk_X509_num(e->chain); i++)
-        if (!valid_at(sk_X509_value(e->chain, i), at)) {
-            snprintf(detail, detail_len, "intermediate certificate not valid at iat");
-            return SL_CERT_EXPIRED;
-        }
+    if (!valid_at(&e->chain_valid, at)) {
+        snprintf(detail, detail_len, "intermediate certificate not valid at iat");
+        return SL_CERT_EXPIRED;
+    }
     if (!cs->n_anchors)
         return SL_CERT_OK;
     if (e->trust < 0)

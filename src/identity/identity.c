@@ -45,11 +45,11 @@ typedef struct record {
 struct sl_identity {
     sl_identity_config cfg;
     sl_certstore *certs;
-    sl_verify_cache *cache;
+    sl_verifier *verifier;
     sl_output *out;
     record *records; /* a ring: the oldest is overwritten */
     size_t next;
-    uint64_t requests, verified, valid, invalid, unverifiable, rejections;
+    uint64_t requests, valid, invalid, unverifiable, rejections;
     uint64_t reason_counts[SL_IDR__COUNT];
     uint64_t cause_counts[SL_ID_CAUSE__COUNT];
 };
@@ -76,9 +76,9 @@ sl_identity *sl_identity_new(const sl_identity_config *cfg, sl_certstore *cs, sl
         id->cfg.max_records = 1;
     id->certs = cs;
     id->out = out;
-    id->cache = sl_verify_cache_new(4096);
+    id->verifier = sl_verifier_new(4096);
     id->records = calloc(id->cfg.max_records, sizeof *id->records);
-    if (!id->cache || !id->records || !cs) {
+    if (!id->verifier || !id->records || !cs) {
         sl_identity_free(id);
         return NULL;
     }
@@ -90,7 +90,7 @@ void sl_identity_free(sl_identity *id)
     if (!id)
         return;
     sl_certstore_free(id->certs);
-    sl_verify_cache_free(id->cache);
+    sl_verifier_free(id->verifier);
     free(id->records);
     free(id);
 }
@@ -255,21 +255,6 @@ static const sl_cert_entry *check_cert(sl_identity *id, const char *url, int64_t
     return e;
 }
 
-static sl_sig_result verify_cached(sl_identity *id, const sl_cert_entry *e, bool es256,
-                                   const uint8_t *msg, size_t n, const uint8_t *sig, size_t sig_len)
-{
-    uint8_t key[32];
-    sl_sig_result r;
-    sl_verify_cache_key(msg, n, sig, sig_len, e->fingerprint, key);
-    if (sl_verify_cache_get(id->cache, key, &r))
-        return r;
-    id->verified++;
-    r = es256 ? sl_verify_es256(e->key, msg, n, sig, sig_len)
-              : sl_verify_rsa_sha1(e->key, msg, n, sig, sig_len);
-    sl_verify_cache_put(id->cache, key, r);
-    return r;
-}
-
 static void judge_signature(sl_identity_result *res, sl_sig_result r, size_t sig_len)
 {
     char d[64] = "";
@@ -385,7 +370,10 @@ static void verify_jws(sl_identity *id, const sl_sip_ctx *ctx, const sl_identity
         return;
     }
     if (e)
-        judge_signature(res, verify_cached(id, e, true, msg, msg_len, sig, sig_len), sig_len);
+        judge_signature(res,
+                        sl_verifier_check(id->verifier, &e->vkey, true, e->fingerprint, msg,
+                                          msg_len, sig, sig_len),
+                        sig_len);
 }
 
 /* RFC 4474 §9: From | To | Call-ID | CSeq | Date | Contact | body, addr-specs. */
@@ -466,7 +454,10 @@ static void verify_rfc4474(sl_identity *id, const sl_sip_ctx *ctx, sl_identity_h
     if (n == SIZE_MAX)
         set_reason(res, SL_IDR_MALFORMED);
     else
-        judge_signature(res, verify_cached(id, e, false, ds, n, sig, sig_len), sig_len);
+        judge_signature(
+            res,
+            sl_verifier_check(id->verifier, &e->vkey, false, e->fingerprint, ds, n, sig, sig_len),
+            sig_len);
     free(ds);
 }
 
@@ -783,20 +774,20 @@ void sl_identity_get_counts(const sl_identity *id, sl_identity_counts *out)
 size_t sl_identity_memory(const sl_identity *id)
 {
     return sizeof *id + id->cfg.max_records * sizeof *id->records +
-           sl_verify_cache_memory(id->cache) + sl_certstore_count(id->certs) * CERT_BYTES;
+           sl_verifier_memory(id->verifier) + sl_certstore_count(id->certs) * CERT_BYTES;
 }
 
 void sl_identity_stats(const sl_identity *id, sl_jw *w)
 {
-    uint64_t hits, misses;
-    sl_verify_cache_stats(id->cache, &hits, &misses);
+    uint64_t checked, hits;
+    sl_verifier_stats(id->verifier, &checked, &hits);
     sl_jw_key(w, "identity");
     sl_jw_obj_begin(w);
     sl_jw_kuint(w, "signed_requests", id->requests);
     sl_jw_kuint(w, "valid", id->valid);
     sl_jw_kuint(w, "invalid", id->invalid);
     sl_jw_kuint(w, "unverifiable", id->unverifiable);
-    sl_jw_kuint(w, "signatures_checked", id->verified);
+    sl_jw_kuint(w, "signatures_checked", checked);
     sl_jw_kuint(w, "cache_hits", hits);
     sl_jw_kuint(w, "rejections", id->rejections);
     sl_jw_kuint(w, "memory_bytes", sl_identity_memory(id));

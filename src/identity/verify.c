@@ -1,57 +1,37 @@
-/* Signature checks with OpenSSL 3 EVP, and their cache. */
-#include "sipsleuth/identity.h"
+/* Signature checks with OpenSSL 3 EVP, and their cache. Nothing here looks
+ * an algorithm up by name or allocates per signature: the digests are
+ * fetched once, the digest context is kept, each key's verify operation is
+ * set up once (sl_verify_key), and the ES256 signature is DER-encoded into a
+ * stack buffer. OpenSSL's own ECDSA verification is all that is left. */
+#include "sipsleuth/verify.h"
 
-#include <openssl/ec.h>
 #include <openssl/err.h>
+#include <openssl/rsa.h>
 #include <stdlib.h>
+#include <string.h>
 
-static bool looks_der(const uint8_t *sig, size_t n)
+void sl_verify_key_init(sl_verify_key *k, EVP_PKEY *pkey)
 {
-    /* SEQUENCE { INTEGER r, INTEGER s }: 0x30, length, 0x02 ... */
-    return n >= 8 && n <= 72 && sig[0] == 0x30 && sig[1] == n - 2 && sig[2] == 0x02;
-}
-
-static bool digest_verify(EVP_PKEY *key, const EVP_MD *md, const uint8_t *msg, size_t n,
-                          const uint8_t *sig, size_t sig_len)
-{
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    bool ok = ctx && EVP_DigestVerifyInit(ctx, NULL, md, NULL, key) == 1 &&
-              EVP_DigestVerify(ctx, sig, sig_len, msg, n) == 1;
-    EVP_MD_CTX_free(ctx);
+    k->ctx = NULL;
+    k->type = EVP_PKEY_get_base_id(pkey);
+    if (k->type != EVP_PKEY_EC && k->type != EVP_PKEY_RSA)
+        return;
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+    bool ok = ctx && EVP_PKEY_verify_init(ctx) == 1;
+    if (ok && k->type == EVP_PKEY_RSA)
+        ok = EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) == 1 &&
+             EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha1()) == 1;
     ERR_clear_error();
-    return ok;
+    if (ok)
+        k->ctx = ctx;
+    else
+        EVP_PKEY_CTX_free(ctx);
 }
 
-sl_sig_result sl_verify_es256(EVP_PKEY *key, const uint8_t *msg, size_t n, const uint8_t *sig,
-                              size_t sig_len)
+void sl_verify_key_clear(sl_verify_key *k)
 {
-    if (EVP_PKEY_base_id(key) != EVP_PKEY_EC)
-        return SL_SIG_KEY;
-    if (sig_len != 64)
-        return looks_der(sig, sig_len) ? SL_SIG_DER : SL_SIG_BAD_SIZE;
-    /* JWS carries raw r||s (RFC 7518 §3.4); OpenSSL verifies DER. */
-    ECDSA_SIG *es = ECDSA_SIG_new();
-    BIGNUM *r = BN_bin2bn(sig, 32, NULL), *s = BN_bin2bn(sig + 32, 32, NULL);
-    if (!es || !r || !s || !ECDSA_SIG_set0(es, r, s)) {
-        BN_free(r);
-        BN_free(s);
-        ECDSA_SIG_free(es);
-        return SL_SIG_BAD;
-    }
-    unsigned char *der = NULL;
-    int der_len = i2d_ECDSA_SIG(es, &der);
-    ECDSA_SIG_free(es);
-    bool ok = der_len > 0 && digest_verify(key, EVP_sha256(), msg, n, der, (size_t)der_len);
-    OPENSSL_free(der);
-    return ok ? SL_SIG_OK : SL_SIG_BAD;
-}
-
-sl_sig_result sl_verify_rsa_sha1(EVP_PKEY *key, const uint8_t *msg, size_t n, const uint8_t *sig,
-                                 size_t sig_len)
-{
-    if (EVP_PKEY_base_id(key) != EVP_PKEY_RSA)
-        return SL_SIG_KEY;
-    return digest_verify(key, EVP_sha1(), msg, n, sig, sig_len) ? SL_SIG_OK : SL_SIG_BAD;
+    EVP_PKEY_CTX_free(k->ctx);
+    k->ctx = NULL;
 }
 
 typedef struct slot {
@@ -59,57 +39,126 @@ typedef struct slot {
     uint8_t result; /* sl_sig_result + 1; 0 = empty */
 } slot;
 
-struct sl_verify_cache {
+struct sl_verifier {
+    EVP_MD *sha256, *sha1;
+    EVP_MD_CTX *md;
     slot *slots;
     size_t n;
-    uint64_t hits, misses;
+    uint64_t checked, hits;
 };
 
-sl_verify_cache *sl_verify_cache_new(size_t slots)
+sl_verifier *sl_verifier_new(size_t cache_slots)
 {
-    sl_verify_cache *c = calloc(1, sizeof *c);
-    if (!c)
+    sl_verifier *v = calloc(1, sizeof *v);
+    if (!v)
         return NULL;
-    c->n = slots ? slots : 1;
-    c->slots = calloc(c->n, sizeof *c->slots);
-    if (!c->slots) {
-        free(c);
+    v->n = cache_slots ? cache_slots : 1;
+    v->slots = calloc(v->n, sizeof *v->slots);
+    v->sha256 = EVP_MD_fetch(NULL, "SHA2-256", NULL);
+    v->sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
+    v->md = EVP_MD_CTX_new();
+    if (!v->slots || !v->sha256 || !v->sha1 || !v->md) {
+        sl_verifier_free(v);
         return NULL;
     }
-    return c;
+    return v;
 }
 
-void sl_verify_cache_free(sl_verify_cache *c)
+void sl_verifier_free(sl_verifier *v)
 {
-    if (!c)
+    if (!v)
         return;
-    free(c->slots);
-    free(c);
+    EVP_MD_CTX_free(v->md);
+    EVP_MD_free(v->sha256);
+    EVP_MD_free(v->sha1);
+    free(v->slots);
+    free(v);
 }
 
-void sl_verify_cache_key(const uint8_t *msg, size_t n, const uint8_t *sig, size_t sig_len,
-                         const uint8_t fingerprint[32], uint8_t key[32])
+/* DER SEQUENCE { INTEGER r, INTEGER s } of raw r||s (32 bytes each), as
+ * i2d_ECDSA_SIG writes it: minimal integers, a 0x00 before a high bit. */
+static size_t der_integer(const uint8_t *be, size_t n, uint8_t *out)
 {
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    unsigned len = 32;
-    uint8_t lens[16];
-    for (int i = 0; i < 8; i++) {
-        lens[i] = (uint8_t)((uint64_t)n >> (8 * i));
-        lens[8 + i] = (uint8_t)((uint64_t)sig_len >> (8 * i));
+    while (n > 1 && be[0] == 0) {
+        be++;
+        n--;
     }
-    if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) ||
-        !EVP_DigestUpdate(ctx, lens, sizeof lens) || !EVP_DigestUpdate(ctx, msg, n) ||
-        !EVP_DigestUpdate(ctx, sig, sig_len) || !EVP_DigestUpdate(ctx, fingerprint, 32) ||
-        !EVP_DigestFinal_ex(ctx, key, &len))
-        memset(key, 0, 32); /* an all-zero key is never stored */
-    EVP_MD_CTX_free(ctx);
+    size_t pad = be[0] & 0x80 ? 1 : 0;
+    out[0] = 0x02;
+    out[1] = (uint8_t)(n + pad);
+    out[2] = 0x00;
+    memcpy(out + 2 + pad, be, n);
+    return 2 + pad + n;
 }
 
-static slot *slot_for(const sl_verify_cache *c, const uint8_t key[32])
+static size_t raw_to_der(const uint8_t raw[64], uint8_t der[72])
 {
-    uint64_t h;
-    memcpy(&h, key, sizeof h);
-    return &c->slots[h % c->n];
+    size_t n = 2;
+    n += der_integer(raw, 32, der + n);
+    n += der_integer(raw + 32, 32, der + n);
+    der[0] = 0x30;
+    der[1] = (uint8_t)(n - 2);
+    return n;
+}
+
+static bool looks_der(const uint8_t *sig, size_t n)
+{
+    /* SEQUENCE { INTEGER r, INTEGER s }: 0x30, length, 0x02 ... */
+    return n >= 8 && n <= 72 && sig[0] == 0x30 && sig[1] == n - 2 && sig[2] == 0x02;
+}
+
+static sl_sig_result verify_es256(const sl_verify_key *k, const uint8_t *digest, const uint8_t *sig,
+                                  size_t sig_len)
+{
+    if (k->type != EVP_PKEY_EC)
+        return SL_SIG_KEY;
+    if (sig_len != 64)
+        return looks_der(sig, sig_len) ? SL_SIG_DER : SL_SIG_BAD_SIZE;
+    uint8_t der[72];
+    size_t der_len = raw_to_der(sig, der);
+    bool ok = digest && k->ctx && EVP_PKEY_verify(k->ctx, der, der_len, digest, 32) == 1;
+    ERR_clear_error();
+    return ok ? SL_SIG_OK : SL_SIG_BAD;
+}
+
+static sl_sig_result verify_rsa_sha1(const sl_verify_key *k, const uint8_t *digest,
+                                     const uint8_t *sig, size_t sig_len)
+{
+    if (k->type != EVP_PKEY_RSA)
+        return SL_SIG_KEY;
+    bool ok = digest && k->ctx && EVP_PKEY_verify(k->ctx, sig, sig_len, digest, 20) == 1;
+    ERR_clear_error();
+    return ok ? SL_SIG_OK : SL_SIG_BAD;
+}
+
+typedef struct part {
+    const uint8_t *p;
+    size_t n;
+} part;
+
+static bool hash(sl_verifier *v, const EVP_MD *md, const part *parts, size_t n, uint8_t *out)
+{
+    if (EVP_DigestInit_ex2(v->md, md, NULL) != 1)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (EVP_DigestUpdate(v->md, parts[i].p, parts[i].n) != 1)
+            return false;
+    return EVP_DigestFinal_ex(v->md, out, NULL) == 1;
+}
+
+/* The verdict depends only on the message's digest, the signature and the
+ * key, so: key = SHA-256(algorithm, sig length | digest | sig | fingerprint).
+ * An all-zero key (hashing failed) is never stored. */
+static void cache_key(sl_verifier *v, bool es256, const uint8_t *digest, const uint8_t *sig,
+                      size_t sig_len, const uint8_t fingerprint[32], uint8_t key[32])
+{
+    uint8_t head[9] = {es256 ? 1 : 2};
+    for (int i = 0; i < 8; i++)
+        head[1 + i] = (uint8_t)((uint64_t)sig_len >> (8 * i));
+    const part parts[] = {
+        {head, sizeof head}, {digest, es256 ? 32 : 20}, {sig, sig_len}, {fingerprint, 32}};
+    if (!hash(v, v->sha256, parts, sizeof parts / sizeof parts[0], key))
+        memset(key, 0, 32);
 }
 
 static bool zero_key(const uint8_t key[32])
@@ -120,35 +169,48 @@ static bool zero_key(const uint8_t key[32])
     return true;
 }
 
-bool sl_verify_cache_get(const sl_verify_cache *c, const uint8_t key[32], sl_sig_result *out)
+static slot *slot_for(const sl_verifier *v, const uint8_t key[32])
 {
-    sl_verify_cache *mc = (sl_verify_cache *)c;
-    slot *s = slot_for(c, key);
-    if (s->result && memcmp(s->key, key, 32) == 0 && !zero_key(key)) {
-        *out = (sl_sig_result)(s->result - 1);
-        mc->hits++;
-        return true;
+    uint64_t h;
+    memcpy(&h, key, sizeof h);
+    return &v->slots[h % v->n];
+}
+
+sl_sig_result sl_verifier_check(sl_verifier *v, const sl_verify_key *k, bool es256,
+                                const uint8_t fingerprint[32], const uint8_t *msg, size_t n,
+                                const uint8_t *sig, size_t sig_len)
+{
+    uint8_t digest[32] = {0}, key[32];
+    const part whole = {msg, n};
+    bool hashed = hash(v, es256 ? v->sha256 : v->sha1, &whole, 1, digest);
+    if (hashed)
+        cache_key(v, es256, digest, sig, sig_len, fingerprint, key);
+    else
+        memset(key, 0, sizeof key);
+    slot *s = slot_for(v, key);
+    bool usable = !zero_key(key);
+    if (usable && s->result && memcmp(s->key, key, 32) == 0) {
+        v->hits++;
+        return (sl_sig_result)(s->result - 1);
     }
-    mc->misses++;
-    return false;
+    v->checked++;
+    const uint8_t *d = hashed ? digest : NULL; /* NULL: the signature cannot be checked */
+    sl_sig_result r =
+        es256 ? verify_es256(k, d, sig, sig_len) : verify_rsa_sha1(k, d, sig, sig_len);
+    if (usable) {
+        memcpy(s->key, key, 32);
+        s->result = (uint8_t)(r + 1);
+    }
+    return r;
 }
 
-void sl_verify_cache_put(sl_verify_cache *c, const uint8_t key[32], sl_sig_result r)
+void sl_verifier_stats(const sl_verifier *v, uint64_t *checked, uint64_t *cache_hits)
 {
-    if (zero_key(key))
-        return;
-    slot *s = slot_for(c, key);
-    memcpy(s->key, key, 32);
-    s->result = (uint8_t)(r + 1);
+    *checked = v->checked;
+    *cache_hits = v->hits;
 }
 
-size_t sl_verify_cache_memory(const sl_verify_cache *c)
+size_t sl_verifier_memory(const sl_verifier *v)
 {
-    return sizeof *c + c->n * sizeof *c->slots;
-}
-
-void sl_verify_cache_stats(const sl_verify_cache *c, uint64_t *hits, uint64_t *misses)
-{
-    *hits = c->hits;
-    *misses = c->misses;
+    return sizeof *v + v->n * sizeof *v->slots;
 }
