@@ -1,15 +1,37 @@
+/* fopencookie(), to hand libpcap a standard input whose first bytes we have read. */
+#define _GNU_SOURCE
 #include "sipsleuth/capture.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pcap/pcap.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
+
+#include "sipsleuth/pcapng.h"
+
+/* A -f filter compiled for one link type of a pcapng file. */
+typedef struct link_filter {
+    int dlt;
+    struct bpf_program prog;
+} link_filter;
+
+/* Distinct link types one pcapng file may filter on. */
+#define MAX_LINK_FILTERS 32
 
 struct sl_capture {
-    pcap_t *pcap;
+    pcap_t *pcap;  /* classic pcap files and live interfaces */
+    sl_pcapng *ng; /* pcapng files: our reader, a link type per interface */
+    int ng_fd;     /* the descriptor it reads (-1: none to close) */
     bool live;
     bool nano; /* timestamps are in nanoseconds */
     int fd;    /* live: the descriptor to wait on */
+    volatile sig_atomic_t stop;
+    char *filter; /* pcapng: the -f text, compiled per link type as they appear */
+    link_filter filters[MAX_LINK_FILTERS];
+    size_t n_filters;
     char name[256];
     char error[PCAP_ERRBUF_SIZE + 300];
 };
@@ -40,18 +62,115 @@ static sl_capture *wrap(pcap_t *pcap, const char *name, bool live)
     return c;
 }
 
-sl_capture *sl_capture_open_file(const char *path, char *err, size_t errlen)
+/* Standard input for libpcap: the bytes we read to tell the format, then the rest. */
+typedef struct replay {
+    uint8_t head[4];
+    size_t len, pos;
+} replay;
+
+static ssize_t replay_read(void *cookie, char *buf, size_t size)
 {
-    char errbuf[PCAP_ERRBUF_SIZE] = "";
-    /* Ask for nanoseconds: libpcap scales microsecond files up, so no precision is lost. */
-    pcap_t *p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
-    if (!p) {
-        snprintf(err, errlen, "%s: %s", strcmp(path, "-") ? path : "standard input", errbuf);
+    replay *r = cookie;
+    if (r->pos < r->len) {
+        size_t n = r->len - r->pos < size ? r->len - r->pos : size;
+        memcpy(buf, r->head + r->pos, n);
+        r->pos += n;
+        return (ssize_t)n;
+    }
+    return read(STDIN_FILENO, buf, size);
+}
+
+static int replay_close(void *cookie)
+{
+    free(cookie);
+    return 0;
+}
+
+static FILE *replay_stdin(const uint8_t *head, size_t len)
+{
+    replay *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    memcpy(r->head, head, len);
+    r->len = len;
+    FILE *f =
+        fopencookie(r, "r", (cookie_io_functions_t){.read = replay_read, .close = replay_close});
+    if (!f)
+        free(r);
+    return f;
+}
+
+/* Reads up to 4 bytes: what the file starts with tells pcapng from the rest. */
+static size_t read_head(int fd, uint8_t head[4])
+{
+    size_t got = 0;
+    while (got < 4) {
+        ssize_t n = read(fd, head + got, 4 - got);
+        if (n > 0)
+            got += (size_t)n;
+        else if (n == 0 || errno != EINTR)
+            break;
+    }
+    return got;
+}
+
+static sl_capture *open_pcapng(int fd, const uint8_t head[4], const char *name, char *err,
+                               size_t errlen)
+{
+    sl_capture *c = calloc(1, sizeof *c);
+    if (c)
+        c->ng = sl_pcapng_open_fd(fd, head, 4);
+    if (!c || !c->ng) {
+        free(c);
+        if (fd != STDIN_FILENO)
+            close(fd);
+        snprintf(err, errlen, "%s: out of memory", name);
         return NULL;
     }
-    sl_capture *c = wrap(p, strcmp(path, "-") ? path : "standard input", false);
+    c->ng_fd = fd == STDIN_FILENO ? -1 : fd;
+    c->nano = true;
+    snprintf(c->name, sizeof c->name, "%s", name);
+    return c;
+}
+
+/* pcapng files are read by our reader; classic pcap (and whatever else
+ * libpcap knows or refuses) by libpcap. */
+sl_capture *sl_capture_open_file(const char *path, char *err, size_t errlen)
+{
+    bool std_in = strcmp(path, "-") == 0;
+    const char *name = std_in ? "standard input" : path;
+    int fd = std_in ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: %s", name, strerror(errno));
+        return NULL;
+    }
+    uint8_t head[4];
+    size_t got = read_head(fd, head);
+    if (got == 4 && sl_pcapng_magic(head))
+        return open_pcapng(fd, head, name, err, errlen);
+
+    char errbuf[PCAP_ERRBUF_SIZE] = "";
+    pcap_t *p;
+    /* Ask for nanoseconds: libpcap scales microsecond files up, so no precision is lost. */
+    if (std_in) {
+        FILE *f = replay_stdin(head, got);
+        p = f ? pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, errbuf)
+              : NULL;
+        if (!f)
+            snprintf(errbuf, sizeof errbuf, "out of memory");
+        else if (!p)
+            fclose(f);
+    } else {
+        close(fd); /* libpcap opens it again, for a position it can tell */
+        p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+    }
+    if (!p) {
+        snprintf(err, errlen, "%s: %s", name, errbuf);
+        return NULL;
+    }
+    sl_capture *c = wrap(p, name, false);
     if (!c)
-        snprintf(err, errlen, "%s: out of memory", path);
+        snprintf(err, errlen, "%s: out of memory", name);
     return c;
 }
 
@@ -93,8 +212,63 @@ sl_capture *sl_capture_open_live(const sl_live_options *opt, char *err, size_t e
     return c;
 }
 
+/* LINKTYPE_ values in pcapng files are libpcap DLT_ values, but for raw IP. */
+static int linktype_to_dlt(uint16_t linktype)
+{
+    return linktype == 101 ? DLT_RAW : linktype;
+}
+
+/* The -f program for one link type of a pcapng file, compiled on first use;
+ * NULL with the reason in err. */
+static const struct bpf_program *filter_for(sl_capture *c, int dlt, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < c->n_filters; i++)
+        if (c->filters[i].dlt == dlt)
+            return &c->filters[i].prog;
+    if (c->n_filters == MAX_LINK_FILTERS) {
+        snprintf(err, errlen, "filter \"%s\": more than %d link types", c->filter,
+                 MAX_LINK_FILTERS);
+        return NULL;
+    }
+    pcap_t *dead = pcap_open_dead(dlt, 262144);
+    if (!dead) {
+        snprintf(err, errlen, "filter \"%s\": out of memory", c->filter);
+        return NULL;
+    }
+    link_filter *lf = &c->filters[c->n_filters];
+    bool ok = pcap_compile(dead, &lf->prog, c->filter, 1, PCAP_NETMASK_UNKNOWN) == 0;
+    if (!ok)
+        snprintf(err, errlen, "filter \"%s\" on link type %d: %s", c->filter, dlt,
+                 pcap_geterr(dead));
+    pcap_close(dead);
+    if (!ok)
+        return NULL;
+    lf->dlt = dlt;
+    c->n_filters++;
+    return &lf->prog;
+}
+
+/* pcapng: the filter is compiled now for the interfaces described before the
+ * first packet (so a bad one is refused at once), later for other link types. */
+static bool set_pcapng_filter(sl_capture *c, const char *bpf, char *err, size_t errlen)
+{
+    c->filter = strdup(bpf);
+    if (!c->filter) {
+        snprintf(err, errlen, "filter \"%s\": out of memory", bpf);
+        return false;
+    }
+    uint32_t n = sl_pcapng_interfaces(c->ng);
+    for (uint32_t i = 0; i < n; i++) {
+        if (!filter_for(c, linktype_to_dlt(sl_pcapng_linktype(c->ng, i)), err, errlen))
+            return false;
+    }
+    return true;
+}
+
 bool sl_capture_set_filter(sl_capture *c, const char *bpf, char *err, size_t errlen)
 {
+    if (c->ng)
+        return set_pcapng_filter(c, bpf, err, errlen);
     struct bpf_program prog;
     if (pcap_compile(c->pcap, &prog, bpf, 1, PCAP_NETMASK_UNKNOWN) != 0) {
         snprintf(err, errlen, "filter \"%s\": %s", bpf, pcap_geterr(c->pcap));
@@ -109,20 +283,66 @@ bool sl_capture_set_filter(sl_capture *c, const char *bpf, char *err, size_t err
     return true;
 }
 
-int sl_capture_datalink(const sl_capture *c) { return pcap_datalink(c->pcap); }
-const char *sl_capture_name(const sl_capture *c) { return c->name; }
-const char *sl_capture_error(const sl_capture *c) { return c->error; }
+int sl_capture_datalink(const sl_capture *c)
+{
+    return c->ng ? -1 : pcap_datalink(c->pcap);
+}
+const char *sl_capture_name(const sl_capture *c)
+{
+    return c->name;
+}
+const char *sl_capture_error(const sl_capture *c)
+{
+    return c->error;
+}
 
 int64_t sl_capture_offset(const sl_capture *c)
 {
+    if (c->ng)
+        return (int64_t)sl_pcapng_offset(c->ng);
     if (c->live)
         return -1;
     FILE *f = pcap_file(c->pcap);
     return f ? (int64_t)ftell(f) : -1; /* -1 for a pipe (ESPIPE) */
 }
 
+static sl_capture_result next_pcapng(sl_capture *c, sl_frame *f)
+{
+    sl_pcapng_packet pkt;
+    while (!c->stop) {
+        sl_pcapng_result res = sl_pcapng_next(c->ng, &pkt);
+        if (res == SL_PCAPNG_END)
+            return SL_CAPTURE_END;
+        if (res == SL_PCAPNG_ERROR) {
+            snprintf(c->error, sizeof c->error, "%s: %s", c->name, sl_pcapng_error(c->ng));
+            return SL_CAPTURE_ERROR;
+        }
+        int dlt = linktype_to_dlt(pkt.linktype);
+        if (c->filter) {
+            char why[280];
+            const struct bpf_program *prog = filter_for(c, dlt, why, sizeof why);
+            if (!prog) {
+                snprintf(c->error, sizeof c->error, "%.255s: %s", c->name, why);
+                return SL_CAPTURE_ERROR;
+            }
+            struct pcap_pkthdr h = {.caplen = pkt.caplen, .len = pkt.wirelen};
+            if (!pcap_offline_filter(prog, &h, pkt.data))
+                continue;
+        }
+        *f = (sl_frame){.dlt = dlt,
+                        .ts = pkt.ts,
+                        .data = pkt.data,
+                        .caplen = pkt.caplen,
+                        .wirelen = pkt.wirelen};
+        return SL_CAPTURE_FRAME;
+    }
+    return SL_CAPTURE_END; /* asked to stop */
+}
+
 sl_capture_result sl_capture_next(sl_capture *c, sl_frame *f)
 {
+    if (c->ng)
+        return next_pcapng(c, f);
     struct pcap_pkthdr *h;
     const u_char *data;
     int rc = pcap_next_ex(c->pcap, &h, &data);
@@ -134,6 +354,7 @@ sl_capture_result sl_capture_next(sl_capture *c, sl_frame *f)
     if (rc == 1) {
         int64_t sub = h->ts.tv_usec; /* nanoseconds when c->nano */
         f->ts = (sl_time)h->ts.tv_sec * SL_NS_PER_SEC + (c->nano ? sub : sub * SL_NS_PER_US);
+        f->dlt = pcap_datalink(c->pcap);
         f->data = data;
         f->caplen = h->caplen;
         f->wirelen = h->len;
@@ -162,12 +383,29 @@ void sl_capture_read_stats(sl_capture *c, sl_capture_stats *cs)
     }
 }
 
-void sl_capture_break(sl_capture *c) { pcap_breakloop(c->pcap); }
+void sl_capture_break(sl_capture *c)
+{
+    if (c->ng) {
+        c->stop = 1;
+        sl_pcapng_break(c->ng);
+    } else {
+        pcap_breakloop(c->pcap);
+    }
+}
 
 void sl_capture_close(sl_capture *c)
 {
     if (!c)
         return;
-    pcap_close(c->pcap);
+    if (c->ng) {
+        sl_pcapng_close(c->ng);
+        if (c->ng_fd >= 0)
+            close(c->ng_fd);
+        for (size_t i = 0; i < c->n_filters; i++)
+            pcap_freecode(&c->filters[i].prog);
+        free(c->filter);
+    } else {
+        pcap_close(c->pcap);
+    }
     free(c);
 }

@@ -1,5 +1,6 @@
-/* The libpcap boundary: capture files (pcap, pcapng, stdin) and live
- * interfaces, delivering frames with nanosecond capture time. */
+/* The capture boundary: files (classic pcap through libpcap, pcapng through
+ * our own reader, stdin either way) and live interfaces (libpcap), delivering
+ * frames with their link type and nanosecond capture time. */
 #ifndef SIPSLEUTH_CAPTURE_H
 #define SIPSLEUTH_CAPTURE_H
 
@@ -19,6 +20,8 @@ sl_capture *sl_capture_open_file(const char *path, char *err, size_t errlen);
 sl_capture *sl_capture_open_live(const sl_live_options *opt, char *err, size_t errlen);
 /* Applies a BPF filter; false with a reason in err. */
 bool sl_capture_set_filter(sl_capture *c, const char *bpf, char *err, size_t errlen);
+/* The libpcap DLT_ value of every frame, or -1 when each frame has its own
+ * (pcapng: a link type per interface, see sl_frame.dlt). */
 int sl_capture_datalink(const sl_capture *c);
 const char *sl_capture_name(const sl_capture *c);
 /* Bytes of a capture file consumed so far, or -1 (live, or a pipe). */
@@ -32,6 +35,7 @@ typedef enum sl_capture_result {
 } sl_capture_result;
 
 typedef struct sl_frame {
+    int dlt; /* libpcap DLT_ value */
     sl_time ts;
     const uint8_t *data;
     size_t caplen, wirelen;
