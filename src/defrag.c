@@ -4,6 +4,7 @@
  * 65528 costs 8 bytes, not a 64 KiB buffer). */
 #include "sipsleuth/defrag.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -142,7 +143,7 @@ static bool evict_oldest(sl_defrag *d, const train *keep, const sl_packet *pkt, 
                          const char *why)
 {
     train *victim = d->oldest;
-    if (victim == keep)
+    if (victim && victim == keep)
         victim = victim->newer;
     if (!victim)
         return false;
@@ -326,14 +327,13 @@ sl_status sl_defrag_add(sl_defrag *d, const sl_packet *pkt, sl_time ts, sl_slice
     const bool more = pkt->frag.more;
     const uint64_t limit = pkt->src.family == 4 ? IPV4_MAX_PAYLOAD : IPV6_MAX_FRAGMENTABLE;
     if (off + len > limit) {
-        snprintf(detail, sizeof detail, "id %u: fragment ends at %llu, beyond %llu",
-                 (unsigned)pkt->frag.id, (unsigned long long)(off + len),
-                 (unsigned long long)limit);
+        snprintf(detail, sizeof detail, "id %u: fragment ends at %" PRIu64 ", beyond %" PRIu64,
+                 (unsigned)pkt->frag.id, off + len, limit);
         return reject(d, pkt, ts, "ip_frag_too_big", detail);
     }
     if (more && (len == 0 || len % 8 != 0)) {
-        snprintf(detail, sizeof detail, "id %u: non-last fragment of %llu bytes",
-                 (unsigned)pkt->frag.id, (unsigned long long)len);
+        snprintf(detail, sizeof detail, "id %u: non-last fragment of %" PRIu64 " bytes",
+                 (unsigned)pkt->frag.id, len);
         return reject(d, pkt, ts, "ip_frag_bad_length", detail);
     }
 
@@ -403,9 +403,10 @@ sl_status sl_defrag_add(sl_defrag *d, const sl_packet *pkt, sl_time ts, sl_slice
 
 void sl_defrag_flush(sl_defrag *d)
 {
-    while (d->oldest) {
-        report_train(d, "ip_frag_incomplete", d->oldest, NULL, d->now, "end of input");
-        train_free(d, d->oldest);
+    for (train *t = d->oldest, *next; t; t = next) {
+        next = t->newer;
+        report_train(d, "ip_frag_incomplete", t, NULL, d->now, "end of input");
+        train_free(d, t);
     }
 }
 
