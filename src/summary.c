@@ -254,6 +254,7 @@ static size_t top_codes(const uint64_t *counts, int lo, int hi, code_count *out,
     for (int code = lo; code < hi; code++)
         if (counts[code])
             all[n++] = (code_count){code, counts[code]};
+    // cppcheck-suppress uninitvar ; qsort reads only the n entries filled above
     qsort(all, n, sizeof *all, cmp_code);
     if (n > max)
         n = max;
@@ -373,16 +374,17 @@ static size_t order_counts(const uint64_t *counts, int n, code_count *out)
 static void write_identity(const sl_identity_counts *id, FILE *f)
 {
     section(f, "Identity (STIR/SHAKEN, RFC 8224)");
-    if (!id->signed_requests)
+    if (!id->signed_requests) {
         fprintf(f, "  no signed requests\n");
-    else
+    } else {
+        const uint64_t headers = id->valid + id->invalid + id->unverifiable;
         fprintf(f,
                 "  signed requests %llu, Identity headers %llu: valid %llu, invalid %llu, "
                 "unverifiable %llu\n",
-                (unsigned long long)id->signed_requests,
-                (unsigned long long)(id->valid + id->invalid + id->unverifiable),
+                (unsigned long long)id->signed_requests, (unsigned long long)headers,
                 (unsigned long long)id->valid, (unsigned long long)id->invalid,
                 (unsigned long long)id->unverifiable);
+    }
     code_count order[SL_ID_CAUSE__COUNT];
     size_t n = order_counts(id->reasons, SL_IDR__COUNT, order);
     if (n)
@@ -432,7 +434,7 @@ static void write_anomalies(const sl_counters *c, FILE *f)
         fprintf(f, "  none\n");
 }
 
-void sl_summary_write(sl_summary *s, const sl_counters *c, const sl_routes *routes,
+bool sl_summary_write(sl_summary *s, const sl_counters *c, const sl_routes *routes,
                       const sl_identity_counts *identity, FILE *f)
 {
     write_capture(s, c, f);
@@ -442,5 +444,5 @@ void sl_summary_write(sl_summary *s, const sl_counters *c, const sl_routes *rout
     if (identity)
         write_identity(identity, f);
     write_anomalies(c, f);
-    fflush(f);
+    return fflush(f) == 0 && !ferror(f);
 }

@@ -30,8 +30,8 @@ void sl_summary_frame(sl_summary *s, sl_time ts);
 
 /* Writes the report (once: it sorts what it kept); routes and identity may
  * be NULL (their sections are left out). Lines fit in 100 columns except
- * where a URI is longer. */
-void sl_summary_write(sl_summary *s, const sl_counters *c, const sl_routes *routes,
+ * where a URI is longer. False when writing to f failed. */
+bool sl_summary_write(sl_summary *s, const sl_counters *c, const sl_routes *routes,
                       const sl_identity_counts *identity, FILE *f);
 
 #endif
