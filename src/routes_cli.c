@@ -23,11 +23,12 @@ static void time_text(sl_time t, char buf[SL_TIME_TEXT_LEN])
     sl_time_format(t, buf);
 }
 
-/* Writes the writer's document and a newline to stdout. */
+/* Writes the writer's document and a newline to stdout; a failed write is caught by the
+ * ferror(stdout) check at the end. */
 static void flush_line(sl_jw *w)
 {
     sl_jw_end_document(w, "\n", 1);
-    fwrite(w->buf, 1, w->len, stdout);
+    (void)fwrite(w->buf, 1, w->len, stdout);
     sl_jw_reset(w);
 }
 
@@ -186,7 +187,8 @@ int sl_routes_cli(int argc, char **argv)
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             fputs(routes_usage, stdout);
             return 0;
-        } else if (!strcmp(a, "--routes") || !strcmp(a, "--format")) {
+        }
+        if (!strcmp(a, "--routes") || !strcmp(a, "--format")) {
             if (i + 1 == argc)
                 return usage_error(!strcmp(a, "--routes") ? "--routes needs a FILE"
                                                           : "--format needs json or csv");
@@ -217,7 +219,7 @@ int sl_routes_cli(int argc, char **argv)
         return usage_error("--format goes with export");
     bool csv = false;
     if (export) {
-        if (!format || (strcmp(format, "json") && strcmp(format, "csv")))
+        if (!format || (strcmp(format, "json") != 0 && strcmp(format, "csv") != 0))
             return usage_error("export needs --format json or --format csv");
         csv = !strcmp(format, "csv");
     }
@@ -250,7 +252,7 @@ int sl_routes_cli(int argc, char **argv)
         sl_routes_foreach(t, list_one, NULL);
     }
     sl_routes_free(t);
-    if (fflush(stdout) != 0) {
+    if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "sipsleuth routes: cannot write the output\n");
         rc = 1;
     }
