@@ -48,9 +48,9 @@ const char *sl_route_action_name(sl_route_action a)
 
 /* ---- normal form ---- */
 
-static char lower(uint8_t c)
+static uint8_t lower(uint8_t c)
 {
-    return (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
 }
 
 typedef struct sbuf {
@@ -67,7 +67,7 @@ static void put(sbuf *b, const uint8_t *s, size_t n, bool lower_case)
             b->over = true;
             return;
         }
-        b->p[b->len++] = lower_case ? lower(s[i]) : (char)s[i];
+        b->p[b->len++] = (char)(lower_case ? lower(s[i]) : s[i]);
     }
 }
 
@@ -384,8 +384,10 @@ static void set_server(sl_route *r, const char *server)
  * Makes room first by evicting the least recently used. */
 static entry *add_entry(sl_routes *t, const sl_route *src, sl_time ts)
 {
-    while (t->count >= t->cfg.max_routes && t->lru_head)
+    while (t->count >= t->cfg.max_routes && t->lru_head) {
+        // NOLINTNEXTLINE(clang-analyzer-unix.Malloc): the head has no prev: lru_head moves on
         remove_entry(t, t->lru_head, SL_ROUTE_EVICTED, ts);
+    }
     entry *e = calloc(1, sizeof *e);
     if (!e)
         return NULL;
