@@ -76,7 +76,7 @@ static bool parse_time(const char *s, sl_time *out)
     }
     if (s[i] != 'Z' || s[i + 1] != '\0')
         return false;
-    int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
+    int64_t secs = days_from_civil(y, mo, d) * 86400 + (int64_t)h * 3600 + (int64_t)mi * 60 + se;
     *out = secs * SL_NS_PER_SEC + frac;
     return true;
 }
@@ -112,7 +112,7 @@ static bool load_entry(sl_routes *t, json_t *e, size_t i, char *err, size_t errl
     if (!json_is_object(e))
         return fail(err, errlen, "route %zu is not an object", i);
     sl_route r = {0};
-    const char *uri, *target;
+    const char *uri = NULL, *target = NULL;
     if (!get_uri(e, "uri", i, err, errlen, &uri) || !get_uri(e, "target", i, err, errlen, &target))
         return false;
     r.uri = (char *)uri;
