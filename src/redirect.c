@@ -235,9 +235,10 @@ static void remember(sl_redirects *r, const sl_sip_ctx *ctx, const char *moved, 
     recent *e = &r->recent[r->recent_next];
     recent_clear(e);
     size_t cap = n * SL_ROUTE_URI_MAX + 1, len = 0;
+    const size_t moved_size = strlen(moved) + 1;
     e->targets = malloc(cap);
     e->call_id = malloc(ctx->call_id.len + 1);
-    e->moved = malloc(strlen(moved) + 1);
+    e->moved = malloc(moved_size);
     if (!e->targets || !e->call_id || !e->moved) {
         recent_clear(e);
         return;
@@ -255,7 +256,7 @@ static void remember(sl_redirects *r, const sl_sip_ctx *ctx, const char *moved, 
     if (ctx->call_id.len) /* a message without Call-ID has a NULL slice */
         memcpy(e->call_id, ctx->call_id.ptr, ctx->call_id.len);
     e->call_id[ctx->call_id.len] = '\0';
-    strcpy(e->moved, moved);
+    memcpy(e->moved, moved, moved_size);
     e->ts = ctx->ts;
     e->call_h = call_hash(ctx->call_id);
     e->client = ctx->flow.dst;
