@@ -21,7 +21,8 @@ size_t sl_time_format(sl_time t, char buf[SL_TIME_TEXT_LEN]);
 /* Milliseconds between two times, as a double with microsecond precision. */
 static inline double sl_time_ms(sl_time from, sl_time to)
 {
-    return (double)((to - from) / SL_NS_PER_US) / 1000.0;
+    const int64_t us = (to - from) / SL_NS_PER_US; /* whole microseconds */
+    return (double)us / 1000.0;
 }
 
 #endif
