@@ -72,6 +72,8 @@ static bool enter_tunnel(dec *d, sl_tunnel_kind kind, uint32_t id)
     return true;
 }
 
+/* NOLINTBEGIN(misc-no-recursion): every tunnel goes through enter_tunnel(), which stops at
+ * MAX_DEPTH, so the recursion is bounded. */
 /* Optional VLAN tags, an optional PPPoE session, an optional MPLS stack,
  * then IP. None can lead back to an earlier one, so this runs straight through. */
 static sl_decode_result decode_ethertype(dec *d, uint16_t type, sl_slice data)
@@ -180,6 +182,7 @@ static sl_decode_result decode_ip(dec *d, uint16_t type, sl_slice data)
         return SL_DECODE_FRAGMENT;
     return decode_ip_proto(d, d->pkt->ip_proto, data, stated);
 }
+/* NOLINTEND(misc-no-recursion) */
 
 sl_decode_result sl_decode_frame(int dlt, const uint8_t *frame, size_t caplen, sl_packet *pkt,
                                  sl_anomaly *an)
