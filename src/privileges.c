@@ -10,6 +10,7 @@
 bool sl_drop_privileges(const char *name, char *err, size_t errlen)
 {
     errno = 0;
+    // cppcheck-suppress getpwnamCalled ; called once at startup, and sipsleuth has one thread
     struct passwd *pw = getpwnam(name);
     if (!pw) {
         snprintf(err, errlen, "--user %s: %s", name, errno ? strerror(errno) : "no such user");

@@ -50,10 +50,11 @@ static void draw(sl_progress *p, int64_t now)
 {
     double secs = (double)(now - p->start_ms) / 1000.0;
     double rate = secs > 0 ? (double)p->packets / secs : 0;
-    char done[32], total[32], eta[32] = "";
+    char done[32];
     size_text(p->done, done, sizeof done);
     /* \r and erase-to-end: the line is redrawn in place. */
     if (p->total > 0) {
+        char total[32], eta[32] = "";
         size_text(p->total, total, sizeof total);
         double frac = (double)p->done / (double)p->total;
         if (frac > 1)
@@ -69,7 +70,7 @@ static void draw(sl_progress *p, int64_t now)
         fprintf(p->f, "\rsipsleuth: %s read, %llu packets, %.0f packets/s\033[K", done,
                 (unsigned long long)p->packets, rate);
     }
-    fflush(p->f);
+    (void)fflush(p->f); /* best effort: a progress line that fails to show changes nothing */
     p->drawn = true;
 }
 
@@ -90,7 +91,7 @@ void sl_progress_free(sl_progress *p)
         return;
     if (p->drawn) {
         fputs("\r\033[K", p->f);
-        fflush(p->f);
+        (void)fflush(p->f);
     }
     free(p);
 }

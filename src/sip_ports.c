@@ -63,6 +63,7 @@ static bool port_terms(const char *list, text *t, char *err, size_t errlen)
     }
 }
 
+/* NOLINTNEXTLINE(readability-non-const-parameter): out is written through the text t below */
 bool sl_sip_ports_filter(const char *list, char *out, size_t outlen, char *err, size_t errlen)
 {
     char ports[2048];
