@@ -99,12 +99,44 @@ void sl_jw_arr_end(sl_jw *w)
 
 static void escape(sl_jw *w, const uint8_t *p, size_t n);
 
+/* Writes `,"key":` (the comma when a sibling came first) with room for
+ * `extra` more bytes after it, and marks the member as written: the value
+ * must follow. Returns where it goes, NULL when out of memory. One reserve
+ * for key and value: a dialog event's ~30 members went from ~200 to ~60
+ * instructions each (callgrind). */
+static char *member(sl_jw *w, const char *key, size_t extra)
+{
+    size_t n = strlen(key);
+    if (!reserve(w, n + 4 + extra))
+        return NULL;
+    char *o = w->buf + w->len;
+    if (w->need_comma[w->depth])
+        *o++ = ',';
+    *o++ = '"';
+    memcpy(o, key, n);
+    o += n;
+    *o++ = '"';
+    *o++ = ':';
+    w->need_comma[w->depth] = true;
+    return o;
+}
+
+/* A member whose value is the n bytes of raw JSON at v. */
+static void member_raw(sl_jw *w, const char *key, const char *v, size_t n)
+{
+    char *o = member(w, key, n);
+    if (!o)
+        return;
+    memcpy(o, v, n);
+    w->len = (size_t)(o + n - w->buf);
+}
+
 void sl_jw_key(sl_jw *w, const char *key)
 {
-    sep(w);
-    putc_(w, '"');
-    put(w, key, strlen(key));
-    put(w, "\":", 2);
+    char *o = member(w, key, 0);
+    if (!o)
+        return;
+    w->len = (size_t)(o - w->buf);
     /* the value that follows must not get a comma of its own */
     w->need_comma[w->depth] = false;
 }
@@ -346,55 +378,68 @@ void sl_jw_time(sl_jw *w, sl_time t)
     char tmp[SL_TIME_TEXT_LEN];
     size_t n = sl_time_format(t, tmp);
     sep(w);
-    putc_(w, '"');
-    put(w, tmp, n);
-    putc_(w, '"');
+    if (!reserve(w, n + 2))
+        return;
+    char *o = w->buf + w->len;
+    *o++ = '"';
+    memcpy(o, tmp, n);
+    o[n] = '"';
+    w->len += n + 2;
     done(w);
+}
+
+/* A member whose value is the n bytes at p as a JSON string. */
+static void member_bytes(sl_jw *w, const char *key, const void *p, size_t n)
+{
+    char *o = member(w, key, 0);
+    if (!o)
+        return;
+    w->len = (size_t)(o - w->buf);
+    escape(w, p, n);
 }
 
 void sl_jw_kstr(sl_jw *w, const char *key, const char *s)
 {
-    sl_jw_key(w, key);
-    sl_jw_str(w, s);
+    member_bytes(w, key, s, strlen(s));
 }
 
 void sl_jw_kslice(sl_jw *w, const char *key, sl_slice s)
 {
-    sl_jw_key(w, key);
-    sl_jw_slice(w, s);
+    member_bytes(w, key, s.len ? s.ptr : (const uint8_t *)"", s.len);
 }
 
 void sl_jw_kslice_or_null(sl_jw *w, const char *key, sl_slice s)
 {
-    sl_jw_key(w, key);
     if (s.len)
-        sl_jw_slice(w, s);
+        member_bytes(w, key, s.ptr, s.len);
     else
-        sl_jw_null(w);
+        member_raw(w, key, "null", 4);
 }
 
 void sl_jw_kint(sl_jw *w, const char *key, int64_t v)
 {
-    sl_jw_key(w, key);
-    sl_jw_int(w, v);
+    char tmp[24], *e = tmp + sizeof tmp;
+    char *p = utoa_back(e, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
+    if (v < 0)
+        *--p = '-';
+    member_raw(w, key, p, (size_t)(e - p));
 }
 
 void sl_jw_kuint(sl_jw *w, const char *key, uint64_t v)
 {
-    sl_jw_key(w, key);
-    sl_jw_uint(w, v);
+    char tmp[24], *e = tmp + sizeof tmp;
+    char *p = utoa_back(e, v);
+    member_raw(w, key, p, (size_t)(e - p));
 }
 
 void sl_jw_kbool(sl_jw *w, const char *key, bool v)
 {
-    sl_jw_key(w, key);
-    sl_jw_bool(w, v);
+    v ? member_raw(w, key, "true", 4) : member_raw(w, key, "false", 5);
 }
 
 void sl_jw_knull(sl_jw *w, const char *key)
 {
-    sl_jw_key(w, key);
-    sl_jw_null(w);
+    member_raw(w, key, "null", 4);
 }
 
 void sl_jw_kms(sl_jw *w, const char *key, double ms)
