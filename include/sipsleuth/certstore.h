@@ -3,7 +3,8 @@
  * (one file per URL, named as secsipid's cache names them: "://" and every
  * "/" replaced by "_", e.g. https_certs.example.org_sp.pem), and --trust
  * anchors. PEM (leaf first, then intermediates) or DER. Chain results are
- * cached per certificate; the store holds at most SL_CERTSTORE_MAX URLs. */
+ * cached per certificate; the store holds at most `max` URLs (default
+ * SL_CERTSTORE_MAX, --max-certs): beyond it a new URL is refused and counted. */
 #ifndef SIPSLEUTH_CERTSTORE_H
 #define SIPSLEUTH_CERTSTORE_H
 
@@ -40,6 +41,9 @@ typedef struct sl_certstore sl_certstore;
 
 sl_certstore *sl_certstore_new(void);
 void sl_certstore_free(sl_certstore *cs);
+/* The most URLs held (before any look-up: entries may move); false when it
+ * is 0, below the count held, or out of memory. */
+bool sl_certstore_set_max(sl_certstore *cs, size_t max);
 
 /* --cert URL=FILE. False with the reason in err. */
 bool sl_certstore_add_file(sl_certstore *cs, const char *url, const char *path, char *err,
@@ -67,6 +71,8 @@ sl_cert_status sl_certstore_check(sl_certstore *cs, const sl_cert_entry *e, int6
 
 /* URLs held (certificates and remembered misses). */
 size_t sl_certstore_count(const sl_certstore *cs);
+/* URLs refused so far because the store was full. */
+uint64_t sl_certstore_refused(const sl_certstore *cs);
 
 /* The URL name used in --cert-dir for a URL (secsipid's cache naming). */
 size_t sl_certstore_dir_name(sl_slice url, char *out, size_t cap);

@@ -61,6 +61,7 @@ typedef struct sl_identity_config {
     int64_t iat_tolerance; /* seconds; default 60 */
     size_t max_records;    /* requests remembered for their responses; default 4096 */
     int64_t record_ttl;    /* seconds of capture time; default 300 */
+    size_t max_certs;      /* URLs the certificate store holds; default SL_CERTSTORE_MAX */
 } sl_identity_config;
 
 void sl_identity_config_default(sl_identity_config *cfg);

@@ -10,7 +10,8 @@
 
 struct sl_certstore {
     sl_cert_entry *entries;
-    size_t n;
+    size_t n, max;
+    uint64_t refused;
     char *dir;
     X509_STORE *anchors;
     size_t n_anchors;
@@ -21,7 +22,8 @@ sl_certstore *sl_certstore_new(void)
     sl_certstore *cs = calloc(1, sizeof *cs);
     if (!cs)
         return NULL;
-    cs->entries = calloc(SL_CERTSTORE_MAX, sizeof *cs->entries);
+    cs->max = SL_CERTSTORE_MAX;
+    cs->entries = calloc(cs->max, sizeof *cs->entries);
     cs->anchors = X509_STORE_new();
     if (!cs->entries || !cs->anchors) {
         sl_certstore_free(cs);
@@ -145,8 +147,10 @@ static bool valid_at(const sl_validity *v, int64_t at)
 
 static sl_cert_entry *new_entry(sl_certstore *cs, sl_slice url)
 {
-    if (cs->n == SL_CERTSTORE_MAX)
+    if (cs->n == cs->max) {
+        cs->refused++;
         return NULL;
+    }
     sl_cert_entry *e = &cs->entries[cs->n];
     memset(e, 0, sizeof *e);
     e->url = malloc(url.len + 1);
@@ -240,6 +244,23 @@ bool sl_certstore_add_trust(sl_certstore *cs, const char *path, char *err, size_
 size_t sl_certstore_count(const sl_certstore *cs)
 {
     return cs->n;
+}
+
+uint64_t sl_certstore_refused(const sl_certstore *cs)
+{
+    return cs->refused;
+}
+
+bool sl_certstore_set_max(sl_certstore *cs, size_t max)
+{
+    if (max == 0 || max < cs->n || max > SIZE_MAX / sizeof *cs->entries)
+        return false;
+    sl_cert_entry *e = realloc(cs->entries, max * sizeof *e);
+    if (!e)
+        return false;
+    cs->entries = e;
+    cs->max = max;
+    return true;
 }
 
 bool sl_certstore_has_trust(const sl_certstore *cs)

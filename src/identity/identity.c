@@ -59,6 +59,7 @@ void sl_identity_config_default(sl_identity_config *cfg)
     cfg->iat_tolerance = 60;
     cfg->max_records = 4096;
     cfg->record_ttl = 300;
+    cfg->max_certs = SL_CERTSTORE_MAX;
 }
 
 sl_identity *sl_identity_new(const sl_identity_config *cfg, sl_certstore *cs, sl_output *out)
@@ -74,11 +75,13 @@ sl_identity *sl_identity_new(const sl_identity_config *cfg, sl_certstore *cs, sl
         sl_identity_config_default(&id->cfg);
     if (!id->cfg.max_records)
         id->cfg.max_records = 1;
+    if (!id->cfg.max_certs)
+        id->cfg.max_certs = SL_CERTSTORE_MAX;
     id->certs = cs;
     id->out = out;
     id->verifier = sl_verifier_new(4096);
     id->records = calloc(id->cfg.max_records, sizeof *id->records);
-    if (!id->verifier || !id->records || !cs) {
+    if (!id->verifier || !id->records || !cs || !sl_certstore_set_max(cs, id->cfg.max_certs)) {
         sl_identity_free(id);
         return NULL;
     }
@@ -569,13 +572,24 @@ static void report_flags(sl_identity *id, const sl_sip_ctx *ctx, uint32_t flags)
     while (flags) {
         uint32_t bit = flags & (~flags + 1);
         flags &= ~bit;
-        sl_jw *w = sl_event_begin(id->out, SL_EV_ANOMALY, ctx->ts, ctx->call_id, &ctx->flow);
+        sl_jw *w = sl_event_anomaly(id->out, ctx->ts, ctx->call_id, &ctx->flow,
+                                    sl_identity_flag_kind(bit));
         if (!w)
             continue;
-        sl_jw_kstr(w, "kind", sl_identity_flag_kind(bit));
         sl_jw_kstr(w, "layer", "identity");
         sl_event_end(id->out);
     }
+}
+
+/* A cap was reached: an anomaly with a detail text. */
+static void report_cap(sl_identity *id, const sl_sip_ctx *ctx, const char *kind, const char *detail)
+{
+    sl_jw *w = sl_event_anomaly(id->out, ctx->ts, ctx->call_id, &ctx->flow, kind);
+    if (!w)
+        return;
+    sl_jw_kstr(w, "layer", "identity");
+    sl_jw_kstr(w, "detail", detail);
+    sl_event_end(id->out);
 }
 
 static bool same_addr(const sl_addr *a, const sl_addr *b)
@@ -635,6 +649,9 @@ static void on_request(sl_identity *id, const sl_sip_ctx *ctx)
     if (!n && !invite)
         return;
     record *r = &id->records[id->next];
+    if (live(id, r, ctx->ts))
+        report_cap(id, ctx, "identity_pending_evicted",
+                   "a request still awaiting its response was forgotten (max_records)");
     id->next = (id->next + 1) % id->cfg.max_records;
     memset(r, 0, sizeof *r);
     r->used = true;
@@ -652,7 +669,11 @@ static void on_request(sl_identity *id, const sl_sip_ctx *ctx)
     bool have_best = false;
     for (size_t i = 0; i < n; i++) {
         sl_identity_result res;
+        uint64_t refused = sl_certstore_refused(id->certs);
         sl_identity_verify(id, ctx, hdrs[i], &res);
+        if (sl_certstore_refused(id->certs) != refused)
+            report_cap(id, ctx, "certstore_full",
+                       "a certificate was not looked up: the store is full (max_certs)");
         sl_identity_hdr h;
         if (sl_identity_header_parse(hdrs[i]->value, &h) == SL_OK && h.flags)
             report_flags(id, ctx, h.flags);

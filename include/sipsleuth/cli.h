@@ -1,0 +1,33 @@
+/* The command line of the analysis mode (`sipsleuth [options] -r FILE | -i
+ * IFACE`): parsed into the pipeline's configuration and what main needs to
+ * run the capture. `sipsleuth routes` has its own (routes_cli.h). */
+#ifndef SIPSLEUTH_CLI_H
+#define SIPSLEUTH_CLI_H
+
+#include "sipsleuth/capture.h"
+#include "sipsleuth/event.h"
+#include "sipsleuth/pipeline.h"
+
+#define SL_CLI_MAX_FILES 256
+
+typedef struct sl_cli {
+    const char *files[SL_CLI_MAX_FILES];
+    int n_files;
+    sl_live_options live;
+    const char *filter;
+    char filter_built[16384]; /* -f and --sip-ports together */
+    const char *user;
+    const char *output;
+    sl_event_mask events;
+    sl_config cfg;
+    bool stats_interval_set;
+    bool summary; /* --summary */
+    bool quiet;   /* -q: no progress line */
+} sl_cli;
+
+/* Parses argv into o, which must be zeroed. Returns 0 to run; -1 when the
+ * run is already done (--help, --version printed); else the exit status,
+ * after one line on stderr (2: bad usage). */
+int sl_cli_parse(int argc, char **argv, sl_cli *o);
+
+#endif

@@ -1,0 +1,295 @@
+/* The analysis mode's command line: options → sl_cli (see cli.h). */
+#include "sipsleuth/cli.h"
+
+#include "sipsleuth/cli_limits.h"
+#include "sipsleuth/sip_ports.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static void usage(FILE *f)
+{
+    fprintf(
+        f,
+        "usage: sipsleuth [options] -r FILE [-r FILE ...]   analyze pcap/pcapng files (- = stdin)\n"
+        "       sipsleuth [options] -i IFACE                 live capture\n"
+        "       sipsleuth routes --routes FILE [list|lookup URI|export --format json|csv]\n"
+        "       sipsleuth --help | --version\n"
+        "\n"
+        "  -r FILE               read a capture file; several are read in order as one stream\n"
+        "  -i IFACE              capture live (promiscuous, immediate delivery); one\n"
+        "                        interface only: for several use -i any (Linux)\n"
+        "  -f, --filter BPF      capture filter (default none: SIP is found by content)\n"
+        "      --sip-ports LIST  capture only these ports (5060,5080-5090), but keep every\n"
+        "                        IP fragment, which \"port 5060\" would lose; and-ed with -f\n"
+        "  -o, --output FILE     write events to FILE (default - = stdout); SIGHUP reopens it\n"
+        "      --events LIST     event types to write, comma-separated: sip, dialog, redirect,\n"
+        "                        route, identity, rejection, anomaly, stats; \"all\", "
+        "\"default\";\n"
+        "                        -TYPE removes one; \"none\". Default: all but sip (one per "
+        "message)\n"
+        "      --snaplen N       live: bytes kept per packet (default: whole packets)\n"
+        "      --buffer-size N   live: kernel ring in bytes (default 32 MiB)\n"
+        "      --user NAME       switch to this user once the capture is open\n"
+        "      --stats-interval S  a stats event every S seconds of capture time\n"
+        "                        (default: live 60, files 0 = only the final one)\n"
+        "      --sip-raw         sip events carry the whole message text (sip.raw)\n"
+        "      --dedup           drop packets a span port delivered twice: the same IP\n"
+        "                        content (TTL and checksum aside) within 50 ms\n"
+        "      --dedup-window MS the window for --dedup (implies it)\n"
+        "      --routes FILE     the learned routing table: loaded at start if present,\n"
+        "                        saved atomically at exit and every save interval\n"
+        "      --routes-save-interval S  seconds of capture time between saves (default 60;\n"
+        "                        0 = only at exit)\n"
+        "      --cert URL=FILE   the certificate (PEM chain or DER) served at URL; repeatable\n"
+        "      --cert-dir DIR    certificates by URL, named as secsipid caches them\n"
+        "                        (\"://\" and \"/\" become \"_\")\n"
+        "      --trust FILE      PEM trust anchors; repeatable. Without, chains are not checked\n"
+        "      --iat-tolerance S PASSporT iat vs Date/capture time (default 60)\n"
+        "      --summary         at the end, a report for people: calls by outcome with setup\n"
+        "                        times, failure codes, redirects and routes, anomalies; on\n"
+        "                        stderr, or on the output with --events none\n"
+        "  -q, --quiet           no progress line while reading files at a terminal\n"
+        "  -h, --help            this text\n"
+        "  -V, --version         the version\n"
+        "\n"
+        "Resource limits: reaching one is a counted anomaly (README: Resource limits).\n"
+        "SIZE is in bytes, or with a K, M or G suffix.\n");
+    sl_limit_options_usage(f);
+    fprintf(f, "\nExit status: 0 done, 1 runtime failure, 2 bad usage.\n");
+}
+
+static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno || end == s || *end || s[0] == '-' || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* --cert URL=FILE ('c'), --cert-dir ('d'), --trust ('t'): 0, or the exit status. */
+static int cert_option(sl_cli *o, char which, char *arg)
+{
+    if (!o->cfg.certs && !(o->cfg.certs = sl_certstore_new())) {
+        fprintf(stderr, "sipsleuth: out of memory\n");
+        return 1;
+    }
+    char err[600];
+    bool ok;
+    if (which == 'c') {
+        char *eq = strrchr(arg, '=');
+        if (!eq || eq == arg || !eq[1]) {
+            fprintf(stderr, "sipsleuth: --cert wants URL=FILE, not \"%s\"\n", arg);
+            return 2;
+        }
+        *eq = '\0';
+        ok = sl_certstore_add_file(o->cfg.certs, arg, eq + 1, err, sizeof err);
+    } else if (which == 'd') {
+        ok = sl_certstore_set_dir(o->cfg.certs, arg, err, sizeof err);
+    } else {
+        ok = sl_certstore_add_trust(o->cfg.certs, arg, err, sizeof err);
+    }
+    if (!ok) {
+        fprintf(stderr, "sipsleuth: %s\n", err);
+        return 1;
+    }
+    return 0;
+}
+
+/* Returns 0 to run, or the exit status (after printing what is needed). */
+int sl_cli_parse(int argc, char **argv, sl_cli *o)
+{
+    enum {
+        OPT_EVENTS = 256,
+        OPT_SUMMARY,
+        OPT_SNAPLEN,
+        OPT_BUFSIZE,
+        OPT_STATS,
+        OPT_DEDUP,
+        OPT_DEDUP_WINDOW,
+        OPT_SIP_RAW,
+        OPT_SIP_PORTS,
+        OPT_USER,
+        OPT_ROUTES,
+        OPT_ROUTES_SAVE,
+        OPT_CERT,
+        OPT_CERT_DIR,
+        OPT_TRUST,
+        OPT_IAT_TOLERANCE,
+        OPT_LIMIT /* + index in sl_limit_options */
+    };
+    static const struct option options[] = {
+        {"filter", required_argument, NULL, 'f'},
+        {"output", required_argument, NULL, 'o'},
+        {"events", required_argument, NULL, OPT_EVENTS},
+        {"snaplen", required_argument, NULL, OPT_SNAPLEN},
+        {"buffer-size", required_argument, NULL, OPT_BUFSIZE},
+        {"stats-interval", required_argument, NULL, OPT_STATS},
+        {"dedup", no_argument, NULL, OPT_DEDUP},
+        {"sip-raw", no_argument, NULL, OPT_SIP_RAW},
+        {"dedup-window", required_argument, NULL, OPT_DEDUP_WINDOW},
+        {"sip-ports", required_argument, NULL, OPT_SIP_PORTS},
+        {"user", required_argument, NULL, OPT_USER},
+        {"routes", required_argument, NULL, OPT_ROUTES},
+        {"routes-save-interval", required_argument, NULL, OPT_ROUTES_SAVE},
+        {"cert", required_argument, NULL, OPT_CERT},
+        {"cert-dir", required_argument, NULL, OPT_CERT_DIR},
+        {"trust", required_argument, NULL, OPT_TRUST},
+        {"iat-tolerance", required_argument, NULL, OPT_IAT_TOLERANCE},
+        {"summary", no_argument, NULL, OPT_SUMMARY},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+    };
+    enum { N_OPTIONS = sizeof options / sizeof options[0] };
+    struct option longopts[N_OPTIONS + SL_N_LIMIT_OPTIONS + 1] = {{0}};
+    memcpy(longopts, options, sizeof options);
+    for (int i = 0; i < SL_N_LIMIT_OPTIONS; i++)
+        longopts[N_OPTIONS + i] =
+            (struct option){sl_limit_options[i].name, required_argument, NULL, OPT_LIMIT + i};
+    o->events = SL_EV_DEFAULT;
+    o->live.promiscuous = true;
+    sl_config_defaults(&o->cfg);
+    int c;
+    unsigned long v;
+    const char *sip_ports = NULL;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":r:i:f:o:qhV", longopts, NULL)) != -1) {
+        if (c >= OPT_LIMIT && c < OPT_LIMIT + SL_N_LIMIT_OPTIONS) {
+            const sl_limit_option *l = &sl_limit_options[c - OPT_LIMIT];
+            if (!sl_limit_option_set(l, &o->cfg, optarg)) {
+                fprintf(stderr, "sipsleuth: --%s: not a valid number: \"%s\" (%zu to %zu%s)\n",
+                        l->name, optarg, l->min, l->max, l->bytes ? ", or with K, M, G" : "");
+                return 2;
+            }
+            continue;
+        }
+        switch (c) {
+        case 'r':
+            if (o->n_files == SL_CLI_MAX_FILES) {
+                fprintf(stderr, "sipsleuth: too many -r files (at most %d)\n", SL_CLI_MAX_FILES);
+                return 2;
+            }
+            o->files[o->n_files++] = optarg;
+            break;
+        case 'i':
+            if (o->live.iface) {
+                /* One pcap handle reads one interface; "any" reads them all. */
+                fprintf(stderr, "sipsleuth: only one -i is supported; use -i any for all\n");
+                return 2;
+            }
+            o->live.iface = optarg;
+            break;
+        case 'f': o->filter = optarg; break;
+        case 'o': o->output = optarg; break;
+        case OPT_SIP_PORTS: sip_ports = optarg; break;
+        case OPT_USER: o->user = optarg; break;
+        case OPT_EVENTS: {
+            const char *bad;
+            size_t bad_len;
+            if (strcmp(optarg, "none") == 0)
+                o->events = 0; /* e.g. only the --summary report */
+            else if (!sl_event_mask_parse(optarg, &o->events, &bad, &bad_len)) {
+                fprintf(stderr, "sipsleuth: --events: unknown event type \"%.*s\"\n", (int)bad_len,
+                        bad);
+                return 2;
+            }
+            break;
+        }
+        case OPT_DEDUP: o->cfg.dedup_enabled = true; break;
+        case OPT_ROUTES: o->cfg.routes_file = optarg; break;
+        case OPT_ROUTES_SAVE:
+            if (!parse_uint(optarg, 0x7fffffff, &v)) {
+                fprintf(stderr, "sipsleuth: %s: not a valid number: \"%s\"\n", argv[optind - 1],
+                        optarg);
+                return 2;
+            }
+            o->cfg.routes_save_interval = (sl_time)v * SL_NS_PER_SEC;
+            break;
+        case OPT_SIP_RAW: o->cfg.sip_raw = true; break;
+        case OPT_SNAPLEN:
+        case OPT_BUFSIZE:
+        case OPT_STATS:
+        case OPT_DEDUP_WINDOW:
+            if (!parse_uint(optarg, 0x7fffffff, &v) || (c == OPT_DEDUP_WINDOW && v == 0)) {
+                fprintf(stderr, "sipsleuth: %s: not a valid number: \"%s\"\n", argv[optind - 1],
+                        optarg);
+                return 2;
+            }
+            if (c == OPT_SNAPLEN)
+                o->live.snaplen = (int)v;
+            else if (c == OPT_BUFSIZE)
+                o->live.buffer_size = (int)v;
+            else if (c == OPT_DEDUP_WINDOW) {
+                o->cfg.dedup_enabled = true;
+                o->cfg.dedup.window = (sl_time)v * SL_NS_PER_MS;
+            } else {
+                o->cfg.stats_interval = (sl_time)v * SL_NS_PER_SEC;
+                o->stats_interval_set = true;
+            }
+            break;
+        case OPT_CERT:
+        case OPT_CERT_DIR:
+        case OPT_TRUST: {
+            int st = cert_option(o, c == OPT_CERT ? 'c' : c == OPT_CERT_DIR ? 'd' : 't', optarg);
+            if (st)
+                return st;
+            break;
+        }
+        case OPT_IAT_TOLERANCE:
+            if (!parse_uint(optarg, 0x7fffffff, &v)) {
+                fprintf(stderr, "sipsleuth: --iat-tolerance: not a valid number: \"%s\"\n", optarg);
+                return 2;
+            }
+            o->cfg.identity.iat_tolerance = (int64_t)v;
+            break;
+        case OPT_SUMMARY: o->summary = true; break;
+        case 'q': o->quiet = true; break;
+        case 'h': usage(stdout); return -1;
+        case 'V': printf("sipsleuth %s\n", SL_VERSION); return -1;
+        case ':':
+            fprintf(stderr, "sipsleuth: option %s needs a value\n", argv[optind - 1]);
+            return 2;
+        default:
+            fprintf(stderr, "sipsleuth: unknown option %s (see --help)\n", argv[optind - 1]);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "sipsleuth: unexpected argument \"%s\" (see --help)\n", argv[optind]);
+        return 2;
+    }
+    if ((o->n_files > 0) == (o->live.iface != NULL)) {
+        fprintf(stderr, "sipsleuth: give either -r FILE or -i IFACE (see --help)\n");
+        return 2;
+    }
+    if (sip_ports) {
+        char ports[4096], err[256];
+        if (!sl_sip_ports_filter(sip_ports, ports, sizeof ports, err, sizeof err)) {
+            fprintf(stderr, "sipsleuth: %s\n", err);
+            return 2;
+        }
+        /* -f goes first: it is read on untagged offsets, which the `vlan` in
+         * the ports filter shifts for whatever follows it. */
+        size_t cap = sizeof o->filter_built;
+        if ((size_t)(o->filter ? snprintf(o->filter_built, cap, "(%s) and (%s)", o->filter, ports)
+                               : snprintf(o->filter_built, cap, "%s", ports)) >= cap) {
+            fprintf(stderr, "sipsleuth: -f with --sip-ports: the filter is too long\n");
+            return 2;
+        }
+        o->filter = o->filter_built;
+    }
+    if (o->cfg.certs && sl_certstore_count(o->cfg.certs) > o->cfg.identity.max_certs) {
+        fprintf(stderr, "sipsleuth: --max-certs %zu: fewer than the %zu --cert given\n",
+                o->cfg.identity.max_certs, sl_certstore_count(o->cfg.certs));
+        return 2;
+    }
+    if (o->live.iface && !o->stats_interval_set)
+        o->cfg.stats_interval = 60 * SL_NS_PER_SEC;
+    return 0;
+}
