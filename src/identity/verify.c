@@ -34,8 +34,14 @@ void sl_verify_key_clear(sl_verify_key *k)
     k->ctx = NULL;
 }
 
+/* The cache: sets of WAYS slots picked by the key; a new result replaces
+ * the set's empty or least recently used slot, so a value repeated soon
+ * after (another leg) is not lost to one that happens to share its set. */
+#define WAYS 4
+
 typedef struct slot {
     uint8_t key[32];
+    uint64_t used;  /* v->clock when last stored or found */
     uint8_t result; /* sl_sig_result + 1; 0 = empty */
 } slot;
 
@@ -43,7 +49,8 @@ struct sl_verifier {
     EVP_MD *sha256, *sha1;
     EVP_MD_CTX *md;
     slot *slots;
-    size_t n;
+    size_t sets;
+    uint64_t clock;
     uint64_t checked, hits;
 };
 
@@ -52,8 +59,8 @@ sl_verifier *sl_verifier_new(size_t cache_slots)
     sl_verifier *v = calloc(1, sizeof *v);
     if (!v)
         return NULL;
-    v->n = cache_slots ? cache_slots : 1;
-    v->slots = calloc(v->n, sizeof *v->slots);
+    v->sets = cache_slots / WAYS ? cache_slots / WAYS : 1;
+    v->slots = calloc(v->sets * WAYS, sizeof *v->slots);
     v->sha256 = EVP_MD_fetch(NULL, "SHA2-256", NULL);
     v->sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
     v->md = EVP_MD_CTX_new();
@@ -169,11 +176,25 @@ static bool zero_key(const uint8_t key[32])
     return true;
 }
 
-static slot *slot_for(const sl_verifier *v, const uint8_t key[32])
+static slot *set_for(const sl_verifier *v, const uint8_t key[32])
 {
     uint64_t h;
     memcpy(&h, key, sizeof h);
-    return &v->slots[h % v->n];
+    return &v->slots[h % v->sets * WAYS];
+}
+
+/* The slot holding key, else NULL with *victim the one to replace. */
+static slot *find(const sl_verifier *v, const uint8_t key[32], slot **victim)
+{
+    slot *set = set_for(v, key);
+    *victim = &set[0];
+    for (int i = 0; i < WAYS; i++) {
+        if (set[i].result && memcmp(set[i].key, key, 32) == 0)
+            return &set[i];
+        if (set[i].used < (*victim)->used) /* an empty slot's is 0 */
+            *victim = &set[i];
+    }
+    return NULL;
 }
 
 sl_sig_result sl_verifier_check(sl_verifier *v, const sl_verify_key *k, bool es256,
@@ -187,9 +208,10 @@ sl_sig_result sl_verifier_check(sl_verifier *v, const sl_verify_key *k, bool es2
         cache_key(v, es256, digest, sig, sig_len, fingerprint, key);
     else
         memset(key, 0, sizeof key);
-    slot *s = slot_for(v, key);
+    slot *victim, *s = find(v, key, &victim);
     bool usable = !zero_key(key);
-    if (usable && s->result && memcmp(s->key, key, 32) == 0) {
+    if (usable && s) {
+        s->used = ++v->clock;
         v->hits++;
         return (sl_sig_result)(s->result - 1);
     }
@@ -198,8 +220,9 @@ sl_sig_result sl_verifier_check(sl_verifier *v, const sl_verify_key *k, bool es2
     sl_sig_result r =
         es256 ? verify_es256(k, d, sig, sig_len) : verify_rsa_sha1(k, d, sig, sig_len);
     if (usable) {
-        memcpy(s->key, key, 32);
-        s->result = (uint8_t)(r + 1);
+        memcpy(victim->key, key, 32);
+        victim->result = (uint8_t)(r + 1);
+        victim->used = ++v->clock;
     }
     return r;
 }
@@ -212,5 +235,5 @@ void sl_verifier_stats(const sl_verifier *v, uint64_t *checked, uint64_t *cache_
 
 size_t sl_verifier_memory(const sl_verifier *v)
 {
-    return sizeof *v + v->n * sizeof *v->slots;
+    return sizeof *v + v->sets * WAYS * sizeof *v->slots;
 }

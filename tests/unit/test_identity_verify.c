@@ -143,6 +143,40 @@ Test(verify, cache)
     EVP_PKEY_free(key);
 }
 
+/* A set holds several results and gives way to the least recently used
+ * one: in a one-set cache, a value used again survives newer ones. */
+Test(verify, cache_keeps_the_recently_used)
+{
+    EVP_PKEY *key = EVP_EC_gen("P-256");
+    uint8_t der[80], raw[64];
+    der_to_raw(der, sign(key, EVP_sha256(), der, sizeof der), raw);
+    sl_verifier *v = sl_verifier_new(4);
+    sl_verify_key k;
+    sl_verify_key_init(&k, key);
+    uint8_t fp[5][32] = {{1}, {2}, {3}, {4}, {5}};
+    size_t n = sizeof MSG - 1;
+    uint64_t checked, hits;
+    for (int i = 0; i < 4; i++) /* A B C D */
+        sl_verifier_check(v, &k, true, fp[i], MSG, n, raw, 64);
+    sl_verifier_check(v, &k, true, fp[0], MSG, n, raw, 64); /* A again: a hit */
+    sl_verifier_check(v, &k, true, fp[4], MSG, n, raw, 64); /* E replaces B */
+    sl_verifier_stats(v, &checked, &hits);
+    cr_assert_eq(checked, 5);
+    cr_assert_eq(hits, 1);
+    const int held[] = {0, 2, 3, 4}; /* A, C, D, E */
+    for (int i = 0; i < 4; i++)
+        cr_assert_eq(sl_verifier_check(v, &k, true, fp[held[i]], MSG, n, raw, 64), SL_SIG_OK);
+    sl_verifier_stats(v, &checked, &hits);
+    cr_assert_eq(checked, 5);
+    cr_assert_eq(hits, 5);
+    cr_assert_eq(sl_verifier_check(v, &k, true, fp[1], MSG, n, raw, 64), SL_SIG_OK); /* B */
+    sl_verifier_stats(v, &checked, &hits);
+    cr_assert_eq(checked, 6);
+    sl_verify_key_clear(&k);
+    sl_verifier_free(v);
+    EVP_PKEY_free(key);
+}
+
 /* A certificate valid [from, to] (Unix seconds) for key, signed by
  * issuer_key (self-signed when NULL). */
 static X509 *make_cert(EVP_PKEY *key, EVP_PKEY *issuer_key, const char *cn, time_t from, time_t to)
