@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sipsleuth/pcapng.h"
@@ -62,8 +63,9 @@ static sl_capture *wrap(pcap_t *pcap, const char *name, bool live)
     return c;
 }
 
-/* Standard input for libpcap: the bytes we read to tell the format, then the rest. */
+/* A pipe for libpcap: the bytes we read to tell the format, then the rest. */
 typedef struct replay {
+    int fd;
     uint8_t head[4];
     size_t len, pos;
 } replay;
@@ -77,26 +79,33 @@ static ssize_t replay_read(void *cookie, char *buf, size_t size)
         r->pos += n;
         return (ssize_t)n;
     }
-    return read(STDIN_FILENO, buf, size);
+    return read(r->fd, buf, size);
 }
 
 static int replay_close(void *cookie)
 {
-    free(cookie);
+    replay *r = cookie;
+    if (r->fd != STDIN_FILENO)
+        close(r->fd);
+    free(r);
     return 0;
 }
 
-static FILE *replay_stdin(const uint8_t *head, size_t len)
+/* Takes fd: closing the stream closes it (but standard input). */
+static FILE *replay_stream(int fd, const uint8_t *head, size_t len)
 {
     replay *r = calloc(1, sizeof *r);
-    if (!r)
+    cookie_io_functions_t io = {.read = replay_read, .close = replay_close};
+    FILE *f = r ? fopencookie(r, "r", io) : NULL;
+    if (!f) {
+        free(r);
+        if (fd != STDIN_FILENO)
+            close(fd);
         return NULL;
+    }
+    r->fd = fd;
     memcpy(r->head, head, len);
     r->len = len;
-    FILE *f =
-        fopencookie(r, "r", (cookie_io_functions_t){.read = replay_read, .close = replay_close});
-    if (!f)
-        free(r);
     return f;
 }
 
@@ -151,18 +160,19 @@ sl_capture *sl_capture_open_file(const char *path, char *err, size_t errlen)
 
     char errbuf[PCAP_ERRBUF_SIZE] = "";
     pcap_t *p;
+    struct stat st;
     /* Ask for nanoseconds: libpcap scales microsecond files up, so no precision is lost. */
-    if (std_in) {
-        FILE *f = replay_stdin(head, got);
+    if (!std_in && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+        close(fd); /* libpcap opens it again, for a position it can tell */
+        p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+    } else { /* a pipe cannot be opened again: its first bytes are replayed */
+        FILE *f = replay_stream(fd, head, got);
         p = f ? pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, errbuf)
               : NULL;
         if (!f)
             snprintf(errbuf, sizeof errbuf, "out of memory");
         else if (!p)
             fclose(f);
-    } else {
-        close(fd); /* libpcap opens it again, for a position it can tell */
-        p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
     }
     if (!p) {
         snprintf(err, errlen, "%s: %s", name, errbuf);

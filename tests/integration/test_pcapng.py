@@ -13,6 +13,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from sipcount import SAMPLES, report, sipsleuth_counts, tshark_counts  # noqa: E402
@@ -119,6 +120,20 @@ def main():
         r = run(b, ["-r", "-"], stdin=f.read())
     check("classic pcap on standard input still reaches libpcap",
           r.returncode == 0 and len(events(r.stdout, "sip")) == 7, r.stderr)
+    with tempfile.TemporaryDirectory() as d:
+        for name, want in (("basic-call.pcap", 7), ("linktype-mixed.pcapng", 13)):
+            fifo = os.path.join(d, name)
+            os.mkfifo(fifo)
+
+            def feed(path=os.path.join(SAMPLES, name), fifo=fifo):
+                with open(path, "rb") as src, open(fifo, "wb") as dst:
+                    dst.write(src.read())
+            writer = threading.Thread(target=feed)
+            writer.start()
+            r = run(b, ["-r", fifo])
+            writer.join()
+            check("a named pipe of %s (its first bytes are read once, to tell the format)" % name,
+                  r.returncode == 0 and len(events(r.stdout, "sip")) == want, r.stderr)
     r = run(b, ["-r", MIXED, "-r", os.path.join(SAMPLES, "basic-call.pcap")])
     check("pcapng then pcap: one stream", r.returncode == 0 and
           events(r.stdout, "stats")[-1]["stats"]["sip_messages"] == 20, r.stderr)
