@@ -270,6 +270,7 @@ sl_status sl_sip_parse(const uint8_t *buf, size_t len, sl_sip_framing framing, s
     size_t end, pos;
     bool lone_cr;
     if (start_line_end(buf, scan, &end, &pos, &lone_cr)) {
+        msg->start_line_ended = true;
         if (lone_cr)
             msg->flags |= SL_SIP_F_LONE_CR;
         else if (end + 1 == pos)

@@ -142,10 +142,21 @@ static void on_sip_message(sl_pipeline *p, const sl_sip_msg *msg, const uint8_t 
 /* Dissects one whole message (a datagram's, or one cut from a stream) and
  * hands it on; a message that does not parse is counted and reported. */
 static void dissect(sl_pipeline *p, const uint8_t *data, size_t len, sl_time ts,
-                    const sl_flow *flow, bool truncated)
+                    const sl_flow *flow, bool truncated, bool probe)
 {
     sl_sip_msg msg = {.headers = p->headers, .max_headers = p->cfg.max_headers};
     sl_anomaly an = {0};
+    /* A datagram must look like SIP to be parsed (else it is counted as not
+     * SIP). A message that parses with its start line ended passes the probe
+     * too, so the probe runs only when that is not so: one scan of the start
+     * line instead of two, ~340 instructions a message (callgrind). */
+    sl_status st = SL_INVALID;
+    if (probe && len <= p->cfg.tcp.max_message)
+        st = sl_sip_parse(data, len, SL_SIP_DATAGRAM, &msg, &an);
+    if (probe && !(st == SL_OK && msg.start_line_ended) && sl_sip_probe(data, len) != SL_OK) {
+        p->counters.not_sip++;
+        return;
+    }
     if (len > p->cfg.tcp.max_message) {
         /* Streams drop theirs while buffering (tcp_message_too_large); this
          * is the same cap on a datagram, or on a message within one segment. */
@@ -153,7 +164,9 @@ static void dissect(sl_pipeline *p, const uint8_t *data, size_t len, sl_time ts,
         report_anomaly(p, &an, flow, sl_slice_make(NULL, 0));
         return;
     }
-    if (sl_sip_parse(data, len, SL_SIP_DATAGRAM, &msg, &an) != SL_OK) {
+    if (!probe)
+        st = sl_sip_parse(data, len, SL_SIP_DATAGRAM, &msg, &an);
+    if (st != SL_OK) {
         p->counters.sip_parse_errors++;
         if (!an.kind)
             an = (sl_anomaly){.kind = "sip_invalid", .layer = "sip"};
@@ -167,7 +180,7 @@ static void dissect(sl_pipeline *p, const uint8_t *data, size_t len, sl_time ts,
 static void on_stream_message(void *user, const uint8_t *data, size_t len, sl_time ts,
                               const sl_flow *flow)
 {
-    dissect(user, data, len, ts, flow, false);
+    dissect(user, data, len, ts, flow, false, false);
 }
 
 static void on_udp(sl_pipeline *p, const sl_packet *pkt)
@@ -183,11 +196,7 @@ static void on_udp(sl_pipeline *p, const sl_packet *pkt)
             p->counters.not_sip++;
         return;
     }
-    if (sl_sip_probe(data + ka, len - ka) != SL_OK) {
-        p->counters.not_sip++;
-        return;
-    }
-    dissect(p, data + ka, len - ka, p->ts, &flow, pkt->truncated);
+    dissect(p, data + ka, len - ka, p->ts, &flow, pkt->truncated, true);
 }
 
 static void write_tcp_stats(const sl_pipeline *p, sl_jw *w)

@@ -89,6 +89,10 @@ typedef struct sl_sip_msg {
     sl_slice body;
     size_t length;  /* bytes of the input this message occupies (start line to body end) */
     uint32_t flags; /* SL_SIP_F_* */
+    /* The start line ended in a line end (false only for a datagram that is
+     * one unended line). When true, a message that parsed is also one that
+     * sl_sip_probe() accepts: the caller need not probe it first. */
+    bool start_line_ended;
 } sl_sip_msg;
 
 /* Cheap check of the start of a buffer: does it begin like a SIP message?
