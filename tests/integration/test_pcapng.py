@@ -9,11 +9,13 @@ import collections
 import json
 import os
 import shutil
+import signal
 import struct
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from sipcount import SAMPLES, report, sipsleuth_counts, tshark_counts  # noqa: E402
@@ -134,6 +136,18 @@ def main():
             writer.join()
             check("a named pipe of %s (its first bytes are read once, to tell the format)" % name,
                   r.returncode == 0 and len(events(r.stdout, "sip")) == want, r.stderr)
+    # SIGTERM while our reader waits on a pipe that stays open: a clean stop
+    p = subprocess.Popen([b, "--events", "sip,stats", "-r", "-"], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    with open(MIXED, "rb") as f:
+        p.stdin.write(f.read())
+    p.stdin.flush()
+    time.sleep(1.5)
+    p.send_signal(signal.SIGTERM)
+    out, err = p.communicate(timeout=10)
+    check("SIGTERM during a blocked read of a pcapng pipe stops cleanly",
+          p.returncode == 0 and not err and len(events(out, "sip")) == 13 and
+          json.loads(out.splitlines()[-1])["stats"]["final"] is True, (p.returncode, err))
     r = run(b, ["-r", MIXED, "-r", os.path.join(SAMPLES, "basic-call.pcap")])
     check("pcapng then pcap: one stream", r.returncode == 0 and
           events(r.stdout, "stats")[-1]["stats"]["sip_messages"] == 20, r.stderr)
