@@ -65,7 +65,6 @@ typedef struct watchers {
 /* Reads one capture to its end (or a stop request). Returns false on a read error. */
 static bool run_capture(sl_capture *cap, sl_pipeline *p, sl_output *out, const watchers *w)
 {
-    int dlt = sl_capture_datalink(cap);
     sl_frame f;
     struct timespec flushed, tick;
     clock_gettime(CLOCK_MONOTONIC_COARSE, &flushed);
@@ -81,7 +80,7 @@ static bool run_capture(sl_capture *cap, sl_pipeline *p, sl_output *out, const w
         }
         switch (sl_capture_next(cap, &f)) {
         case SL_CAPTURE_FRAME:
-            sl_pipeline_frame(p, dlt, f.ts, f.data, f.caplen, f.wirelen);
+            sl_pipeline_frame(p, f.dlt, f.ts, f.data, f.caplen, f.wirelen);
             if (w->summary)
                 sl_summary_frame(w->summary, f.ts);
             if (w->progress) {
@@ -155,9 +154,10 @@ static sl_capture *open_input(const sl_cli *o, int index, char *err, size_t errl
                                     : sl_capture_open_file(o->files[index], err, errlen);
     if (!cap)
         return NULL;
-    if (!sl_decode_link_supported(sl_capture_datalink(cap))) {
-        snprintf(err, errlen, "%s: link type %d is not supported", sl_capture_name(cap),
-                 sl_capture_datalink(cap));
+    /* -1: pcapng, a link type per interface; frames of one we cannot decode are counted. */
+    int dlt = sl_capture_datalink(cap);
+    if (dlt >= 0 && !sl_decode_link_supported(dlt)) {
+        snprintf(err, errlen, "%s: link type %d is not supported", sl_capture_name(cap), dlt);
         sl_capture_close(cap);
         return NULL;
     }
