@@ -6,6 +6,7 @@ types; a torn file gives the events before the tear, one line naming the file
 and the offset, and exit 1; -f, stdin and bogus lengths.
 usage: test_pcapng.py PATH-TO-SIPSLEUTH"""
 import collections
+import glob
 import json
 import os
 import shutil
@@ -107,6 +108,20 @@ def main():
         r = run(b, ["-r", path])
         check("pcapng version 2.0 is refused, saying so",
               r.returncode == 1 and b"version 2.0 (only 1.0" in r.stderr, r.stderr)
+
+    # Every classic sample, converted to pcapng by editcap, gives the same events.
+    with tempfile.TemporaryDirectory() as d:
+        differ = []
+        samples = sorted(glob.glob(os.path.join(SAMPLES, "*.pcap")))
+        for pcap in samples:
+            ng = os.path.join(d, os.path.basename(pcap) + "ng")
+            subprocess.run(["editcap", "-F", "pcapng", pcap, ng], check=True)
+            a = subprocess.run([b, "--events", "all", "-r", pcap], capture_output=True)
+            n = subprocess.run([b, "--events", "all", "-r", ng], capture_output=True)
+            if (a.returncode, a.stdout, a.stderr) != (n.returncode, n.stdout, n.stderr):
+                differ.append(os.path.basename(pcap))
+        check("%d samples as pcapng (editcap): the same events as through libpcap" % len(samples),
+              samples and not differ, differ)
 
     r = run(b, ["-f", "udp port 5060 and ip6", "-r", MIXED])
     check("-f is applied per link type (the MESSAGE pair over raw IPv6)",
