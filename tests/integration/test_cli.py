@@ -31,16 +31,32 @@ def main():
 
     def check(name, cond, detail=""):
         checks.append(cond)
-        print(("ok   " if cond else "FAIL ") + name + ("" if cond else ": " + detail))
+        print(("ok   " if cond else "FAIL ") + name + ("" if cond else ": " + str(detail)))
 
     r = run(b, ["--help"])
     check("--help exits 0 and prints usage", r.returncode == 0 and b"usage:" in r.stdout)
+    help_text = r.stdout.decode()
+    caps = ("message-bytes", "headers", "contacts", "vias", "tcp-streams", "tcp-bytes",
+            "frag-trains", "frag-bytes", "dialogs", "dialog-bytes", "routes", "identity-checks",
+            "certs")
+    missing = [c for c in caps if "--max-" + c + " " not in help_text]
+    check("--help lists every resource limit with its default",
+          not missing and help_text.count("(default") >= len(caps), missing)
+    r = run(b, ["--events", "stats", "--max-tcp-bytes", "64K", "--max-dialog-bytes", "2m",
+                "--max-message-bytes", "1G", "--max-headers=16", "-r", BASIC])
+    check("limits take K/M/G sizes and --opt=value",
+          r.returncode == 0 and json.loads(r.stdout)["stats"]["sip_messages"] == 7, r.stderr)
     r = run(b, ["--version"])
     check("--version exits 0", r.returncode == 0 and r.stdout.startswith(b"sipsleuth "))
     for args, what in ((["--bogus"], "unknown option"), ([], "no input"),
                        (["-r", BASIC, "-i", "lo"], "both -r and -i"),
                        (["--events", "sip,nope", "-r", BASIC], "bad event type"),
                        (["--max-headers", "x", "-r", BASIC], "bad number"),
+                       (["--max-contacts", "0", "-r", BASIC], "a cap below its range"),
+                       (["--max-headers", "65536", "-r", BASIC], "a cap above its range"),
+                       (["--max-tcp-bytes", "64X", "-r", BASIC], "a size with a bad suffix"),
+                       (["--max-tcp-bytes", "1K", "-r", BASIC], "a size below its range"),
+                       (["--max-frag-bytes", "-1M", "-r", BASIC], "a negative size"),
                        (["-r"], "missing value")):
         r = run(b, args)
         lines = r.stderr.decode().strip().splitlines()
