@@ -23,7 +23,7 @@ def udp_ip(msg, src, dst):
     return pg.ip_packet(pg.udp(msg, src, dst, 5060, 5060), src, dst, 17)
 
 
-def mixed():
+def mixed(path):
     """Two sections (little-, then big-endian), seven interfaces of five link
     types with four timestamp resolutions, every packet block type, and the
     blocks a reader skips; 13 SIP messages."""
@@ -35,7 +35,7 @@ def mixed():
                  "[2001:db8::10]:5060", "[2001:db8::7]:5060", from_tag="mm")
     call = Dialog("mixed-call@a.example", "sip:carol@example.com", "sip:dan@example.com",
                   A4 + ":5060", B4 + ":5060", from_tag="mc")
-    with pg.PcapngWriter(os.path.join(SAMPLES, "linktype-mixed.pcapng")) as w:
+    with pg.PcapngWriter(path) as w:
         w.section()
         eth = w.interface(pg.LINKTYPE_ETHERNET, name="eth0")  # microseconds
         sll = w.interface(pg.LINKTYPE_LINUX_SLL, tsresol=9, name="any")  # nanoseconds
@@ -122,8 +122,9 @@ def seeds():
 
 
 def main():
-    mixed()
+    mixed(os.path.join(SAMPLES, "linktype-mixed.pcapng"))
     seeds()
+    mixed(os.path.join(SEEDS, "linktype-mixed"))
 
 
 if __name__ == "__main__":
