@@ -183,6 +183,19 @@ static void on_stream_message(void *user, const uint8_t *data, size_t len, sl_ti
     dissect(user, data, len, ts, flow, false, false);
 }
 
+/* A SIP-over-TCP message the stream table parsed (into p->headers) to frame it. */
+static void on_stream_sip(void *user, const sl_sip_msg *msg, const uint8_t *data, sl_time ts,
+                          const sl_flow *flow)
+{
+    sl_pipeline *p = user;
+    if (msg->length > p->cfg.tcp.max_message) {
+        sl_anomaly an = {.kind = "sip_message_too_large", .layer = "sip"};
+        report_anomaly(p, &an, flow, sl_slice_make(NULL, 0));
+        return;
+    }
+    on_sip_message(p, msg, data, ts, flow, false);
+}
+
 static void on_udp(sl_pipeline *p, const sl_packet *pkt)
 {
     sl_flow flow = sl_flow_from_packet(pkt, SL_IPPROTO_UDP);
@@ -431,8 +444,12 @@ sl_pipeline *sl_pipeline_new(const sl_config *cfg, sl_output *out)
     sl_output_set_anomaly_counter(out, count_anomaly, p);
     p->headers = calloc(cfg->max_headers ? cfg->max_headers : 1, sizeof *p->headers);
     p->defrag = sl_defrag_new(&cfg->defrag, report_state_anomaly, p);
-    sl_tcp_callbacks cb = {
-        .on_message = on_stream_message, .on_anomaly = report_state_anomaly, .user = p};
+    sl_tcp_callbacks cb = {.on_message = on_stream_message,
+                           .on_anomaly = report_state_anomaly,
+                           .user = p,
+                           .on_sip = on_stream_sip,
+                           .headers = p->headers,
+                           .max_headers = cfg->max_headers};
     p->tcp = sl_tcp_new(&cfg->tcp, &cb);
     p->redirects = sl_redirects_new(&cfg->routes, out);
     sl_dialog_config dc = cfg->dialog;

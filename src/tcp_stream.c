@@ -131,6 +131,14 @@ static void deliver(sl_tcp_table *t, const conn *c, int d, const uint8_t *msg, s
     t->cb.on_message(t->cb.user, msg, len, t->now, &f);
 }
 
+static void deliver_parsed(sl_tcp_table *t, const conn *c, int d, const uint8_t *data,
+                           const sl_sip_msg *msg)
+{
+    t->st.messages++;
+    sl_flow f = flow_of(t, c, d);
+    t->cb.on_sip(t->cb.user, msg, data, t->now, &f);
+}
+
 /* ---- owned buffers, charged to the table ---- */
 
 static bool reserve(sl_tcp_table *t, uint8_t **buf, size_t *cap, size_t want)
@@ -226,12 +234,17 @@ static bool step_sip(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n
         h->hdr_scan = n >= 2 ? n - 2 : 0;
         return false;
     }
-    sl_sip_msg msg = {0}; /* no header array: only the framing is wanted */
+    /* With the caller's header array, the parse that frames the message is
+     * also the one it is analysed with (TCP messages were parsed twice). */
+    sl_sip_msg msg = {.headers = t->cb.headers, .max_headers = t->cb.max_headers};
     sl_anomaly an = {0};
     sl_status st = sl_sip_parse(p, n, SL_SIP_STREAM, &msg, &an);
     h->tried = true;
     if (st == SL_OK) {
-        deliver(t, c, d, p, msg.length);
+        if (t->cb.on_sip && t->cb.headers)
+            deliver_parsed(t, c, d, p, &msg);
+        else
+            deliver(t, c, d, p, msg.length);
         reset_hints(h);
         *used = msg.length;
         return true;

@@ -31,6 +31,7 @@
 
 #include "sipsleuth/event.h"
 #include "sipsleuth/packet.h"
+#include "sipsleuth/sip.h"
 #include "sipsleuth/sltime.h"
 
 typedef struct sl_tcp_config {
@@ -53,6 +54,16 @@ typedef struct sl_tcp_callbacks {
     void (*on_anomaly)(void *user, const char *kind, const sl_flow *flow, sl_time ts,
                        const char *detail);
     void *user;
+    /* Optional: a SIP message as the table parsed it to frame it, with
+     * `headers` (max_headers slots, the caller's) as its header array, so
+     * that it need not be parsed twice; it then replaces on_message for
+     * SIP-over-TCP messages (WebSocket messages still go to on_message).
+     * msg is the same as sl_sip_parse() of data[0..msg->length) as a
+     * datagram would give. */
+    void (*on_sip)(void *user, const sl_sip_msg *msg, const uint8_t *data, sl_time ts,
+                   const sl_flow *flow);
+    sl_sip_header *headers;
+    size_t max_headers;
 } sl_tcp_callbacks;
 
 typedef struct sl_tcp_stats {

@@ -7,8 +7,11 @@
  *           a direction starts near 2^32 so that streams wrap around
  *   length  big-endian 16 bits, cut to the bytes left
  * Small caps make gaps, resyncs and evictions reachable. Besides the
- * sanitizers it checks that memory stays under the cap. */
+ * sanitizers it checks that memory stays under the cap, and that a message
+ * handed over already parsed (on_sip, the pipeline's path) is exactly what
+ * parsing its bytes as a datagram gives. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "sipsleuth/sip.h"
 #include "sipsleuth/tcp_stream.h"
@@ -26,6 +29,28 @@ static void on_message(void *user, const uint8_t *msg, size_t len, sl_time ts, c
     sl_sip_msg m = {.headers = headers, .max_headers = 16};
     sl_anomaly an = {0};
     sl_sip_parse(msg, len, SL_SIP_DATAGRAM, &m, &an);
+}
+
+#define MAX_HEADERS 16
+
+/* The stream table's parse of a message must equal a datagram parse of its bytes. */
+static void on_sip(void *user, const sl_sip_msg *msg, const uint8_t *data, sl_time ts,
+                   const sl_flow *flow)
+{
+    (void)user;
+    (void)ts;
+    if (msg->length == 0 || !flow || flow->proto != SL_IPPROTO_TCP)
+        abort();
+    sl_sip_header headers[MAX_HEADERS];
+    memset(headers, 0, sizeof headers);
+    sl_sip_msg m = {.headers = headers, .max_headers = MAX_HEADERS};
+    sl_anomaly an = {0};
+    if (sl_sip_parse(data, msg->length, SL_SIP_DATAGRAM, &m, &an) != SL_OK)
+        abort();
+    m.headers = msg->headers;
+    if (memcmp(&m, msg, sizeof m) != 0 ||
+        memcmp(headers, msg->headers, m.n_headers * sizeof headers[0]) != 0)
+        abort();
 }
 
 static void on_anomaly(void *user, const char *kind, const sl_flow *flow, sl_time ts,
@@ -47,7 +72,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg.max_ooo_bytes = 4096;
     cfg.max_ooo_segments = 8;
     cfg.probe_limit = 1024;
-    sl_tcp_callbacks cb = {on_message, on_anomaly, NULL};
+    sl_sip_header headers[MAX_HEADERS];
+    memset(headers, 0, sizeof headers); /* so that whole entries compare */
+    sl_tcp_callbacks cb = {.on_message = on_message,
+                           .on_anomaly = on_anomaly,
+                           .on_sip = on_sip,
+                           .headers = headers,
+                           .max_headers = MAX_HEADERS};
     sl_tcp_table *t = sl_tcp_new(&cfg, &cb);
     if (!t)
         return 0;

@@ -97,7 +97,7 @@ static void expect_msgs(const rec *r, int n, ...)
 
 static sl_tcp_table *table(const sl_tcp_config *cfg, rec *r)
 {
-    sl_tcp_callbacks cb = {on_message, on_anomaly, r};
+    sl_tcp_callbacks cb = {.on_message = on_message, .on_anomaly = on_anomaly, .user = r};
     sl_tcp_table *t = sl_tcp_new(cfg, &cb);
     cr_assert_not_null(t);
     return t;
