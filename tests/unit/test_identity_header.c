@@ -171,6 +171,102 @@ Test(passport, type_errors_are_malformed)
     cr_assert(strstr(pp.error, "base64url"));
 }
 
+/* The allocation-free reader takes the usual PASSporT itself... */
+Test(passport, fast_reader_takes_the_common_case)
+{
+    sl_passport pp;
+    memset(&pp, 0, sizeof pp);
+    const char *h = HDR, *p = "{\"attest\":\"A\",\"dest\":{\"tn\":[\"1\",\"2\"]},\"iat\":-17,"
+                              "\"orig\":{\"tn\":\"3\"},\"origid\":\"u\",\"x\":[true,null,{}]}";
+    cr_assert(sl_passport_fast_header((const uint8_t *)h, strlen(h), &pp));
+    cr_assert(sl_passport_fast_payload((const uint8_t *)p, strlen(p), &pp));
+    cr_assert_str_eq(pp.alg, "ES256");
+    cr_assert_eq(pp.iat, -17);
+    cr_assert_eq(pp.n_dest, 2);
+    cr_assert_str_eq(pp.origid, "u");
+    /* ...and leaves the rest to jansson, without touching pp. */
+    const char *others[] = {
+        "{\"alg\":\"ES\\u0032\"}",
+        "{\"alg\":\"ES256\",\"alg\":\"ES256\"}",
+        "{\"alg\":1}",
+        "{\"alg\":\"\xc3\xa9\"}",
+        "{\"alg\":\"a\",\"n\":1.5}",
+        "{\"alg\":\"a\",}",
+        "{\"alg\":\"a\"} x",
+        "{\"alg\":\"a\",\"n\":01}",
+        "[]",
+        "{\"alg\":\"a\",\"n\":1234567890123456789}",
+    };
+    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
+        sl_passport q;
+        memset(&q, 0, sizeof q);
+        cr_assert_not(sl_passport_fast_header((const uint8_t *)others[i], strlen(others[i]), &q),
+                      "%s", others[i]);
+        cr_assert_eq(q.alg[0], '\0');
+    }
+}
+
+/* Whichever reader takes a part, the result is jansson's: same claims,
+ * same verdict, same message. */
+Test(passport, same_as_jansson)
+{
+    static const char *const headers[] = {
+        HDR,
+        "{\"alg\":\"ES256\"}",
+        " {\r\n\t\"alg\" : \"ES256\" , \"x5u\":\"\" } \n",
+        "{\"alg\":\"ES\\u0032\\u00356\",\"ppt\":\"shaken\"}",
+        "{\"alg\":\"ES256\",\"alg\":\"RS256\"}",
+        "{\"alg\":\"ES256\",\"ppt\":5}",
+        "{\"alg\":\"ES256\",\"typ\":\"0123456789012345678901234567890123456789\"}",
+        "{\"alg\":\"ES256\",\"k\":{\"a\":1,\"a\":2}}",
+        "{\"alg\":\"ES256\",\"k\":[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]}",
+        "{\"alg\":\"ES256\",\"k\":tru}",
+        "{\"alg\":\"ES256\",\"k\":truee}",
+        "{\"alg\":null}",
+        "{}",
+        "{\"alg\":\"ES256\"",
+        "{\"alg\":\"ES256\"}}",
+        "{\"alg\":\"E\x7fS\"}",
+    };
+    static const char *const payloads[] = {
+        "{\"dest\":{\"tn\":[\"1\"]},\"iat\":17,\"orig\":{\"tn\":\"3\"}}",
+        "{\"dest\":{},\"iat\":0,\"orig\":{}}",
+        "{\"dest\":{\"tn\":[]},\"iat\":-0,\"orig\":{\"tn\":\"3\"}}",
+        "{\"dest\":{\"tn\":[\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\",9]},\"iat\":1,"
+        "\"orig\":{}}",
+        "{\"dest\":{\"tn\":[\"1\",2]},\"iat\":1,\"orig\":{}}",
+        "{\"dest\":{\"tn\":[\"1\"]},\"iat\":17.0,\"orig\":{\"tn\":\"3\"}}",
+        "{\"dest\":{\"tn\":[\"1\"]},\"iat\":1e3,\"orig\":{\"tn\":\"3\"}}",
+        "{\"dest\":{\"tn\":[\"1\"]},\"iat\":999999999999999999,\"orig\":{}}",
+        "{\"dest\":{\"tn\":[\"1\"]},\"iat\":9223372036854775807,\"orig\":{}}",
+        "{\"dest\":{\"tn\":[\"1\"]},\"iat\":9223372036854775808,\"orig\":{}}",
+        "{\"dest\":{\"tn\":[\"1\"]},\"iat\":17,\"orig\":{\"tn\":\"\\u0000\"}}",
+        "{\"dest\":{\"tn\":[\"1\"]},\"iat\":17,\"orig\":{\"tn\":\"\\ud800\"}}",
+        "{\"dest\":{\"tn\":[\"1\"]},\"iat\":17,\"orig\":{\"tn\":\"a\\\"b\"}}",
+        "{\"dest\":{\"tn\":\"1\"},\"iat\":17,\"orig\":{\"tn\":\"3\"}}",
+        "{\"dest\":[],\"iat\":17,\"orig\":{\"tn\":\"3\"}}",
+        "{\"dest\":{\"tn\":[\"1\"]},\"iat\":17,\"orig\":{\"tn\":3}}",
+        "{\"dest\":{\"tn\":[\"1\"]},\"iat\":17,\"orig\":{\"tn\":\"3\"},\"attest\":\"AB\"}",
+        "{\"dest\":{\"tn\":[\"1\"]},\"iat\":17,\"orig\":{\"tn\":\"3\"},\"attest\":\"ABCDEFGH\"}",
+        "{\"dest\":{\"tn\":[\"1\"]},\"iat\":17,\"orig\":{\"tn\":\"3\"},\"origid\":[]}",
+        "{\"dest\":{\"tn\":[\"1\"]},\"iat\":-,\"orig\":{}}",
+        "{\"dest\":{\"tn\":[\"1\"]},\"iat\":\"17\",\"orig\":{}}",
+    };
+    for (size_t i = 0; i < sizeof headers / sizeof headers[0]; i++)
+        for (size_t j = 0; j < sizeof payloads / sizeof payloads[0]; j++) {
+            char h[512], p[512];
+            sl_base64url_encode((const uint8_t *)headers[i], strlen(headers[i]), h, sizeof h);
+            sl_base64url_encode((const uint8_t *)payloads[j], strlen(payloads[j]), p, sizeof p);
+            sl_slice hs = sl_slice_make(h, strlen(h)), ps = sl_slice_make(p, strlen(p));
+            sl_passport a, b;
+            bool ok_a = sl_passport_decode(hs, ps, &a),
+                 ok_b = sl_passport_decode_jansson(hs, ps, &b);
+            cr_assert_eq(ok_a, ok_b, "%s %s", headers[i], payloads[j]);
+            cr_assert_eq(memcmp(&a, &b, sizeof a), 0, "%s %s: %s / %s", headers[i], payloads[j],
+                         a.error, b.error);
+        }
+}
+
 Test(canon, rfc8224_section_8_3)
 {
     char out[SL_TN_MAX];
