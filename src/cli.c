@@ -236,7 +236,12 @@ int sl_cli_parse(int argc, char **argv, sl_cli *o)
         case OPT_CERT:
         case OPT_CERT_DIR:
         case OPT_TRUST: {
-            int st = cert_option(o, c == OPT_CERT ? 'c' : c == OPT_CERT_DIR ? 'd' : 't', optarg);
+            char which = 't';
+            if (c == OPT_CERT)
+                which = 'c';
+            else if (c == OPT_CERT_DIR)
+                which = 'd';
+            int st = cert_option(o, which, optarg);
             if (st)
                 return st;
             break;
