@@ -373,10 +373,14 @@ static bool has_target(const recent *e, const char *uri)
 void sl_redirects_annotate_dialog(void *user, const sl_dialog_summary *s, sl_jw *w)
 {
     sl_redirects *r = user;
-    char uri[SL_ROUTE_URI_MAX];
-    if (s->start == SL_DIALOG_NO_TIME || !sl_uri_normalize(s->request_uri, uri, sizeof uri))
+    if (s->start == SL_DIALOG_NO_TIME)
         return;
-    uint64_t h = call_hash(s->call_id);
+    /* The Request-URI's normal form and the Call-ID hash are worked out at
+     * the first redirect in the window: most attempts follow none (a
+     * normalisation cost ~1 400 instructions a dialog event, callgrind). */
+    char uri[SL_ROUTE_URI_MAX];
+    bool known = false;
+    uint64_t h = 0;
     /* Newest first: the redirect this attempt most likely answers. */
     for (size_t k = 1; k <= RECENT_MAX; k++) {
         const recent *e = &r->recent[(r->recent_next + RECENT_MAX - k) % RECENT_MAX];
@@ -384,6 +388,12 @@ void sl_redirects_annotate_dialog(void *user, const sl_dialog_summary *s, sl_jw 
             break;
         if (e->ts > s->start || s->start - e->ts > FOLLOW_WINDOW)
             continue;
+        if (!known) {
+            if (!sl_uri_normalize(s->request_uri, uri, sizeof uri))
+                return;
+            h = call_hash(s->call_id);
+            known = true;
+        }
         bool same_call =
             e->call_h == h && strlen(e->call_id) == s->call_id.len &&
             (s->call_id.len == 0 || memcmp(e->call_id, s->call_id.ptr, s->call_id.len) == 0);
