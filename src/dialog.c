@@ -835,7 +835,7 @@ static void on_response(sl_dialogs *d, const msgv *m, cand *c, size_t n)
     }
     sl_txn *t = sl_txn_set_at(&r->txns, i);
     sl_method tm = (sl_method)t->method;
-    bool again = sl_txn_response_seen(t, sl_txn_response_sig(d->cfg.hash_seed, st, m->ctx->to_tag));
+    bool again = sl_txn_response_seen(t, sl_txn_response_sig(m->to_h, st));
     count(d, r, m, again);
     if (again) {
         d->ms[tm].retransmissions++;

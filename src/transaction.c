@@ -68,9 +68,9 @@ uint64_t sl_txn_key(uint64_t seed, const sl_sip_ctx *ctx)
     return sl_mix64(h ^ cseq);
 }
 
-uint32_t sl_txn_response_sig(uint64_t seed, int status, sl_slice to_tag)
+uint32_t sl_txn_response_sig(uint64_t to_tag_hash, int status)
 {
-    return (uint32_t)sl_mix64(hash_slice(seed, to_tag) + (uint64_t)status);
+    return (uint32_t)sl_mix64(to_tag_hash + (uint64_t)status);
 }
 
 bool sl_txn_response_seen(sl_txn *t, uint32_t sig)

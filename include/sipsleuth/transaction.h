@@ -37,8 +37,9 @@ const char *sl_method_name(sl_method m); /* "INVITE", ..., "other" */
 /* The transaction key of a request or response (see above). */
 uint64_t sl_txn_key(uint64_t seed, const sl_sip_ctx *ctx);
 
-/* The signature of a response within its transaction: status and To tag. */
-uint32_t sl_txn_response_sig(uint64_t seed, int status, sl_slice to_tag);
+/* The signature of a response within its transaction: status and To tag
+ * (its seeded hash, which the caller has already). */
+uint32_t sl_txn_response_sig(uint64_t to_tag_hash, int status);
 
 #define SL_TXN_RESPONSES 4 /* distinct responses remembered per transaction */
 
