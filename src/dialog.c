@@ -38,14 +38,13 @@ enum phase {
 };
 
 typedef struct rec rec;
+/* The fields collect() reads for every record of a bucket come first, so
+ * that a walk touches one cache line per record it passes; the transactions
+ * sit just before the Call-ID (data) that a match compares next. */
 struct rec {
-    rec *chain;         /* hash bucket */
-    rec *older, *newer; /* creation order, for eviction and flushing */
-    rec *tprev, *tnext; /* the timer list of its phase */
-    uint64_t hash;      /* of the Call-ID */
-    uint64_t serial;    /* creation order, for deterministic choices */
-    sl_time anchor;     /* when its current timer started */
-    sl_time born;
+    rec *chain;    /* hash bucket */
+    uint64_t hash; /* of the Call-ID */
+    uint32_t len_call_id, len_from, len_to, len_ruri;
     uint8_t kind, phase;
     uint8_t outcome; /* sl_dialog_state, once written */
     uint8_t proto;
@@ -54,8 +53,13 @@ struct rec {
     sl_addr caller, callee; /* src and dst of the first request */
     uint16_t cport, eport;
     uint16_t final_status;
-    uint32_t len_call_id, len_from, len_to, len_ruri;
-    uint32_t messages, retrans, reinvites, leg, attempt;
+    uint32_t messages;  /* here, not with the counters below: no padding, same size */
+    rec *older, *newer; /* creation order, for eviction and flushing */
+    rec *tprev, *tnext; /* the timer list of its phase */
+    uint64_t serial;    /* creation order, for deterministic choices */
+    sl_time anchor;     /* when its current timer started */
+    sl_time born;
+    uint32_t retrans, reinvites, leg, attempt;
     sl_time t_invite, t_18x, t_final, t_bye;
     uint64_t from_tag_h; /* the caller's tag */
     uint64_t winner_h;   /* To tag of the 2xx */
