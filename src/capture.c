@@ -33,9 +33,16 @@ struct sl_capture {
     char *filter; /* pcapng: the -f text, compiled per link type as they appear */
     link_filter filters[MAX_LINK_FILTERS];
     size_t n_filters;
+    char *stdio_buf; /* files: the FILE libpcap reads has this buffer */
     char name[256];
     char error[PCAP_ERRBUF_SIZE + 300];
 };
+
+/* libpcap reads a file through stdio, whose own buffer is one page: a read()
+ * per 4 KiB, 135 000 of them for a 540 MB capture. With 256 KiB a libpcap
+ * loop over it takes 0.15 s of CPU instead of 0.39 s; 64 KiB to 4 MiB
+ * measured alike, within noise. */
+#define FILE_BUFFER (256 * 1024)
 
 /* Live reads return at least this often, so idle timers and signals are served.
  * libpcap's own read timeout cannot promise that: on Linux with TPACKET_V3 the
@@ -142,6 +149,25 @@ static sl_capture *open_pcapng(int fd, const uint8_t head[4], const char *name, 
     return c;
 }
 
+/* The stream libpcap reads, from its start: a regular file rewound, or a
+ * pipe whose first bytes are replayed. Takes fd. */
+static FILE *file_stream(int fd, const uint8_t *head, size_t got, char *err, size_t errlen)
+{
+    struct stat st;
+    if (fd == STDIN_FILENO || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        FILE *f = replay_stream(fd, head, got);
+        if (!f)
+            snprintf(err, errlen, "out of memory");
+        return f;
+    }
+    FILE *f = lseek(fd, 0, SEEK_SET) == 0 ? fdopen(fd, "rb") : NULL;
+    if (!f) {
+        snprintf(err, errlen, "%s", strerror(errno));
+        close(fd);
+    }
+    return f;
+}
+
 /* pcapng files are read by our reader; classic pcap (and whatever else
  * libpcap knows or refuses) by libpcap. */
 sl_capture *sl_capture_open_file(const char *path, char *err, size_t errlen)
@@ -159,28 +185,29 @@ sl_capture *sl_capture_open_file(const char *path, char *err, size_t errlen)
         return open_pcapng(fd, head, name, err, errlen);
 
     char errbuf[PCAP_ERRBUF_SIZE] = "";
-    pcap_t *p;
-    struct stat st;
-    /* Ask for nanoseconds: libpcap scales microsecond files up, so no precision is lost. */
-    if (!std_in && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-        close(fd); /* libpcap opens it again, for a position it can tell */
-        p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
-    } else { /* a pipe cannot be opened again: its first bytes are replayed */
-        FILE *f = replay_stream(fd, head, got);
-        p = f ? pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, errbuf)
-              : NULL;
-        if (!f)
-            snprintf(errbuf, sizeof errbuf, "out of memory");
-        else if (!p)
-            fclose(f);
+    FILE *f = file_stream(fd, head, got, errbuf, sizeof errbuf);
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", name, errbuf);
+        return NULL;
     }
+    char *buf = malloc(FILE_BUFFER);
+    if (buf) /* without it, stdio's own buffer does */
+        setvbuf(f, buf, _IOFBF, FILE_BUFFER);
+    /* Ask for nanoseconds: libpcap scales microsecond files up, so no precision is lost. */
+    pcap_t *p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, errbuf);
     if (!p) {
+        fclose(f);
+        free(buf);
         snprintf(err, errlen, "%s: %s", name, errbuf);
         return NULL;
     }
     sl_capture *c = wrap(p, name, false);
-    if (!c)
+    if (!c) {
+        free(buf);
         snprintf(err, errlen, "%s: out of memory", name);
+        return NULL;
+    }
+    c->stdio_buf = buf;
     return c;
 }
 
@@ -416,6 +443,7 @@ void sl_capture_close(sl_capture *c)
         free(c->filter);
     } else {
         pcap_close(c->pcap);
+        free(c->stdio_buf); /* after the FILE using it is closed */
     }
     free(c);
 }
