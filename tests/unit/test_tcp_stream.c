@@ -210,6 +210,52 @@ Test(tcp_stream, zero_copy_within_one_segment)
     free(all);
 }
 
+/* on_sip: the message as the table parsed it must be what a datagram parse
+ * of its bytes gives, header array included. */
+static void on_sip(void *user, const sl_sip_msg *msg, const uint8_t *data, sl_time ts,
+                   const sl_flow *flow)
+{
+    sl_sip_header hdrs[16];
+    sl_sip_msg d = {.headers = hdrs, .max_headers = 16};
+    cr_assert_eq(sl_sip_parse(data, msg->length, SL_SIP_DATAGRAM, &d, NULL), SL_OK);
+    cr_assert_eq(d.length, msg->length);
+    cr_assert_eq(d.n_headers, msg->n_headers);
+    for (size_t i = 0; i < d.n_headers; i++) {
+        cr_assert_eq(d.headers[i].id, msg->headers[i].id);
+        cr_assert_eq(d.headers[i].value.ptr, msg->headers[i].value.ptr);
+        cr_assert_eq(d.headers[i].value.len, msg->headers[i].value.len);
+    }
+    cr_assert_eq(d.flags, msg->flags);
+    cr_assert_eq(d.body.ptr, msg->body.ptr);
+    cr_assert_eq(d.body.len, msg->body.len);
+    cr_assert(memcmp(d.first, msg->first, sizeof d.first) == 0);
+    on_message(user, data, msg->length, ts, flow);
+}
+
+Test(tcp_stream, parsed_once_as_a_datagram_would_be)
+{
+    char *all = cat(M1, M2, M3);
+    size_t n = strlen(all);
+    sl_sip_header hdrs[16];
+    for (size_t cut = 0; cut <= n; cut++) {
+        rec r = {0};
+        sl_tcp_callbacks cb = {.on_message = on_message,
+                               .on_anomaly = on_anomaly,
+                               .user = &r,
+                               .on_sip = on_sip,
+                               .headers = hdrs,
+                               .max_headers = 16};
+        sl_tcp_table *t = sl_tcp_new(NULL, &cb);
+        cr_assert_not_null(t);
+        send(t, 1, all, cut);
+        send(t, 1 + (uint32_t)cut, all + cut, n - cut);
+        expect_msgs(&r, 3, M1, M2, M3);
+        sl_tcp_destroy(t);
+        rec_clear(&r);
+    }
+    free(all);
+}
+
 Test(tcp_stream, three_segments_reversed_and_keepalives)
 {
     rec r = {0};
