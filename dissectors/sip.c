@@ -6,6 +6,8 @@
 #define MAX_START_LINE 8192
 #define MAX_CONTENT_LENGTH (16u << 20)
 
+_Static_assert(SL_HDR__COUNT <= 32, "sl_sip_msg.repeated has a bit per header id");
+
 /* RFC 3261 token characters; controls and non-ASCII are not. */
 /* clang-format off */
 static const uint8_t tchar[256] = {
@@ -182,6 +184,134 @@ const char *sl_sip_flag_kind(uint32_t flag)
     }
 }
 
+/* ---- Header name → id ----
+ * A header name is looked up by a hash of its length and its first and last
+ * bytes (case folded) into a table where no two known names collide (the
+ * multipliers were searched for that; a collision would be an initializer
+ * override, an error under -Wextra -Werror), then compared a word at a time.
+ * 53 → 44 instructions a header (callgrind), against a switch on the first
+ * byte and one comparison per candidate name. */
+
+#define NAME_SLOTS 64
+#define NAME_HASH(first, last, n) ((((first) | 0x20) * 27u + ((last) | 0x20) * 10u + (n)) & 63u)
+
+typedef struct known_name {
+    char lit[22]; /* lower case, letters and '-' only; zero padded */
+    uint8_t len;  /* 0: an empty slot */
+    uint8_t id;
+} known_name;
+
+#define KNOWN(first, last, lit, id)                                                                \
+    [NAME_HASH(first, last, sizeof(lit) - 1)] = {lit, sizeof(lit) - 1, id}
+
+static const known_name known_names[NAME_SLOTS] = {
+    KNOWN('v', 'a', "via", SL_HDR_VIA),
+    KNOWN('f', 'm', "from", SL_HDR_FROM),
+    KNOWN('t', 'o', "to", SL_HDR_TO),
+    KNOWN('c', 'd', "call-id", SL_HDR_CALL_ID),
+    KNOWN('c', 'q', "cseq", SL_HDR_CSEQ),
+    KNOWN('c', 't', "contact", SL_HDR_CONTACT),
+    KNOWN('c', 'h', "content-length", SL_HDR_CONTENT_LENGTH),
+    KNOWN('c', 'e', "content-type", SL_HDR_CONTENT_TYPE),
+    KNOWN('s', 'd', "supported", SL_HDR_SUPPORTED),
+    KNOWN('s', 't', "subject", SL_HDR_SUBJECT),
+    KNOWN('c', 'g', "content-encoding", SL_HDR_CONTENT_ENCODING),
+    KNOWN('e', 't', "event", SL_HDR_EVENT),
+    KNOWN('r', 'o', "refer-to", SL_HDR_REFER_TO),
+    KNOWN('a', 's', "allow-events", SL_HDR_ALLOW_EVENTS),
+    KNOWN('i', 'y', "identity", SL_HDR_IDENTITY),
+    KNOWN('i', 'o', "identity-info", SL_HDR_IDENTITY_INFO),
+    KNOWN('r', 'y', "referred-by", SL_HDR_REFERRED_BY),
+    KNOWN('s', 's', "session-expires", SL_HDR_SESSION_EXPIRES),
+    KNOWN('a', 't', "accept-contact", SL_HDR_ACCEPT_CONTACT),
+    KNOWN('r', 't', "reject-contact", SL_HDR_REJECT_CONTACT),
+    KNOWN('r', 'n', "request-disposition", SL_HDR_REQUEST_DISPOSITION),
+    KNOWN('u', 't', "user-agent", SL_HDR_USER_AGENT),
+    KNOWN('s', 'r', "server", SL_HDR_SERVER),
+    KNOWN('e', 's', "expires", SL_HDR_EXPIRES),
+    KNOWN('d', 'e', "date", SL_HDR_DATE),
+    KNOWN('p', 'y', "p-asserted-identity", SL_HDR_P_ASSERTED_IDENTITY),
+    KNOWN('r', 'n', "reason", SL_HDR_REASON),
+    KNOWN('m', 's', "max-forwards", SL_HDR_MAX_FORWARDS),
+    KNOWN('r', 'e', "route", SL_HDR_ROUTE),
+    KNOWN('r', 'e', "record-route", SL_HDR_RECORD_ROUTE),
+};
+#undef KNOWN
+
+/* The IANA compact forms (RFC 3261 7.3.3 and later registrations). */
+static const uint8_t compact_ids[26] = {
+    ['a' - 'a'] = SL_HDR_ACCEPT_CONTACT,
+    ['b' - 'a'] = SL_HDR_REFERRED_BY,
+    ['c' - 'a'] = SL_HDR_CONTENT_TYPE,
+    ['d' - 'a'] = SL_HDR_REQUEST_DISPOSITION,
+    ['e' - 'a'] = SL_HDR_CONTENT_ENCODING,
+    ['f' - 'a'] = SL_HDR_FROM,
+    ['i' - 'a'] = SL_HDR_CALL_ID,
+    ['j' - 'a'] = SL_HDR_REJECT_CONTACT,
+    ['k' - 'a'] = SL_HDR_SUPPORTED,
+    ['l' - 'a'] = SL_HDR_CONTENT_LENGTH,
+    ['m' - 'a'] = SL_HDR_CONTACT,
+    ['n' - 'a'] = SL_HDR_IDENTITY_INFO,
+    ['o' - 'a'] = SL_HDR_EVENT,
+    ['r' - 'a'] = SL_HDR_REFER_TO,
+    ['s' - 'a'] = SL_HDR_SUBJECT,
+    ['t' - 'a'] = SL_HDR_TO,
+    ['u' - 'a'] = SL_HDR_ALLOW_EVENTS,
+    ['v' - 'a'] = SL_HDR_VIA,
+    ['x' - 'a'] = SL_HDR_SESSION_EXPIRES,
+    ['y' - 'a'] = SL_HDR_IDENTITY,
+};
+
+/* w (2, 4 or 8) bytes as a word. */
+static inline uint64_t load_word(const void *p, size_t w)
+{
+    uint64_t x = 0;
+    memcpy(&x, p, w);
+    return x;
+}
+
+/* Whether the w name bytes in x are, case-insensitively, the literal's in
+ * lit: OR-ing 0x20 into the bytes under a letter folds the case, and a byte
+ * under a '-' must be '-' itself. Letters have bit 0x40 set and '-' has not,
+ * so that mask is (lit & 0x40) >> 1 per byte. */
+static inline bool word_matches(uint64_t x, uint64_t lit)
+{
+    return (x | (lit & 0x4040404040404040u) >> 1) == lit;
+}
+
+/* p[0..n) against lit, both n bytes (2 to 19), in words of w bytes: at the
+ * start, after it, and at the end (overlapping), never reading outside p[0..n). */
+static inline bool name_matches(const uint8_t *p, const char *lit, size_t n, size_t w)
+{
+    if (!word_matches(load_word(p, w), load_word(lit, w)))
+        return false;
+    if (n > 2 * w && !word_matches(load_word(p + w, w), load_word(lit + w, w)))
+        return false;
+    return word_matches(load_word(p + n - w, w), load_word(lit + n - w, w));
+}
+
+/* Inlined into the header loop: a call would cost ~10 instructions a header. */
+static inline __attribute__((always_inline)) sl_sip_hdr_id header_id(const uint8_t *p, size_t n)
+{
+    if (n < 2) {
+        uint8_t c = n ? (uint8_t)(p[0] | 0x20) : 0;
+        return (c >= 'a' && c <= 'z') ? (sl_sip_hdr_id)compact_ids[c - 'a'] : SL_HDR_OTHER;
+    }
+    const known_name *k = &known_names[NAME_HASH(p[0], p[n - 1], n)];
+    if (k->len != n)
+        return SL_HDR_OTHER;
+    size_t w = n >= 8 ? 8 : n >= 4 ? 4 : 2;
+    bool match = w == 8   ? name_matches(p, k->lit, n, 8)
+                 : w == 4 ? name_matches(p, k->lit, n, 4)
+                          : name_matches(p, k->lit, n, 2);
+    return match ? (sl_sip_hdr_id)k->id : SL_HDR_OTHER;
+}
+
+sl_sip_hdr_id sl_sip_header_id(sl_slice name)
+{
+    return header_id(name.ptr, name.len);
+}
+
 /* Parse state besides the message itself. */
 typedef struct parse_state {
     const uint8_t *buf;
@@ -211,23 +341,18 @@ static void on_content_length(parse_state *st, sl_sip_msg *msg, sl_slice value)
         msg->flags |= SL_SIP_F_DUP_CONTENT_LENGTH;
 }
 
-static inline bool is_lws(uint8_t c)
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
 /* One complete header: name buf[ns..ne), value buf[vs..ve) before trimming.
  * Inlined: called once per header, its call cost ~20 instructions. */
 static inline __attribute__((always_inline)) void
 add_header(parse_state *st, sl_sip_msg *msg, size_t ns, size_t ne, size_t vs, size_t ve)
 {
     const uint8_t *b = st->buf;
-    while (vs < ve && is_lws(b[vs]))
+    while (vs < ve && sl_is_lws(b[vs]))
         vs++;
-    while (ve > vs && is_lws(b[ve - 1]))
+    while (ve > vs && sl_is_lws(b[ve - 1]))
         ve--;
     sl_slice name = sl_slice_make(b + ns, ne - ns), value = sl_slice_make(b + vs, ve - vs);
-    sl_sip_hdr_id id = sl_sip_header_id(name);
+    sl_sip_hdr_id id = header_id(name.ptr, name.len);
     msg->n_headers_seen++;
     if (id == SL_HDR_CONTENT_LENGTH)
         on_content_length(st, msg, value);
@@ -240,7 +365,9 @@ add_header(parse_state *st, sl_sip_msg *msg, size_t ns, size_t ne, size_t vs, si
     h->name = name;
     h->value = value;
     h->id = id;
-    if (msg->first[id] == 0 && msg->n_headers <= UINT16_MAX)
+    if (msg->first[id] != 0)
+        msg->repeated |= 1u << id;
+    else if (msg->n_headers <= UINT16_MAX)
         msg->first[id] = (uint16_t)msg->n_headers;
 }
 

@@ -1,14 +1,10 @@
-/* SIP header helpers: name → id, lookups, list splitting, name-addr,
+/* SIP header helpers: lookups, list splitting, name-addr,
  * parameters and CSeq. Everything returns slices of the caller's buffer. */
 #include "sipsleuth/sip.h"
 
 static inline uint8_t lower(uint8_t c)
 {
     return (c >= 'A' && c <= 'Z') ? (uint8_t)(c | 0x20) : c;
-}
-static inline bool is_lws(uint8_t c)
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 static inline bool is_digit(uint8_t c)
 {
@@ -35,177 +31,6 @@ static bool is_tchar(uint8_t c)
     }
 }
 
-/* n (a constant, at most 8) bytes as a word, zero-padded. */
-static inline uint64_t load(const void *p, size_t n)
-{
-    uint64_t x = 0;
-    memcpy(&x, p, n);
-    return x;
-}
-
-/* Whether the n bytes in x are, case-insensitively, those of lit, whose
- * bytes are lower-case letters and '-': x | 0x20 per byte folds the case,
- * and the second test refuses the one other byte that folds onto one of
- * those, CR onto '-' (every letter or '-' has bit 0x20 or 0x40 set). */
-static inline bool word_is(uint64_t x, const char *lit, size_t n)
-{
-    const uint64_t b20 = load("\x20\x20\x20\x20\x20\x20\x20\x20", n);
-    const uint64_t b40 = load("\x40\x40\x40\x40\x40\x40\x40\x40", n);
-    return (x | b20) == load(lit, n) && ((x | (x << 1)) & b40) == b40;
-}
-
-/* `lit` is lower case and exactly as long as p (2 to 24 bytes): compared a
- * word at a time, the last word overlapping the one before. 72 → ~25
- * instructions a header name (callgrind). */
-static inline bool name_is(const uint8_t *p, const char *lit, size_t n)
-{
-    if (n <= 8)
-        return word_is(load(p, n), lit, n);
-    if (!word_is(load(p, 8), lit, 8))
-        return false;
-    if (n > 16 && !word_is(load(p + 8, 8), lit + 8, 8))
-        return false;
-    return word_is(load(p + n - 8, 8), lit + n - 8, 8);
-}
-
-/* The IANA compact forms (RFC 3261 7.3.3 and later registrations). */
-static const uint8_t compact_ids[26] = {
-    ['a' - 'a'] = SL_HDR_ACCEPT_CONTACT,
-    ['b' - 'a'] = SL_HDR_REFERRED_BY,
-    ['c' - 'a'] = SL_HDR_CONTENT_TYPE,
-    ['d' - 'a'] = SL_HDR_REQUEST_DISPOSITION,
-    ['e' - 'a'] = SL_HDR_CONTENT_ENCODING,
-    ['f' - 'a'] = SL_HDR_FROM,
-    ['i' - 'a'] = SL_HDR_CALL_ID,
-    ['j' - 'a'] = SL_HDR_REJECT_CONTACT,
-    ['k' - 'a'] = SL_HDR_SUPPORTED,
-    ['l' - 'a'] = SL_HDR_CONTENT_LENGTH,
-    ['m' - 'a'] = SL_HDR_CONTACT,
-    ['n' - 'a'] = SL_HDR_IDENTITY_INFO,
-    ['o' - 'a'] = SL_HDR_EVENT,
-    ['r' - 'a'] = SL_HDR_REFER_TO,
-    ['s' - 'a'] = SL_HDR_SUBJECT,
-    ['t' - 'a'] = SL_HDR_TO,
-    ['u' - 'a'] = SL_HDR_ALLOW_EVENTS,
-    ['v' - 'a'] = SL_HDR_VIA,
-    ['x' - 'a'] = SL_HDR_SESSION_EXPIRES,
-    ['y' - 'a'] = SL_HDR_IDENTITY,
-};
-
-sl_sip_hdr_id sl_sip_header_id(sl_slice name)
-{
-    const uint8_t *p = name.ptr;
-    size_t n = name.len;
-    if (n == 0)
-        return SL_HDR_OTHER;
-    uint8_t c = lower(p[0]);
-    if (n == 1)
-        return (c >= 'a' && c <= 'z') ? (sl_sip_hdr_id)compact_ids[c - 'a'] : SL_HDR_OTHER;
-
-#define IS(lit) (n == sizeof(lit) - 1 && name_is(p, lit, sizeof(lit) - 1))
-    switch (c) {
-    case 'a':
-        if (IS("allow-events"))
-            return SL_HDR_ALLOW_EVENTS;
-        if (IS("accept-contact"))
-            return SL_HDR_ACCEPT_CONTACT;
-        break;
-    case 'c':
-        if (IS("cseq"))
-            return SL_HDR_CSEQ;
-        if (IS("call-id"))
-            return SL_HDR_CALL_ID;
-        if (IS("contact"))
-            return SL_HDR_CONTACT;
-        if (IS("content-type"))
-            return SL_HDR_CONTENT_TYPE;
-        if (IS("content-length"))
-            return SL_HDR_CONTENT_LENGTH;
-        if (IS("content-encoding"))
-            return SL_HDR_CONTENT_ENCODING;
-        break;
-    case 'd':
-        if (IS("date"))
-            return SL_HDR_DATE;
-        break;
-    case 'e':
-        if (IS("event"))
-            return SL_HDR_EVENT;
-        if (IS("expires"))
-            return SL_HDR_EXPIRES;
-        break;
-    case 'f':
-        if (IS("from"))
-            return SL_HDR_FROM;
-        break;
-    case 'i':
-        if (IS("identity"))
-            return SL_HDR_IDENTITY;
-        if (IS("identity-info"))
-            return SL_HDR_IDENTITY_INFO;
-        break;
-    case 'm':
-        if (IS("max-forwards"))
-            return SL_HDR_MAX_FORWARDS;
-        break;
-    case 'p':
-        if (IS("p-asserted-identity"))
-            return SL_HDR_P_ASSERTED_IDENTITY;
-        break;
-    case 'r':
-        if (IS("route"))
-            return SL_HDR_ROUTE;
-        if (IS("reason"))
-            return SL_HDR_REASON;
-        if (IS("refer-to"))
-            return SL_HDR_REFER_TO;
-        if (IS("referred-by"))
-            return SL_HDR_REFERRED_BY;
-        if (IS("record-route"))
-            return SL_HDR_RECORD_ROUTE;
-        if (IS("reject-contact"))
-            return SL_HDR_REJECT_CONTACT;
-        if (IS("request-disposition"))
-            return SL_HDR_REQUEST_DISPOSITION;
-        break;
-    case 's':
-        if (IS("server"))
-            return SL_HDR_SERVER;
-        if (IS("subject"))
-            return SL_HDR_SUBJECT;
-        if (IS("supported"))
-            return SL_HDR_SUPPORTED;
-        if (IS("session-expires"))
-            return SL_HDR_SESSION_EXPIRES;
-        break;
-    case 't':
-        if (IS("to"))
-            return SL_HDR_TO;
-        break;
-    case 'u':
-        if (IS("user-agent"))
-            return SL_HDR_USER_AGENT;
-        break;
-    case 'v':
-        if (IS("via"))
-            return SL_HDR_VIA;
-        break;
-    default: break;
-    }
-#undef IS
-    return SL_HDR_OTHER;
-}
-
-const sl_sip_header *sl_sip_find(const sl_sip_msg *msg, sl_sip_hdr_id id)
-{
-    if ((unsigned)id >= SL_HDR__COUNT || !msg->headers)
-        return NULL;
-    size_t idx = msg->first[id];
-    if (idx == 0 || idx > msg->n_headers)
-        return NULL;
-    return &msg->headers[idx - 1];
-}
-
 const sl_sip_header *sl_sip_find_next(const sl_sip_msg *msg, const sl_sip_header *prev)
 {
     if (!prev || !msg->headers)
@@ -223,7 +48,7 @@ bool sl_sip_next_element(sl_slice *rest, sl_slice *elem)
 {
     const uint8_t *p = rest->ptr;
     size_t n = rest->len, i = 0;
-    while (i < n && (is_lws(p[i]) || p[i] == ','))
+    while (i < n && (sl_is_lws(p[i]) || p[i] == ','))
         i++; /* empty list elements are allowed (RFC 3261 7.3.1) */
     if (i == n) {
         rest->ptr = p ? p + n : p;
@@ -267,13 +92,13 @@ size_t sl_sip_unfold(sl_slice value, uint8_t *out, size_t cap)
     const uint8_t *p = value.ptr;
     size_t n = value.len, i = 0, o = 0;
     while (i < n && o < cap) {
-        if (!is_lws(p[i])) {
+        if (!sl_is_lws(p[i])) {
             out[o++] = p[i++];
             continue;
         }
         size_t j = i;
         bool fold = false;
-        for (; j < n && is_lws(p[j]); j++)
+        for (; j < n && sl_is_lws(p[j]); j++)
             fold |= p[j] == '\r' || p[j] == '\n';
         if (fold) {
             out[o++] = ' ';
@@ -302,7 +127,7 @@ static size_t skip_quoted(const uint8_t *p, size_t n, size_t i)
 /* What follows the URI must be empty or header parameters. */
 static sl_status set_params(sl_slice e, size_t i, sl_sip_nameaddr *out)
 {
-    while (i < e.len && is_lws(e.ptr[i]))
+    while (i < e.len && sl_is_lws(e.ptr[i]))
         i++;
     out->params = sl_slice_make(e.ptr + i, e.len - i);
     return (i == e.len || e.ptr[i] == ';') ? SL_OK : SL_INVALID;
@@ -317,7 +142,7 @@ sl_status sl_sip_nameaddr_parse(sl_slice elem, sl_sip_nameaddr *out)
     if (n == 0)
         return SL_INVALID;
 
-    if (p[0] == '*' && (n == 1 || is_lws(p[1]) || p[1] == ';')) {
+    if (p[0] == '*' && (n == 1 || sl_is_lws(p[1]) || p[1] == ';')) {
         out->star = true;
         out->uri = sl_slice_make(p, 1);
         return set_params(e, 1, out);
@@ -330,7 +155,7 @@ sl_status sl_sip_nameaddr_parse(sl_slice elem, sl_sip_nameaddr *out)
             return SL_INVALID;
         out->display = sl_slice_make(p + 1, q - 1);
         lt = q + 1;
-        while (lt < n && is_lws(p[lt]))
+        while (lt < n && sl_is_lws(p[lt]))
             lt++;
         if (lt == n || p[lt] != '<')
             return SL_INVALID;
@@ -344,7 +169,7 @@ sl_status sl_sip_nameaddr_parse(sl_slice elem, sl_sip_nameaddr *out)
             out->display = sl_slice_trim(sl_slice_make(p, lt));
         } else {
             size_t i = 0;
-            while (i < n && p[i] != ';' && p[i] != ',' && !is_lws(p[i]))
+            while (i < n && p[i] != ';' && p[i] != ',' && !sl_is_lws(p[i]))
                 i++;
             out->uri = sl_slice_make(p, i);
             return i ? set_params(e, i, out) : SL_INVALID;
@@ -382,16 +207,15 @@ static size_t param_end(const uint8_t *p, size_t n, size_t i)
  * every lookup (branch, tag) hits the first parameter: ~60 instructions
  * instead of ~300 for cutting every parameter and trimming its name
  * (callgrind). */
-bool sl_sip_param_get(sl_slice params, const char *name, sl_slice *value)
+bool sl_sip_param_get_n(sl_slice params, const char *name, size_t wl, sl_slice *value)
 {
-    const size_t wl = strlen(name);
     const uint8_t *p = params.ptr;
     size_t n = params.len, i = 0;
     if (wl == 0)
         return false;
     while (i < n) {
         size_t j = i;
-        while (j < n && is_lws(p[j]))
+        while (j < n && sl_is_lws(p[j]))
             j++;
         if (j < n && p[j] == ';') {
             i = j + 1; /* an empty parameter: the one before the leading ';' */
@@ -399,12 +223,14 @@ bool sl_sip_param_get(sl_slice params, const char *name, sl_slice *value)
         }
         size_t k = j;
         if (n - j >= wl) {
-            while (k < j + wl && lower(p[k]) == lower((uint8_t)name[k - j]))
+            /* the same case first: the name is nearly always written as asked */
+            while (k < j + wl &&
+                   (p[k] == (uint8_t)name[k - j] || lower(p[k]) == lower((uint8_t)name[k - j])))
                 k++;
         }
         if (k == j + wl) {
             size_t nend = k;
-            while (k < n && is_lws(p[k]))
+            while (k < n && sl_is_lws(p[k]))
                 k++;
             if (k == n || p[k] == ';') {
                 *value = sl_slice_make(p + nend, 0);
@@ -412,9 +238,9 @@ bool sl_sip_param_get(sl_slice params, const char *name, sl_slice *value)
             }
             if (p[k] == '=') {
                 size_t vs = k + 1, ve = param_end(p, n, vs);
-                while (vs < ve && is_lws(p[vs]))
+                while (vs < ve && sl_is_lws(p[vs]))
                     vs++;
-                while (ve > vs && is_lws(p[ve - 1]))
+                while (ve > vs && sl_is_lws(p[ve - 1]))
                     ve--;
                 *value = sl_slice_make(p + vs, ve - vs);
                 return true;
@@ -440,7 +266,7 @@ sl_status sl_sip_cseq_parse(sl_slice value, sl_sip_cseq *out)
     if (i == 0)
         return SL_INVALID;
     size_t ws = i;
-    while (i < n && is_lws(p[i]))
+    while (i < n && sl_is_lws(p[i]))
         i++;
     if (i == ws || i == n)
         return SL_INVALID;

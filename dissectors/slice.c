@@ -32,22 +32,6 @@ bool sl_slice_istarts(sl_slice s, const char *prefix)
     return s.len >= n && sl_slice_ieq(sl_slice_make(s.ptr, n), prefix);
 }
 
-static inline bool is_space(uint8_t c)
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-sl_slice sl_slice_trim(sl_slice s)
-{
-    while (s.len && is_space(s.ptr[0])) {
-        s.ptr++;
-        s.len--;
-    }
-    while (s.len && is_space(s.ptr[s.len - 1]))
-        s.len--;
-    return s;
-}
-
 sl_slice sl_slice_from(sl_slice s, size_t from)
 {
     if (from >= s.len)

@@ -83,6 +83,8 @@ typedef struct sl_sip_msg {
     size_t n_headers_seen;  /* counted, including those dropped for lack of room */
     /* index+1 into headers of the first occurrence of each id; 0 = absent */
     uint16_t first[SL_HDR__COUNT];
+    /* bit id set: a header with that id is stored after its first one */
+    uint32_t repeated;
 
     bool has_content_length;
     uint64_t content_length;
@@ -123,8 +125,16 @@ const char *sl_sip_flag_kind(uint32_t flag);
 /* Maps a header name (full or compact, any case) to its id. */
 sl_sip_hdr_id sl_sip_header_id(sl_slice name);
 
-/* The first header with this id, or NULL. */
-const sl_sip_header *sl_sip_find(const sl_sip_msg *msg, sl_sip_hdr_id id);
+/* The first header with this id, or NULL. Inline: a few calls a message. */
+static inline const sl_sip_header *sl_sip_find(const sl_sip_msg *msg, sl_sip_hdr_id id)
+{
+    if ((unsigned)id >= SL_HDR__COUNT || !msg->headers)
+        return NULL;
+    size_t idx = msg->first[id];
+    if (idx == 0 || idx > msg->n_headers)
+        return NULL;
+    return &msg->headers[idx - 1];
+}
 /* The next header with the same id after `prev`, or NULL. */
 const sl_sip_header *sl_sip_find_next(const sl_sip_msg *msg, const sl_sip_header *prev);
 
@@ -152,7 +162,13 @@ sl_status sl_sip_nameaddr_parse(sl_slice elem, sl_sip_nameaddr *out);
 
 /* Finds parameter `name` (case-insensitive) in a ";a=1;b;c=2" list. A
  * parameter without '=' yields an empty value. */
-bool sl_sip_param_get(sl_slice params, const char *name, sl_slice *value);
+bool sl_sip_param_get_n(sl_slice params, const char *name, size_t name_len, sl_slice *value);
+/* The same for a NUL-terminated name; inline so that the length of a literal
+ * is a constant, not a strlen per call. */
+static inline bool sl_sip_param_get(sl_slice params, const char *name, sl_slice *value)
+{
+    return sl_sip_param_get_n(params, name, strlen(name), value);
+}
 
 /* ---- CSeq ---- */
 typedef struct sl_sip_cseq {

@@ -34,8 +34,24 @@ bool sl_slice_ieq(sl_slice s, const char *str);
 bool sl_slice_ieq_slice(sl_slice a, sl_slice b);
 /* True when s starts with prefix (case-insensitive). */
 bool sl_slice_istarts(sl_slice s, const char *prefix);
-/* Drops leading and trailing SP, HTAB, CR and LF. */
-sl_slice sl_slice_trim(sl_slice s);
+/* SP, HTAB, CR or LF. */
+static inline bool sl_is_lws(uint8_t c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* Drops leading and trailing SP, HTAB, CR and LF. Inline: called several
+ * times a message, on values that rarely have more than one space to drop. */
+static inline sl_slice sl_slice_trim(sl_slice s)
+{
+    while (s.len && sl_is_lws(s.ptr[0])) {
+        s.ptr++;
+        s.len--;
+    }
+    while (s.len && sl_is_lws(s.ptr[s.len - 1]))
+        s.len--;
+    return s;
+}
 /* The part of s from offset `from` on (empty when from >= len). */
 sl_slice sl_slice_from(sl_slice s, size_t from);
 /* Index of the first byte c in s, or -1. */
