@@ -312,39 +312,47 @@ sl_sip_hdr_id sl_sip_header_id(sl_slice name)
     return header_id(name.ptr, name.len);
 }
 
-/* Parse state besides the message itself. */
-typedef struct parse_state {
-    const uint8_t *buf;
-    size_t cap; /* usable entries of msg->headers */
-    bool cl_seen;
-    sl_slice cl_raw; /* the first Content-Length value */
-} parse_state;
+/* The first Content-Length value, against which later ones are compared. */
+typedef struct first_length {
+    bool seen;
+    sl_slice raw;
+} first_length;
 
-static void on_content_length(parse_state *st, sl_sip_msg *msg, sl_slice value)
+/* Returns the SL_SIP_F_* bits this Content-Length value raises. */
+static uint32_t on_content_length(first_length *cl, sl_sip_msg *msg, sl_slice value)
 {
     uint64_t v;
     bool ok = sl_slice_to_u64(value, MAX_CONTENT_LENGTH, &v);
-    if (!st->cl_seen) {
-        st->cl_seen = true;
-        st->cl_raw = value;
-        if (ok) {
-            msg->has_content_length = true;
-            msg->content_length = v;
-        } else {
-            msg->flags |= SL_SIP_F_BAD_CONTENT_LENGTH;
-        }
-        return;
+    if (!cl->seen) {
+        cl->seen = true;
+        cl->raw = value;
+        if (!ok)
+            return SL_SIP_F_BAD_CONTENT_LENGTH;
+        msg->has_content_length = true;
+        msg->content_length = v;
+        return 0;
     }
     bool same = ok == msg->has_content_length &&
-                (ok ? v == msg->content_length : sl_slice_ieq_slice(value, st->cl_raw));
-    if (!same)
-        msg->flags |= SL_SIP_F_DUP_CONTENT_LENGTH;
+                (ok ? v == msg->content_length : sl_slice_ieq_slice(value, cl->raw));
+    return same ? 0 : SL_SIP_F_DUP_CONTENT_LENGTH;
 }
+
+/* The header loop's running state, kept in registers rather than in *msg
+ * (whose fields the compiler must reload after every byte store through
+ * the header array) and written back by headers_done(). */
+typedef struct header_state {
+    const uint8_t *buf;
+    sl_sip_header *headers;
+    size_t cap; /* usable entries of headers */
+    size_t n, seen;
+    uint32_t flags, repeated;
+    first_length cl;
+} header_state;
 
 /* One complete header: name buf[ns..ne), value buf[vs..ve) before trimming.
  * Inlined: called once per header, its call cost ~20 instructions. */
 static inline __attribute__((always_inline)) void
-add_header(parse_state *st, sl_sip_msg *msg, size_t ns, size_t ne, size_t vs, size_t ve)
+add_header(header_state *st, sl_sip_msg *msg, size_t ns, size_t ne, size_t vs, size_t ve)
 {
     const uint8_t *b = st->buf;
     while (vs < ve && sl_is_lws(b[vs]))
@@ -353,22 +361,30 @@ add_header(parse_state *st, sl_sip_msg *msg, size_t ns, size_t ne, size_t vs, si
         ve--;
     sl_slice name = sl_slice_make(b + ns, ne - ns), value = sl_slice_make(b + vs, ve - vs);
     sl_sip_hdr_id id = header_id(name.ptr, name.len);
-    msg->n_headers_seen++;
+    st->seen++;
     if (id == SL_HDR_CONTENT_LENGTH)
-        on_content_length(st, msg, value);
-    if (msg->n_headers == st->cap) {
-        msg->flags |= SL_SIP_F_HEADERS_DROPPED;
+        st->flags |= on_content_length(&st->cl, msg, value);
+    if (st->n == st->cap) {
+        st->flags |= SL_SIP_F_HEADERS_DROPPED;
         return;
     }
     /* Field by field: building a struct and copying it stalls on store forwarding. */
-    sl_sip_header *h = &msg->headers[msg->n_headers++];
+    sl_sip_header *h = &st->headers[st->n++];
     h->name = name;
     h->value = value;
     h->id = id;
     if (msg->first[id] != 0)
-        msg->repeated |= 1u << id;
-    else if (msg->n_headers <= UINT16_MAX)
-        msg->first[id] = (uint16_t)msg->n_headers;
+        st->repeated |= 1u << id;
+    else if (st->n <= UINT16_MAX)
+        msg->first[id] = (uint16_t)st->n;
+}
+
+static inline void headers_done(const header_state *st, sl_sip_msg *msg)
+{
+    msg->n_headers = st->n;
+    msg->n_headers_seen = st->seen;
+    msg->flags |= st->flags;
+    msg->repeated = st->repeated;
 }
 
 static sl_status invalid(sl_anomaly *an, const char *kind, size_t offset)
@@ -385,7 +401,7 @@ sl_status sl_sip_parse(const uint8_t *buf, size_t len, sl_sip_framing framing, s
     memset(msg, 0, sizeof *msg);
     msg->headers = headers;
     msg->max_headers = max_headers;
-    parse_state st = {.buf = buf, .cap = headers ? max_headers : 0};
+    header_state st = {.buf = buf, .headers = headers, .cap = headers ? max_headers : 0};
     const bool stream = framing == SL_SIP_STREAM;
     size_t bad = 0;
 
@@ -428,14 +444,16 @@ sl_status sl_sip_parse(const uint8_t *buf, size_t len, sl_sip_framing framing, s
             end = (size_t)(lf - buf);
             next = end + 1;
         } else {
-            if (stream)
+            if (stream) {
+                headers_done(&st, msg);
                 return SL_PARTIAL;
+            }
             end = next = len;
         }
         if (end > pos && buf[end - 1] == '\r')
             end--;
         else if (lf)
-            msg->flags |= SL_SIP_F_BARE_LF;
+            st.flags |= SL_SIP_F_BARE_LF;
 
         if (end == pos) {
             blank = true;
@@ -447,7 +465,7 @@ sl_status sl_sip_parse(const uint8_t *buf, size_t len, sl_sip_framing framing, s
             if (pending)
                 ve = end;
             else if (!skipping)
-                msg->flags |= SL_SIP_F_HEADER_NO_COLON; /* a fold with nothing to continue */
+                st.flags |= SL_SIP_F_HEADER_NO_COLON; /* a fold with nothing to continue */
             skipping = !pending;
             pos = next;
             continue;
@@ -468,7 +486,7 @@ sl_status sl_sip_parse(const uint8_t *buf, size_t len, sl_sip_framing framing, s
         while (i < end && (buf[i] == ' ' || buf[i] == '\t'))
             i++;
         if (name_end == pos || i == end || buf[i] != ':') {
-            msg->flags |= SL_SIP_F_HEADER_NO_COLON;
+            st.flags |= SL_SIP_F_HEADER_NO_COLON;
             skipping = true; /* its continuation lines go with it */
         } else {
             pending = true;
@@ -482,6 +500,7 @@ sl_status sl_sip_parse(const uint8_t *buf, size_t len, sl_sip_framing framing, s
     }
     if (pending)
         add_header(&st, msg, ns, ne, vs, ve);
+    headers_done(&st, msg);
     if (!blank) {
         if (stream)
             return SL_PARTIAL;
@@ -492,12 +511,12 @@ sl_status sl_sip_parse(const uint8_t *buf, size_t len, sl_sip_framing framing, s
     /* Body (RFC 3261 18.3). */
     size_t left = len - pos;
     size_t body_len;
-    if (!st.cl_seen) {
+    if (!st.cl.seen) {
         msg->flags |= SL_SIP_F_NO_CONTENT_LENGTH;
         body_len = stream ? 0 : left; /* a stream message without one has no body */
     } else if (!msg->has_content_length) {
         if (stream)
-            return invalid(an, "sip_bad_content_length", (size_t)(st.cl_raw.ptr - buf));
+            return invalid(an, "sip_bad_content_length", (size_t)(st.cl.raw.ptr - buf));
         body_len = left;
     } else if (msg->content_length > left) {
         if (stream)
