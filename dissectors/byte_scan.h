@@ -36,4 +36,29 @@ static inline size_t sl_scan_any3(const uint8_t *p, size_t n, uint8_t a, uint8_t
     return n;
 }
 
+/* Index of the first byte of p[0..n) that is a control byte, a space or DEL
+ * (<= 0x20 or 0x7f); n when none is. Bytes from 0x80 up pass (UTF-8). */
+static inline size_t sl_scan_ctl_or_space(const uint8_t *p, size_t n)
+{
+#ifdef __SSE2__
+    if (n >= 16) {
+        const __m128i min_ok = _mm_set1_epi8(0x21), del = _mm_set1_epi8(0x7f);
+        for (size_t i = 0; i < n; i += 16) {
+            size_t at = i + 16 <= n ? i : n - 16;
+            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + at));
+            __m128i ok = _mm_andnot_si128(_mm_cmpeq_epi8(x, del),
+                                          _mm_cmpeq_epi8(_mm_max_epu8(x, min_ok), x));
+            unsigned bad = (~(unsigned)_mm_movemask_epi8(ok) & 0xffffu) >> (i - at) << (i - at);
+            if (bad)
+                return at + (size_t)__builtin_ctz(bad);
+        }
+        return n;
+    }
+#endif
+    for (size_t i = 0; i < n; i++)
+        if (p[i] <= ' ' || p[i] == 0x7f)
+            return i;
+    return n;
+}
+
 #endif

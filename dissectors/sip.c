@@ -2,6 +2,8 @@
  * lines, and the body framed by Content-Length. */
 #include "sipsleuth/sip.h"
 
+#include "byte_scan.h"
+
 /* A start line longer than this is not SIP (and a stream would buffer forever). */
 #define MAX_START_LINE 8192
 #define MAX_CONTENT_LENGTH (16u << 20)
@@ -92,8 +94,7 @@ static sl_status scan_start_line(const uint8_t *p, size_t n, bool eol, sl_sip_ms
         return i == n ? more : SL_INVALID;
     }
     size_t uri = ++i;
-    while (i < n && p[i] > ' ' && p[i] != 0x7f)
-        i++;
+    i += sl_scan_ctl_or_space(p + i, n - i); /* a byte loop cost ~4 instructions a byte */
     if (i == n || i == uri || p[i] != ' ') {
         *bad = i;
         return i == n ? more : SL_INVALID;
