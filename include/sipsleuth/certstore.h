@@ -55,7 +55,7 @@ bool sl_certstore_add_trust(sl_certstore *cs, const char *path, char *err, size_
 bool sl_certstore_has_trust(const sl_certstore *cs);
 
 /* The entry for a URL, or NULL when it is unknown (then cert_unavailable). */
-const sl_cert_entry *sl_certstore_find(sl_certstore *cs, sl_slice url);
+sl_cert_entry *sl_certstore_find(sl_certstore *cs, sl_slice url);
 
 typedef enum sl_cert_status {
     SL_CERT_OK,

@@ -2,7 +2,9 @@
  * r||s, RFC 7518 §3.4) and RFC 4474 rsa-sha1, and the cache of their
  * results. Everything OpenSSL looks up by name is looked up once: the
  * digests are fetched when the verifier is made, each key's verify
- * operation is set up when its certificate is loaded. */
+ * operation is set up when its certificate is loaded. A P-256 key that
+ * has signed many distinct PASSporTs gets a table of its multiples, which
+ * halves the cost of its later checks (sipsleuth/p256_table.h). */
 #ifndef SIPSLEUTH_VERIFY_H
 #define SIPSLEUTH_VERIFY_H
 
@@ -24,6 +26,9 @@ typedef enum sl_sig_result {
 typedef struct sl_verify_key {
     EVP_PKEY_CTX *ctx; /* NULL: another key type, or OpenSSL could not set it up */
     int type;          /* EVP_PKEY_EC, EVP_PKEY_RSA or another type */
+    EVP_PKEY *pkey;
+    uint64_t checks;             /* ES256 signatures checked with it */
+    struct sl_p256_table *table; /* its multiples, once it has checked many */
 } sl_verify_key;
 
 /* Sets up k for pkey (which must outlive it). When OpenSSL cannot set the
@@ -31,7 +36,11 @@ typedef struct sl_verify_key {
 void sl_verify_key_init(sl_verify_key *k, EVP_PKEY *pkey);
 void sl_verify_key_clear(sl_verify_key *k);
 
-/* Hashes, checks and caches signatures; one per analyzer. */
+/* Hashes, checks and caches signatures; one per analyzer. It builds at
+ * most SL_VERIFY_MAX_TABLES key tables, each for a key once it has checked
+ * SL_VERIFY_TABLE_AFTER signatures (a table costs about that many checks). */
+#define SL_VERIFY_MAX_TABLES 8
+#define SL_VERIFY_TABLE_AFTER 512
 typedef struct sl_verifier sl_verifier;
 
 /* cache_slots: results remembered (a fixed table, the newest wins a slot). */
@@ -41,12 +50,13 @@ void sl_verifier_free(sl_verifier *v);
 /* ES256 or rsa-sha1 (chosen by the key's type) of sig over msg. The result
  * of a (msg, sig, certificate fingerprint) checked before comes from the
  * cache, so retransmissions and further legs cost two hashes. */
-sl_sig_result sl_verifier_check(sl_verifier *v, const sl_verify_key *k, bool es256,
+sl_sig_result sl_verifier_check(sl_verifier *v, sl_verify_key *k, bool es256,
                                 const uint8_t fingerprint[32], const uint8_t *msg, size_t n,
                                 const uint8_t *sig, size_t sig_len);
 
 /* Signatures checked with OpenSSL, and results found in the cache. */
 void sl_verifier_stats(const sl_verifier *v, uint64_t *checked, uint64_t *cache_hits);
+/* The cache and the key tables built. */
 size_t sl_verifier_memory(const sl_verifier *v);
 
 #endif

@@ -284,7 +284,7 @@ size_t sl_certstore_dir_name(sl_slice url, char *out, size_t cap)
     return o;
 }
 
-const sl_cert_entry *sl_certstore_find(sl_certstore *cs, sl_slice url)
+sl_cert_entry *sl_certstore_find(sl_certstore *cs, sl_slice url)
 {
     if (!url.len)
         return NULL;

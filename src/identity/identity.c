@@ -237,10 +237,10 @@ static void check_claims(const sl_sip_ctx *ctx, sl_identity_result *res, int64_t
 }
 
 /* Certificate lookup and checks; NULL when there is nothing to verify with. */
-static const sl_cert_entry *check_cert(sl_identity *id, const char *url, int64_t at, bool shaken,
-                                       sl_identity_result *res)
+static sl_cert_entry *check_cert(sl_identity *id, const char *url, int64_t at, bool shaken,
+                                 sl_identity_result *res)
 {
-    const sl_cert_entry *e = sl_certstore_find(id->certs, sl_slice_make(url, strlen(url)));
+    sl_cert_entry *e = sl_certstore_find(id->certs, sl_slice_make(url, strlen(url)));
     if (!e) {
         set_reason(res, SL_IDR_CERT_UNAVAILABLE);
         return NULL;
@@ -364,7 +364,7 @@ static void verify_jws(sl_identity *id, const sl_sip_ctx *ctx, const sl_identity
     else
         check_fresh(res, pp->iat, id->cfg.iat_tolerance);
     /* The signed x5u names the key; info only when the token has none. */
-    const sl_cert_entry *e = check_cert(id, pp->x5u[0] ? pp->x5u : res->info, pp->iat, shaken, res);
+    sl_cert_entry *e = check_cert(id, pp->x5u[0] ? pp->x5u : res->info, pp->iat, shaken, res);
     uint8_t sig[MAX_SIG];
     size_t sig_len;
     if (sl_base64url_decode(h->signature, sig, sizeof sig, &sig_len) != SL_OK) {
@@ -441,7 +441,7 @@ static void verify_rfc4474(sl_identity *id, const sl_sip_ctx *ctx, sl_identity_h
         add_detail(res, "Identity-Info alg is not rsa-sha1");
     }
     check_fresh(res, res->date, id->cfg.iat_tolerance);
-    const sl_cert_entry *e = check_cert(id, res->info, res->date, false, res);
+    sl_cert_entry *e = check_cert(id, res->info, res->date, false, res);
     uint8_t sig[MAX_SIG];
     size_t sig_len;
     if (sl_base64_decode(h->signature, sig, sizeof sig, &sig_len) != SL_OK) {

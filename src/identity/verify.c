@@ -2,8 +2,11 @@
  * an algorithm up by name or allocates per signature: the digests are
  * fetched once, the digest context is kept, each key's verify operation is
  * set up once (sl_verify_key), and the ES256 signature is DER-encoded into a
- * stack buffer. OpenSSL's own ECDSA verification is all that is left. */
+ * stack buffer. OpenSSL's own ECDSA verification is all that is left, and
+ * for a key that signs many PASSporTs, half of it (p256_table.c). */
 #include "sipsleuth/verify.h"
+
+#include "sipsleuth/p256_table.h"
 
 #include <openssl/err.h>
 #include <openssl/rsa.h>
@@ -13,6 +16,9 @@
 void sl_verify_key_init(sl_verify_key *k, EVP_PKEY *pkey)
 {
     k->ctx = NULL;
+    k->pkey = pkey;
+    k->checks = 0;
+    k->table = NULL;
     k->type = EVP_PKEY_get_base_id(pkey);
     if (k->type != EVP_PKEY_EC && k->type != EVP_PKEY_RSA)
         return;
@@ -32,6 +38,8 @@ void sl_verify_key_clear(sl_verify_key *k)
 {
     EVP_PKEY_CTX_free(k->ctx);
     k->ctx = NULL;
+    sl_p256_table_free(k->table);
+    k->table = NULL;
 }
 
 /* The cache: sets of WAYS slots picked by the key; a new result replaces
@@ -52,6 +60,7 @@ struct sl_verifier {
     size_t sets;
     uint64_t clock;
     uint64_t checked, hits;
+    size_t tables; /* key tables built */
 };
 
 sl_verifier *sl_verifier_new(size_t cache_slots)
@@ -114,17 +123,38 @@ static bool looks_der(const uint8_t *sig, size_t n)
     return n >= 8 && n <= 72 && sig[0] == 0x30 && sig[1] == n - 2 && sig[2] == 0x02;
 }
 
-static sl_sig_result verify_es256(const sl_verify_key *k, const uint8_t *digest, const uint8_t *sig,
-                                  size_t sig_len)
+/* The key's table verdict (1 or 0), or -1 when it has none (yet) or
+ * OpenSSL failed: then EVP_PKEY_verify decides. */
+static int verify_with_table(sl_verifier *v, sl_verify_key *k, const uint8_t digest[32],
+                             const uint8_t raw[64])
+{
+    if (!k->table && ++k->checks == SL_VERIFY_TABLE_AFTER && v->tables < SL_VERIFY_MAX_TABLES) {
+        k->table = sl_p256_table_new(k->pkey);
+        v->tables += k->table != NULL;
+    }
+    return k->table ? sl_p256_table_verify(k->table, digest, raw) : -1;
+}
+
+static bool verify_with_evp(const sl_verify_key *k, const uint8_t digest[32], const uint8_t raw[64])
+{
+    uint8_t der[72];
+    size_t der_len = raw_to_der(raw, der);
+    bool ok = EVP_PKEY_verify(k->ctx, der, der_len, digest, 32) == 1;
+    ERR_clear_error();
+    return ok;
+}
+
+static sl_sig_result verify_es256(sl_verifier *v, sl_verify_key *k, const uint8_t *digest,
+                                  const uint8_t *sig, size_t sig_len)
 {
     if (k->type != EVP_PKEY_EC)
         return SL_SIG_KEY;
     if (sig_len != 64)
         return looks_der(sig, sig_len) ? SL_SIG_DER : SL_SIG_BAD_SIZE;
-    uint8_t der[72];
-    size_t der_len = raw_to_der(sig, der);
-    bool ok = digest && k->ctx && EVP_PKEY_verify(k->ctx, der, der_len, digest, 32) == 1;
-    ERR_clear_error();
+    if (!digest || !k->ctx)
+        return SL_SIG_BAD;
+    int r = verify_with_table(v, k, digest, sig);
+    bool ok = r < 0 ? verify_with_evp(k, digest, sig) : r == 1;
     return ok ? SL_SIG_OK : SL_SIG_BAD;
 }
 
@@ -197,7 +227,7 @@ static slot *find(const sl_verifier *v, const uint8_t key[32], slot **victim)
     return NULL;
 }
 
-sl_sig_result sl_verifier_check(sl_verifier *v, const sl_verify_key *k, bool es256,
+sl_sig_result sl_verifier_check(sl_verifier *v, sl_verify_key *k, bool es256,
                                 const uint8_t fingerprint[32], const uint8_t *msg, size_t n,
                                 const uint8_t *sig, size_t sig_len)
 {
@@ -218,7 +248,7 @@ sl_sig_result sl_verifier_check(sl_verifier *v, const sl_verify_key *k, bool es2
     v->checked++;
     const uint8_t *d = hashed ? digest : NULL; /* NULL: the signature cannot be checked */
     sl_sig_result r =
-        es256 ? verify_es256(k, d, sig, sig_len) : verify_rsa_sha1(k, d, sig, sig_len);
+        es256 ? verify_es256(v, k, d, sig, sig_len) : verify_rsa_sha1(k, d, sig, sig_len);
     if (usable) {
         memcpy(victim->key, key, 32);
         victim->result = (uint8_t)(r + 1);
@@ -235,5 +265,5 @@ void sl_verifier_stats(const sl_verifier *v, uint64_t *checked, uint64_t *cache_
 
 size_t sl_verifier_memory(const sl_verifier *v)
 {
-    return sizeof *v + v->sets * WAYS * sizeof *v->slots;
+    return sizeof *v + v->sets * WAYS * sizeof *v->slots + v->tables * SL_P256_TABLE_BYTES;
 }
