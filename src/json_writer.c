@@ -104,9 +104,8 @@ static void escape(sl_jw *w, const uint8_t *p, size_t n);
  * must follow. Returns where it goes, NULL when out of memory. One reserve
  * for key and value: a dialog event's ~30 members went from ~200 to ~60
  * instructions each (callgrind). */
-static char *member(sl_jw *w, const char *key, size_t extra)
+static char *member(sl_jw *w, const char *key, size_t n, size_t extra)
 {
-    size_t n = strlen(key);
     if (!reserve(w, n + 4 + extra))
         return NULL;
     char *o = w->buf + w->len;
@@ -121,19 +120,18 @@ static char *member(sl_jw *w, const char *key, size_t extra)
     return o;
 }
 
-/* A member whose value is the n bytes of raw JSON at v. */
-static void member_raw(sl_jw *w, const char *key, const char *v, size_t n)
+void sl_jw_kraw_n(sl_jw *w, const char *key, size_t key_len, const char *json, size_t n)
 {
-    char *o = member(w, key, n);
+    char *o = member(w, key, key_len, n);
     if (!o)
         return;
-    memcpy(o, v, n);
+    memcpy(o, json, n);
     w->len = (size_t)(o + n - w->buf);
 }
 
-void sl_jw_key(sl_jw *w, const char *key)
+void sl_jw_key_n(sl_jw *w, const char *key, size_t key_len)
 {
-    char *o = member(w, key, 0);
+    char *o = member(w, key, key_len, 0);
     if (!o)
         return;
     w->len = (size_t)(o - w->buf);
@@ -438,61 +436,34 @@ void sl_jw_time(sl_jw *w, sl_time t)
     done(w);
 }
 
-/* A member whose value is the n bytes at p as a JSON string. */
-static void member_bytes(sl_jw *w, const char *key, const void *p, size_t n)
+void sl_jw_kbytes_n(sl_jw *w, const char *key, size_t key_len, const void *p, size_t n)
 {
-    char *o = member(w, key, n * 6 + 2);
+    char *o = member(w, key, key_len, n * 6 + 2);
     if (!o)
         return;
     w->len = (size_t)(escape_at(o, p, n) - w->buf);
 }
 
-void sl_jw_kstr(sl_jw *w, const char *key, const char *s)
-{
-    member_bytes(w, key, s, strlen(s));
-}
-
-void sl_jw_kslice(sl_jw *w, const char *key, sl_slice s)
-{
-    member_bytes(w, key, s.len ? s.ptr : (const uint8_t *)"", s.len);
-}
-
-void sl_jw_kslice_or_null(sl_jw *w, const char *key, sl_slice s)
+void sl_jw_kslice_or_null_n(sl_jw *w, const char *key, size_t key_len, sl_slice s)
 {
     if (s.len)
-        member_bytes(w, key, s.ptr, s.len);
+        sl_jw_kbytes_n(w, key, key_len, s.ptr, s.len);
     else
-        member_raw(w, key, "null", 4);
+        sl_jw_kraw_n(w, key, key_len, "null", 4);
 }
 
-void sl_jw_kint(sl_jw *w, const char *key, int64_t v)
+void sl_jw_kint_n(sl_jw *w, const char *key, size_t key_len, int64_t v)
 {
     char tmp[24], *e = tmp + sizeof tmp;
     char *p = utoa_back(e, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
     if (v < 0)
         *--p = '-';
-    member_raw(w, key, p, (size_t)(e - p));
+    sl_jw_kraw_n(w, key, key_len, p, (size_t)(e - p));
 }
 
-void sl_jw_kuint(sl_jw *w, const char *key, uint64_t v)
+void sl_jw_kuint_n(sl_jw *w, const char *key, size_t key_len, uint64_t v)
 {
     char tmp[24], *e = tmp + sizeof tmp;
     char *p = utoa_back(e, v);
-    member_raw(w, key, p, (size_t)(e - p));
-}
-
-void sl_jw_kbool(sl_jw *w, const char *key, bool v)
-{
-    v ? member_raw(w, key, "true", 4) : member_raw(w, key, "false", 5);
-}
-
-void sl_jw_knull(sl_jw *w, const char *key)
-{
-    member_raw(w, key, "null", 4);
-}
-
-void sl_jw_kms(sl_jw *w, const char *key, double ms)
-{
-    sl_jw_key(w, key);
-    sl_jw_double(w, ms, 1);
+    sl_jw_kraw_n(w, key, key_len, p, (size_t)(e - p));
 }
