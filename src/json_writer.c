@@ -347,6 +347,22 @@ void sl_jw_bytes(sl_jw *w, const void *p, size_t n)
     done(w);
 }
 
+bool sl_jw_plain(sl_jw *w, const void *p, size_t n)
+{
+    if (!reserve(w, n + 3))
+        return false;
+    char *o = w->buf + w->len;
+    if (w->need_comma[w->depth])
+        *o++ = ',';
+    *o++ = '"';
+    if (copy_plain(o, p, n) != n)
+        return false;
+    o[n] = '"';
+    w->len = (size_t)(o + n + 1 - w->buf);
+    done(w);
+    return true;
+}
+
 void sl_jw_str(sl_jw *w, const char *s)
 {
     sl_jw_bytes(w, s, strlen(s));

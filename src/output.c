@@ -5,6 +5,7 @@
 #include "sipsleuth/event.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -69,9 +70,17 @@ static const char *const type_names[SL_EV__COUNT] = {
     "sip", "dialog", "redirect", "route", "identity", "rejection", "anomaly", "stats",
 };
 /* The same, as JSON strings: written raw, without escaping, on every event. */
-static const char *const type_json[SL_EV__COUNT] = {
-    "\"sip\"",      "\"dialog\"",    "\"redirect\"", "\"route\"",
-    "\"identity\"", "\"rejection\"", "\"anomaly\"",  "\"stats\"",
+#define JSON_TEXT(s)                                                                               \
+    {                                                                                              \
+        s, sizeof s - 1                                                                            \
+    }
+static const struct {
+    const char *text;
+    size_t len;
+} type_json[SL_EV__COUNT] = {
+    JSON_TEXT("\"sip\""),     JSON_TEXT("\"dialog\""),   JSON_TEXT("\"redirect\""),
+    JSON_TEXT("\"route\""),   JSON_TEXT("\"identity\""), JSON_TEXT("\"rejection\""),
+    JSON_TEXT("\"anomaly\""), JSON_TEXT("\"stats\""),
 };
 #define TYPE_JSON_MAX 11
 
@@ -433,9 +442,8 @@ static size_t event_head(sl_output *o, sl_event_type type, sl_time ts, char *out
     p += 6;
     memcpy(p, "Z\",\"event_type\":", 16);
     p += 16;
-    size_t n = strlen(type_json[type]);
-    memcpy(p, type_json[type], n);
-    return (size_t)(p + n - out);
+    memcpy(p, type_json[type].text, type_json[type].len);
+    return (size_t)(p + type_json[type].len - out);
 }
 
 sl_jw *sl_event_begin(sl_output *o, sl_event_type type, sl_time ts, sl_slice call_id,
@@ -482,9 +490,8 @@ sl_jw *sl_event_anomaly(sl_output *o, sl_time ts, sl_slice call_id, const sl_flo
 void sl_event_end(sl_output *o)
 {
     sl_jw *w = &o->w;
-    sl_jw_obj_end(w);
-    sl_jw_obj_end(w);
-    sl_jw_end_document(w, "\n", 1);
+    assert(w->depth == 2);            /* inside the detail object */
+    sl_jw_end_document(w, "}}\n", 3); /* closes it and the event */
     if (w->len >= FLUSH_BYTES || wall_ms() - o->last_flush_ms >= 1000)
         sl_output_flush(o);
 }

@@ -2,6 +2,8 @@
 
 void sl_jw_header_value(sl_jw *w, sl_slice value)
 {
+    if (sl_jw_plain(w, value.ptr, value.len))
+        return; /* the usual case: no folding (CR, LF), nothing to escape */
     if (sl_slice_find(value, '\n') < 0 && sl_slice_find(value, '\r') < 0) {
         sl_jw_slice(w, value);
         return;

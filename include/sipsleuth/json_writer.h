@@ -36,6 +36,10 @@ void sl_jw_key_untrusted(sl_jw *w, const char *key); /* key from a packet: escap
 void sl_jw_str(sl_jw *w, const char *s);             /* NUL-terminated, escaped */
 void sl_jw_bytes(sl_jw *w, const void *p, size_t n); /* untrusted bytes, escaped */
 void sl_jw_slice(sl_jw *w, sl_slice s);              /* as sl_jw_bytes; empty → "" */
+/* Writes the n bytes as a string if none needs escaping (no control byte,
+ * quote, backslash, DEL or byte >= 0x80) and returns true; otherwise writes
+ * nothing and returns false. For callers with their own slow path. */
+bool sl_jw_plain(sl_jw *w, const void *p, size_t n);
 void sl_jw_int(sl_jw *w, int64_t v);
 void sl_jw_uint(sl_jw *w, uint64_t v);
 void sl_jw_double(sl_jw *w, double v, int decimals); /* non-finite → null */
