@@ -46,6 +46,30 @@ static bool reserve(sl_jw *w, size_t extra)
     return true;
 }
 
+/* memcpy for the short keys and values of members: overlapping word moves instead of a call into
+ * libc (~20 instructions a member). */
+static inline void copy_short(char *o, const char *p, size_t n)
+{
+    uint64_t a, b;
+    uint32_t c, d;
+    if (n >= 16) {
+        memcpy(o, p, n);
+    } else if (n >= 8) {
+        memcpy(&a, p, 8);
+        memcpy(&b, p + n - 8, 8);
+        memcpy(o, &a, 8);
+        memcpy(o + n - 8, &b, 8);
+    } else if (n >= 4) {
+        memcpy(&c, p, 4);
+        memcpy(&d, p + n - 4, 4);
+        memcpy(o, &c, 4);
+        memcpy(o + n - 4, &d, 4);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            o[i] = p[i];
+    }
+}
+
 static inline void put(sl_jw *w, const char *s, size_t n)
 {
     if (reserve(w, n)) {
@@ -115,7 +139,7 @@ static char *member(sl_jw *w, const char *key, size_t n, size_t extra)
     if (w->need_comma[w->depth])
         *o++ = ',';
     *o++ = '"';
-    memcpy(o, key, n);
+    copy_short(o, key, n);
     o += n;
     *o++ = '"';
     *o++ = ':';
@@ -128,7 +152,7 @@ void sl_jw_kraw_n(sl_jw *w, const char *key, size_t key_len, const char *json, s
     char *o = member(w, key, key_len, n);
     if (!o)
         return;
-    memcpy(o, json, n);
+    copy_short(o, json, n);
     w->len = (size_t)(o + n - w->buf);
 }
 
