@@ -256,7 +256,7 @@ static inline uint64_t load8(const uint8_t *p)
  * many leading bytes were copied: n when the whole string is plain, the
  * usual case for SIP fields, which then costs a few instructions per 16
  * bytes and no per-byte tail loop. */
-static size_t copy_plain(char *o, const uint8_t *p, size_t n)
+static inline size_t copy_plain(char *o, const uint8_t *p, size_t n)
 {
     if (n >= 16) {
         size_t i = 0;
@@ -301,14 +301,11 @@ static size_t copy_plain(char *o, const uint8_t *p, size_t n)
     return n;
 }
 
-/* Escapes the n bytes at p as a JSON string at o, which has room for
- * 6 * n + 2 bytes (every byte may become \ufffd); returns the end. */
-static char *escape_at(char *o, const uint8_t *p, size_t n)
+/* The bytes from p[i] on, escaped at o (the string's first i bytes are
+ * already there); returns the end. */
+static char *escape_from(char *o, const uint8_t *p, size_t n, size_t i)
 {
     static const char hex[] = "0123456789abcdef";
-    *o++ = '"';
-    size_t i = copy_plain(o, p, n);
-    o += i;
     while (i < n) {
         uint64_t x;
         while (i + 8 <= n && (memcpy(&x, p + i, 8), plain8(x))) {
@@ -353,6 +350,17 @@ static char *escape_at(char *o, const uint8_t *p, size_t n)
         }
         i++;
     }
+    return o;
+}
+
+/* Escapes the n bytes at p as a JSON string at o, which has room for
+ * 6 * n + 2 bytes (every byte may become \ufffd); returns the end. Inline:
+ * a plain string, the usual case, costs no call beyond copy_plain's words. */
+static inline char *escape_at(char *o, const uint8_t *p, size_t n)
+{
+    *o++ = '"';
+    size_t i = copy_plain(o, p, n);
+    o = i == n ? o + n : escape_from(o + i, p, n, i);
     *o++ = '"';
     return o;
 }
