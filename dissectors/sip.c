@@ -426,11 +426,10 @@ sl_status sl_sip_parse(const uint8_t *buf, size_t len, sl_sip_framing framing, s
                 return invalid(an, "sip_bad_start_line", bad);
             return SL_PARTIAL;
         }
-        end = pos = len;
-        if (end && buf[end - 1] == '\r')
+        end = pos = len; /* len > 0: an empty buffer returned above */
+        if (buf[end - 1] == '\r')
             end--;
     }
-    const uint8_t *lf;
     if (scan_start_line(buf, end, true, msg, &bad) != SL_OK)
         return invalid(an, "sip_bad_start_line", bad);
 
@@ -439,7 +438,7 @@ sl_status sl_sip_parse(const uint8_t *buf, size_t len, sl_sip_framing framing, s
     bool pending = false, skipping = false, blank = false;
     size_t ns = 0, ne = 0, vs = 0, ve = 0;
     while (pos < len) {
-        lf = memchr(buf + pos, '\n', len - pos);
+        const uint8_t *lf = memchr(buf + pos, '\n', len - pos);
         size_t next;
         if (lf) {
             end = (size_t)(lf - buf);

@@ -42,7 +42,7 @@ struct sl_capture {
  * per 4 KiB, 135 000 of them for a 540 MB capture. With 256 KiB a libpcap
  * loop over it takes 0.15 s of CPU instead of 0.39 s; 64 KiB to 4 MiB
  * measured alike, within noise. */
-#define FILE_BUFFER (256 * 1024)
+#define FILE_BUFFER ((size_t)256 << 10)
 
 /* Live reads return at least this often, so idle timers and signals are served.
  * libpcap's own read timeout cannot promise that: on Linux with TPACKET_V3 the
@@ -191,12 +191,14 @@ sl_capture *sl_capture_open_file(const char *path, char *err, size_t errlen)
         return NULL;
     }
     char *buf = malloc(FILE_BUFFER);
-    if (buf) /* without it, stdio's own buffer does */
-        setvbuf(f, buf, _IOFBF, FILE_BUFFER);
+    if (buf && setvbuf(f, buf, _IOFBF, FILE_BUFFER) != 0) {
+        free(buf); /* stdio's own buffer does, as without the allocation */
+        buf = NULL;
+    }
     /* Ask for nanoseconds: libpcap scales microsecond files up, so no precision is lost. */
     pcap_t *p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, errbuf);
     if (!p) {
-        fclose(f);
+        (void)fclose(f); /* only read from: nothing to lose */
         free(buf);
         snprintf(err, errlen, "%s: %s", name, errbuf);
         return NULL;

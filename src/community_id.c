@@ -34,7 +34,7 @@ static void sha1_short(const uint8_t *msg, size_t n, uint8_t out[20])
     for (int i = 0; i < 8; i++)
         block[63 - i] = (uint8_t)(bits >> (8 * i));
     uint32_t w[80];
-    for (int i = 0; i < 16; i++)
+    for (size_t i = 0; i < 16; i++)
         w[i] = (uint32_t)block[4 * i] << 24 | (uint32_t)block[4 * i + 1] << 16 |
                (uint32_t)block[4 * i + 2] << 8 | block[4 * i + 3];
     for (int i = 16; i < 80; i++)
@@ -56,7 +56,7 @@ static void sha1_short(const uint8_t *msg, size_t n, uint8_t out[20])
     h[2] += c;
     h[3] += d;
     h[4] += e;
-    for (int k = 0; k < 5; k++) {
+    for (size_t k = 0; k < 5; k++) {
         out[4 * k] = (uint8_t)(h[k] >> 24);
         out[4 * k + 1] = (uint8_t)(h[k] >> 16);
         out[4 * k + 2] = (uint8_t)(h[k] >> 8);

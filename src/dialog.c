@@ -122,7 +122,7 @@ void sl_dialog_config_default(sl_dialog_config *cfg)
     cfg->max_memory = (size_t)256 << 20;
     cfg->invite_timeout = 32 * SL_NS_PER_SEC;
     cfg->proceeding_timeout = 180 * SL_NS_PER_SEC;
-    cfg->idle_timeout = 4 * 3600 * SL_NS_PER_SEC;
+    cfg->idle_timeout = (sl_time)4 * 3600 * SL_NS_PER_SEC;
     cfg->linger = 32 * SL_NS_PER_SEC;
     cfg->noninvite_timeout = 32 * SL_NS_PER_SEC;
 }

@@ -47,7 +47,7 @@ static void install_signals(void)
     sa.sa_flags = SA_RESTART;
     sigaction(SIGHUP, &sa, NULL);
     /* A closed output pipe is reported by write() as EPIPE, and stops us cleanly. */
-    signal(SIGPIPE, SIG_IGN);
+    (void)signal(SIGPIPE, SIG_IGN); /* cannot fail for a valid signal number */
 }
 
 static void service_signals(sl_output *out)
@@ -142,8 +142,9 @@ static void write_summary(const sl_cli *o, sl_summary *s, const sl_pipeline *p)
     sl_identity_counts ids;
     sl_identity_get_counts(sl_pipeline_identity(p), &ids);
     sl_summary_write(s, sl_pipeline_counters(p), sl_pipeline_routes(p), &ids, f);
-    if (f != stderr && f != stdout)
-        fclose(f);
+    if (f != stderr && f != stdout && fclose(f) != 0)
+        fprintf(stderr, "sipsleuth: cannot write the summary to %s: %s\n", o->output,
+                strerror(errno));
 }
 
 static void read_capture_stats(void *cap, sl_capture_stats *cs)
@@ -185,20 +186,23 @@ static sl_capture *open_input(const sl_cli *o, int index, char *err, size_t errl
 
 static void heap_on_huge_pages(void)
 {
-    uintptr_t lo = (uintptr_t)sbrk(0);
+    char *lo = sbrk(0);
     mallopt(M_TOP_PAD, HEAP_RESERVE);
     mallopt(M_TRIM_THRESHOLD, 2 * HEAP_RESERVE);
     /* One block on the heap (not mapped on its own) makes it grow now. */
     mallopt(M_MMAP_THRESHOLD, 2 << 20);
+    // cppcheck-suppress unusedAllocatedMemory ; allocated for its side effect, growing the heap
     void *volatile grow = malloc(1 << 20);
     free(grow);
     /* glibc's default again (the dynamic threshold is off once set) */
     mallopt(M_MMAP_THRESHOLD, 128 << 10);
-    uintptr_t hi = (uintptr_t)sbrk(0);
-    lo = (lo + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
-    hi &= ~(HUGE_PAGE - 1);
+    char *hi = sbrk(0);
+    if (lo == MAP_FAILED || hi == MAP_FAILED) /* sbrk's (void *)-1 */
+        return;
+    lo += (HUGE_PAGE - (uintptr_t)lo % HUGE_PAGE) % HUGE_PAGE;
+    hi -= (uintptr_t)hi % HUGE_PAGE;
     if (hi > lo)
-        madvise((void *)lo, hi - lo, MADV_HUGEPAGE); /* only a hint: errors do not matter */
+        (void)madvise(lo, (size_t)(hi - lo), MADV_HUGEPAGE); /* only a hint: errors do not matter */
 }
 
 int main(int argc, char **argv)

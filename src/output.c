@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define FLUSH_BYTES (256 * 1024)
+#define FLUSH_BYTES ((size_t)256 << 10)
 
 /* The flow members of recent flows' events, as JSON text:
  * `"src_ip":..,"src_port":..,"dest_ip":..,"dest_port":..,"proto":..,"community_id":..`.
@@ -72,7 +72,7 @@ static const char *const type_names[SL_EV__COUNT] = {
 /* The same, as JSON strings: written raw, without escaping, on every event. */
 #define JSON_TEXT(s)                                                                               \
     {                                                                                              \
-        s, sizeof s - 1                                                                            \
+        (s), sizeof(s) - 1                                                                         \
     }
 static const struct {
     const char *text;
@@ -432,7 +432,7 @@ static size_t event_head(sl_output *o, sl_event_type type, sl_time ts, char *out
         sec--;
     }
     char *p = out;
-    memcpy(p, "\"timestamp\":\"", 13);
+    memcpy(p, "\"timestamp\":\"", 13); // NOLINT(bugprone-not-null-terminated-result): JSON text
     p += 13;
     memcpy(p, time_prefix_of(&o->time, sec, ts), TIME_PREFIX_LEN);
     p += TIME_PREFIX_LEN;
@@ -440,7 +440,7 @@ static size_t event_head(sl_output *o, sl_event_type type, sl_time ts, char *out
     for (int i = 5; i >= 0; i--, us /= 10)
         p[i] = (char)('0' + us % 10);
     p += 6;
-    memcpy(p, "Z\",\"event_type\":", 16);
+    memcpy(p, "Z\",\"event_type\":", 16); // NOLINT(bugprone-not-null-terminated-result): JSON text
     p += 16;
     memcpy(p, type_json[type].text, type_json[type].len);
     return (size_t)(p + type_json[type].len - out);

@@ -383,6 +383,8 @@ static sl_pcapng_result packet(sl_pcapng *r, sl_pcapng_packet *pkt)
         id = 0;
         pkt->wirelen = get32(r, body);
         caplen = pkt->wirelen < len - hdr ? pkt->wirelen : len - hdr;
+        /* the snap length comes from the file's interface block */
+        // cppcheck-suppress knownConditionTrueFalse
         if (r->n_ifaces > 0 && r->ifaces[0].snaplen && r->ifaces[0].snaplen < caplen)
             caplen = r->ifaces[0].snaplen;
     } else {

@@ -144,9 +144,7 @@ static void on_sip_message(sl_pipeline *p, const sl_sip_msg *msg, const uint8_t 
 static void dissect(sl_pipeline *p, const uint8_t *data, size_t len, sl_time ts,
                     const sl_flow *flow, bool truncated, bool probe)
 {
-    sl_sip_msg msg; /* sl_sip_parse clears it: no zeroing here (~36 instructions) */
-    msg.headers = p->headers;
-    msg.max_headers = p->cfg.max_headers;
+    sl_sip_msg msg = {.headers = p->headers, .max_headers = p->cfg.max_headers};
     sl_anomaly an = {0};
     /* A datagram must look like SIP to be parsed (else it is counted as not
      * SIP). A message that parses with its start line ended passes the probe

@@ -25,6 +25,6 @@ void sl_p256_table_free(sl_p256_table *t);
 int sl_p256_table_verify(sl_p256_table *t, const uint8_t digest[32], const uint8_t raw[64]);
 
 /* Bytes one table holds, roughly (for the memory estimate). */
-#define SL_P256_TABLE_BYTES (160 * 1024)
+#define SL_P256_TABLE_BYTES ((size_t)160 << 10)
 
 #endif

@@ -71,7 +71,7 @@ static STACK_OF(X509) * read_certs(const char *path, char *err, size_t errlen)
         if (x && !sk_X509_push(certs, x))
             X509_free(x);
     }
-    fclose(f);
+    (void)fclose(f); /* only read from: nothing to lose */
     if (!certs || sk_X509_num(certs) == 0) {
         snprintf(err, errlen, "%s: no PEM or DER certificate in it", path);
         sk_X509_free(certs);
@@ -115,7 +115,7 @@ static bool strict_time(const ASN1_TIME *a, int64_t *out)
     if (d[len - 1] != 'Z' || ASN1_TIME_to_tm(a, &tm) != 1)
         return false;
     *out = days_from_civil((int64_t)tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday) * 86400 +
-           tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
+           (int64_t)tm.tm_hour * 3600 + (int64_t)tm.tm_min * 60 + tm.tm_sec;
     return true;
 }
 
@@ -277,7 +277,7 @@ size_t sl_certstore_dir_name(sl_slice url, char *out, size_t cap)
             i += 2;
             continue;
         }
-        out[o++] = url.ptr[i] == '/' ? '_' : (char)url.ptr[i];
+        out[o++] = (char)(url.ptr[i] == '/' ? '_' : url.ptr[i]);
     }
     if (cap)
         out[o] = '\0';

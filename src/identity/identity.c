@@ -106,30 +106,63 @@ static void copy_slice(char *dst, size_t cap, sl_slice s)
     dst[n] = '\0';
 }
 
-static int month_of(const char *m)
+/* The month whose three-letter name *p starts with (0-11), past it; -1 if none. */
+static int take_month(const char **p)
 {
     static const char names[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-    for (int i = 0; i < 12; i++)
-        if (strncmp(m, names + 3 * i, 3) == 0)
-            return i;
+    for (size_t i = 0; i < 12; i++)
+        if (strncmp(*p, names + 3 * i, 3) == 0) {
+            *p += 3;
+            return (int)i;
+        }
     return -1;
 }
 
-/* RFC 3261 Date: "Sat, 13 Nov 2010 23:29:00 GMT". */
+/* Blanks, then 1 to max_digits digits (no more): a bounded number, so no
+ * header value can overflow it. */
+static bool take_number(const char **p, int max_digits, int *out)
+{
+    const char *s = *p;
+    while (*s == ' ' || *s == '\t')
+        s++;
+    int v = 0, n = 0;
+    while (n < max_digits && s[n] >= '0' && s[n] <= '9') {
+        v = v * 10 + (s[n] - '0');
+        n++;
+    }
+    if (n == 0 || (s[n] >= '0' && s[n] <= '9'))
+        return false;
+    *out = v;
+    *p = s + n;
+    return true;
+}
+
+static bool take_char(const char **p, char c)
+{
+    if (**p != c)
+        return false;
+    (*p)++;
+    return true;
+}
+
+/* RFC 3261 Date: "Sat, 13 Nov 2010 23:29:00 GMT" (the day name and the zone
+ * are not checked). Read by hand, not by sscanf: it comes from the packet. */
 static bool parse_date(sl_slice v, int64_t *out)
 {
-    char buf[64], mon[4];
+    char buf[64];
     copy_slice(buf, sizeof buf, sl_slice_trim(v));
     const char *p = strchr(buf, ',');
     p = p ? p + 1 : buf;
     struct tm tm = {0};
-    if (sscanf(p, "%d %3s %d %d:%d:%d", &tm.tm_mday, mon, &tm.tm_year, &tm.tm_hour, &tm.tm_min,
-               &tm.tm_sec) != 6)
+    if (!take_number(&p, 2, &tm.tm_mday))
         return false;
-    tm.tm_mon = month_of(mon);
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if ((tm.tm_mon = take_month(&p)) < 0 || !take_number(&p, 4, &tm.tm_year) ||
+        !take_number(&p, 2, &tm.tm_hour) || !take_char(&p, ':') ||
+        !take_number(&p, 2, &tm.tm_min) || !take_char(&p, ':') || !take_number(&p, 2, &tm.tm_sec))
+        return false;
     tm.tm_year -= 1900;
-    if (tm.tm_mon < 0)
-        return false;
     *out = (int64_t)timegm(&tm);
     return true;
 }
@@ -310,6 +343,8 @@ static void verify_jws(sl_identity *id, const sl_sip_ctx *ctx, const sl_identity
     copy_slice(res->info, sizeof res->info, h->info);
     copy_slice(res->alg_param, sizeof res->alg_param, h->alg);
     copy_slice(res->ppt_param, sizeof res->ppt_param, h->ppt);
+    /* msg points into it after the block that fills it, so it stays at this scope */
+    // cppcheck-suppress variableScope
     char input[1400];
     const uint8_t *msg = h->signing_input.ptr;
     size_t msg_len = h->signing_input.len;
@@ -753,10 +788,10 @@ static void on_rejection(sl_identity *id, const sl_sip_ctx *ctx)
         sl_jw_knull(w, "reason_header");
     }
     const char *cause = sl_explain_cause(ctx->msg->status_code, res, r != NULL);
-    char ip[64];
     if (r && r->has_modifier && cause && res && (res->reasons & TAMPER_REASONS) &&
         (!strcmp(cause, "orig_mismatch") || !strcmp(cause, "dest_mismatch") ||
          !strcmp(cause, "signature_invalid"))) {
+        char ip[64];
         addr_text(&r->modified_by, ip, sizeof ip);
         sl_jw_kstr(w, "modified_by", ip);
     } else {

@@ -80,6 +80,8 @@ static bool literal(doc *d)
     return false;
 }
 
+/* NOLINTBEGIN(misc-no-recursion): value() and container() recurse once per nesting
+ * level, and value() stops at MAX_DEPTH. */
 static bool value(doc *d, int depth, sl_slice key);
 
 /* Members or elements up to the closing bracket; keys unique in an object. */
@@ -145,6 +147,7 @@ static bool value(doc *d, int depth, sl_slice key)
     d->nodes[i].end = (uint8_t)d->n;
     return ok;
 }
+/* NOLINTEND(misc-no-recursion) */
 
 static bool parse(doc *d, const uint8_t *json, size_t n)
 {
