@@ -92,7 +92,9 @@ static bool get_uri(json_t *e, const char *key, size_t i, char *err, size_t errl
     const char *s = json_string_value(v);
     char norm[SL_ROUTE_URI_MAX];
     size_t n = json_string_length(v);
-    if (sl_uri_normalize(sl_slice_make(s, n), norm, sizeof norm) != n || memcmp(norm, s, n) != 0)
+    /* 0 is the normaliser's "not a URI": an empty string must not pass as its own normal form */
+    size_t got = sl_uri_normalize(sl_slice_make(s, n), norm, sizeof norm);
+    if (got == 0 || got != n || memcmp(norm, s, n) != 0)
         return fail(err, errlen, "route %zu: \"%s\" is not a URI in normal form", i, key);
     *out = s;
     return true;
