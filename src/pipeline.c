@@ -139,6 +139,18 @@ static void on_sip_message(sl_pipeline *p, const sl_sip_msg *msg, const uint8_t 
     check_value_caps(p, &ctx);
 }
 
+/* The per-message byte cap. Streams drop theirs while buffering
+ * (tcp_message_too_large); this is the same cap on a datagram, on a message
+ * within one segment, or on one the stream table parsed in place. */
+static bool over_message_cap(sl_pipeline *p, size_t len, const sl_flow *flow)
+{
+    if (len <= p->cfg.tcp.max_message)
+        return false;
+    sl_anomaly an = {.kind = "sip_message_too_large", .layer = "sip"};
+    report_anomaly(p, &an, flow, sl_slice_make(NULL, 0));
+    return true;
+}
+
 /* Dissects one whole message (a datagram's, or one cut from a stream) and
  * hands it on; a message that does not parse is counted and reported. */
 static void dissect(sl_pipeline *p, const uint8_t *data, size_t len, sl_time ts,
@@ -157,13 +169,8 @@ static void dissect(sl_pipeline *p, const uint8_t *data, size_t len, sl_time ts,
         p->counters.not_sip++;
         return;
     }
-    if (len > p->cfg.tcp.max_message) {
-        /* Streams drop theirs while buffering (tcp_message_too_large); this
-         * is the same cap on a datagram, or on a message within one segment. */
-        an = (sl_anomaly){.kind = "sip_message_too_large", .layer = "sip"};
-        report_anomaly(p, &an, flow, sl_slice_make(NULL, 0));
+    if (over_message_cap(p, len, flow))
         return;
-    }
     if (!probe)
         st = sl_sip_parse(data, len, SL_SIP_DATAGRAM, &msg, &an);
     if (st != SL_OK) {
@@ -188,12 +195,8 @@ static void on_stream_sip(void *user, const sl_sip_msg *msg, const uint8_t *data
                           const sl_flow *flow)
 {
     sl_pipeline *p = user;
-    if (msg->length > p->cfg.tcp.max_message) {
-        sl_anomaly an = {.kind = "sip_message_too_large", .layer = "sip"};
-        report_anomaly(p, &an, flow, sl_slice_make(NULL, 0));
-        return;
-    }
-    on_sip_message(p, msg, data, ts, flow, false);
+    if (!over_message_cap(p, msg->length, flow))
+        on_sip_message(p, msg, data, ts, flow, false);
 }
 
 static void on_udp(sl_pipeline *p, const sl_packet *pkt)
