@@ -1,0 +1,90 @@
+/* The connection table's state, shared by tcp_stream.c (connections and
+ * sequence space) and tcp_framing.c (cutting each direction's in-order bytes
+ * into SIP messages). Not a public header: the interface is
+ * include/sipsleuth/tcp_stream.h. */
+#ifndef SIPSLEUTH_SRC_TCP_INTERNAL_H
+#define SIPSLEUTH_SRC_TCP_INTERNAL_H
+
+#include "sipsleuth/tcp_stream.h"
+
+typedef enum mode { M_START, M_SIP, M_RESYNC, M_HTTP, M_WS, M_NOT_SIP } mode;
+
+typedef struct seg {
+    struct seg *next;
+    uint32_t seq, len;
+    uint8_t data[];
+} seg;
+
+typedef struct half {
+    mode mode;
+    bool started;   /* next_seq is known */
+    bool syn;       /* isn is known */
+    bool fin;       /* fin_seq is known */
+    bool done;      /* everything up to the FIN was delivered */
+    bool probing;   /* RESYNC from the start of the stream: bounded by probe_limit */
+    bool after_gap; /* RESYNC: the next byte follows a hole, so may start a line */
+    bool http_response;
+    uint32_t isn, next_seq, fin_seq;
+
+    seg *ooo; /* held out-of-order segments, sorted, non-overlapping */
+    size_t ooo_bytes, ooo_count;
+
+    uint8_t *buf; /* the unfinished unit */
+    size_t len, cap;
+    size_t skip;    /* bytes to drop before parsing on (a message over the cap) */
+    size_t scanned; /* bytes searched for a first start line */
+
+    /* parse hints for the unfinished SIP message, relative to its start */
+    bool tried;      /* parsed once already */
+    size_t hdr_scan; /* bytes known to hold no blank line */
+    size_t need;     /* total length it needs, when known */
+
+    /* WebSocket: the current frame and the message being assembled */
+    uint64_t ws_left; /* payload bytes of the current frame still to come */
+    uint64_t ws_pos;  /* payload bytes of the current frame seen */
+    uint8_t ws_mask[4];
+    bool ws_masked, ws_fin, ws_ctrl, ws_in_msg, ws_drop;
+    uint8_t *ws;
+    size_t ws_len, ws_cap;
+} half;
+
+typedef struct conn {
+    struct conn *hnext;       /* hash chain */
+    struct conn *prev, *next; /* activity order: least recent first */
+    size_t bucket;
+    sl_addr addr[2]; /* addr[0]/port[0]: the sender of the first segment seen */
+    uint16_t port[2];
+    sl_time last;
+    bool ws_requested;
+    half h[2]; /* h[d]: data sent by addr[d] */
+} conn;
+
+struct sl_tcp_table {
+    sl_tcp_config cfg;
+    sl_tcp_callbacks cb;
+    conn **buckets;
+    size_t nbuckets;
+    conn *oldest, *newest;
+    size_t mem;
+    sl_time now;
+    const sl_packet *pkt; /* the segment being processed, and its connection */
+    const conn *cur;
+    sl_tcp_stats st;
+};
+
+/* The flow of direction d of c (outer set when c is the connection of the
+ * segment being processed). */
+sl_flow sl_tcp_flow(const sl_tcp_table *t, const conn *c, int d);
+void sl_tcp_anomaly(sl_tcp_table *t, const conn *c, int d, const char *kind, const char *detail);
+
+/* tcp_framing.c: newly in-order bytes of direction d. */
+void sl_tcp_feed(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n);
+/* Bytes before the next in-order ones were lost: drop the unfinished unit and
+ * look for the next message. */
+void sl_tcp_framing_gap(sl_tcp_table *t, conn *c, int d);
+/* The direction ends: report an unfinished message, free its buffers. */
+void sl_tcp_framing_end(sl_tcp_table *t, conn *c, int d, const char *why);
+/* Frees the direction's buffers (charged to the table). */
+void sl_tcp_framing_free(sl_tcp_table *t, half *h);
+
+#endif
