@@ -1,0 +1,145 @@
+/* The dialog tracker's state, shared by dialog.c (matching messages to
+ * call attempts and transactions, and the attempt state machine) and
+ * dialog_table.c (the records: memory, caps, eviction, timers, events).
+ * Not a public header: the interface is include/sipsleuth/dialog.h. */
+#ifndef SIPSLEUTH_SRC_DIALOG_INTERNAL_H
+#define SIPSLEUTH_SRC_DIALOG_INTERNAL_H
+
+#include "sipsleuth/dialog.h"
+#include "sipsleuth/transaction.h"
+
+#include <string.h>
+
+#define KEPT_MAX 512     /* bytes kept of From / To URI and Request-URI */
+#define TAG_MAX 64       /* bytes kept of the winning To tag */
+#define EARLY_TAGS 8     /* distinct early To tags counted per attempt */
+#define SAME_CALL_MAX 16 /* records of one Call-ID looked at per message */
+
+enum kind { K_ATTEMPT, K_OTHER };
+
+/* The phase is also the timer list a record is in. */
+enum phase {
+    P_CALLING,    /* INVITE, no response yet: invite_timeout */
+    P_PROCEEDING, /* provisional seen: proceeding_timeout after the last one */
+    P_ANSWERED,   /* 2xx seen: idle_timeout after the last message */
+    P_ENDED,      /* event written: linger, then freed */
+    P_OTHER,      /* a group of non-attempt transactions: noninvite_timeout idle */
+    P__COUNT
+};
+
+typedef struct rec rec;
+/* The fields collect() reads for every record of a bucket come first, so
+ * that a walk touches one cache line per record it passes; the transactions
+ * sit just before the Call-ID (data) that a match compares next. */
+struct rec {
+    rec *chain;    /* hash bucket */
+    uint64_t hash; /* of the Call-ID */
+    uint32_t len_call_id, len_from, len_to, len_ruri;
+    uint8_t kind, phase;
+    uint8_t outcome; /* sl_dialog_state, once written */
+    uint8_t proto;
+    bool cancelled, ended_by_caller, early_overflow;
+    uint8_t n_early, len_tag;
+    sl_addr caller, callee; /* src and dst of the first request */
+    uint16_t cport, eport;
+    uint16_t final_status;
+    uint32_t messages;  /* here, not with the counters below: no padding, same size */
+    rec *older, *newer; /* creation order, for eviction and flushing */
+    rec *tprev, *tnext; /* the timer list of its phase */
+    uint64_t serial;    /* creation order, for deterministic choices */
+    sl_time anchor;     /* when its current timer started */
+    sl_time born;
+    uint32_t retrans, reinvites, leg, attempt;
+    sl_time t_invite, t_18x, t_final, t_bye;
+    uint64_t from_tag_h; /* the caller's tag */
+    uint64_t winner_h;   /* To tag of the 2xx */
+    uint64_t early[EARLY_TAGS];
+    size_t size;     /* bytes charged for this allocation */
+    sl_txn_set txns; /* slot 0 of an attempt is its initial INVITE */
+    char data[];     /* call_id, from, to, request_uri, tag (TAG_MAX) */
+};
+
+typedef struct method_stats {
+    uint64_t requests, retransmissions, unanswered;
+    uint32_t final[600]; /* by status - 100 */
+} method_stats;
+
+struct sl_dialogs {
+    sl_dialog_config cfg;
+    sl_output *out;
+    rec **buckets;
+    size_t mask;
+    size_t n_recs, n_active;
+    rec *oldest, *newest;
+    rec *thead[P__COUNT], *ttail[P__COUNT];
+    sl_time timeout[P__COUNT];
+    sl_time clock, next_due;
+    uint64_t serial;
+    size_t mem;
+    uint64_t created, evicted, other_evicted, unmatched, untracked, by_cseq;
+    uint64_t by_state[SL_DIALOG__COUNT];
+    method_stats ms[SL_M__COUNT];
+};
+
+/* What on_message derives from a message once. */
+typedef struct msgv {
+    sl_sip_ctx *ctx;
+    sl_method meth;
+    uint64_t key;
+    uint64_t from_h, to_h;
+    bool has_to_tag;
+} msgv;
+
+/* ---- record fields ---- */
+
+static inline sl_slice r_call_id(const rec *r)
+{
+    return sl_slice_make(r->data, r->len_call_id);
+}
+static inline sl_slice r_from(const rec *r)
+{
+    return sl_slice_make(r->data + r->len_call_id, r->len_from);
+}
+static inline sl_slice r_to(const rec *r)
+{
+    return sl_slice_make(r->data + r->len_call_id + r->len_from, r->len_to);
+}
+static inline sl_slice r_ruri(const rec *r)
+{
+    return sl_slice_make(r->data + r->len_call_id + r->len_from + r->len_to, r->len_ruri);
+}
+static inline char *r_tag(rec *r)
+{
+    return r->data + r->len_call_id + r->len_from + r->len_to + r->len_ruri;
+}
+
+static inline sl_flow r_flow(const rec *r)
+{
+    sl_flow f;
+    memset(&f, 0, sizeof f);
+    f.src = r->caller;
+    f.dst = r->callee;
+    f.sport = r->cport;
+    f.dport = r->eport;
+    f.proto = r->proto;
+    return f;
+}
+
+/* ---- dialog_table.c ---- */
+
+/* A record for the message's Call-ID and leg, charged to the caps (evicting
+ * if need be) and in its first timer list; NULL when it cannot be made. */
+rec *sl_dialog_rec_new(sl_dialogs *d, const msgv *m, uint64_t hash, enum kind kind);
+void sl_dialog_rec_free(sl_dialogs *d, rec *r);
+/* counted: whether this request is counted in the per-method stats (once
+ * per request, though it may open a transaction on several legs). */
+sl_txn *sl_dialog_txn_new(sl_dialogs *d, rec *r, const msgv *m, sl_method meth, bool counted);
+/* Counts a message on r and keeps an idle timer running. */
+void sl_dialog_count(sl_dialogs *d, rec *r, const msgv *m, bool retrans);
+/* Moves r to phase p with its timer restarted now. */
+void sl_dialog_set_phase(sl_dialogs *d, rec *r, enum phase p);
+/* Decides the attempt's outcome and writes it; the record lingers. */
+void sl_dialog_close_attempt(sl_dialogs *d, rec *r, sl_dialog_state st, sl_dialog_close why,
+                             sl_time ts);
+
+#endif

@@ -1,0 +1,553 @@
+/* The dialog tracker's records: see dialog_internal.h. Their memory under
+ * the two caps (count and bytes; written attempts go first, then the oldest,
+ * each eviction an anomaly), the Call-ID hash table, the timer lists on
+ * capture time, the `dialog` events, the module's lifetime and its stats.
+ *
+ * Each record sits in one timer list, by phase; each list is ordered by its
+ * anchor (capture time only moves forward here), so expiry looks at list
+ * heads only, and only once the clock passes the earliest due time. */
+#include "dialog_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/random.h>
+#include <time.h>
+
+static const char *const state_names[SL_DIALOG__COUNT] = {
+    "completed", "answered", "failed", "redirected", "cancelled", "timeout",
+};
+static const char *const close_names[] = {"message", "timer", "end_of_input", "evicted"};
+
+const char *sl_dialog_state_name(sl_dialog_state s)
+{
+    return (unsigned)s < SL_DIALOG__COUNT ? state_names[s] : "unknown";
+}
+
+void sl_dialog_config_default(sl_dialog_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->max_dialogs = 200000;
+    cfg->max_memory = (size_t)256 << 20;
+    cfg->invite_timeout = 32 * SL_NS_PER_SEC;
+    cfg->proceeding_timeout = 180 * SL_NS_PER_SEC;
+    cfg->idle_timeout = (sl_time)4 * 3600 * SL_NS_PER_SEC;
+    cfg->linger = 32 * SL_NS_PER_SEC;
+    cfg->noninvite_timeout = 32 * SL_NS_PER_SEC;
+}
+
+static uint64_t random_seed(void)
+{
+    uint64_t s = 0;
+    if (getrandom(&s, sizeof s, GRND_NONBLOCK) != (ssize_t)sizeof s) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        s = ((uint64_t)ts.tv_sec << 30) ^ (uint64_t)ts.tv_nsec ^ (uint64_t)(uintptr_t)&s;
+    }
+    return s | 1;
+}
+
+/* ---- lists: creation order and timers ---- */
+
+static void timer_unlink(sl_dialogs *d, rec *r)
+{
+    if (r->tprev)
+        r->tprev->tnext = r->tnext;
+    else
+        d->thead[r->phase] = r->tnext;
+    if (r->tnext)
+        r->tnext->tprev = r->tprev;
+    else
+        d->ttail[r->phase] = r->tprev;
+    r->tprev = r->tnext = NULL;
+}
+
+static void timer_append(sl_dialogs *d, rec *r, enum phase p)
+{
+    r->phase = (uint8_t)p;
+    r->anchor = d->clock;
+    r->tprev = d->ttail[p];
+    r->tnext = NULL;
+    if (r->tprev)
+        r->tprev->tnext = r;
+    else
+        d->thead[p] = r;
+    d->ttail[p] = r;
+    sl_time due = r->anchor + d->timeout[p];
+    if (due < d->next_due)
+        d->next_due = due;
+}
+
+void sl_dialog_set_phase(sl_dialogs *d, rec *r, enum phase p)
+{
+    timer_unlink(d, r);
+    timer_append(d, r, p);
+}
+
+/* ---- events ---- */
+
+static void summarize(rec *r, sl_dialog_close why, sl_dialog_summary *s)
+{
+    memset(s, 0, sizeof *s);
+    s->call_id = r_call_id(r);
+    s->from = r_from(r);
+    s->to = r_to(r);
+    s->request_uri = r_ruri(r);
+    s->to_tag = sl_slice_make(r_tag(r), r->len_tag);
+    s->flow = r_flow(r);
+    s->state = (sl_dialog_state)r->outcome;
+    s->closed = why;
+    s->final_status = r->final_status;
+    s->start = r->t_invite;
+    s->first_18x = r->t_18x;
+    s->final = r->t_final;
+    s->bye = r->t_bye;
+    s->ended_by_caller = r->ended_by_caller;
+    s->messages = r->messages;
+    s->retransmissions = r->retrans;
+    s->early_dialogs = r->n_early;
+    s->reinvites = r->reinvites;
+    s->leg = r->leg;
+    s->attempt = r->attempt;
+}
+
+static void kms_or_null(sl_jw *w, const char *key, sl_time from, sl_time to, bool known)
+{
+    if (known)
+        sl_jw_kms(w, key, sl_time_ms(from, to));
+    else
+        sl_jw_knull(w, key);
+}
+
+static void write_dialog(sl_dialogs *d, const sl_dialog_summary *s, sl_time ts)
+{
+    if (!d->out)
+        return;
+    sl_jw *w = sl_event_begin(d->out, SL_EV_DIALOG, ts, s->call_id, &s->flow);
+    if (!w)
+        return;
+    bool completed = s->state == SL_DIALOG_COMPLETED;
+    sl_jw_kstr(w, "state", sl_dialog_state_name(s->state));
+    if (s->final_status)
+        sl_jw_kint(w, "final_status", s->final_status);
+    else
+        sl_jw_knull(w, "final_status");
+    sl_jw_kslice_or_null(w, "from", s->from);
+    sl_jw_kslice_or_null(w, "to", s->to);
+    sl_jw_kslice_or_null(w, "request_uri", s->request_uri);
+    sl_jw_key(w, "start");
+    sl_jw_time(w, s->start);
+    kms_or_null(w, "setup_ms", s->start, s->final, s->final != SL_DIALOG_NO_TIME);
+    kms_or_null(w, "pdd_ms", s->start, s->first_18x, s->first_18x != SL_DIALOG_NO_TIME);
+    kms_or_null(w, "duration_ms", s->final, s->bye, completed);
+    if (completed)
+        sl_jw_kstr(w, "ended_by", s->ended_by_caller ? "caller" : "callee");
+    else
+        sl_jw_knull(w, "ended_by");
+    sl_jw_kuint(w, "messages", s->messages);
+    sl_jw_kuint(w, "retransmissions", s->retransmissions);
+    sl_jw_kuint(w, "early_dialogs", s->early_dialogs);
+    sl_jw_kslice_or_null(w, "to_tag", s->to_tag);
+    sl_jw_kuint(w, "reinvites", s->reinvites);
+    sl_jw_kuint(w, "leg", s->leg);
+    sl_jw_kuint(w, "attempt", s->attempt);
+    sl_jw_kstr(w, "closed", close_names[s->closed]);
+    if (d->cfg.annotate)
+        d->cfg.annotate(d->cfg.annotate_user, s, w);
+    sl_event_end(d->out);
+}
+
+static void write_anomaly(sl_dialogs *d, rec *r, const char *kind, const char *reason)
+{
+    if (!d->out)
+        return;
+    sl_flow f = r_flow(r);
+    sl_jw *w = sl_event_anomaly(d->out, d->clock, r_call_id(r), &f, kind);
+    if (!w)
+        return;
+    sl_jw_kstr(w, "layer", "dialog");
+    sl_jw_kstr(w, "reason", reason);
+    sl_jw_kms(w, "age_ms", sl_time_ms(r->born, d->clock));
+    sl_event_end(d->out);
+}
+
+void sl_dialog_close_attempt(sl_dialogs *d, rec *r, sl_dialog_state st, sl_dialog_close why,
+                             sl_time ts)
+{
+    r->outcome = (uint8_t)st;
+    sl_dialog_summary s;
+    summarize(r, why, &s);
+    if (d->cfg.on_end)
+        d->cfg.on_end(d->cfg.user, &s);
+    write_dialog(d, &s, ts);
+    d->by_state[st]++;
+    d->n_active--;
+    sl_dialog_set_phase(d, r, P_ENDED);
+}
+
+/* The outcome of an attempt that ends without a deciding message. */
+static sl_dialog_state open_outcome(const rec *r)
+{
+    if (r->phase == P_ANSWERED)
+        return SL_DIALOG_ANSWERED;
+    return r->cancelled ? SL_DIALOG_CANCELLED : SL_DIALOG_TIMEOUT;
+}
+
+/* ---- records ---- */
+
+static bool has_unanswered(rec *r)
+{
+    for (int i = 0; i < r->txns.n; i++) {
+        const sl_txn *t = sl_txn_set_cat(&r->txns, i);
+        if (!t->final && t->method != SL_M_ACK)
+            return true;
+    }
+    return false;
+}
+
+void sl_dialog_rec_free(sl_dialogs *d, rec *r)
+{
+    for (int i = 0; i < r->txns.n; i++) {
+        const sl_txn *t = sl_txn_set_cat(&r->txns, i);
+        if (!t->final && t->method != SL_M_ACK)
+            d->ms[t->method].unanswered++;
+    }
+    timer_unlink(d, r);
+    rec **pp = &d->buckets[r->hash & d->mask];
+    while (*pp != r)
+        pp = &(*pp)->chain;
+    *pp = r->chain;
+    if (r->older)
+        r->older->newer = r->newer;
+    else
+        d->oldest = r->newer;
+    if (r->newer)
+        r->newer->older = r->older;
+    else
+        d->newest = r->older;
+    sl_txn_set_free(&r->txns, &d->mem);
+    d->mem -= r->size;
+    d->n_recs--;
+    free(r);
+}
+
+static void evict(sl_dialogs *d, rec *r, const char *reason)
+{
+    if (r->kind == K_ATTEMPT) {
+        write_anomaly(d, r, "dialog_evicted", reason);
+        sl_dialog_close_attempt(d, r, open_outcome(r), SL_CLOSE_EVICTED, d->clock);
+        d->evicted++;
+    } else {
+        if (has_unanswered(r))
+            write_anomaly(d, r, "transactions_evicted", reason);
+        d->other_evicted++;
+    }
+    sl_dialog_rec_free(d, r);
+}
+
+/* Frees records until one of `size` bytes fits under both caps: written
+ * attempts first (nothing is lost), then the oldest. */
+static bool make_room(sl_dialogs *d, size_t size)
+{
+    for (;;) {
+        bool over_count = d->n_recs >= d->cfg.max_dialogs;
+        if (!over_count && d->mem + size <= d->cfg.max_memory)
+            return true;
+        if (d->thead[P_ENDED]) {
+            sl_dialog_rec_free(d, d->thead[P_ENDED]);
+            continue;
+        }
+        if (!d->oldest)
+            return false;
+        evict(d, d->oldest, over_count ? "max_dialogs" : "max_memory");
+    }
+}
+
+static void grow_table(sl_dialogs *d)
+{
+    size_t n = (d->mask + 1) * 2, grow = (n - (d->mask + 1)) * sizeof(rec *);
+    if (d->mem + grow > d->cfg.max_memory)
+        return; /* longer chains rather than more memory */
+    rec **b = calloc(n, sizeof *b);
+    if (!b)
+        return;
+    for (size_t i = 0; i <= d->mask; i++) {
+        rec *r = d->buckets[i];
+        while (r) {
+            rec *next = r->chain;
+            r->chain = b[r->hash & (n - 1)];
+            b[r->hash & (n - 1)] = r;
+            r = next;
+        }
+    }
+    free(d->buckets);
+    d->buckets = b;
+    d->mask = n - 1;
+    d->mem += grow;
+}
+
+static uint32_t kept_len(sl_slice s)
+{
+    return (uint32_t)(s.len < KEPT_MAX ? s.len : KEPT_MAX);
+}
+
+rec *sl_dialog_rec_new(sl_dialogs *d, const msgv *m, uint64_t hash, enum kind kind)
+{
+    const sl_sip_ctx *c = m->ctx;
+    uint32_t lf = 0, lt = 0, lr = 0, ltag = 0;
+    if (kind == K_ATTEMPT) {
+        lf = kept_len(c->from.uri);
+        lt = kept_len(c->to.uri);
+        lr = kept_len(c->msg->request_uri);
+        ltag = TAG_MAX;
+    }
+    size_t size = sizeof(rec) + c->call_id.len + lf + lt + lr + ltag;
+    if (!make_room(d, size))
+        return NULL;
+    rec *r = calloc(1, size);
+    if (!r)
+        return NULL;
+    r->size = size;
+    r->hash = hash;
+    r->serial = d->serial++;
+    r->kind = (uint8_t)kind;
+    r->born = c->ts;
+    r->caller = c->flow.src;
+    r->callee = c->flow.dst;
+    r->cport = c->flow.sport;
+    r->eport = c->flow.dport;
+    r->proto = c->flow.proto;
+    r->len_call_id = (uint32_t)c->call_id.len;
+    r->len_from = lf;
+    r->len_to = lt;
+    r->len_ruri = lr;
+    char *p = r->data;
+    memcpy(p, c->call_id.ptr, c->call_id.len);
+    p += c->call_id.len;
+    if (lf)
+        memcpy(p, c->from.uri.ptr, lf);
+    if (lt)
+        memcpy(p + lf, c->to.uri.ptr, lt);
+    if (lr)
+        memcpy(p + lf + lt, c->msg->request_uri.ptr, lr);
+
+    size_t b = hash & d->mask;
+    r->chain = d->buckets[b];
+    d->buckets[b] = r;
+    r->older = d->newest;
+    if (d->newest)
+        d->newest->newer = r;
+    else
+        d->oldest = r;
+    d->newest = r;
+    d->n_recs++;
+    d->mem += size;
+    timer_append(d, r, kind == K_ATTEMPT ? P_CALLING : P_OTHER);
+    if (d->n_recs > d->mask + 1)
+        grow_table(d);
+    return r;
+}
+
+sl_txn *sl_dialog_txn_new(sl_dialogs *d, rec *r, const msgv *m, sl_method meth, bool counted)
+{
+    bool reused;
+    int idx;
+    sl_txn *t = sl_txn_set_add(&r->txns, &d->mem, d->cfg.max_memory, &reused, &idx);
+    if (!t)
+        return NULL;
+    if (reused && !t->final && t->method != SL_M_ACK)
+        d->ms[t->method].unanswered++;
+    memset(t, 0, sizeof *t);
+    t->key = m->key;
+    t->method = (uint8_t)meth;
+    t->first = m->ctx->ts;
+    t->cseq = m->ctx->has_cseq ? m->ctx->cseq.number : 0;
+    if (counted)
+        d->ms[meth].requests++;
+    return t;
+}
+
+void sl_dialog_count(sl_dialogs *d, rec *r, const msgv *m, bool retrans)
+{
+    r->messages++;
+    if (retrans) {
+        r->retrans++;
+        m->ctx->retransmission = true;
+    }
+    if (r->phase == P_ANSWERED || r->phase == P_OTHER)
+        sl_dialog_set_phase(d, r, (enum phase)r->phase);
+}
+
+/* ---- timers ---- */
+
+static void expire(sl_dialogs *d, rec *r, sl_time due)
+{
+    switch ((enum phase)r->phase) {
+    case P_CALLING:
+    case P_PROCEEDING:
+    case P_ANSWERED: sl_dialog_close_attempt(d, r, open_outcome(r), SL_CLOSE_TIMER, due); break;
+    case P_ENDED:
+    case P_OTHER:
+    case P__COUNT: sl_dialog_rec_free(d, r); break;
+    }
+}
+
+static void run_timers(sl_dialogs *d)
+{
+    for (;;) {
+        int best = -1;
+        sl_time due = 0;
+        for (int p = 0; p < P__COUNT; p++) {
+            rec *h = d->thead[p];
+            if (h && (best < 0 || h->anchor + d->timeout[p] < due)) {
+                best = p;
+                due = h->anchor + d->timeout[p];
+            }
+        }
+        if (best < 0 || due > d->clock) {
+            d->next_due = best < 0 ? INT64_MAX : due;
+            return;
+        }
+        expire(d, d->thead[best], due);
+    }
+}
+
+void sl_dialogs_advance(sl_dialogs *d, sl_time now)
+{
+    if (now > d->clock)
+        d->clock = now;
+    if (d->clock >= d->next_due)
+        run_timers(d);
+}
+
+void sl_dialogs_finish(sl_dialogs *d, sl_time now)
+{
+    sl_dialogs_advance(d, now);
+    while (d->oldest) {
+        rec *r = d->oldest;
+        if (r->kind == K_ATTEMPT && r->phase != P_ENDED)
+            sl_dialog_close_attempt(d, r, open_outcome(r), SL_CLOSE_END_OF_INPUT, d->clock);
+        sl_dialog_rec_free(d, r);
+    }
+    d->next_due = INT64_MAX;
+}
+
+/* ---- lifetime ---- */
+
+sl_dialogs *sl_dialogs_new(const sl_dialog_config *cfg, sl_output *out)
+{
+    sl_dialogs *d = calloc(1, sizeof *d);
+    if (!d)
+        return NULL;
+    sl_dialog_config_default(&d->cfg);
+    if (cfg) {
+        sl_dialog_config def = d->cfg;
+        d->cfg = *cfg;
+        /* zero means "the default" */
+        if (!d->cfg.max_dialogs)
+            d->cfg.max_dialogs = def.max_dialogs;
+        if (!d->cfg.max_memory)
+            d->cfg.max_memory = def.max_memory;
+        if (d->cfg.invite_timeout <= 0)
+            d->cfg.invite_timeout = def.invite_timeout;
+        if (d->cfg.proceeding_timeout <= 0)
+            d->cfg.proceeding_timeout = def.proceeding_timeout;
+        if (d->cfg.idle_timeout <= 0)
+            d->cfg.idle_timeout = def.idle_timeout;
+        if (d->cfg.linger <= 0)
+            d->cfg.linger = def.linger;
+        if (d->cfg.noninvite_timeout <= 0)
+            d->cfg.noninvite_timeout = def.noninvite_timeout;
+    }
+    if (!d->cfg.hash_seed)
+        d->cfg.hash_seed = random_seed();
+    d->out = out;
+    d->timeout[P_CALLING] = d->cfg.invite_timeout;
+    d->timeout[P_PROCEEDING] = d->cfg.proceeding_timeout;
+    d->timeout[P_ANSWERED] = d->cfg.idle_timeout;
+    d->timeout[P_ENDED] = d->cfg.linger;
+    d->timeout[P_OTHER] = d->cfg.noninvite_timeout;
+    d->next_due = INT64_MAX;
+    d->clock = INT64_MIN;
+    size_t nb = 1024;
+    d->buckets = calloc(nb, sizeof *d->buckets);
+    if (!d->buckets) {
+        free(d);
+        return NULL;
+    }
+    d->mask = nb - 1;
+    d->mem = sizeof *d + nb * sizeof *d->buckets;
+    return d;
+}
+
+void sl_dialogs_free(sl_dialogs *d)
+{
+    if (!d)
+        return;
+    while (d->oldest)
+        sl_dialog_rec_free(d, d->oldest);
+    free(d->buckets);
+    free(d);
+}
+
+size_t sl_dialogs_memory(const sl_dialogs *d)
+{
+    return d->mem;
+}
+
+size_t sl_dialogs_active(const sl_dialogs *d)
+{
+    return d->n_active;
+}
+
+/* ---- stats ---- */
+
+void sl_dialogs_stats(const sl_dialogs *d, sl_jw *w)
+{
+    sl_jw_key(w, "dialogs");
+    sl_jw_obj_begin(w);
+    sl_jw_kuint(w, "active", d->n_active);
+    sl_jw_kuint(w, "records", d->n_recs);
+    sl_jw_kuint(w, "created", d->created);
+    sl_jw_kuint(w, "evicted", d->evicted);
+    sl_jw_key(w, "by_state");
+    sl_jw_obj_begin(w);
+    for (int s = 0; s < SL_DIALOG__COUNT; s++)
+        sl_jw_kuint(w, state_names[s], d->by_state[s]);
+    sl_jw_obj_end(w);
+    sl_jw_kuint(w, "memory_bytes", d->mem);
+    sl_jw_kuint(w, "memory_cap", d->cfg.max_memory);
+    sl_jw_kuint(w, "max_dialogs", d->cfg.max_dialogs);
+    sl_jw_obj_end(w);
+
+    sl_jw_key(w, "transactions");
+    sl_jw_obj_begin(w);
+    sl_jw_key(w, "by_method");
+    sl_jw_obj_begin(w);
+    for (int m = 0; m < SL_M__COUNT; m++) {
+        const method_stats *s = &d->ms[m];
+        if (!s->requests && !s->retransmissions)
+            continue;
+        sl_jw_key(w, sl_method_name((sl_method)m));
+        sl_jw_obj_begin(w);
+        sl_jw_kuint(w, "requests", s->requests);
+        sl_jw_kuint(w, "retransmissions", s->retransmissions);
+        sl_jw_kuint(w, "unanswered", s->unanswered);
+        sl_jw_key(w, "final");
+        sl_jw_obj_begin(w);
+        for (int st = 0; st < 600; st++) {
+            if (!s->final[st])
+                continue;
+            char key[8];
+            snprintf(key, sizeof key, "%d", st + 100);
+            sl_jw_kuint(w, key, s->final[st]);
+        }
+        sl_jw_obj_end(w);
+        sl_jw_obj_end(w);
+    }
+    sl_jw_obj_end(w);
+    sl_jw_kuint(w, "unmatched_responses", d->unmatched);
+    sl_jw_kuint(w, "matched_by_cseq", d->by_cseq);
+    sl_jw_kuint(w, "untracked_messages", d->untracked);
+    sl_jw_kuint(w, "evicted_groups", d->other_evicted);
+    sl_jw_obj_end(w);
+}
