@@ -47,8 +47,11 @@ struct sl_identity {
     sl_certstore *certs;
     sl_verifier *verifier;
     sl_output *out;
-    record *records; /* a ring: the oldest is overwritten */
-    size_t next;
+    /* A ring: the oldest is overwritten once it holds max_records. It grows
+     * (doubling) only while it has not wrapped, so until then it is in
+     * arrival order and the slots from `next` on are unused. */
+    record *records;
+    size_t n_slots, next;
     uint64_t requests, valid, invalid, unverifiable, rejections;
     uint64_t reason_counts[SL_IDR__COUNT];
     uint64_t cause_counts[SL_ID_CAUSE__COUNT];
@@ -80,8 +83,7 @@ sl_identity *sl_identity_new(const sl_identity_config *cfg, sl_certstore *cs, sl
     id->certs = cs;
     id->out = out;
     id->verifier = sl_verifier_new(4096);
-    id->records = calloc(id->cfg.max_records, sizeof *id->records);
-    if (!id->verifier || !id->records || !cs || !sl_certstore_set_max(cs, id->cfg.max_certs)) {
+    if (!id->verifier || !cs || !sl_certstore_set_max(cs, id->cfg.max_certs)) {
         sl_identity_free(id);
         return NULL;
     }
@@ -654,7 +656,7 @@ static void find_modifier(sl_identity *id, record *nr, sl_time now)
         return;
     sl_slice call_id = sl_slice_make(nr->call_id, nr->call_id_len);
     bool clean_seen = false;
-    for (size_t i = 0; i < id->cfg.max_records; i++) {
+    for (size_t i = 0; i < id->n_slots; i++) {
         record *r = &id->records[i];
         if (r == nr || !live(id, r, now) || !r->is_signed || r->token_hash != nr->token_hash ||
             !same_call(r, call_id))
@@ -673,6 +675,27 @@ static void find_modifier(sl_identity *id, record *nr, sl_time now)
     }
 }
 
+/* The slot for a new request: the next one of the ring, which first grows
+ * towards max_records (when it cannot, it wraps early). NULL without any. */
+static record *next_slot(sl_identity *id)
+{
+    if (id->next == id->n_slots && id->n_slots < id->cfg.max_records) {
+        size_t n = id->n_slots ? id->n_slots * 2 : 16;
+        if (n > id->cfg.max_records)
+            n = id->cfg.max_records;
+        record *grown = realloc(id->records, n * sizeof *grown);
+        if (grown) {
+            memset(grown + id->n_slots, 0, (n - id->n_slots) * sizeof *grown);
+            id->records = grown;
+            id->n_slots = n;
+        }
+    }
+    if (!id->n_slots)
+        return NULL;
+    id->next %= id->n_slots;
+    return &id->records[id->next++];
+}
+
 static void on_request(sl_identity *id, const sl_sip_ctx *ctx)
 {
     const sl_sip_header *hdrs[MAX_IDENTITY_HEADERS];
@@ -683,11 +706,12 @@ static void on_request(sl_identity *id, const sl_sip_ctx *ctx)
     bool invite = sl_slice_eq(ctx->msg->method, "INVITE");
     if (!n && !invite)
         return;
-    record *r = &id->records[id->next];
+    record *r = next_slot(id);
+    if (!r)
+        return;
     if (live(id, r, ctx->ts))
         report_cap(id, ctx, "identity_pending_evicted",
                    "a request still awaiting its response was forgotten (max_records)");
-    id->next = (id->next + 1) % id->cfg.max_records;
     memset(r, 0, sizeof *r);
     r->used = true;
     r->ts = ctx->ts;
@@ -729,9 +753,9 @@ static void on_request(sl_identity *id, const sl_sip_ctx *ctx)
 /* The request a response answers: same Call-ID, CSeq and leg. */
 static record *request_of(sl_identity *id, const sl_sip_ctx *ctx)
 {
-    for (size_t k = 0; k < id->cfg.max_records; k++) {
+    for (size_t k = 0; k < id->n_slots; k++) {
         /* newest first: a re-sent INVITE (new CSeq) wins over an older one */
-        size_t i = (id->next + id->cfg.max_records - 1 - k) % id->cfg.max_records;
+        size_t i = (id->next + id->n_slots - 1 - k) % id->n_slots;
         record *r = &id->records[i];
         if (!live(id, r, ctx->ts) || !same_call(r, ctx->call_id) || r->cseq != ctx->cseq.number ||
             !sl_slice_eq(ctx->cseq.method, r->method))
@@ -829,8 +853,8 @@ void sl_identity_get_counts(const sl_identity *id, sl_identity_counts *out)
 
 size_t sl_identity_memory(const sl_identity *id)
 {
-    return sizeof *id + id->cfg.max_records * sizeof *id->records +
-           sl_verifier_memory(id->verifier) + sl_certstore_count(id->certs) * CERT_BYTES;
+    return sizeof *id + id->n_slots * sizeof *id->records + sl_verifier_memory(id->verifier) +
+           sl_certstore_count(id->certs) * CERT_BYTES;
 }
 
 void sl_identity_stats(const sl_identity *id, sl_jw *w)
