@@ -12,8 +12,9 @@ all of it the executable and its shared libraries: libcrypto, libpcap,
 jansson). To it the bound adds the configured byte caps, COUNT_CAPS_KIB for
 the caps given as counts, FIXED_TABLES_KIB for the fixed-size tables that an
 empty run leaves untouched and traffic fills, and SLACK_KIB for what no cap
-covers (the output buffer, malloc's arenas). Each capture would need more than that bound with
-the default caps (measured when the test was written; see the cases).
+covers (the output buffer, malloc's arenas). Each capture would need more
+than that bound with the default caps (measured when the test was written;
+see the cases).
 
 Under AddressSanitizer RSS says nothing about our allocations (shadow memory,
 redzones, the quarantine of freed blocks): the RSS assertions are skipped and
