@@ -57,14 +57,16 @@ static size_t collect(const sl_dialogs *d, uint64_t h, const sl_sip_ctx *c, cand
 }
 
 /* The record holding transaction (key, m) on the message's leg, or when
- * any_leg, on another leg if not on its own. */
-static bool find_txn(cand *c, size_t n, bool any_leg, uint64_t key, sl_method m, rec **r, int *idx)
+ * any_leg, on another leg if not on its own. A request passes over the
+ * transactions known only from responses (skip SL_TXN_NO_REQUEST). */
+static bool find_txn(cand *c, size_t n, bool any_leg, uint64_t key, sl_method m, unsigned skip,
+                     rec **r, int *idx)
 {
     int best = -1, best_idx = -1;
     for (size_t i = 0; i < n; i++) {
         if (!any_leg && !c[i].same_pair)
             continue;
-        int t = sl_txn_set_find(&c[i].r->txns, key, m);
+        int t = sl_txn_set_find(&c[i].r->txns, key, m, skip);
         if (t < 0)
             continue;
         if (best < 0 || (c[i].same_pair && !c[best].same_pair)) {
@@ -152,27 +154,12 @@ static size_t match_dialogs(cand *c, size_t n, const msgv *m, rec **hits)
 
 /* ---- the call attempt state machine ---- */
 
-static void new_attempt(sl_dialogs *d, const msgv *m, cand *c, size_t n, uint64_t h)
+static void new_attempt(sl_dialogs *d, const msgv *m, uint64_t h)
 {
-    uint32_t leg = 0, attempt = 1, max_leg = 0;
-    bool any = false, leg_known = false;
-    for (size_t i = 0; i < n; i++) {
-        const rec *o = c[i].r;
-        if (o->kind != K_ATTEMPT)
-            continue;
-        if (!any || o->leg > max_leg)
-            max_leg = o->leg;
-        any = true;
-        if (c[i].same_pair && c[i].same_ports) {
-            leg_known = true;
-            leg = o->leg;
-            if (o->attempt >= attempt)
-                attempt = o->attempt + 1;
-        }
-    }
-    if (!leg_known)
-        leg = any ? max_leg + 1 : 0;
-    /* c is stale from here: creating may evict. */
+    uint32_t leg, attempt;
+    sl_numbering_next(d->numbering, h, m->ctx->call_id, &m->ctx->flow, d->clock, &d->mem, &leg,
+                      &attempt);
+    /* Candidates gathered before this are stale from here: creating may evict. */
     rec *r = sl_dialog_rec_new(d, m, h, K_ATTEMPT);
     if (!r)
         return;
@@ -181,6 +168,8 @@ static void new_attempt(sl_dialogs *d, const msgv *m, cand *c, size_t n, uint64_
         sl_dialog_rec_free(d, r);
         return;
     }
+    t->flags |= SL_TXN_INITIAL;
+    r->cseq_initial = t->cseq;
     r->leg = leg;
     r->attempt = attempt;
     r->t_invite = m->ctx->ts;
@@ -202,7 +191,38 @@ static void add_early_tag(rec *r, uint64_t tag)
         r->early_overflow = true;
 }
 
-/* A response to the attempt's initial INVITE (not a retransmission). */
+/* The attempt waiting for a retry after a 401/407 that this INVITE (new, no
+ * To tag) answers: same leg and From tag, a higher CSeq (RFC 3261 22.2). */
+static rec *challenged_attempt(cand *c, size_t n, const msgv *m)
+{
+    rec *best = NULL;
+    if (!m->ctx->has_cseq)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        rec *r = c[i].r;
+        if (c[i].same_pair && r->kind == K_ATTEMPT && r->phase == P_CHALLENGED &&
+            r->from_tag_h == m->from_h && m->ctx->cseq.number > r->cseq_initial &&
+            (!best || r->serial > best->serial))
+            best = r;
+    }
+    return best;
+}
+
+/* The retry with credentials continues the challenged attempt: its final
+ * response decides the outcome, its timer starts again. */
+static void retry_after_challenge(sl_dialogs *d, rec *r, const msgv *m)
+{
+    sl_txn *t = sl_dialog_txn_new(d, r, m, SL_M_INVITE, true);
+    if (t)
+        t->flags |= SL_TXN_INITIAL;
+    r->cseq_initial = m->ctx->cseq.number;
+    r->final_status = 0;
+    r->t_final = SL_DIALOG_NO_TIME;
+    sl_dialog_set_phase(d, r, P_CALLING);
+    sl_dialog_count(d, r, m, false);
+}
+
+/* A response to one of the attempt's INVITEs (not a retransmission). */
 static void invite_response(sl_dialogs *d, rec *r, const msgv *m, int st)
 {
     sl_time ts = m->ctx->ts;
@@ -211,6 +231,10 @@ static void invite_response(sl_dialogs *d, rec *r, const msgv *m, int st)
     if (st < 200) {
         if (st >= 180 && st < 190 && r->t_18x == SL_DIALOG_NO_TIME)
             r->t_18x = ts;
+        if (st == 180)
+            r->ringing = true;
+        if (st > 100 && m->ctx->msg->body.len > 0)
+            r->early_media = true;
         if (st > 100 && m->has_to_tag)
             add_early_tag(r, m->to_h);
         if (r->phase != P_ANSWERED)
@@ -221,6 +245,13 @@ static void invite_response(sl_dialogs *d, rec *r, const msgv *m, int st)
         return; /* another branch answered too, or a late final: the first 2xx won */
     r->final_status = (uint16_t)st;
     r->t_final = ts;
+    if (st == 401 || st == 407) {
+        if (r->n_challenges < SL_DIALOG_CHALLENGES_KEPT)
+            r->challenges[r->n_challenges++] = (uint16_t)st;
+        r->auth_challenges++;
+        sl_dialog_set_phase(d, r, P_CHALLENGED);
+        return;
+    }
     if (st < 300) {
         r->winner_h = m->to_h;
         sl_slice tag = m->ctx->to_tag;
@@ -282,7 +313,8 @@ static void on_request(sl_dialogs *d, const msgv *m, cand *c, size_t n, uint64_t
             any_leg = false;
     /* An ACK with its INVITE's key acknowledges a non-2xx final (or, for
      * RFC 2543 peers, any final): part of the INVITE transaction. */
-    if (m->meth == SL_M_ACK && find_txn(c, n, any_leg, m->key, SL_M_INVITE, &r, &i)) {
+    const unsigned skip = SL_TXN_NO_REQUEST;
+    if (m->meth == SL_M_ACK && find_txn(c, n, any_leg, m->key, SL_M_INVITE, skip, &r, &i)) {
         sl_txn *t = sl_txn_set_at(&r->txns, i);
         bool again = t->flags & SL_TXN_ACKED;
         t->flags |= SL_TXN_ACKED;
@@ -293,21 +325,26 @@ static void on_request(sl_dialogs *d, const msgv *m, cand *c, size_t n, uint64_t
         sl_dialog_count(d, r, m, again);
         return;
     }
-    if (find_txn(c, n, any_leg, m->key, m->meth, &r, &i)) {
+    if (find_txn(c, n, any_leg, m->key, m->meth, skip, &r, &i)) {
         d->ms[m->meth].retransmissions++;
         sl_dialog_count(d, r, m, true);
         return;
     }
     /* A CANCEL carries the key of the INVITE it cancels. */
-    if (m->meth == SL_M_CANCEL && find_txn(c, n, any_leg, m->key, SL_M_INVITE, &r, &i)) {
-        if (sl_dialog_txn_new(d, r, m, SL_M_CANCEL, true) && r->kind == K_ATTEMPT && i == 0 &&
+    if (m->meth == SL_M_CANCEL && find_txn(c, n, any_leg, m->key, SL_M_INVITE, skip, &r, &i)) {
+        bool initial = sl_txn_set_at(&r->txns, i)->flags & SL_TXN_INITIAL;
+        if (sl_dialog_txn_new(d, r, m, SL_M_CANCEL, true) && r->kind == K_ATTEMPT && initial &&
             r->phase != P_ENDED)
             r->cancelled = true;
         sl_dialog_count(d, r, m, false);
         return;
     }
     if (m->meth == SL_M_INVITE && !m->has_to_tag) {
-        new_attempt(d, m, c, n, h);
+        rec *challenged = challenged_attempt(c, n, m);
+        if (challenged)
+            retry_after_challenge(d, challenged, m);
+        else
+            new_attempt(d, m, h);
         return;
     }
     if (m->has_to_tag) {
@@ -330,7 +367,49 @@ static void on_request(sl_dialogs *d, const msgv *m, cand *c, size_t n, uint64_t
     sl_dialog_count(d, g, m, false);
 }
 
-static void on_response(sl_dialogs *d, const msgv *m, cand *c, size_t n)
+/* RSeq of a reliable provisional response (RFC 3262), 0 when it has none:
+ * it tells a new 18x from a retransmitted one. */
+static uint32_t rseq_of(const sl_sip_msg *msg)
+{
+    for (size_t i = 0; i < msg->n_headers; i++) {
+        const sl_sip_header *h = &msg->headers[i];
+        if (h->id != SL_HDR_OTHER || !sl_slice_ieq(h->name, "rseq"))
+            continue;
+        uint32_t v = 0;
+        for (size_t k = 0; k < h->value.len && k < 10; k++) {
+            uint8_t ch = h->value.ptr[k];
+            if (ch < '0' || ch > '9')
+                break;
+            v = v * 10 + (uint32_t)(ch - '0');
+        }
+        return v;
+    }
+    return 0;
+}
+
+/* A response whose request was not captured: kept as a transaction of the
+ * call's group on this leg, so that the same response seen again is known as
+ * a retransmission. */
+static void remember_unmatched(sl_dialogs *d, const msgv *m, cand *c, size_t n, uint64_t h,
+                               uint32_t sig)
+{
+    int st = m->ctx->msg->status_code;
+    rec *g = other_group(c, n);
+    if (!g)
+        g = sl_dialog_rec_new(d, m, h, K_OTHER);
+    if (!g)
+        return;
+    sl_txn *t = sl_dialog_txn_new(d, g, m, m->meth, false);
+    if (!t)
+        return;
+    t->flags |= SL_TXN_NO_REQUEST;
+    if (st >= 200)
+        t->final = (uint16_t)st;
+    sl_txn_response_seen(t, sig);
+    sl_dialog_count(d, g, m, false);
+}
+
+static void on_response(sl_dialogs *d, const msgv *m, cand *c, size_t n, uint64_t h)
 {
     int st = m->ctx->msg->status_code;
     rec *r = NULL;
@@ -339,18 +418,29 @@ static void on_response(sl_dialogs *d, const msgv *m, cand *c, size_t n)
         d->unmatched++;
         return;
     }
-    if (!find_txn(c, n, true, m->key, m->meth, &r, &i)) {
+    uint32_t rseq = st > 100 && st < 200 ? rseq_of(m->ctx->msg) : 0;
+    uint32_t sig = sl_txn_response_sig(m->to_h, st, rseq);
+    if (!find_txn(c, n, true, m->key, m->meth, 0, &r, &i)) {
         r = NULL;
         if (!find_txn_by_cseq(c, n, m, &r, &i)) {
             d->unmatched++;
+            remember_unmatched(d, m, c, n, h, sig);
             return;
         }
         d->by_cseq++;
     }
     sl_txn *t = sl_txn_set_at(&r->txns, i);
     sl_method tm = (sl_method)t->method;
-    bool again = sl_txn_response_seen(t, sl_txn_response_sig(m->to_h, st));
+    bool again = sl_txn_response_seen(t, sig);
     sl_dialog_count(d, r, m, again);
+    if (t->flags & SL_TXN_NO_REQUEST) {
+        /* counted apart: the per-method counters are of requests seen */
+        if (again)
+            d->unmatched_retrans++;
+        else
+            d->unmatched++;
+        return;
+    }
     if (again) {
         d->ms[tm].retransmissions++;
         return;
@@ -359,7 +449,7 @@ static void on_response(sl_dialogs *d, const msgv *m, cand *c, size_t n)
         t->final = (uint16_t)st;
         d->ms[tm].final[st - 100]++;
     }
-    if (r->kind == K_ATTEMPT && i == 0)
+    if (r->kind == K_ATTEMPT && (t->flags & SL_TXN_INITIAL))
         invite_response(d, r, m, st);
 }
 
@@ -401,7 +491,7 @@ void sl_dialogs_on_message(sl_dialogs *d, sl_sip_ctx *ctx)
     if (msg->is_request)
         on_request(d, &m, c, n, h);
     else
-        on_response(d, &m, c, n);
+        on_response(d, &m, c, n, h);
 }
 
 /* ---- queries ---- */
@@ -417,10 +507,11 @@ bool sl_dialogs_request_for(const sl_dialogs *d, const sl_sip_ctx *ctx, sl_dialo
     size_t n = collect(d, h, ctx, c);
     rec *r;
     int i;
-    if (!find_txn(c, n, true, sl_txn_key(seed, ctx), sl_method_of(ctx->cseq.method), &r, &i))
+    if (!find_txn(c, n, true, sl_txn_key(seed, ctx), sl_method_of(ctx->cseq.method),
+                  SL_TXN_NO_REQUEST, &r, &i))
         return false;
     memset(out, 0, sizeof *out);
-    out->initial = r->kind == K_ATTEMPT && i == 0;
+    out->initial = r->kind == K_ATTEMPT && (sl_txn_set_at(&r->txns, i)->flags & SL_TXN_INITIAL);
     if (out->initial)
         out->request_uri = r_ruri(r);
     out->time = sl_txn_set_at(&r->txns, i)->first;

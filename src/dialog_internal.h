@@ -5,6 +5,7 @@
 #ifndef SIPSLEUTH_SRC_DIALOG_INTERNAL_H
 #define SIPSLEUTH_SRC_DIALOG_INTERNAL_H
 
+#include "dialog_numbering.h"
 #include "sipsleuth/dialog.h"
 #include "sipsleuth/transaction.h"
 
@@ -21,6 +22,7 @@ enum kind { K_ATTEMPT, K_OTHER };
 enum phase {
     P_CALLING,    /* INVITE, no response yet: invite_timeout */
     P_PROCEEDING, /* provisional seen: proceeding_timeout after the last one */
+    P_CHALLENGED, /* 401/407: challenge_timeout for a retry with credentials */
     P_ANSWERED,   /* 2xx seen: idle_timeout after the last message */
     P_ENDED,      /* event written: linger, then freed */
     P_OTHER,      /* a group of non-attempt transactions: noninvite_timeout idle */
@@ -51,6 +53,11 @@ struct rec {
     sl_time born;
     uint32_t retrans, reinvites, leg, attempt;
     sl_time t_invite, t_18x, t_final, t_bye;
+    uint32_t cseq_initial; /* CSeq number of the latest INVITE of the attempt */
+    uint32_t auth_challenges;
+    uint16_t challenges[SL_DIALOG_CHALLENGES_KEPT];
+    uint8_t n_challenges;
+    bool ringing, early_media;
     uint64_t from_tag_h; /* the caller's tag */
     uint64_t winner_h;   /* To tag of the 2xx */
     uint64_t early[EARLY_TAGS];
@@ -69,6 +76,7 @@ struct sl_dialogs {
     sl_output *out;
     rec **buckets;
     size_t mask;
+    sl_numbering *numbering;
     size_t n_recs, n_active;
     rec *oldest, *newest;
     rec *thead[P__COUNT], *ttail[P__COUNT];
@@ -76,7 +84,7 @@ struct sl_dialogs {
     sl_time clock, next_due;
     uint64_t serial;
     size_t mem;
-    uint64_t created, evicted, other_evicted, unmatched, untracked, by_cseq;
+    uint64_t created, evicted, other_evicted, unmatched, unmatched_retrans, untracked, by_cseq;
     uint64_t by_state[SL_DIALOG__COUNT];
     method_stats ms[SL_M__COUNT];
 };

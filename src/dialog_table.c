@@ -14,7 +14,7 @@
 #include <time.h>
 
 static const char *const state_names[SL_DIALOG__COUNT] = {
-    "completed", "answered", "failed", "redirected", "cancelled", "timeout",
+    "completed", "answered", "failed", "redirected", "cancelled", "timeout", "unfinished",
 };
 static const char *const close_names[] = {"message", "timer", "end_of_input", "evicted"};
 
@@ -33,6 +33,10 @@ void sl_dialog_config_default(sl_dialog_config *cfg)
     cfg->idle_timeout = (sl_time)4 * 3600 * SL_NS_PER_SEC;
     cfg->linger = 32 * SL_NS_PER_SEC;
     cfg->noninvite_timeout = 32 * SL_NS_PER_SEC;
+    /* A person may type a password before the retry (40 s seen in real
+     * captures); a UA with stored credentials answers within milliseconds. */
+    cfg->challenge_timeout = 120 * SL_NS_PER_SEC;
+    cfg->numbering_retain = (sl_time)4 * 3600 * SL_NS_PER_SEC;
 }
 
 static uint64_t random_seed(void)
@@ -102,6 +106,11 @@ static void summarize(rec *r, sl_dialog_close why, sl_dialog_summary *s)
     s->final = r->t_final;
     s->bye = r->t_bye;
     s->ended_by_caller = r->ended_by_caller;
+    s->auth_challenges = r->auth_challenges;
+    s->n_challenge_codes = r->n_challenges;
+    memcpy(s->challenge_codes, r->challenges, sizeof s->challenge_codes);
+    s->ringing = r->ringing;
+    s->early_media = r->early_media;
     s->messages = r->messages;
     s->retransmissions = r->retrans;
     s->early_dialogs = r->n_early;
@@ -126,6 +135,8 @@ static void write_dialog(sl_dialogs *d, const sl_dialog_summary *s, sl_time ts)
     if (!w)
         return;
     bool completed = s->state == SL_DIALOG_COMPLETED;
+    bool final_known = s->final != SL_DIALOG_NO_TIME;
+    bool answered = final_known && s->final_status >= 200 && s->final_status < 300;
     sl_jw_kstr(w, "state", sl_dialog_state_name(s->state));
     if (s->final_status)
         sl_jw_kint(w, "final_status", s->final_status);
@@ -136,7 +147,8 @@ static void write_dialog(sl_dialogs *d, const sl_dialog_summary *s, sl_time ts)
     sl_jw_kslice_or_null(w, "request_uri", s->request_uri);
     sl_jw_key(w, "start");
     sl_jw_time(w, s->start);
-    kms_or_null(w, "setup_ms", s->start, s->final, s->final != SL_DIALOG_NO_TIME);
+    kms_or_null(w, "setup_ms", s->start, s->final, answered);
+    kms_or_null(w, "final_ms", s->start, s->final, final_known);
     kms_or_null(w, "pdd_ms", s->start, s->first_18x, s->first_18x != SL_DIALOG_NO_TIME);
     kms_or_null(w, "duration_ms", s->final, s->bye, completed);
     if (completed)
@@ -148,6 +160,14 @@ static void write_dialog(sl_dialogs *d, const sl_dialog_summary *s, sl_time ts)
     sl_jw_kuint(w, "early_dialogs", s->early_dialogs);
     sl_jw_kslice_or_null(w, "to_tag", s->to_tag);
     sl_jw_kuint(w, "reinvites", s->reinvites);
+    sl_jw_kuint(w, "auth_challenges", s->auth_challenges);
+    sl_jw_key(w, "challenge_codes");
+    sl_jw_arr_begin(w);
+    for (unsigned i = 0; i < s->n_challenge_codes; i++)
+        sl_jw_int(w, s->challenge_codes[i]);
+    sl_jw_arr_end(w);
+    sl_jw_kbool(w, "ringing", s->ringing);
+    sl_jw_kbool(w, "early_media", s->early_media);
     sl_jw_kuint(w, "leg", s->leg);
     sl_jw_kuint(w, "attempt", s->attempt);
     sl_jw_kstr(w, "closed", close_names[s->closed]);
@@ -184,12 +204,19 @@ void sl_dialog_close_attempt(sl_dialogs *d, rec *r, sl_dialog_state st, sl_dialo
     sl_dialog_set_phase(d, r, P_ENDED);
 }
 
-/* The outcome of an attempt that ends without a deciding message. */
-static sl_dialog_state open_outcome(const rec *r)
+/* The outcome of an attempt that ends without a deciding message: only a
+ * transaction timer running out means "timeout"; at the end of the input,
+ * or when evicted, the attempt was simply not over yet. A challenge nobody
+ * answered stays the failure it was. */
+static sl_dialog_state open_outcome(const rec *r, sl_dialog_close why)
 {
     if (r->phase == P_ANSWERED)
         return SL_DIALOG_ANSWERED;
-    return r->cancelled ? SL_DIALOG_CANCELLED : SL_DIALOG_TIMEOUT;
+    if (r->phase == P_CHALLENGED)
+        return SL_DIALOG_FAILED;
+    if (r->cancelled)
+        return SL_DIALOG_CANCELLED;
+    return why == SL_CLOSE_TIMER ? SL_DIALOG_TIMEOUT : SL_DIALOG_UNFINISHED;
 }
 
 /* ---- records ---- */
@@ -198,7 +225,7 @@ static bool has_unanswered(rec *r)
 {
     for (int i = 0; i < r->txns.n; i++) {
         const sl_txn *t = sl_txn_set_cat(&r->txns, i);
-        if (!t->final && t->method != SL_M_ACK)
+        if (!t->final && t->method != SL_M_ACK && !(t->flags & SL_TXN_NO_REQUEST))
             return true;
     }
     return false;
@@ -208,7 +235,7 @@ void sl_dialog_rec_free(sl_dialogs *d, rec *r)
 {
     for (int i = 0; i < r->txns.n; i++) {
         const sl_txn *t = sl_txn_set_cat(&r->txns, i);
-        if (!t->final && t->method != SL_M_ACK)
+        if (!t->final && t->method != SL_M_ACK && !(t->flags & SL_TXN_NO_REQUEST))
             d->ms[t->method].unanswered++;
     }
     timer_unlink(d, r);
@@ -234,7 +261,8 @@ static void evict(sl_dialogs *d, rec *r, const char *reason)
 {
     if (r->kind == K_ATTEMPT) {
         write_anomaly(d, r, "dialog_evicted", reason);
-        sl_dialog_close_attempt(d, r, open_outcome(r), SL_CLOSE_EVICTED, d->clock);
+        sl_dialog_close_attempt(d, r, open_outcome(r, SL_CLOSE_EVICTED), SL_CLOSE_EVICTED,
+                                d->clock);
         d->evicted++;
     } else {
         if (has_unanswered(r))
@@ -256,6 +284,10 @@ static bool make_room(sl_dialogs *d, size_t size)
             sl_dialog_rec_free(d, d->thead[P_ENDED]);
             continue;
         }
+        /* Forgetting old numbers only risks a repeated attempt number; an
+         * eviction loses a call's outcome. */
+        if (!over_count && sl_numbering_drop_oldest(d->numbering, &d->mem))
+            continue;
         if (!d->oldest)
             return false;
         evict(d, d->oldest, over_count ? "max_dialogs" : "max_memory");
@@ -354,7 +386,7 @@ sl_txn *sl_dialog_txn_new(sl_dialogs *d, rec *r, const msgv *m, sl_method meth, 
     sl_txn *t = sl_txn_set_add(&r->txns, &d->mem, d->cfg.max_memory, &reused, &idx);
     if (!t)
         return NULL;
-    if (reused && !t->final && t->method != SL_M_ACK)
+    if (reused && !t->final && t->method != SL_M_ACK && !(t->flags & SL_TXN_NO_REQUEST))
         d->ms[t->method].unanswered++;
     memset(t, 0, sizeof *t);
     t->key = m->key;
@@ -384,7 +416,10 @@ static void expire(sl_dialogs *d, rec *r, sl_time due)
     switch ((enum phase)r->phase) {
     case P_CALLING:
     case P_PROCEEDING:
-    case P_ANSWERED: sl_dialog_close_attempt(d, r, open_outcome(r), SL_CLOSE_TIMER, due); break;
+    case P_CHALLENGED:
+    case P_ANSWERED:
+        sl_dialog_close_attempt(d, r, open_outcome(r, SL_CLOSE_TIMER), SL_CLOSE_TIMER, due);
+        break;
     case P_ENDED:
     case P_OTHER:
     case P__COUNT: sl_dialog_rec_free(d, r); break;
@@ -417,6 +452,7 @@ void sl_dialogs_advance(sl_dialogs *d, sl_time now)
         d->clock = now;
     if (d->clock >= d->next_due)
         run_timers(d);
+    sl_numbering_expire(d->numbering, d->clock, &d->mem);
 }
 
 void sl_dialogs_finish(sl_dialogs *d, sl_time now)
@@ -425,7 +461,8 @@ void sl_dialogs_finish(sl_dialogs *d, sl_time now)
     while (d->oldest) {
         rec *r = d->oldest;
         if (r->kind == K_ATTEMPT && r->phase != P_ENDED)
-            sl_dialog_close_attempt(d, r, open_outcome(r), SL_CLOSE_END_OF_INPUT, d->clock);
+            sl_dialog_close_attempt(d, r, open_outcome(r, SL_CLOSE_END_OF_INPUT),
+                                    SL_CLOSE_END_OF_INPUT, d->clock);
         sl_dialog_rec_free(d, r);
     }
     d->next_due = INT64_MAX;
@@ -457,12 +494,17 @@ sl_dialogs *sl_dialogs_new(const sl_dialog_config *cfg, sl_output *out)
             d->cfg.linger = def.linger;
         if (d->cfg.noninvite_timeout <= 0)
             d->cfg.noninvite_timeout = def.noninvite_timeout;
+        if (d->cfg.challenge_timeout <= 0)
+            d->cfg.challenge_timeout = def.challenge_timeout;
+        if (d->cfg.numbering_retain <= 0)
+            d->cfg.numbering_retain = def.numbering_retain;
     }
     if (!d->cfg.hash_seed)
         d->cfg.hash_seed = random_seed();
     d->out = out;
     d->timeout[P_CALLING] = d->cfg.invite_timeout;
     d->timeout[P_PROCEEDING] = d->cfg.proceeding_timeout;
+    d->timeout[P_CHALLENGED] = d->cfg.challenge_timeout;
     d->timeout[P_ANSWERED] = d->cfg.idle_timeout;
     d->timeout[P_ENDED] = d->cfg.linger;
     d->timeout[P_OTHER] = d->cfg.noninvite_timeout;
@@ -476,6 +518,12 @@ sl_dialogs *sl_dialogs_new(const sl_dialog_config *cfg, sl_output *out)
     }
     d->mask = nb - 1;
     d->mem = sizeof *d + nb * sizeof *d->buckets;
+    d->numbering = sl_numbering_new(d->cfg.max_dialogs, d->cfg.numbering_retain, &d->mem);
+    if (!d->numbering) {
+        free(d->buckets);
+        free(d);
+        return NULL;
+    }
     return d;
 }
 
@@ -485,6 +533,7 @@ void sl_dialogs_free(sl_dialogs *d)
         return;
     while (d->oldest)
         sl_dialog_rec_free(d, d->oldest);
+    sl_numbering_free(d->numbering, &d->mem);
     free(d->buckets);
     free(d);
 }
@@ -517,6 +566,8 @@ void sl_dialogs_stats(const sl_dialogs *d, sl_jw *w)
     sl_jw_kuint(w, "memory_bytes", d->mem);
     sl_jw_kuint(w, "memory_cap", d->cfg.max_memory);
     sl_jw_kuint(w, "max_dialogs", d->cfg.max_dialogs);
+    sl_jw_kuint(w, "numbered_calls", sl_numbering_entries(d->numbering));
+    sl_jw_kuint(w, "numbering_evicted", sl_numbering_evicted(d->numbering));
     sl_jw_obj_end(w);
 
     sl_jw_key(w, "transactions");
@@ -546,6 +597,7 @@ void sl_dialogs_stats(const sl_dialogs *d, sl_jw *w)
     }
     sl_jw_obj_end(w);
     sl_jw_kuint(w, "unmatched_responses", d->unmatched);
+    sl_jw_kuint(w, "unmatched_retransmissions", d->unmatched_retrans);
     sl_jw_kuint(w, "matched_by_cseq", d->by_cseq);
     sl_jw_kuint(w, "untracked_messages", d->untracked);
     sl_jw_kuint(w, "evicted_groups", d->other_evicted);

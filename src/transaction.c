@@ -68,9 +68,9 @@ uint64_t sl_txn_key(uint64_t seed, const sl_sip_ctx *ctx)
     return sl_mix64(h ^ cseq);
 }
 
-uint32_t sl_txn_response_sig(uint64_t to_tag_hash, int status)
+uint32_t sl_txn_response_sig(uint64_t to_tag_hash, int status, uint32_t rseq)
 {
-    return (uint32_t)sl_mix64(to_tag_hash + (uint64_t)status);
+    return (uint32_t)sl_mix64(to_tag_hash + (uint64_t)status + ((uint64_t)rseq << 16));
 }
 
 bool sl_txn_response_seen(sl_txn *t, uint32_t sig)
@@ -99,12 +99,12 @@ sl_txn *sl_txn_set_at(sl_txn_set *s, int i)
     return i < SL_TXN_INLINE ? &s->inl[i] : &s->more[i - SL_TXN_INLINE];
 }
 
-int sl_txn_set_find(const sl_txn_set *s, uint64_t key, sl_method m)
+int sl_txn_set_find(const sl_txn_set *s, uint64_t key, sl_method m, unsigned skip_flags)
 {
     /* Newest first: retransmissions and responses hit recent transactions. */
     for (int i = (int)s->n - 1; i >= 0; i--) {
         const sl_txn *t = sl_txn_set_cat(s, i);
-        if (t->key == key && t->method == m)
+        if (t->key == key && t->method == m && !(t->flags & skip_flags))
             return i;
     }
     return -1;

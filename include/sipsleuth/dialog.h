@@ -25,7 +25,8 @@ typedef enum sl_dialog_state {
     SL_DIALOG_FAILED,     /* final 4xx-6xx */
     SL_DIALOG_REDIRECTED, /* final 3xx */
     SL_DIALOG_CANCELLED,  /* 487, or CANCEL seen and no 2xx */
-    SL_DIALOG_TIMEOUT,    /* no final response */
+    SL_DIALOG_TIMEOUT,    /* no final response when the transaction timer ran out */
+    SL_DIALOG_UNFINISHED, /* no final response yet when the input ended (or it was evicted) */
     SL_DIALOG__COUNT
 } sl_dialog_state;
 
@@ -42,6 +43,9 @@ const char *sl_dialog_state_name(sl_dialog_state s);
 /* A moment that was not seen (capture time 0 is a valid time). */
 #define SL_DIALOG_NO_TIME INT64_MIN
 
+/* Auth challenge status codes (401, 407) kept per attempt, in order. */
+#define SL_DIALOG_CHALLENGES_KEPT 4
+
 /* What the `dialog` event says, also handed to the on_end hook. Slices are
  * owned by the tracker and valid only during the callback. Times are
  * SL_DIALOG_NO_TIME when the moment was not seen. */
@@ -51,11 +55,18 @@ typedef struct sl_dialog_summary {
     sl_flow flow;    /* the leg: caller -> callee as the INVITE travelled */
     sl_dialog_state state;
     sl_dialog_close closed;
-    int final_status;  /* 0 when none */
+    int final_status;  /* 0 when none; after an auth challenge, the final of the retry */
     sl_time start;     /* first INVITE */
     sl_time first_18x; /* first 180-189 */
-    sl_time final;     /* first final response */
+    sl_time final;     /* the final response that decided it (the challenge's, if unanswered) */
     sl_time bye;       /* the BYE that ended it */
+    /* 401/407 answered by an INVITE with credentials (same Call-ID, leg and
+     * From tag, a higher CSeq), which continues the same attempt. */
+    uint32_t auth_challenges;
+    uint16_t challenge_codes[SL_DIALOG_CHALLENGES_KEPT]; /* the first ones, in order */
+    uint8_t n_challenge_codes;
+    bool ringing;     /* a 180 was seen */
+    bool early_media; /* a provisional response carried a body (early media SDP) */
     bool ended_by_caller;
     uint32_t messages, retransmissions;
     uint32_t early_dialogs; /* distinct To tags on 101-199 responses */
@@ -72,7 +83,9 @@ typedef struct sl_dialog_config {
     sl_time idle_timeout;       /* answered call with no message since */
     sl_time linger;             /* kept after the event, to recognise late retransmissions */
     sl_time noninvite_timeout;  /* non-INVITE transactions idle this long are closed (Timer F) */
-    uint64_t hash_seed;         /* 0: a random seed */
+    sl_time challenge_timeout;  /* a 401/407 not followed by a retry with credentials */
+    sl_time numbering_retain; /* a Call-ID's leg and attempt numbers kept after its last attempt */
+    uint64_t hash_seed;       /* 0: a random seed */
     /* Called for every attempt just before its `dialog` event is written
      * (whether or not the output wants dialog events). May be NULL. */
     void (*on_end)(void *user, const sl_dialog_summary *s);
@@ -86,7 +99,8 @@ typedef struct sl_dialog_config {
 
 /* Defaults: max_dialogs 200 000, max_memory 256 MiB, invite_timeout 32 s,
  * proceeding_timeout 180 s, idle_timeout 4 h, linger 32 s,
- * noninvite_timeout 32 s, random seed, no hook. */
+ * noninvite_timeout 32 s, challenge_timeout 120 s, numbering_retain 4 h,
+ * random seed, no hook. */
 void sl_dialog_config_default(sl_dialog_config *cfg);
 
 typedef struct sl_dialogs sl_dialogs;
@@ -105,8 +119,9 @@ void sl_dialogs_on_message(sl_dialogs *d, sl_sip_ctx *ctx);
 void sl_dialogs_advance(sl_dialogs *d, sl_time now);
 
 /* End of input: writes every open attempt with its current state (an attempt
- * with no final response is `timeout`, or `cancelled` after a CANCEL) and
- * counts unanswered transactions. The tracker stays usable, and empty. */
+ * with no final response is `unfinished`, or `cancelled` after a CANCEL; one
+ * whose auth challenge was not answered `failed`) and counts unanswered
+ * transactions. The tracker stays usable, and empty. */
 void sl_dialogs_finish(sl_dialogs *d, sl_time now);
 
 /* Writes "dialogs" and "transactions" members into the open `stats` detail

@@ -37,14 +37,22 @@ const char *sl_method_name(sl_method m); /* "INVITE", ..., "other" */
 /* The transaction key of a request or response (see above). */
 uint64_t sl_txn_key(uint64_t seed, const sl_sip_ctx *ctx);
 
-/* The signature of a response within its transaction: status and To tag
- * (its seeded hash, which the caller has already). */
-uint32_t sl_txn_response_sig(uint64_t to_tag_hash, int status);
+/* The signature of a response within its transaction: status, To tag (its
+ * seeded hash, which the caller has already) and, for a reliable provisional
+ * (RFC 3262), its RSeq: a 183 with a new RSeq is a new response, the same
+ * RSeq again a retransmission. rseq is 0 when the response has none. */
+uint32_t sl_txn_response_sig(uint64_t to_tag_hash, int status, uint32_t rseq);
 
 #define SL_TXN_RESPONSES 4 /* distinct responses remembered per transaction */
 
 enum {
     SL_TXN_ACKED = 1u << 0, /* INVITE: an ACK with this key was seen */
+    SL_TXN_INITIAL =
+        1u << 1, /* INVITE: opened or continued (after an auth challenge) a call attempt */
+    /* Known only from its responses (the request was not captured): kept so
+     * that a repeated response is recognised as a retransmission; never
+     * matched by a request, never "unanswered". */
+    SL_TXN_NO_REQUEST = 1u << 2,
 };
 
 typedef struct sl_txn {
@@ -73,8 +81,9 @@ typedef struct sl_txn_set {
     uint16_t n, cap_more, ring;
 } sl_txn_set;
 
-/* Index of (key, method) or -1. */
-int sl_txn_set_find(const sl_txn_set *s, uint64_t key, sl_method m);
+/* Index of (key, method) or -1; transactions with any of skip_flags set are
+ * passed over. */
+int sl_txn_set_find(const sl_txn_set *s, uint64_t key, sl_method m, unsigned skip_flags);
 /* Index of the newest transaction with this CSeq number and method, or -1. */
 int sl_txn_set_find_cseq(const sl_txn_set *s, uint32_t cseq, sl_method m);
 sl_txn *sl_txn_set_at(sl_txn_set *s, int i);

@@ -48,13 +48,15 @@ class Call:
         return message("%s %s SIP/2.0" % (method, uri), hdrs, body)
 
     def resp(self, code, reason, method, cseq, branch, to_tag=None, from_callee=False,
-             extra=()):
+             extra=(), body=b""):
         """A response to a request (from_callee: to a request the callee sent)."""
         frm, to = self._parties(to_tag, from_callee)
         host = self.callee_host if from_callee else self.caller_host
         hdrs = [self._via(host, branch), ("From", frm), ("To", to), ("Call-ID", self.call_id),
                 ("CSeq", "%d %s" % (cseq, method))] + list(extra)
-        return message("SIP/2.0 %d %s" % (code, reason), hdrs)
+        if body:
+            hdrs.append(("Content-Type", "application/sdp"))
+        return message("SIP/2.0 %d %s" % (code, reason), hdrs, body)
 
 
 class Capture:
@@ -244,10 +246,106 @@ def proxy():
     c.close()
 
 
+def auth():
+    """Authentication challenges. Call 1: 407, ACK, the INVITE with
+    credentials (CSeq 2, new branch) 20 ms later is answered and hung up.
+    Call 2: 401, the retry comes 45 s later (a person typed a password) and
+    gets 403. Call 3: 407 that nobody answers before the capture ends."""
+    c = Capture("dialog-auth.pcap")
+    d = Call("auth-1@a.example", A, B)
+    c.udp(0, A, B, d.req("INVITE", 1, "u1", body=sdp(A)))
+    c.udp(30, B, A, d.resp(407, "Proxy Authentication Required", "INVITE", 1, "u1", "tu1"))
+    c.udp(40, A, B, d.req("ACK", 1, "u1", "tu1"))
+    c.udp(60, A, B, d.req("INVITE", 2, "u2", body=sdp(A)))
+    c.udp(90, B, A, d.resp(100, "Trying", "INVITE", 2, "u2"))
+    c.udp(600, B, A, d.resp(180, "Ringing", "INVITE", 2, "u2", "tu2"))
+    c.udp(3060, B, A, d.resp(200, "OK", "INVITE", 2, "u2", "tu2", body=sdp(B)))
+    c.udp(3080, A, B, d.req("ACK", 2, "u3", "tu2"))
+    c.udp(13080, A, B, d.req("BYE", 3, "u4", "tu2"))
+    c.udp(13100, B, A, d.resp(200, "OK", "BYE", 3, "u4", "tu2"))
+
+    d = Call("auth-2@a.example", A, B)
+    c.udp(20000, A, B, d.req("INVITE", 1, "v1"))
+    c.udp(20040, B, A, d.resp(401, "Unauthorized", "INVITE", 1, "v1", "tv1"))
+    c.udp(20050, A, B, d.req("ACK", 1, "v1", "tv1"))
+    c.udp(65050, A, B, d.req("INVITE", 2, "v2"))
+    c.udp(65100, B, A, d.resp(403, "Forbidden", "INVITE", 2, "v2", "tv2"))
+    c.udp(65110, A, B, d.req("ACK", 2, "v2", "tv2"))
+
+    d = Call("auth-3@a.example", A, B)
+    c.udp(70000, A, B, d.req("INVITE", 1, "w1"))
+    c.udp(70030, B, A, d.resp(407, "Proxy Authentication Required", "INVITE", 1, "w1", "tw1"))
+    c.udp(70040, A, B, d.req("ACK", 1, "w1", "tw1"))
+    c.close()
+
+
+def unfinished():
+    """The capture ends while calls are still being set up: one rang and
+    plays early media (183 with SDP), one got no answer at all yet. Neither
+    reached a timer: both are unfinished, not timed out."""
+    c = Capture("dialog-unfinished.pcap")
+    d = Call("open-1@a.example", A, B)
+    c.udp(0, A, B, d.req("INVITE", 1, "n1", body=sdp(A)))
+    c.udp(40, B, A, d.resp(100, "Trying", "INVITE", 1, "n1"))
+    c.udp(900, B, A, d.resp(180, "Ringing", "INVITE", 1, "n1", "tn"))
+    c.udp(1500, B, A, d.resp(183, "Session Progress", "INVITE", 1, "n1", "tn", body=sdp(B)))
+    d = Call("open-2@a.example", A, B)
+    c.udp(5000, A, B, d.req("INVITE", 1, "n2"))
+    c.close()
+
+
+def reliable_provisionals():
+    """100rel (RFC 3262): 183 RSeq 1 with SDP, sent twice (the PRACK was
+    late), PRACK and its 200; a new 183, RSeq 2 (new SDP), PRACK and its 200;
+    the 200 to the INVITE, ACK, BYE. One retransmission (the second 183 RSeq 1)."""
+    c = Capture("dialog-100rel.pcap")
+    d = Call("rel-1@a.example", A, B)
+    rseq = lambda n: [("Require", "100rel"), ("RSeq", str(n))]  # noqa: E731
+    c.udp(0, A, B, d.req("INVITE", 1, "p1", body=sdp(A)))
+    c.udp(30, B, A, d.resp(100, "Trying", "INVITE", 1, "p1"))
+    c.udp(500, B, A, d.resp(183, "Session Progress", "INVITE", 1, "p1", "tp", extra=rseq(1),
+                            body=sdp(B)))
+    c.udp(1000, B, A, d.resp(183, "Session Progress", "INVITE", 1, "p1", "tp", extra=rseq(1),
+                             body=sdp(B)))
+    c.udp(1010, A, B, d.req("PRACK", 2, "p2", "tp"))
+    c.udp(1030, B, A, d.resp(200, "OK", "PRACK", 2, "p2", "tp"))
+    c.udp(2000, B, A, d.resp(183, "Session Progress", "INVITE", 1, "p1", "tp", extra=rseq(2),
+                             body=sdp(B, 4002)))
+    c.udp(2010, A, B, d.req("PRACK", 3, "p3", "tp"))
+    c.udp(2030, B, A, d.resp(200, "OK", "PRACK", 3, "p3", "tp"))
+    c.udp(4000, B, A, d.resp(200, "OK", "INVITE", 1, "p1", "tp", body=sdp(B)))
+    c.udp(4020, A, B, d.req("ACK", 1, "p4", "tp"))
+    c.udp(9020, A, B, d.req("BYE", 4, "p5", "tp"))
+    c.udp(9040, B, A, d.resp(200, "OK", "BYE", 4, "p5", "tp"))
+    c.close()
+
+
+def reuse():
+    """One Call-ID, three attempts from the same phone (CSeq 1, 2, 3), minutes apart (long
+    after the first attempts' records are gone), and a fourth on another leg
+    (through a proxy). Then a 408 to a CANCEL whose request the capture
+    missed, sent three times: the repeats are retransmissions."""
+    c = Capture("dialog-reuse.pcap")
+    d = Call("same@a.example", A, B)
+    for i in range(3):
+        t = i * 300000
+        c.udp(t, A, B, d.req("INVITE", i + 1, "s%d" % i))
+        c.udp(t + 50, B, A, d.resp(486, "Busy Here", "INVITE", i + 1, "s%d" % i, "ts%d" % i))
+        c.udp(t + 60, A, B, d.req("ACK", i + 1, "s%d" % i, "ts%d" % i))
+    p = Call("same@a.example", P, B)
+    c.udp(900000, P, B, p.req("INVITE", 1, "sp"))
+    c.udp(900050, B, P, p.resp(486, "Busy Here", "INVITE", 1, "sp", "tsp"))
+    c.udp(900060, P, B, p.req("ACK", 1, "sp", "tsp"))
+    x = Call("lost-cancel@a.example", A, B)
+    for t in (910000, 914000, 918000):
+        c.udp(t, B, A, x.resp(408, "Request Timeout", "CANCEL", 1, "lc", "tl"))
+    c.close()
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     for gen in (completed, failed, cancelled, retransmissions, timeout, forked, reinvite,
-                redirect, proxy):
+                redirect, proxy, auth, unfinished, reliable_provisionals, reuse):
         gen()
 
 

@@ -1,10 +1,15 @@
 #!/usr/bin/env python3
 """Differential test of the dialog tracker against tshark on the real
 captures of ../shared/corpus/: the INVITE call attempts sipsleuth reports
-(one `dialog` event each) and their final status codes must be those tshark
-sees. An attempt is an INVITE without a To tag that tshark does not mark as a
-retransmission, identified by (Call-ID, IP pair, CSeq number); its final
-status is the first final response with that Call-ID, pair and CSeq.
+(one `dialog` event each), their final status codes and auth challenge counts
+must be those derived here from tshark's fields. An INVITE transaction is an
+INVITE without a To tag that tshark does not mark as a retransmission,
+identified by (Call-ID, IP pair, CSeq number); its final status is the first
+final response with that Call-ID, pair and CSeq. A transaction whose final is
+401 or 407, followed on the same pair by an INVITE with the same From tag and
+a higher CSeq, is continued by it (RFC 3261 22.2): one attempt, whose final
+status is the last transaction's; its challenges are its 401/407 finals
+(answered by a retry or not).
 
 usage: test_dialog_corpus.py PATH/TO/sipsleuth   (run from the repository root)
 Skips (exit 0) when tshark is not installed.
@@ -18,9 +23,11 @@ import sys
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 CORPUS = os.path.join(ROOT, "..", "shared", "corpus")
+SAMPLES = os.path.join(ROOT, "samples")
 
 FIELDS = ["ip.src", "ip.dst", "ipv6.src", "ipv6.dst", "sip.Method", "sip.Status-Code",
-          "sip.Call-ID", "sip.CSeq.seq", "sip.CSeq.method", "sip.to.tag", "sip.resend"]
+          "sip.Call-ID", "sip.CSeq.seq", "sip.CSeq.method", "sip.to.tag", "sip.resend",
+          "sip.from.tag"]
 
 
 def last(v):
@@ -34,7 +41,7 @@ def tshark_attempts(path):
     for f in FIELDS:
         cmd += ["-e", f]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=300).stdout
-    attempts = collections.OrderedDict()
+    txns = collections.OrderedDict()  # (call_id, pair, cseq) -> [final, from_tag]
     for line in out.splitlines():
         cols = (line.split("\t") + [""] * len(FIELDS))[:len(FIELDS)]
         v = dict(zip(FIELDS, cols))
@@ -43,10 +50,10 @@ def tshark_attempts(path):
         # one frame may carry several SIP messages: their fields line up
         per = [v[f].split("|") for f in ("sip.Method", "sip.Status-Code", "sip.Call-ID",
                                          "sip.CSeq.seq", "sip.CSeq.method", "sip.to.tag",
-                                         "sip.resend")]
+                                         "sip.resend", "sip.from.tag")]
         n = max(len(p) for p in per)
         for i in range(n):
-            method, status, call_id, cseq, cmethod, to_tag, resend = (
+            method, status, call_id, cseq, cmethod, to_tag, resend, from_tag = (
                 p[i] if i < len(p) else "" for p in per)
             if not call_id:
                 # tshark is not the truth here: an INVITE without a Call-ID
@@ -54,11 +61,22 @@ def tshark_attempts(path):
                 continue
             key = (call_id, frozenset((src, dst)), cseq)
             if method == "INVITE" and not to_tag and resend != "1":
-                attempts.setdefault(key, None)
+                txns.setdefault(key, [None, from_tag])
             elif status and cmethod == "INVITE" and int(status) >= 200:
-                if key in attempts and attempts[key] is None:
-                    attempts[key] = int(status)
-    return collections.Counter((k[0], k[1], s) for k, s in attempts.items())
+                if key in txns and txns[key][0] is None:
+                    txns[key][0] = int(status)
+    # Merge each challenged transaction with the retry that answers it.
+    attempts = []  # [call_id, pair, from_tag, last cseq, final, challenges]
+    for (call_id, pair, cseq), (final, from_tag) in txns.items():
+        cseq = int(cseq or 0)
+        for a in reversed(attempts):
+            if (a[0], a[1], a[2]) == (call_id, pair, from_tag) and a[4] in (401, 407) \
+                    and cseq > a[3]:
+                a[3], a[4], a[5] = cseq, final, a[5] + (final in (401, 407))
+                break
+        else:
+            attempts.append([call_id, pair, from_tag, cseq, final, int(final in (401, 407))])
+    return collections.Counter((a[0], a[1], a[4], a[5]) for a in attempts)
 
 
 def sipsleuth_attempts(binary, path):
@@ -72,13 +90,14 @@ def sipsleuth_attempts(binary, path):
         if ev.get("event_type") != "dialog":
             continue
         pair = frozenset((ev.get("src_ip"), ev.get("dest_ip")))
-        got[(ev.get("call_id"), pair, ev["dialog"]["final_status"])] += 1
+        d = ev["dialog"]
+        got[(ev.get("call_id"), pair, d["final_status"], d["auth_challenges"])] += 1
     return got
 
 
 def show(counter):
-    return sorted("%s %s -> %s x%d" % (c, "/".join(sorted(p)), s, n)
-                  for (c, p, s), n in counter.items())
+    return sorted("%s %s -> %s (%d challenges) x%d" % (c, "/".join(sorted(p)), s, ch, n)
+                  for (c, p, s, ch), n in counter.items())
 
 
 def main():
@@ -92,12 +111,16 @@ def main():
         print("no corpus at %s: skipped\n0 passed, 0 failed" % CORPUS)
         return 0
     passed = failed = 0
-    for dirpath, _, files in sorted(os.walk(CORPUS)):
+    # The corpus, and the generated dialog samples (their challenges, retries
+    # and reused Call-IDs) judged by tshark too.
+    places = sorted(os.walk(CORPUS)) + [(SAMPLES, [], sorted(
+        f for f in os.listdir(SAMPLES) if f.startswith("dialog-")))]
+    for dirpath, _, files in places:
         for name in sorted(files):
             if not name.endswith((".pcap", ".pcapng")):
                 continue
             path = os.path.join(dirpath, name)
-            rel = os.path.relpath(path, CORPUS)
+            rel = os.path.relpath(path, ROOT if dirpath == SAMPLES else CORPUS)
             want = tshark_attempts(path)
             try:
                 got = sipsleuth_attempts(sys.argv[1], path)

@@ -34,15 +34,15 @@ EXPECTED = {
     ],
     "dialog-failed.pcap": [
         dlg("00:01.500000Z", "fail-1@a.example", A, B, state="failed", final_status=486,
-            setup_ms=1500.0, pdd_ms=None, duration_ms=None, ended_by=None, messages=3,
+            setup_ms=None, final_ms=1500.0, pdd_ms=None, duration_ms=None, ended_by=None, messages=3,
             retransmissions=0),
         dlg("00:11.500000Z", "fail-2@a.example", A, B, state="failed", final_status=404,
-            setup_ms=1500.0, pdd_ms=None, duration_ms=None, ended_by=None, messages=3,
+            setup_ms=None, final_ms=1500.0, pdd_ms=None, duration_ms=None, ended_by=None, messages=3,
             retransmissions=0),
     ],
     "dialog-cancelled.pcap": [
         dlg("00:09.040000Z", "cancel-1@a.example", A, B, state="cancelled", final_status=487,
-            setup_ms=9040.0, pdd_ms=700.0, duration_ms=None, ended_by=None, messages=6,
+            setup_ms=None, final_ms=9040.0, pdd_ms=700.0, duration_ms=None, ended_by=None, messages=6,
             retransmissions=0),
     ],
     "dialog-retransmissions.pcap": [
@@ -69,7 +69,7 @@ EXPECTED = {
     ],
     "dialog-redirect.pcap": [
         dlg("00:00.060000Z", "redir-1@a.example", A, B, state="redirected", final_status=302,
-            request_uri="sip:bob@old.example", setup_ms=60.0, messages=2, attempt=1),
+            request_uri="sip:bob@old.example", setup_ms=None, final_ms=60.0, messages=2, attempt=1),
         dlg("00:12.200000Z", "redir-1@a.example", A, B, state="completed", final_status=200,
             request_uri="sip:bob@new.example", start="2026-03-01T10:00:00.200000Z",
             setup_ms=2000.0, pdd_ms=700.0, duration_ms=10000.0, ended_by="caller",
@@ -83,6 +83,55 @@ EXPECTED = {
             start="2026-03-01T10:00:00.015000Z", setup_ms=4985.0, pdd_ms=585.0,
             duration_ms=60025.0, ended_by="caller", messages=6, retransmissions=1, leg=1),
     ],
+    # A challenge answered with credentials continues the attempt; timings run
+    # from the first INVITE; one never answered stays a failure with its code.
+    "dialog-auth.pcap": [
+        dlg("00:13.080000Z", "auth-1@a.example", A, B, state="completed", final_status=200,
+            start="2026-03-01T10:00:00.000000Z", setup_ms=3060.0, final_ms=3060.0,
+            pdd_ms=600.0, duration_ms=10020.0, auth_challenges=1, challenge_codes=[407],
+            messages=9, retransmissions=0, leg=0, attempt=1, ringing=True, closed="message"),
+        dlg("01:05.100000Z", "auth-2@a.example", A, B, state="failed", final_status=403,
+            setup_ms=None, final_ms=45100.0, auth_challenges=1, challenge_codes=[401],
+            messages=5, attempt=1, closed="message"),
+        dlg("01:10.040000Z", "auth-3@a.example", A, B, state="failed", final_status=407,
+            setup_ms=None, final_ms=30.0, auth_challenges=1, challenge_codes=[407],
+            messages=3, attempt=1, closed="end_of_input"),
+    ],
+    "dialog-unfinished.pcap": [
+        dlg("00:05.000000Z", "open-1@a.example", A, B, state="unfinished", final_status=None,
+            setup_ms=None, final_ms=None, pdd_ms=900.0, ringing=True, early_media=True,
+            messages=4, closed="end_of_input"),
+        dlg("00:05.000000Z", "open-2@a.example", A, B, state="unfinished", final_status=None,
+            setup_ms=None, final_ms=None, pdd_ms=None, ringing=False, early_media=False,
+            messages=1, closed="end_of_input"),
+    ],
+    "dialog-100rel.pcap": [
+        dlg("00:09.020000Z", "rel-1@a.example", A, B, state="completed", final_status=200,
+            setup_ms=4000.0, final_ms=4000.0, pdd_ms=500.0, duration_ms=5020.0,
+            messages=12, retransmissions=1, ringing=False, early_media=True),
+    ],
+    "dialog-reuse.pcap": [
+        dlg("00:00.050000Z", "same@a.example", A, B, state="failed", final_status=486,
+            leg=0, attempt=1),
+        dlg("05:00.050000Z", "same@a.example", A, B, state="failed", final_status=486,
+            leg=0, attempt=2),
+        dlg("10:00.050000Z", "same@a.example", A, B, state="failed", final_status=486,
+            leg=0, attempt=3),
+        dlg("15:00.050000Z", "same@a.example", P, B, state="failed", final_status=486,
+            leg=1, attempt=1),
+    ],
+}
+
+# The `sip` events' retransmission flags, in capture order, where the
+# generator sent something twice: a reliable provisional repeated with the
+# same RSeq (a new RSeq is a new response), PRACKs matched as transactions,
+# and a final response repeated whose request was never captured.
+RETRANSMISSIONS = {
+    # INVITE 100 183 183(again) PRACK 200 183(RSeq 2) PRACK 200 200 ACK BYE 200
+    "dialog-100rel.pcap": [False, False, False, True, False, False, False, False, False, False,
+                           False, False, False],
+    # 3 x (INVITE 486 ACK), INVITE 486 ACK on the second leg, 408 three times
+    "dialog-reuse.pcap": [False] * 12 + [False, True, True],
 }
 
 
@@ -114,13 +163,27 @@ def check(binary, name, expected):
     return errors
 
 
+def check_retransmissions(binary, name, expected):
+    path = os.path.join(SAMPLES, name)
+    res = subprocess.run([binary, "--events", "sip", "-r", path], capture_output=True,
+                         text=True, timeout=120)
+    if res.returncode != 0:
+        return ["exit %d: %s" % (res.returncode, res.stderr.strip())]
+    got = [json.loads(line)["sip"]["retransmission"] for line in res.stdout.splitlines()]
+    if got != expected:
+        return ["sip retransmission flags %s, want %s" % (got, expected)]
+    return []
+
+
 def main():
     if len(sys.argv) != 2:
         print(__doc__.strip().splitlines()[-1], file=sys.stderr)
         return 2
     passed = failed = 0
-    for name, expected in EXPECTED.items():
-        errors = check(sys.argv[1], name, expected)
+    cases = [(n, check, e) for n, e in EXPECTED.items()]
+    cases += [(n + " (sip)", check_retransmissions, e) for n, e in RETRANSMISSIONS.items()]
+    for name, checker, expected in cases:
+        errors = checker(sys.argv[1], name.split(" ")[0], expected)
         if errors:
             failed += 1
             print("FAIL %s" % name)

@@ -47,7 +47,7 @@ SAMPLES_REPLAYED = [
 
 RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
 # Fields computed from capture times, which differ between a file and a replay.
-TIME_FIELDS = {"setup_ms", "pdd_ms", "duration_ms"}
+TIME_FIELDS = {"setup_ms", "final_ms", "pdd_ms", "duration_ms"}
 
 
 def normalize(value):

@@ -103,9 +103,11 @@ static sl_addr addr(const char *ip)
     return a;
 }
 
-/* Parses `text` (lines ending in \n, made \r\n here), sends it at time s on
- * the leg (rev: from B to A) and returns the retransmission flag. */
-static bool sendmsg_at(tracker *t, const leg *l, double s, bool rev, const char *text)
+/* Parses `text` (lines ending in \n, made \r\n here) followed by `body`
+ * (NULL: none), sends it at time s on the leg (rev: from B to A) and returns
+ * the retransmission flag. */
+static bool sendmsg_body_at(tracker *t, const leg *l, double s, bool rev, const char *text,
+                            const char *body)
 {
     static char buf[4096];
     size_t n = 0;
@@ -115,9 +117,10 @@ static bool sendmsg_at(tracker *t, const leg *l, double s, bool rev, const char 
         buf[n++] = *p;
         cr_assert(n < sizeof buf - 2);
     }
-    static const char tail[] = "Content-Length: 0\r\n\r\n";
-    memcpy(buf + n, tail, sizeof tail - 1);
-    n += sizeof tail - 1;
+    size_t blen = body ? strlen(body) : 0;
+    n += (size_t)snprintf(buf + n, sizeof buf - n, "Content-Length: %zu\r\n\r\n%s", blen,
+                          body ? body : "");
+    cr_assert(n < sizeof buf);
     sl_sip_header hdrs[MAXH];
     sl_sip_msg msg = {.headers = hdrs, .max_headers = MAXH};
     sl_anomaly an = {0};
@@ -135,6 +138,11 @@ static bool sendmsg_at(tracker *t, const leg *l, double s, bool rev, const char 
     sl_dialogs_advance(t->d, ctx.ts);
     sl_dialogs_on_message(t->d, &ctx);
     return ctx.retransmission;
+}
+
+static bool sendmsg_at(tracker *t, const leg *l, double s, bool rev, const char *text)
+{
+    return sendmsg_body_at(t, l, s, rev, text, NULL);
 }
 
 /* Message builders. Requests from A carry Via A; responses to them too. */
@@ -333,7 +341,8 @@ static void failed_call(int status, const char *state)
     json_t *d = det(ev, "dialog");
     expect_str(d, "state", state);
     expect_int(d, "final_status", status);
-    expect_ms(d, "setup_ms", 1500.0);
+    expect_null(d, "setup_ms"); /* only answered calls have a setup time */
+    expect_ms(d, "final_ms", 1500.0);
     expect_null(d, "pdd_ms");
     expect_null(d, "duration_ms");
     expect_null(d, "ended_by");
@@ -375,7 +384,8 @@ Test(dialog, cancelled)
     json_t *d = det(ev, "dialog");
     expect_str(d, "state", "cancelled");
     expect_int(d, "final_status", 487);
-    expect_ms(d, "setup_ms", 5020.0);
+    expect_null(d, "setup_ms");
+    expect_ms(d, "final_ms", 5020.0);
     expect_ms(d, "pdd_ms", 100.0);
     expect_int(d, "messages", 5);
     json_decref(ev);
@@ -644,7 +654,8 @@ Test(dialog, rfc2543_matching_without_the_cookie)
     expect_str(d0, "state", "failed");
     expect_int(d0, "final_status", 404);
     expect_int(d0, "retransmissions", 1);
-    expect_str(det(json_array_get(ds, 1), "dialog"), "state", "timeout");
+    /* still open when the input ended, 1 s later: not a timeout */
+    expect_str(det(json_array_get(ds, 1), "dialog"), "state", "unfinished");
     json_decref(ds);
     finish_tracker(&t);
 }
@@ -792,7 +803,8 @@ Test(dialog, eviction_is_reported_oldest_first)
     expect_str(json_array_get(an, 0), "call_id", "ev-0");
     expect_str(json_array_get(an, 1), "call_id", "ev-1");
     expect_str(det(json_array_get(ds, 0), "dialog"), "closed", "evicted");
-    expect_str(det(json_array_get(ds, 0), "dialog"), "state", "timeout");
+    /* evicted before any timer ran out: its outcome is unknown, not a timeout */
+    expect_str(det(json_array_get(ds, 0), "dialog"), "state", "unfinished");
     expect_str(det(json_array_get(ds, 4), "dialog"), "closed", "end_of_input");
     json_t *st = json_object_get(json_array_get(t.events, json_array_size(t.events) - 1), "stats");
     expect_int(json_object_get(st, "dialogs"), "evicted", 2);
@@ -857,4 +869,241 @@ Test(dialog, a_million_open_dialogs_stay_under_the_cap, .timeout = 300)
     cr_assert_eq(sl_dialogs_active(d), 0);
     sl_dialogs_free(d);
     sl_output_close(out);
+}
+
+/* INVITE -> 407 -> ACK, then the INVITE with credentials (same From tag, a
+ * higher CSeq, a new branch) -> 180 -> 200: one attempt, answered, with the
+ * challenge counted and its code kept. Timings run from the first INVITE. */
+Test(dialog, auth_challenge_then_retry_is_one_attempt)
+{
+    tracker t;
+    start(&t, NULL);
+    const leg *l = &L1;
+    sendmsg_at(&t, l, 0.0, false, req(l, "INVITE", "a.example", "z9hG4bK1", ALICE, BOB, 1));
+    sendmsg_at(&t, l, 0.1, true, resp(l, 407, "a.example", "z9hG4bK1", ALICE, BOB_T, 1, "INVITE"));
+    sendmsg_at(&t, l, 0.2, false, req(l, "ACK", "a.example", "z9hG4bK1", ALICE, BOB_T, 1));
+    /* the retry comes 40 s later, past the 32 s a written attempt lingers */
+    cr_assert(
+        !sendmsg_at(&t, l, 40.0, false, req(l, "INVITE", "a.example", "z9hG4bK2", ALICE, BOB, 2)));
+    sendmsg_at(&t, l, 41.0, true,
+               resp(l, 180, "a.example", "z9hG4bK2", ALICE, BOB_T2, 2, "INVITE"));
+    sendmsg_at(&t, l, 43.0, true,
+               resp(l, 200, "a.example", "z9hG4bK2", ALICE, BOB_T2, 2, "INVITE"));
+    sendmsg_at(&t, l, 43.1, false, req(l, "ACK", "a.example", "z9hG4bK3", ALICE, BOB_T2, 2));
+    sendmsg_at(&t, l, 50.0, false, req(l, "BYE", "a.example", "z9hG4bK4", ALICE, BOB_T2, 3));
+    done(&t, 60);
+    json_t *ev = only_dialog(&t);
+    json_t *d = det(ev, "dialog");
+    expect_str(d, "state", "completed");
+    expect_int(d, "final_status", 200);
+    expect_int(d, "auth_challenges", 1);
+    json_t *codes = json_object_get(d, "challenge_codes");
+    cr_assert_eq(json_array_size(codes), 1);
+    cr_assert_eq(json_integer_value(json_array_get(codes, 0)), 407);
+    expect_ms(d, "setup_ms", 43000.0);
+    expect_ms(d, "final_ms", 43000.0);
+    expect_ms(d, "pdd_ms", 41000.0);
+    expect_int(d, "attempt", 1);
+    expect_int(d, "messages", 8);
+    cr_assert(json_is_true(json_object_get(d, "ringing")));
+    json_decref(ev);
+    finish_tracker(&t);
+}
+
+/* A challenge never answered within the capture stays a failure with the
+ * challenge's status, at the end of the input or when the wait runs out. */
+Test(dialog, unanswered_challenge_is_a_failure)
+{
+    tracker t;
+    start(&t, NULL);
+    leg l1 = L1, l2 = L1;
+    l2.call_id = "call-2@a.example";
+    sendmsg_at(&t, &l1, 0.0, false, req(&l1, "INVITE", "a.example", "z9hG4bK1", ALICE, BOB, 1));
+    sendmsg_at(&t, &l1, 0.1, true,
+               resp(&l1, 401, "a.example", "z9hG4bK1", ALICE, BOB_T, 1, "INVITE"));
+    sendmsg_at(&t, &l2, 200.0, false, req(&l2, "INVITE", "a.example", "z9hG4bK1", ALICE, BOB, 1));
+    sendmsg_at(&t, &l2, 200.1, true,
+               resp(&l2, 407, "a.example", "z9hG4bK1", ALICE, BOB_T, 1, "INVITE"));
+    done(&t, 210);
+    json_t *ds = events_of(&t, "dialog");
+    cr_assert_eq(json_array_size(ds), 2);
+    json_t *d0 = det(json_array_get(ds, 0), "dialog"), *d1 = det(json_array_get(ds, 1), "dialog");
+    expect_str(d0, "state", "failed");
+    expect_int(d0, "final_status", 401);
+    expect_str(d0, "closed", "timer"); /* 120 s after the challenge */
+    expect_time(json_array_get(ds, 0), "2026-03-01T10:02:00.100000Z");
+    expect_ms(d0, "final_ms", 100.0);
+    expect_str(d1, "state", "failed");
+    expect_int(d1, "final_status", 407);
+    expect_str(d1, "closed", "end_of_input");
+    expect_int(d1, "auth_challenges", 1);
+    json_decref(ds);
+    finish_tracker(&t);
+}
+
+/* A retry with another From tag, or a lower CSeq, is not the challenged
+ * attempt's: a new attempt on the same leg. */
+Test(dialog, retry_must_match_from_tag_and_raise_cseq)
+{
+    tracker t;
+    start(&t, NULL);
+    const leg *l = &L1;
+    sendmsg_at(&t, l, 0.0, false, req(l, "INVITE", "a.example", "z9hG4bK1", ALICE, BOB, 5));
+    sendmsg_at(&t, l, 0.1, true, resp(l, 401, "a.example", "z9hG4bK1", ALICE, BOB_T, 5, "INVITE"));
+    sendmsg_at(
+        &t, l, 1.0, false,
+        req(l, "INVITE", "a.example", "z9hG4bK2", "<sip:alice@a.example>;tag=other", BOB, 6));
+    sendmsg_at(&t, l, 2.0, false, req(l, "INVITE", "a.example", "z9hG4bK3", ALICE, BOB, 4));
+    done(&t, 3);
+    json_t *ds = events_of(&t, "dialog");
+    cr_assert_eq(json_array_size(ds), 3);
+    for (int i = 0; i < 3; i++)
+        expect_int(det(json_array_get(ds, i), "dialog"), "attempt", i + 1);
+    expect_str(det(json_array_get(ds, 0), "dialog"), "state", "failed");
+    expect_str(det(json_array_get(ds, 1), "dialog"), "state", "unfinished");
+    json_decref(ds);
+    finish_tracker(&t);
+}
+
+/* Only Timer B running out is a timeout; the end of the input is not. What
+ * was seen of an unfinished attempt is kept: ringing, early media. */
+Test(dialog, unfinished_at_end_of_input_timeout_by_timer)
+{
+    tracker t;
+    start(&t, NULL);
+    leg l1 = L1, l2 = L1;
+    l2.call_id = "call-2@a.example";
+    sendmsg_at(&t, &l1, 0.0, false, req(&l1, "INVITE", "a.example", "z9hG4bK1", ALICE, BOB, 1));
+    sendmsg_at(&t, &l2, 40.0, false, req(&l2, "INVITE", "a.example", "z9hG4bK1", ALICE, BOB, 1));
+    sendmsg_at(&t, &l2, 40.1, true,
+               resp(&l2, 180, "a.example", "z9hG4bK1", ALICE, BOB_T, 1, "INVITE"));
+    sendmsg_body_at(&t, &l2, 40.2, true,
+                    resp(&l2, 183, "a.example", "z9hG4bK1", ALICE, BOB_T, 1, "INVITE"), "v=0\r\n");
+    done(&t, 45);
+    json_t *ds = events_of(&t, "dialog");
+    cr_assert_eq(json_array_size(ds), 2);
+    json_t *d0 = det(json_array_get(ds, 0), "dialog"), *d1 = det(json_array_get(ds, 1), "dialog");
+    expect_str(d0, "state", "timeout");
+    expect_str(d0, "closed", "timer");
+    expect_null(d0, "final_ms");
+    expect_str(d1, "state", "unfinished");
+    expect_str(d1, "closed", "end_of_input");
+    expect_null(d1, "final_status");
+    expect_null(d1, "final_ms");
+    cr_assert(json_is_true(json_object_get(d1, "ringing")));
+    cr_assert(json_is_true(json_object_get(d1, "early_media")));
+    cr_assert(json_is_false(json_object_get(d0, "early_media")));
+    json_t *st = json_object_get(json_array_get(t.events, json_array_size(t.events) - 1), "stats");
+    json_t *by = json_object_get(json_object_get(st, "dialogs"), "by_state");
+    expect_int(by, "timeout", 1);
+    expect_int(by, "unfinished", 1);
+    json_decref(ds);
+    finish_tracker(&t);
+}
+
+/* (call_id, leg, attempt) stays unique when the Call-ID comes back long after
+ * its records were freed, and legs are numbered in the order their first
+ * INVITEs were seen. */
+Test(dialog, numbering_survives_the_records)
+{
+    tracker t;
+    start(&t, NULL);
+    const leg *l = &L1;
+    leg other = L1;
+    other.a_ip = "192.0.2.99";
+    for (int i = 0; i < 3; i++) {
+        double s0 = i * 600.0; /* ten minutes apart */
+        char br[16];
+        snprintf(br, sizeof br, "z9hG4bKn%d", i);
+        sendmsg_at(&t, l, s0, false, req(l, "INVITE", "a.example", br, ALICE, BOB, 1));
+        sendmsg_at(&t, l, s0 + 0.1, true, resp(l, 486, "a.example", br, ALICE, BOB_T, 1, "INVITE"));
+    }
+    sendmsg_at(&t, &other, 2000.0, false,
+               req(&other, "INVITE", "a.example", "z9hG4bKo", ALICE, BOB, 1));
+    done(&t, 2001);
+    json_t *ds = events_of(&t, "dialog");
+    cr_assert_eq(json_array_size(ds), 4);
+    for (int i = 0; i < 3; i++) {
+        expect_int(det(json_array_get(ds, i), "dialog"), "leg", 0);
+        expect_int(det(json_array_get(ds, i), "dialog"), "attempt", i + 1);
+    }
+    expect_int(det(json_array_get(ds, 3), "dialog"), "leg", 1);
+    expect_int(det(json_array_get(ds, 3), "dialog"), "attempt", 1);
+    json_decref(ds);
+    finish_tracker(&t);
+}
+
+/* Reliable provisionals (RFC 3262): a 183 with a new RSeq is a new response,
+ * the same RSeq again a retransmission; the PRACK and its 200 are a
+ * transaction of their own, matched like any other. */
+Test(dialog, reliable_provisionals_and_prack)
+{
+    tracker t;
+    start(&t, NULL);
+    const leg *l = &L1;
+    char r1[sizeof mbuf + 64];
+    sendmsg_at(&t, l, 0.0, false, req(l, "INVITE", "a.example", "z9hG4bK1", ALICE, BOB, 1));
+    for (int i = 0; i < 3; i++) {
+        unsigned rseq = i == 2 ? 2 : 1; /* 1, 1 again (retransmitted), 2 */
+        snprintf(r1, sizeof r1, "%sRSeq: %u\nRequire: 100rel\n",
+                 resp(l, 183, "a.example", "z9hG4bK1", ALICE, BOB_T, 1, "INVITE"), rseq);
+        bool again = sendmsg_at(&t, l, 0.1 + i * 0.5, true, r1);
+        cr_assert_eq(again, i == 1, "183 #%d (RSeq %u): retransmission %d", i, rseq, again);
+    }
+    cr_assert(
+        !sendmsg_at(&t, l, 1.5, false, req(l, "PRACK", "a.example", "z9hG4bKp1", ALICE, BOB_T, 2)));
+    cr_assert(!sendmsg_at(&t, l, 1.6, true,
+                          resp(l, 200, "a.example", "z9hG4bKp1", ALICE, BOB_T, 2, "PRACK")));
+    cr_assert(sendmsg_at(&t, l, 1.7, true,
+                         resp(l, 200, "a.example", "z9hG4bKp1", ALICE, BOB_T, 2, "PRACK")));
+    sendmsg_at(&t, l, 2.0, true, resp(l, 200, "a.example", "z9hG4bK1", ALICE, BOB_T, 1, "INVITE"));
+    done(&t, 3);
+    json_t *ev = only_dialog(&t);
+    json_t *d = det(ev, "dialog");
+    expect_str(d, "state", "answered");
+    expect_int(d, "retransmissions", 2);
+    json_t *st = json_object_get(json_array_get(t.events, json_array_size(t.events) - 1), "stats");
+    json_t *tx = json_object_get(st, "transactions");
+    json_t *prack = json_object_get(json_object_get(tx, "by_method"), "PRACK");
+    expect_int(prack, "requests", 1);
+    expect_int(prack, "retransmissions", 1);
+    expect_int(json_object_get(prack, "final"), "200", 1);
+    expect_int(tx, "unmatched_responses", 0);
+    json_decref(ev);
+    finish_tracker(&t);
+}
+
+/* The same final response seen again is a retransmission even when its
+ * request was not captured; another status on the same transaction is not,
+ * and a request arriving after its response is not taken for a repeat. */
+Test(dialog, response_retransmission_without_its_request)
+{
+    tracker t;
+    start(&t, NULL);
+    const leg *l = &L1;
+    const char *r408 =
+        "SIP/2.0 408 Request Timeout\nVia: SIP/2.0/UDP a.example:5060;"
+        "branch=z9hG4bKc1\nFrom: " ALICE "\nTo: " BOB_T "\nCall-ID: call-1@a.example\n"
+        "CSeq: 1 CANCEL\n";
+    cr_assert(!sendmsg_at(&t, l, 0.0, true, r408));
+    for (int i = 1; i < 4; i++)
+        cr_assert(sendmsg_at(&t, l, i * 4.0, true, r408), "repeat %d not flagged", i);
+    cr_assert(!sendmsg_at(&t, l, 20.0, true,
+                          resp(l, 481, "a.example", "z9hG4bKc1", ALICE, BOB_T, 1, "CANCEL")));
+    /* the response overtook its request (span port reordering) */
+    cr_assert(!sendmsg_at(&t, l, 21.0, true,
+                          resp(l, 200, "a.example", "z9hG4bKo1", ALICE, BOB_T, 1, "OPTIONS")));
+    cr_assert(!sendmsg_at(&t, l, 21.001, false,
+                          req(l, "OPTIONS", "a.example", "z9hG4bKo1", ALICE, BOB, 1)));
+    done(&t, 30);
+    json_t *st = json_object_get(json_array_get(t.events, json_array_size(t.events) - 1), "stats");
+    json_t *tx = json_object_get(st, "transactions");
+    expect_int(tx, "unmatched_responses", 3);
+    expect_int(tx, "unmatched_retransmissions", 3);
+    json_t *cancel = json_object_get(json_object_get(tx, "by_method"), "CANCEL");
+    cr_assert_null(cancel, "no CANCEL request was seen");
+    json_t *options = json_object_get(json_object_get(tx, "by_method"), "OPTIONS");
+    expect_int(options, "requests", 1);
+    expect_int(options, "retransmissions", 0);
+    finish_tracker(&t);
 }

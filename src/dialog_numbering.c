@@ -1,0 +1,272 @@
+/* Leg and attempt numbers per Call-ID: see dialog_numbering.h.
+ *
+ * A chained hash table of entries, one per Call-ID, and a list of them by
+ * last use: capture time only moves forward, so the list is also ordered by
+ * expiry and its head is the one to forget first. */
+#include "dialog_numbering.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "hash.h"
+
+#define KEPT_ID 512 /* bytes of the Call-ID compared besides its length and hash */
+#define LEGS_INLINE 2
+#define LEGS_MAX 16 /* legs remembered per Call-ID; later legs are numbered, not kept */
+
+typedef struct leg {
+    uint64_t key; /* the endpoint pair, either direction */
+    uint32_t number, attempts;
+} leg;
+
+typedef struct entry entry;
+struct entry {
+    entry *chain;
+    entry *older, *newer;
+    uint64_t hash;
+    sl_time last;
+    size_t size;        /* bytes charged, the leg array included */
+    uint32_t id_len;    /* the whole Call-ID's length */
+    uint32_t legs_seen; /* leg numbers given out */
+    uint8_t n_legs, cap_legs;
+    leg *legs; /* inl, or a heap array once there are more than LEGS_INLINE */
+    leg inl[LEGS_INLINE];
+    char id[]; /* the first KEPT_ID bytes */
+};
+
+struct sl_numbering {
+    entry **buckets;
+    size_t mask, n, max;
+    entry *oldest, *newest;
+    sl_time retain;
+    uint64_t evicted;
+};
+
+sl_numbering *sl_numbering_new(size_t max_entries, sl_time retain, size_t *mem)
+{
+    sl_numbering *n = calloc(1, sizeof *n);
+    if (!n)
+        return NULL;
+    size_t nb = 1024;
+    n->buckets = calloc(nb, sizeof *n->buckets);
+    if (!n->buckets) {
+        free(n);
+        return NULL;
+    }
+    n->mask = nb - 1;
+    n->max = max_entries ? max_entries : 1;
+    n->retain = retain;
+    *mem += sizeof *n + nb * sizeof *n->buckets;
+    return n;
+}
+
+static void unlink_entry(sl_numbering *n, entry *e)
+{
+    entry **pp = &n->buckets[e->hash & n->mask];
+    while (*pp != e)
+        pp = &(*pp)->chain;
+    *pp = e->chain;
+    if (e->older)
+        e->older->newer = e->newer;
+    else
+        n->oldest = e->newer;
+    if (e->newer)
+        e->newer->older = e->older;
+    else
+        n->newest = e->older;
+}
+
+static void free_entry(sl_numbering *n, entry *e, size_t *mem)
+{
+    unlink_entry(n, e);
+    if (e->legs != e->inl)
+        free(e->legs);
+    *mem -= e->size;
+    n->n--;
+    free(e);
+}
+
+void sl_numbering_free(sl_numbering *n, size_t *mem)
+{
+    if (!n)
+        return;
+    while (n->oldest)
+        free_entry(n, n->oldest, mem);
+    *mem -= sizeof *n + (n->mask + 1) * sizeof *n->buckets;
+    free(n->buckets);
+    free(n);
+}
+
+void sl_numbering_expire(sl_numbering *n, sl_time now, size_t *mem)
+{
+    while (n->oldest && now - n->oldest->last >= n->retain)
+        free_entry(n, n->oldest, mem);
+}
+
+bool sl_numbering_drop_oldest(sl_numbering *n, size_t *mem)
+{
+    if (!n->oldest)
+        return false;
+    // NOLINTNEXTLINE(clang-analyzer-unix.Malloc): the head has no older: oldest moves on
+    free_entry(n, n->oldest, mem);
+    n->evicted++;
+    return true;
+}
+
+size_t sl_numbering_entries(const sl_numbering *n)
+{
+    return n->n;
+}
+
+uint64_t sl_numbering_evicted(const sl_numbering *n)
+{
+    return n->evicted;
+}
+
+static void grow_table(sl_numbering *n, size_t *mem)
+{
+    size_t nb = (n->mask + 1) * 2;
+    entry **b = calloc(nb, sizeof *b);
+    if (!b)
+        return; /* longer chains instead */
+    for (size_t i = 0; i <= n->mask; i++) {
+        entry *e = n->buckets[i];
+        while (e) {
+            entry *next = e->chain;
+            e->chain = b[e->hash & (nb - 1)];
+            b[e->hash & (nb - 1)] = e;
+            e = next;
+        }
+    }
+    *mem += (nb - (n->mask + 1)) * sizeof *b;
+    free(n->buckets);
+    n->buckets = b;
+    n->mask = nb - 1;
+}
+
+static entry *find(const sl_numbering *n, uint64_t h, sl_slice call_id)
+{
+    size_t kept = call_id.len < KEPT_ID ? call_id.len : KEPT_ID;
+    for (entry *e = n->buckets[h & n->mask]; e; e = e->chain)
+        if (e->hash == h && e->id_len == call_id.len && memcmp(e->id, call_id.ptr, kept) == 0)
+            return e;
+    return NULL;
+}
+
+static entry *create(sl_numbering *n, uint64_t h, sl_slice call_id, size_t *mem)
+{
+    while (n->n >= n->max && sl_numbering_drop_oldest(n, mem)) {
+    }
+    size_t kept = call_id.len < KEPT_ID ? call_id.len : KEPT_ID;
+    size_t size = sizeof(entry) + kept;
+    entry *e = calloc(1, size);
+    if (!e)
+        return NULL;
+    e->size = size;
+    e->hash = h;
+    e->id_len = (uint32_t)call_id.len;
+    memcpy(e->id, call_id.ptr, kept);
+    e->legs = e->inl;
+    e->cap_legs = LEGS_INLINE;
+    size_t b = h & n->mask;
+    e->chain = n->buckets[b];
+    n->buckets[b] = e;
+    e->older = n->newest;
+    if (n->newest)
+        n->newest->newer = e;
+    else
+        n->oldest = e;
+    n->newest = e;
+    n->n++;
+    *mem += size;
+    if (n->n > n->mask + 1)
+        grow_table(n, mem);
+    return e;
+}
+
+/* Most recently used goes last: the list stays in order of expiry. */
+static void touch(sl_numbering *n, entry *e, sl_time now)
+{
+    if (n->newest != e) {
+        /* e is in the list and not its last: it has a newer neighbour */
+        if (e->older)
+            e->older->newer = e->newer;
+        else
+            n->oldest = e->newer;
+        e->newer->older = e->older;
+        e->older = n->newest;
+        e->newer = NULL;
+        n->newest->newer = e;
+        n->newest = e;
+    }
+    if (now > e->last)
+        e->last = now;
+}
+
+/* The same for A->B and B->A: the ends are hashed in a fixed order. */
+static uint64_t pair_key(const sl_flow *f)
+{
+    uint8_t a[19], b[19];
+    a[0] = f->src.family;
+    memcpy(a + 1, f->src.bytes, 16);
+    memcpy(a + 17, &f->sport, 2);
+    b[0] = f->dst.family;
+    memcpy(b + 1, f->dst.bytes, 16);
+    memcpy(b + 17, &f->dport, 2);
+    const uint8_t *lo = a, *hi = b;
+    if (memcmp(a, b, sizeof a) > 0) {
+        lo = b;
+        hi = a;
+    }
+    return sl_hash_bytes(sl_hash_bytes(0, lo, sizeof a), hi, sizeof b);
+}
+
+static leg *add_leg(entry *e, uint64_t key, size_t *mem)
+{
+    if (e->n_legs == e->cap_legs) {
+        if (e->cap_legs == 0 || e->cap_legs >= LEGS_MAX)
+            return NULL;
+        size_t cap = (size_t)e->cap_legs * 2;
+        leg *more = malloc(cap * sizeof *more);
+        if (!more)
+            return NULL;
+        memcpy(more, e->legs, e->n_legs * sizeof *more);
+        size_t was = e->legs == e->inl ? 0 : e->cap_legs * sizeof *more;
+        if (e->legs != e->inl)
+            free(e->legs);
+        e->legs = more;
+        e->cap_legs = (uint8_t)cap;
+        e->size += cap * sizeof *more - was;
+        *mem += cap * sizeof *more - was;
+    }
+    leg *l = &e->legs[e->n_legs++];
+    l->key = key;
+    l->number = e->legs_seen;
+    l->attempts = 0;
+    return l;
+}
+
+void sl_numbering_next(sl_numbering *n, uint64_t h, sl_slice call_id, const sl_flow *flow,
+                       sl_time now, size_t *mem, uint32_t *leg_no, uint32_t *attempt)
+{
+    *leg_no = 0;
+    *attempt = 1;
+    entry *e = find(n, h, call_id);
+    if (!e)
+        e = create(n, h, call_id, mem);
+    if (!e)
+        return;
+    touch(n, e, now);
+    uint64_t key = pair_key(flow);
+    for (unsigned i = 0; i < e->n_legs; i++) {
+        if (e->legs[i].key == key) {
+            *leg_no = e->legs[i].number;
+            *attempt = ++e->legs[i].attempts;
+            return;
+        }
+    }
+    leg *l = add_leg(e, key, mem);
+    *leg_no = e->legs_seen++;
+    if (l)
+        *attempt = ++l->attempts;
+}
