@@ -9,7 +9,9 @@ final response with that Call-ID, pair and CSeq. A transaction whose final is
 401 or 407, followed on the same pair by an INVITE with the same From tag and
 a higher CSeq, is continued by it (RFC 3261 22.2): one attempt, whose final
 status is the last transaction's; its challenges are its 401/407 finals
-(answered by a retry or not).
+(answered by a retry or not). Each file's numbering is checked too: every
+(Call-ID, leg, attempt) once, legs and attempts numbered in the order their
+INVITEs were seen.
 
 usage: test_dialog_corpus.py PATH/TO/sipsleuth   (run from the repository root)
 Skips (exit 0) when tshark is not installed.
@@ -85,6 +87,7 @@ def sipsleuth_attempts(binary, path):
     if res.returncode != 0:
         raise RuntimeError("exit %d: %s" % (res.returncode, res.stderr.strip()))
     got = collections.Counter()
+    dialogs = []
     for line in res.stdout.splitlines():
         ev = json.loads(line)
         if ev.get("event_type") != "dialog":
@@ -92,7 +95,40 @@ def sipsleuth_attempts(binary, path):
         pair = frozenset((ev.get("src_ip"), ev.get("dest_ip")))
         d = ev["dialog"]
         got[(ev.get("call_id"), pair, d["final_status"], d["auth_challenges"])] += 1
+        dialogs.append(ev)
+    errors = numbering_errors(dialogs)
+    if errors:
+        raise RuntimeError("; ".join(errors))
     return got
+
+
+def numbering_errors(dialogs):
+    """(call_id, leg, attempt) unique; per Call-ID, legs 0, 1, ... in the order
+    of their first INVITE; per leg, attempts 1, 2, ... in the order of theirs."""
+    errors = []
+    seen = collections.Counter((e["call_id"], e["dialog"]["leg"], e["dialog"]["attempt"])
+                               for e in dialogs)
+    errors += ["%s leg %d attempt %d written %d times" % (k + (n,)) for k, n in seen.items()
+               if n > 1]
+    by_call = collections.defaultdict(list)
+    for e in dialogs:
+        by_call[e["call_id"]].append((e["dialog"]["start"], e["dialog"]["leg"],
+                                      e["dialog"]["attempt"]))
+    for call_id, attempts in by_call.items():
+        attempts.sort()
+        first_leg_order = []
+        for _, leg, _ in attempts:
+            if leg not in first_leg_order:
+                first_leg_order.append(leg)
+        if first_leg_order != list(range(len(first_leg_order))):
+            errors.append("%s: legs in order of their first INVITE are %s" %
+                          (call_id, first_leg_order))
+        for leg in first_leg_order:
+            numbers = [a for _, lg, a in attempts if lg == leg]
+            if numbers != list(range(1, len(numbers) + 1)):
+                errors.append("%s leg %d: attempts in start order are %s" %
+                              (call_id, leg, numbers))
+    return errors
 
 
 def show(counter):
