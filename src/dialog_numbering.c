@@ -2,7 +2,14 @@
  *
  * A chained hash table of entries, one per Call-ID, and a list of them by
  * last use: capture time only moves forward, so the list is also ordered by
- * expiry and its head is the one to forget first. */
+ * expiry and its head is the one to forget first.
+ *
+ * An entry is found by the Call-ID's 64-bit seeded hash and length, without
+ * a copy of the Call-ID: it is kept for every call of the last hours, so its
+ * size is what counts (80 bytes, against about 150 with a copy). Two
+ * Call-IDs that collided would share counters: their numbers would skip
+ * values, never repeat, as (call_id, leg, attempt) still differs by the
+ * Call-ID. */
 #include "dialog_numbering.h"
 
 #include <stdlib.h>
@@ -10,8 +17,7 @@
 
 #include "hash.h"
 
-#define KEPT_ID 512 /* bytes of the Call-ID compared besides its length and hash */
-#define LEGS_INLINE 2
+#define LEGS_INLINE 1
 #define LEGS_MAX 16 /* legs remembered per Call-ID; later legs are numbered, not kept */
 
 typedef struct leg {
@@ -25,14 +31,17 @@ struct entry {
     entry *older, *newer;
     uint64_t hash;
     sl_time last;
-    size_t size;        /* bytes charged, the leg array included */
-    uint32_t id_len;    /* the whole Call-ID's length */
+    uint32_t id_len;    /* the Call-ID's length */
     uint32_t legs_seen; /* leg numbers given out */
     uint8_t n_legs, cap_legs;
     leg *legs; /* inl, or a heap array once there are more than LEGS_INLINE */
     leg inl[LEGS_INLINE];
-    char id[]; /* the first KEPT_ID bytes */
 };
+
+static size_t entry_size(const entry *e)
+{
+    return sizeof *e + (e->legs == e->inl ? 0 : e->cap_legs * sizeof(leg));
+}
 
 struct sl_numbering {
     entry **buckets;
@@ -79,9 +88,9 @@ static void unlink_entry(sl_numbering *n, entry *e)
 static void free_entry(sl_numbering *n, entry *e, size_t *mem)
 {
     unlink_entry(n, e);
+    *mem -= entry_size(e);
     if (e->legs != e->inl)
         free(e->legs);
-    *mem -= e->size;
     n->n--;
     free(e);
 }
@@ -144,28 +153,23 @@ static void grow_table(sl_numbering *n, size_t *mem)
     n->mask = nb - 1;
 }
 
-static entry *find(const sl_numbering *n, uint64_t h, sl_slice call_id)
+static entry *find(const sl_numbering *n, uint64_t h, size_t id_len)
 {
-    size_t kept = call_id.len < KEPT_ID ? call_id.len : KEPT_ID;
     for (entry *e = n->buckets[h & n->mask]; e; e = e->chain)
-        if (e->hash == h && e->id_len == call_id.len && memcmp(e->id, call_id.ptr, kept) == 0)
+        if (e->hash == h && e->id_len == id_len)
             return e;
     return NULL;
 }
 
-static entry *create(sl_numbering *n, uint64_t h, sl_slice call_id, size_t *mem)
+static entry *create(sl_numbering *n, uint64_t h, size_t id_len, size_t *mem)
 {
     while (n->n >= n->max && sl_numbering_drop_oldest(n, mem)) {
     }
-    size_t kept = call_id.len < KEPT_ID ? call_id.len : KEPT_ID;
-    size_t size = sizeof(entry) + kept;
-    entry *e = calloc(1, size);
+    entry *e = calloc(1, sizeof *e);
     if (!e)
         return NULL;
-    e->size = size;
     e->hash = h;
-    e->id_len = (uint32_t)call_id.len;
-    memcpy(e->id, call_id.ptr, kept);
+    e->id_len = (uint32_t)id_len;
     e->legs = e->inl;
     e->cap_legs = LEGS_INLINE;
     size_t b = h & n->mask;
@@ -178,7 +182,7 @@ static entry *create(sl_numbering *n, uint64_t h, sl_slice call_id, size_t *mem)
         n->oldest = e;
     n->newest = e;
     n->n++;
-    *mem += size;
+    *mem += sizeof *e;
     if (n->n > n->mask + 1)
         grow_table(n, mem);
     return e;
@@ -231,13 +235,12 @@ static leg *add_leg(entry *e, uint64_t key, size_t *mem)
         if (!more)
             return NULL;
         memcpy(more, e->legs, e->n_legs * sizeof *more);
-        size_t was = e->legs == e->inl ? 0 : e->cap_legs * sizeof *more;
+        size_t was = entry_size(e);
         if (e->legs != e->inl)
             free(e->legs);
         e->legs = more;
         e->cap_legs = (uint8_t)cap;
-        e->size += cap * sizeof *more - was;
-        *mem += cap * sizeof *more - was;
+        *mem += entry_size(e) - was;
     }
     leg *l = &e->legs[e->n_legs++];
     l->key = key;
@@ -251,9 +254,9 @@ void sl_numbering_next(sl_numbering *n, uint64_t h, sl_slice call_id, const sl_f
 {
     *leg_no = 0;
     *attempt = 1;
-    entry *e = find(n, h, call_id);
+    entry *e = find(n, h, call_id.len);
     if (!e)
-        e = create(n, h, call_id, mem);
+        e = create(n, h, call_id.len, mem);
     if (!e)
         return;
     touch(n, e, now);
