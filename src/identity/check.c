@@ -320,7 +320,13 @@ static void verify_jws(const sl_id_checker *ck, const sl_sip_ctx *ctx, const sl_
         add_detail(res, "signature is not base64url");
         return;
     }
-    if (e)
+    /* A signature of the wrong shape is invalid whatever the key: judged
+     * even when the certificate was not supplied. */
+    sl_sig_result shape =
+        strcmp(pp->alg, "ES256") == 0 ? sl_es256_sig_shape(sig, sig_len) : SL_SIG_OK;
+    if (shape != SL_SIG_OK)
+        judge_signature(res, shape, sig_len);
+    else if (e)
         judge_signature(res,
                         sl_verifier_check(ck->verifier, &e->vkey, true, e->fingerprint, msg,
                                           msg_len, sig, sig_len),
