@@ -24,18 +24,21 @@ const char *sl_id_reason_name(sl_id_reason r)
     return r < SL_IDR__COUNT ? reason_names[r] : "unknown";
 }
 
-/* A request remembered for its response and for later legs of the call. */
+/* A signed request remembered for its response and for later legs of the
+ * call. Unsigned requests get none: the dialog tracker already knows every
+ * request, which is all a 428 explanation needs (see on_rejection). */
 typedef struct record {
     bool used;
     sl_time ts;
-    char call_id[MAX_CALL_ID];
+    char call_id[MAX_CALL_ID]; /* inline; a longer Call-ID is in long_call_id */
+    char *long_call_id;        /* owned; bounded by the SIP message cap */
     size_t call_id_len;
     uint32_t cseq;
     char method[16];
     sl_addr src, dst;
-    bool is_signed;
+    uint64_t via_hash;   /* top Via branch and sent-by: a response carries it back */
     uint64_t token_hash; /* the same PASSporT on another leg hashes the same */
-    bool answered;       /* its rejection was written */
+    int answered;        /* the status of the rejection written for it; 0 none */
     bool has_modifier;
     sl_addr modified_by;
     sl_identity_result res;
@@ -50,6 +53,11 @@ struct sl_identity {
      * arrival order and the slots from `next` on are unused. */
     record *records;
     size_t n_slots, next;
+    size_t long_call_id_bytes;
+    /* The newest request forgotten before its time (evicted while live, or
+     * not stored): requests seen after it are all still held. */
+    bool forgot_any;
+    sl_time forgot_ts;
     uint64_t requests, valid, invalid, unverifiable, rejections;
     uint64_t reason_counts[SL_IDR__COUNT];
     uint64_t cause_counts[SL_ID_CAUSE__COUNT];
@@ -95,6 +103,8 @@ void sl_identity_free(sl_identity *id)
         return;
     sl_certstore_free(id->ck.certs);
     sl_verifier_free(id->ck.verifier);
+    for (size_t i = 0; i < id->n_slots; i++)
+        free(id->records[i].long_call_id);
     free(id->records);
     free(id);
 }
@@ -217,10 +227,16 @@ static bool same_addr(const sl_addr *a, const sl_addr *b)
     return a->family == b->family && memcmp(a->bytes, b->bytes, 16) == 0;
 }
 
+static const char *call_id_of(const record *r)
+{
+    return r->long_call_id ? r->long_call_id : r->call_id;
+}
+
+/* The whole Call-ID is compared: two calls may share a long prefix. */
 static bool same_call(const record *r, sl_slice call_id)
 {
     return r->used && r->call_id_len == call_id.len &&
-           memcmp(r->call_id, call_id.ptr, call_id.len) == 0;
+           memcmp(call_id_of(r), call_id.ptr, call_id.len) == 0;
 }
 
 static bool live(const sl_identity *id, const record *r, sl_time now)
@@ -228,8 +244,20 @@ static bool live(const sl_identity *id, const record *r, sl_time now)
     return r->used && now - r->ts <= id->cfg.record_ttl * SL_NS_PER_SEC;
 }
 
+/* The top Via as a response carries it back (0 without a branch). */
+static uint64_t via_hash_of(const sl_sip_ctx *ctx)
+{
+    if (!ctx->via_branch.len)
+        return 0;
+    uint64_t h = sl_hash_bytes(0, ctx->via_branch.ptr, ctx->via_branch.len);
+    h = sl_hash_bytes(h, ctx->via_sent_by.ptr, ctx->via_sent_by.len);
+    return h ? h : 1;
+}
+
 #define TAMPER_REASONS                                                                             \
     ((1u << SL_IDR_ORIG_MISMATCH) | (1u << SL_IDR_DEST_MISMATCH) | (1u << SL_IDR_SIGNATURE_INVALID))
+/* Findings that need no certificate to make, or that the certificate made. */
+#define FAULT_REASONS (~(1u << SL_IDR_CERT_UNAVAILABLE))
 
 /* A signed field changed between legs: the sender of the first changed leg
  * (seen after a leg where the same token still matched) changed it. */
@@ -237,11 +265,11 @@ static void find_modifier(sl_identity *id, record *nr, sl_time now)
 {
     if (!(nr->res.reasons & TAMPER_REASONS))
         return;
-    sl_slice call_id = sl_slice_make(nr->call_id, nr->call_id_len);
+    sl_slice call_id = sl_slice_make(call_id_of(nr), nr->call_id_len);
     bool clean_seen = false;
     for (size_t i = 0; i < id->n_slots; i++) {
         record *r = &id->records[i];
-        if (r == nr || !live(id, r, now) || !r->is_signed || r->token_hash != nr->token_hash ||
+        if (r == nr || !live(id, r, now) || r->token_hash != nr->token_hash ||
             !same_call(r, call_id))
             continue;
         if (r->has_modifier) {
@@ -279,6 +307,47 @@ static record *next_slot(sl_identity *id)
     return &id->records[id->next++];
 }
 
+static void forgot(sl_identity *id, sl_time ts)
+{
+    if (!id->forgot_any || ts > id->forgot_ts)
+        id->forgot_ts = ts;
+    id->forgot_any = true;
+}
+
+/* A slot filled with the request's keys; NULL (and the request counted as
+ * forgotten) when there is no memory for it. */
+static record *remember(sl_identity *id, const sl_sip_ctx *ctx)
+{
+    record *r = next_slot(id);
+    char *long_id = r && ctx->call_id.len > MAX_CALL_ID ? malloc(ctx->call_id.len) : NULL;
+    if (!r || (ctx->call_id.len > MAX_CALL_ID && !long_id)) {
+        forgot(id, ctx->ts);
+        return NULL;
+    }
+    if (live(id, r, ctx->ts)) {
+        forgot(id, r->ts);
+        report_cap(id, ctx, "identity_pending_evicted",
+                   "a signed request still awaiting its response was forgotten (max_records)");
+    }
+    if (r->long_call_id)
+        id->long_call_id_bytes -= r->call_id_len;
+    free(r->long_call_id);
+    memset(r, 0, sizeof *r);
+    r->used = true;
+    r->ts = ctx->ts;
+    r->call_id_len = ctx->call_id.len;
+    r->long_call_id = long_id;
+    if (long_id)
+        id->long_call_id_bytes += ctx->call_id.len;
+    memcpy(long_id ? long_id : r->call_id, ctx->call_id.ptr, ctx->call_id.len);
+    r->cseq = ctx->cseq.number;
+    sl_id_copy_slice(r->method, sizeof r->method, ctx->msg->method);
+    r->src = ctx->flow.src;
+    r->dst = ctx->flow.dst;
+    r->via_hash = via_hash_of(ctx);
+    return r;
+}
+
 static void on_request(sl_identity *id, const sl_sip_ctx *ctx)
 {
     const sl_sip_header *hdrs[MAX_IDENTITY_HEADERS];
@@ -286,28 +355,10 @@ static void on_request(sl_identity *id, const sl_sip_ctx *ctx)
     for (const sl_sip_header *h = sl_sip_find(ctx->msg, SL_HDR_IDENTITY);
          h && n < MAX_IDENTITY_HEADERS; h = sl_sip_find_next(ctx->msg, h))
         hdrs[n++] = h;
-    bool invite = sl_slice_eq(ctx->msg->method, "INVITE");
-    if (!n && !invite)
-        return;
-    record *r = next_slot(id);
-    if (!r)
-        return;
-    if (live(id, r, ctx->ts))
-        report_cap(id, ctx, "identity_pending_evicted",
-                   "a request still awaiting its response was forgotten (max_records)");
-    memset(r, 0, sizeof *r);
-    r->used = true;
-    r->ts = ctx->ts;
-    r->call_id_len = ctx->call_id.len < MAX_CALL_ID ? ctx->call_id.len : MAX_CALL_ID;
-    memcpy(r->call_id, ctx->call_id.ptr, r->call_id_len);
-    r->cseq = ctx->cseq.number;
-    sl_id_copy_slice(r->method, sizeof r->method, ctx->msg->method);
-    r->src = ctx->flow.src;
-    r->dst = ctx->flow.dst;
-    r->is_signed = n > 0;
     if (!n)
         return;
     id->requests++;
+    record *r = remember(id, ctx); /* NULL: verified and reported, not remembered */
     bool have_best = false;
     for (size_t i = 0; i < n; i++) {
         sl_identity_result res;
@@ -317,25 +368,27 @@ static void on_request(sl_identity *id, const sl_sip_ctx *ctx)
             report_cap(id, ctx, "certstore_full",
                        "a certificate was not looked up: the store is full (max_certs)");
         sl_identity_hdr h;
-        if (sl_identity_header_parse(hdrs[i]->value, &h) == SL_OK && h.flags)
+        bool parsed = sl_identity_header_parse(hdrs[i]->value, &h) == SL_OK;
+        if (parsed && h.flags)
             report_flags(id, ctx, h.flags);
         write_identity(id, ctx, &res, i, n);
         /* The request is judged by its best header: a valid one, else the first. */
-        if (!have_best || (r->res.reasons && !res.reasons)) {
+        if (r && (!have_best || (r->res.reasons && !res.reasons))) {
             r->res = res;
-            r->token_hash = sl_hash_bytes(0, hdrs[i]->value.ptr, hdrs[i]->value.len);
-            sl_identity_hdr th;
-            if (sl_identity_header_parse(hdrs[i]->value, &th) == SL_OK)
-                r->token_hash = sl_hash_bytes(0, th.token.ptr, th.token.len);
+            r->token_hash = parsed ? sl_hash_bytes(0, h.token.ptr, h.token.len)
+                                   : sl_hash_bytes(0, hdrs[i]->value.ptr, hdrs[i]->value.len);
             have_best = true;
         }
     }
-    find_modifier(id, r, ctx->ts);
+    if (r)
+        find_modifier(id, r, ctx->ts);
 }
 
-/* The request a response answers: same Call-ID, CSeq and leg. */
+/* The request a response answers: same Call-ID and CSeq, on the same leg
+ * (the addresses reversed, or the top Via the response carries back). */
 static record *request_of(sl_identity *id, const sl_sip_ctx *ctx)
 {
+    uint64_t via = via_hash_of(ctx);
     for (size_t k = 0; k < id->n_slots; k++) {
         /* newest first: a re-sent INVITE (new CSeq) wins over an older one */
         size_t i = (id->next + id->n_slots - 1 - k) % id->n_slots;
@@ -343,10 +396,49 @@ static record *request_of(sl_identity *id, const sl_sip_ctx *ctx)
         if (!live(id, r, ctx->ts) || !same_call(r, ctx->call_id) || r->cseq != ctx->cseq.number ||
             !sl_slice_eq(ctx->cseq.method, r->method))
             continue;
-        if (same_addr(&r->src, &ctx->flow.dst) && same_addr(&r->dst, &ctx->flow.src))
+        if ((same_addr(&r->src, &ctx->flow.dst) && same_addr(&r->dst, &ctx->flow.src)) ||
+            (via && r->via_hash == via))
             return r;
     }
     return NULL;
+}
+
+/* For a rejection on leg r whose request shows no fault of its own: the
+ * request of another leg of the same call and transaction that does. A
+ * proxy relays the downstream verifier's 438 upstream, where the token may
+ * still be intact; the rejection means the downstream finding. The leg
+ * already answered with this status is the one the verifier rejected; else
+ * the newest such leg, nearest the verifier (the relayed response may be
+ * captured before the downstream one). */
+static const record *downstream_finding(sl_identity *id, const record *r, int status, sl_time now)
+{
+    if (r->res.reasons & FAULT_REASONS)
+        return NULL;
+    sl_slice call_id = sl_slice_make(call_id_of(r), r->call_id_len);
+    const record *best = NULL;
+    for (size_t i = 0; i < id->n_slots; i++) {
+        const record *f = &id->records[i];
+        if (f == r || !live(id, f, now) || !same_call(f, call_id) || f->cseq != r->cseq ||
+            strcmp(f->method, r->method) != 0 || !(f->res.reasons & FAULT_REASONS) ||
+            (same_addr(&f->src, &r->src) && same_addr(&f->dst, &r->dst)))
+            continue;
+        bool rejected = f->answered == status;
+        if (!best || (rejected && best->answered != status) ||
+            (rejected == (best->answered == status) && f->ts > best->ts))
+            best = f;
+    }
+    return best;
+}
+
+/* When the dialog tracker saw the request at req_time and no signed record
+ * matches: unsigned, unless a signed one could have been forgotten (the
+ * ring forgets in arrival order; records expire after record_ttl). */
+static sl_explain_request unmatched_request(const sl_identity *id, sl_time req_time, sl_time now)
+{
+    if ((id->forgot_any && req_time <= id->forgot_ts) ||
+        now - req_time > id->cfg.record_ttl * SL_NS_PER_SEC)
+        return SL_EXPLAIN_FORGOTTEN;
+    return SL_EXPLAIN_UNSIGNED;
 }
 
 static void addr_text(const sl_addr *a, char *out, size_t cap)
@@ -368,21 +460,8 @@ static int cause_index(const char *cause)
     return SL_ID_CAUSE_NO_FAULT;
 }
 
-static void on_rejection(sl_identity *id, const sl_sip_ctx *ctx)
+static void write_reason_header(sl_jw *w, const sl_sip_ctx *ctx)
 {
-    record *r = request_of(id, ctx);
-    if (r && r->answered)
-        return;
-    if (r)
-        r->answered = true;
-    id->rejections++;
-    const sl_identity_result *res = r && r->is_signed ? &r->res : NULL;
-    id->cause_counts[cause_index(sl_explain_cause(ctx->msg->status_code, res, r != NULL))]++;
-    sl_jw *w = sl_event_begin(id->out, SL_EV_REJECTION, ctx->ts, ctx->call_id, &ctx->flow);
-    if (!w)
-        return;
-    sl_jw_kint(w, "status_code", ctx->msg->status_code);
-    sl_explain_write(w, ctx->msg->status_code, res, r != NULL, id->cfg.iat_tolerance);
     const sl_sip_header *reason = sl_sip_find(ctx->msg, SL_HDR_REASON);
     for (; reason; reason = sl_sip_find_next(ctx->msg, reason))
         if (sl_slice_istarts(reason->value, "STIR"))
@@ -394,12 +473,48 @@ static void on_rejection(sl_identity *id, const sl_sip_ctx *ctx)
     } else {
         sl_jw_knull(w, "reason_header");
     }
-    const char *cause = sl_explain_cause(ctx->msg->status_code, res, r != NULL);
-    if (r && r->has_modifier && cause && res && (res->reasons & TAMPER_REASONS) &&
+}
+
+static void on_rejection(sl_identity *id, const sl_dialogs *dialogs, const sl_sip_ctx *ctx)
+{
+    int status = ctx->msg->status_code;
+    record *r = request_of(id, ctx);
+    if (r && r->answered)
+        return;
+    sl_explain_in in = {.status = status, .iat_tolerance = id->cfg.iat_tolerance};
+    sl_dialog_request req;
+    const record *f = NULL; /* the record whose finding explains it */
+    char found_on[64];
+    if (r) {
+        r->answered = status;
+        f = downstream_finding(id, r, status, ctx->ts);
+        if (f) {
+            addr_text(&f->dst, found_on, sizeof found_on);
+            in.found_on = found_on;
+        } else {
+            f = r;
+        }
+        in.request = SL_EXPLAIN_SIGNED;
+        in.res = &f->res;
+    } else if (dialogs && sl_dialogs_request_for(dialogs, ctx, &req)) {
+        in.request = unmatched_request(id, req.time, ctx->ts);
+    } else {
+        in.request = SL_EXPLAIN_NOT_CAPTURED;
+    }
+    id->rejections++;
+    const char *cause = sl_explain_cause(&in);
+    id->cause_counts[cause_index(cause)]++;
+    sl_jw *w = sl_event_begin(id->out, SL_EV_REJECTION, ctx->ts, ctx->call_id, &ctx->flow);
+    if (!w)
+        return;
+    sl_jw_kint(w, "status_code", status);
+    sl_explain_write(w, &in);
+    write_reason_header(w, ctx);
+    if (f && f->has_modifier && cause && (f->res.reasons & TAMPER_REASONS) &&
         (!strcmp(cause, "orig_mismatch") || !strcmp(cause, "dest_mismatch") ||
          !strcmp(cause, "signature_invalid"))) {
         char ip[64];
-        addr_text(&r->modified_by, ip, sizeof ip);
+        addr_text(&f->modified_by, ip, sizeof ip);
         sl_jw_kstr(w, "modified_by", ip);
     } else {
         sl_jw_knull(w, "modified_by");
@@ -407,7 +522,7 @@ static void on_rejection(sl_identity *id, const sl_sip_ctx *ctx)
     sl_event_end(id->out);
 }
 
-void sl_identity_on_message(sl_identity *id, const sl_sip_ctx *ctx)
+void sl_identity_on_message(sl_identity *id, const sl_dialogs *dialogs, const sl_sip_ctx *ctx)
 {
     if (ctx->retransmission || !ctx->call_id.len)
         return;
@@ -417,7 +532,7 @@ void sl_identity_on_message(sl_identity *id, const sl_sip_ctx *ctx)
     }
     int sc = ctx->msg->status_code;
     if (sc == 428 || (sc >= 436 && sc <= 438))
-        on_rejection(id, ctx);
+        on_rejection(id, dialogs, ctx);
 }
 
 void sl_identity_get_counts(const sl_identity *id, sl_identity_counts *out)
@@ -436,8 +551,8 @@ void sl_identity_get_counts(const sl_identity *id, sl_identity_counts *out)
 
 size_t sl_identity_memory(const sl_identity *id)
 {
-    return sizeof *id + id->n_slots * sizeof *id->records + sl_verifier_memory(id->ck.verifier) +
-           sl_certstore_count(id->ck.certs) * CERT_BYTES;
+    return sizeof *id + id->n_slots * sizeof *id->records + id->long_call_id_bytes +
+           sl_verifier_memory(id->ck.verifier) + sl_certstore_count(id->ck.certs) * CERT_BYTES;
 }
 
 void sl_identity_stats(const sl_identity *id, sl_jw *w)
