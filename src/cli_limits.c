@@ -28,7 +28,7 @@ const sl_limit_option sl_limit_options[] = {
      "memory of the dialog tracker"},
     {"max-routes", FIELD(routes.max_routes), 1, 0x7fffffff, false, "routing table entries"},
     {"max-identity-checks", FIELD(identity.max_records), 1, (size_t)1 << 20, false,
-     "requests awaiting a response (identity)"},
+     "signed requests awaiting a response (identity)"},
     {"max-certs", FIELD(identity.max_certs), 1, (size_t)1 << 20, false,
      "URLs in the certificate store (--cert-dir lookups)"},
 };

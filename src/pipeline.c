@@ -133,7 +133,7 @@ static void on_sip_message(sl_pipeline *p, const sl_sip_msg *msg, const uint8_t 
     sl_counters_message(&p->counters, msg);
     sl_dialogs_on_message(p->dialogs, &ctx);
     sl_redirects_on_message(p->redirects, p->dialogs, &ctx);
-    sl_identity_on_message(p->identity, &ctx);
+    sl_identity_on_message(p->identity, p->dialogs, &ctx);
     sl_sip_event_write(p->out, &ctx, truncated, p->cfg.sip_raw, p->cfg.max_contacts);
     report_sip_flags(p, &ctx);
     check_value_caps(p, &ctx);

@@ -6,6 +6,7 @@
 #define SIPSLEUTH_IDENTITY_H
 
 #include "sipsleuth/certstore.h"
+#include "sipsleuth/dialog.h"
 #include "sipsleuth/event.h"
 #include "sipsleuth/identity_header.h"
 #include "sipsleuth/passport.h"
@@ -49,17 +50,34 @@ typedef struct sl_identity_result {
 } sl_identity_result;
 
 /* ---- explanations (explain.c) ---- */
-/* The cause of a rejection: NULL request result means the request was not
- * captured (cause null), request_signed false means identity_missing. */
-const char *sl_explain_cause(int status, const sl_identity_result *res, bool request_seen);
+/* What was captured of the request a rejection answers. */
+typedef enum sl_explain_request {
+    SL_EXPLAIN_NOT_CAPTURED, /* not seen on this leg: cause null */
+    SL_EXPLAIN_FORGOTTEN,    /* seen, but its verdict was no longer held: cause null */
+    SL_EXPLAIN_UNSIGNED,     /* seen without Identity: identity_missing */
+    SL_EXPLAIN_SIGNED,       /* seen signed: res holds its verdict */
+} sl_explain_request;
+
+typedef struct sl_explain_in {
+    int status;
+    sl_explain_request request;
+    const sl_identity_result *res; /* SL_EXPLAIN_SIGNED only */
+    /* When the finding was made on another leg of the call (a rejection
+     * relayed upstream): the address the downstream request went to. */
+    const char *found_on;
+    int64_t iat_tolerance;
+} sl_explain_in;
+
+/* The cause of a rejection: NULL when the request was not captured (or
+ * forgotten), identity_missing when it was unsigned. */
+const char *sl_explain_cause(const sl_explain_in *in);
 /* Writes cause, explanation and evidence members into the open rejection object. */
-void sl_explain_write(sl_jw *w, int status, const sl_identity_result *res, bool request_seen,
-                      int64_t iat_tolerance);
+void sl_explain_write(sl_jw *w, const sl_explain_in *in);
 
 /* ---- the analyzer (identity.c) ---- */
 typedef struct sl_identity_config {
     int64_t iat_tolerance; /* seconds; default 60 */
-    size_t max_records;    /* requests remembered for their responses; default 4096 */
+    size_t max_records;    /* signed requests remembered for their responses; default 4096 */
     int64_t record_ttl;    /* seconds of capture time; default 300 */
     size_t max_certs;      /* URLs the certificate store holds; default SL_CERTSTORE_MAX */
 } sl_identity_config;
@@ -71,8 +89,10 @@ typedef struct sl_identity sl_identity;
 /* Takes ownership of cs (may be an empty store). */
 sl_identity *sl_identity_new(const sl_identity_config *cfg, sl_certstore *cs, sl_output *out);
 void sl_identity_free(sl_identity *id);
-/* After sl_dialogs_on_message (it needs ctx->retransmission). */
-void sl_identity_on_message(sl_identity *id, const sl_sip_ctx *ctx);
+/* After sl_dialogs_on_message (it needs ctx->retransmission). dialogs (may
+ * be NULL) tells whether the request of a rejection was seen at all: the
+ * analyzer keeps nothing for unsigned requests. */
+void sl_identity_on_message(sl_identity *id, const sl_dialogs *dialogs, const sl_sip_ctx *ctx);
 /* Bytes held: remembered requests, the verification cache, certificates
  * (their count times a typical size). */
 size_t sl_identity_memory(const sl_identity *id);

@@ -54,6 +54,10 @@ sl_sig_result sl_verifier_check(sl_verifier *v, sl_verify_key *k, bool es256,
                                 const uint8_t fingerprint[32], const uint8_t *msg, size_t n,
                                 const uint8_t *sig, size_t sig_len);
 
+/* The shape of an ES256 signature, judged without a key: SL_SIG_OK when it
+ * is 64 bytes (raw r||s), else SL_SIG_DER or SL_SIG_BAD_SIZE. */
+sl_sig_result sl_es256_sig_shape(const uint8_t *sig, size_t sig_len);
+
 /* Signatures checked with OpenSSL, and results found in the cache. */
 void sl_verifier_stats(const sl_verifier *v, uint64_t *checked, uint64_t *cache_hits);
 /* The cache and the key tables built. */

@@ -6,9 +6,18 @@ an expired leaf, a leaf of an untrusted CA, an RSA leaf for RFC 4474);
 PASSporTs are signed by Debian's secsipidx where it can (the independent
 implementation), by openssl where a token must be malformed on purpose (DER
 signature, iat as a string, compact form). Every case is one call in
-identity.pcap (plus a two-leg call), answered as a verifier would answer it.
+identity.pcap (plus two-leg calls whose 438 is relayed upstream, and calls
+with 300-byte Call-IDs), answered as a verifier would answer it. Each case
+also says what a run without any certificate must find (`nocert`): the
+checks that need no certificate still decide, the signature and the
+certificate's own checks become cert_unavailable.
 
-usage: gen_identity.py OUTDIR      writes OUTDIR/identity.pcap, certs, and
+busy.pcap: thousands of unsigned calls around a few signed ones, for a run
+with a small --max-identity-checks (unsigned requests must cost no identity
+record); overflow.pcap: more signed requests than that cap holds.
+
+usage: gen_identity.py OUTDIR      writes OUTDIR/identity.pcap, busy.pcap,
+                                   overflow.pcap, certs, and
                                    OUTDIR/manifest.json (cases and vectors)
 """
 import base64
@@ -233,6 +242,36 @@ def build(d):
         ("rfc4474_contact_changed", 438, [("invalid", ["signature_invalid"])],
          "signature_invalid"),
     ]
+    # Without any certificate: what each case's fault becomes. Faults that
+    # need the key or the certificate (a well-shaped signature that does not
+    # verify, an expired or untrusted certificate) cannot be seen; every
+    # decodable token then also lacks its certificate. A DER signature is
+    # wrong whatever the key.
+    cu = ["cert_unavailable"]
+    nocert = {
+        "valid": ([("unverifiable", cu)], None),
+        "no_fault": ([("unverifiable", cu)], "cert_unavailable"),
+        "orig_changed": ([("invalid", ["orig_mismatch"] + cu)], "orig_mismatch"),
+        "dest_changed": ([("invalid", ["dest_mismatch"] + cu)], "dest_mismatch"),
+        "stale_iat": ([("invalid", ["iat_stale"] + cu)], "iat_stale"),
+        "future_iat": ([("invalid", ["iat_stale"] + cu)], "iat_stale"),
+        "flipped_signature": ([("unverifiable", cu)], "cert_unavailable"),
+        "der_signature": ([("invalid", ["signature_invalid"] + cu)], "signature_invalid"),
+        "x5u_not_info": ([("invalid", ["alg_mismatch"] + cu)], "alg_mismatch"),
+        "unknown_url": ([("unverifiable", cu)], "cert_unavailable"),
+        "expired_cert": ([("unverifiable", cu)], "cert_unavailable"),
+        "untrusted_cert": ([("unverifiable", cu)], "cert_unavailable"),
+        "wrong_ppt": ([("invalid", ["ppt_mismatch"] + cu)], "ppt_mismatch"),
+        "iat_string": ([("invalid", ["malformed"])], "malformed"),
+        "canon_only": ([("unverifiable", cu)], None),
+        "missing_semicolon": ([("unverifiable", cu)], None),
+        "compact_valid": ([("unverifiable", cu)], None),
+        "compact_shaken": ([("unverifiable", ["malformed"])], "malformed"),
+        "two_headers": ([("unverifiable", cu), ("invalid", ["malformed"])], None),
+        "unsigned": ([], "identity_missing"),
+        "rfc4474_valid": ([("unverifiable", cu)], None),
+        "rfc4474_contact_changed": ([("unverifiable", cu)], "cert_unavailable"),
+    }
     w = pg.Writer(os.path.join(d, "identity.pcap"))
     t = now * 10**9
     manifest = {"now": now, "cases": [], "vectors": []}
@@ -246,7 +285,8 @@ def build(d):
     w.write(iat2020 * 10**9 + 10**9, pg.udp_frame(msg, A, B))
     w.write(iat2020 * 10**9 + 11 * 10**8, pg.udp_frame(response(200, cid, A), B, A))
     manifest["cases"].append({"name": "signed_2020", "call_id": cid, "status": 200,
-                              "identity": [("valid", [])], "cause": None, "modified_by": None})
+                              "identity": [("valid", [])], "cause": None, "modified_by": None,
+                              "nocert": ([("unverifiable", cu)], None)})
     for i, (name, code, idents, cause) in enumerate(cases):
         cid = "idt-%s@a.example" % name.replace("_", "-")
         if name in tokens:
@@ -270,19 +310,58 @@ def build(d):
         w.write(t + 10**9, pg.udp_frame(response(code, cid, A, **kw), B, A))
         t += 2 * 10**9
         manifest["cases"].append({"name": name, "call_id": cid, "status": code,
-                                  "identity": idents, "cause": cause, "modified_by": None})
-    # Two legs: A -> P keeps the signed From; P -> B rewrote it; B answers 438.
-    cid = "idt-two-leg@a.example"
-    w.write(t, pg.udp_frame(invite(cid, LEG_A, LEG_P, date, [tokens["valid"]], branch="leg1"),
-                            LEG_A, LEG_P))
-    w.write(t + 10**8, pg.udp_frame(invite(cid, LEG_P, LEG_B, date, [tokens["valid"]],
-                                           orig="12155550000", branch="leg2"), LEG_P, LEG_B))
-    w.write(t + 2 * 10**8, pg.udp_frame(response(438, cid, LEG_P, orig="12155550000",
-                                                 branch="leg2"), LEG_B, LEG_P))
+                                  "identity": idents, "cause": cause, "modified_by": None,
+                                  "nocert": nocert[name]})
+    # Two legs: A -> P keeps the signed From; P -> B rewrote it; B answers
+    # 438 and P relays it to A. Both 438s mean B's finding: P changed From.
+    # In the second call the relayed 438 is captured first (another tap).
+    finding = {"signed_orig_tn": ORIG, "seen_from_tn": "12155550000"}
+    for name, relay_first in (("two_leg", False), ("two_leg_relay_first", True)):
+        cid = "idt-%s@a.example" % name.replace("_", "-")
+        w.write(t, pg.udp_frame(invite(cid, LEG_A, LEG_P, date, [tokens["valid"]],
+                                       branch="leg1"), LEG_A, LEG_P))
+        w.write(t + 10**8, pg.udp_frame(invite(cid, LEG_P, LEG_B, date, [tokens["valid"]],
+                                               orig="12155550000", branch="leg2"), LEG_P, LEG_B))
+        down = pg.udp_frame(response(438, cid, LEG_P, orig="12155550000", branch="leg2"),
+                            LEG_B, LEG_P)
+        up = pg.udp_frame(response(438, cid, LEG_A, branch="leg1"), LEG_P, LEG_A)
+        for k, frame in enumerate((up, down) if relay_first else (down, up)):
+            w.write(t + (2 + k) * 10**8, frame)
+        t += 2 * 10**9
+        legs = [{"src_ip": LEG_B, "status": 438, "cause": "orig_mismatch", "modified_by": LEG_P,
+                 "evidence": finding},
+                {"src_ip": LEG_P, "status": 438, "cause": "orig_mismatch", "modified_by": LEG_P,
+                 "evidence": finding}]
+        manifest["cases"].append({
+            "name": name, "call_id": cid, "status": 438,
+            "identity": [("valid", []), ("invalid", ["orig_mismatch"])],
+            "cause": "orig_mismatch", "modified_by": LEG_P, "rejections": legs,
+            "nocert": ([("unverifiable", cu), ("invalid", ["orig_mismatch"] + cu)],
+                       "orig_mismatch")})
+    # Call-IDs of 300 bytes that share their first 291: each response must
+    # find its own request. One was rewritten after signing, one is intact,
+    # one is unsigned; the three requests come before any response.
+    stem = "L" * 291
+    longs = [("long_orig_changed", "orig-chgd", [tokens["valid"]], {"orig": "12155550000"},
+              438, [("invalid", ["orig_mismatch"])], "orig_mismatch",
+              ([("invalid", ["orig_mismatch"] + cu)], "orig_mismatch")),
+             ("long_no_fault", "no-fault0", [tokens["valid"]], {}, 438, [("valid", [])],
+              "no_fault_found", ([("unverifiable", cu)], "cert_unavailable")),
+             ("long_unsigned", "unsigned0", [], {}, 428, [], "identity_missing",
+              ([], "identity_missing"))]
+    for k, (name, tail, idents, kw, code, want, cause, nc) in enumerate(longs):
+        cid = stem + tail
+        assert len(cid) == 300
+        w.write(t + k * 10**8, pg.udp_frame(invite(cid, A, B, date, idents, branch="long%d" % k,
+                                                   **kw), A, B))
+        w.write(t + 10**9 + k * 10**8,
+                pg.udp_frame(response(code, cid, A, branch="long%d" % k, **kw), B, A))
+        manifest["cases"].append({"name": name, "call_id": cid, "status": code,
+                                  "identity": want, "cause": cause, "modified_by": None,
+                                  "nocert": nc})
+    t += 2 * 10**9
     w.close()
-    manifest["cases"].append({"name": "two_leg", "call_id": "idt-two-leg@a.example", "status": 438,
-                              "identity": [("valid", []), ("invalid", ["orig_mismatch"])],
-                              "cause": "orig_mismatch", "modified_by": LEG_P})
+    build_busy(d, tokens, date, t, manifest)
     # Vectors for secsipidx: (case, key cert, extra verify args, its expected exit status).
     judged = {"valid": 0, "stale_iat": 24, "flipped_signature": 5, "der_signature": 3,
               "x5u_not_info": 51, "wrong_ppt": 209, "expired_cert": 153,
@@ -304,6 +383,49 @@ def build(d):
     with open(os.path.join(d, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)
     return manifest
+
+
+def build_busy(d, tokens, date, t, manifest, unsigned=3000, signed_cap=16):
+    """busy.pcap: 3 signed INVITEs (one rewritten after signing), then
+    `unsigned` unsigned INVITEs, then the answers: 438 to the signed ones, 428
+    to every 500th unsigned one (the oldest first). With --max-identity-checks
+    `signed_cap` nothing may be forgotten: only 3 requests are signed.
+    overflow.pcap: signed_cap + 24 signed INVITEs, then a 438 to the first
+    (forgotten: cause null, not identity_missing) and to the last (held)."""
+    w = pg.Writer(os.path.join(d, "busy.pcap"))
+    calls = []
+    for i in range(3):
+        cid = "busy-signed-%d@a.example" % i
+        kw = {"orig": "12155550000"} if i == 1 else {}
+        w.write(t, pg.udp_frame(invite(cid, A, B, date, [tokens["valid"]], **kw), A, B))
+        calls.append((cid, 438, "orig_mismatch" if i == 1 else "no_fault_found", kw))
+        t += 10**6
+    for i in range(unsigned):
+        cid = "busy-unsigned-%d@a.example" % i
+        w.write(t, pg.udp_frame(invite(cid, A, B, date), A, B))
+        if i % 500 == 0:
+            calls.append((cid, 428, "identity_missing", {}))
+        t += 10**6
+    for cid, code, _, kw in calls:
+        w.write(t, pg.udp_frame(response(code, cid, A, **kw), B, A))
+        t += 10**6
+    w.close()
+    manifest["busy"] = {"pcap": os.path.join(d, "busy.pcap"), "cap": signed_cap,
+                        "rejections": {cid: [code, cause] for cid, code, cause, _ in calls}}
+    w = pg.Writer(os.path.join(d, "overflow.pcap"))
+    n = signed_cap + 24
+    for i in range(n):
+        cid = "overflow-%d@a.example" % i
+        w.write(t, pg.udp_frame(invite(cid, A, B, date, [tokens["valid"]]), A, B))
+        t += 10**6
+    for i in (0, n - 1):
+        w.write(t, pg.udp_frame(response(438, "overflow-%d@a.example" % i, A), B, A))
+        t += 10**6
+    w.close()
+    manifest["overflow"] = {"pcap": os.path.join(d, "overflow.pcap"), "cap": signed_cap,
+                            "evicted": n - signed_cap,
+                            "rejections": {"overflow-0@a.example": None,
+                                           "overflow-%d@a.example" % (n - 1): "no_fault_found"}}
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 #include "sipsleuth/identity.h"
 
 #include <stdio.h>
+#include <string.h>
 
 /* The reasons each response code stands for (RFC 8224 §6.2.2), tried first. */
 static uint32_t preferred(int status)
@@ -24,13 +25,15 @@ static int cause_reason(int status, const sl_identity_result *res)
     return -1;
 }
 
-const char *sl_explain_cause(int status, const sl_identity_result *res, bool request_seen)
+const char *sl_explain_cause(const sl_explain_in *in)
 {
-    if (!request_seen)
-        return NULL;
-    if (!res)
-        return "identity_missing";
-    int r = cause_reason(status, res);
+    switch (in->request) {
+    case SL_EXPLAIN_NOT_CAPTURED:
+    case SL_EXPLAIN_FORGOTTEN: return NULL;
+    case SL_EXPLAIN_UNSIGNED: return "identity_missing";
+    case SL_EXPLAIN_SIGNED: break;
+    }
+    int r = cause_reason(in->status, in->res);
     return r < 0 ? "no_fault_found" : sl_id_reason_name((sl_id_reason)r);
 }
 
@@ -59,21 +62,33 @@ static void evidence_tn(sl_jw *w, const sl_identity_result *res, bool orig)
     }
 }
 
-void sl_explain_write(sl_jw *w, int status, const sl_identity_result *res, bool request_seen,
-                      int64_t iat_tolerance)
+/* The sentence for a rejection whose request is not (or no longer) known. */
+static void write_unknown(sl_jw *w, const sl_explain_in *in)
 {
-    const char *cause = sl_explain_cause(status, res, request_seen);
+    sl_jw_knull(w, "cause");
+    sl_jw_kstr(w, "explanation",
+               in->request == SL_EXPLAIN_FORGOTTEN
+                   ? "The request this response answers was captured, but its identity verdict "
+                     "was no longer held (raise --max-identity-checks), so the rejection cannot be "
+                     "re-verified."
+                   : "The request this response answers was not captured on this leg, so the "
+                     "rejection cannot be re-verified.");
+    sl_jw_knull(w, "evidence");
+}
+
+void sl_explain_write(sl_jw *w, const sl_explain_in *in)
+{
+    const char *cause = sl_explain_cause(in);
+    int status = in->status;
+    const sl_identity_result *res = in->res;
+    int64_t iat_tolerance = in->iat_tolerance;
     char text[1600];
     if (!cause) {
-        sl_jw_knull(w, "cause");
-        sl_jw_kstr(w, "explanation",
-                   "The request this response answers was not captured on "
-                   "this leg, so the rejection cannot be re-verified.");
-        sl_jw_knull(w, "evidence");
+        write_unknown(w, in);
         return;
     }
     sl_jw_kstr(w, "cause", cause);
-    if (!res) {
+    if (in->request == SL_EXPLAIN_UNSIGNED) {
         snprintf(text, sizeof text,
                  "The request carried no Identity header, so the terminating side %s: the "
                  "originating provider did not sign the call, or a hop removed the header.",
@@ -156,12 +171,22 @@ void sl_explain_write(sl_jw *w, int status, const sl_identity_result *res, bool 
                  "header parameters or the signer filled them inconsistently.",
                  res->ppt_param[0] ? res->ppt_param : "none", pp->ppt[0] ? pp->ppt : "none");
         break;
-    case SL_IDR_CERT_UNAVAILABLE:
+    case SL_IDR_CERT_UNAVAILABLE: {
+        /* Only the signature (and the certificate's own checks) needed it,
+         * so say which certificate to supply and how. */
+        char file[600];
+        size_t fn = sl_certstore_dir_name(sl_slice_make(url, strlen(url)), file, sizeof file);
+        if (fn == 0 || fn + 1 >= sizeof file)
+            snprintf(file, sizeof file, "%s", "(the URL with \"://\" and each \"/\" as \"_\")");
         snprintf(text, sizeof text,
-                 "No certificate for %s is in the local store and the verifier could not obtain "
-                 "it either: check that the URL serves the signer's certificate.",
-                 url);
+                 "%s the certificate at %s was not supplied to sipsleuth, so the signature was not "
+                 "checked here: pass --cert %s=FILE, or --cert-dir DIR with the certificate saved "
+                 "as DIR/%s.",
+                 status == 436 ? "The verifier could not obtain the signer's certificate (436), and"
+                               : "Nothing that can be checked without a certificate is wrong, but",
+                 url, url, file);
         break;
+    }
     case SL_IDR_CERT_EXPIRED:
         snprintf(text, sizeof text,
                  "The certificate at %s was not valid when the call was signed (iat %lld): the "
@@ -175,7 +200,17 @@ void sl_explain_write(sl_jw *w, int status, const sl_identity_result *res, bool 
                  url, res->cert_detail[0] ? res->cert_detail : "untrusted");
         break;
     }
-    sl_jw_kstr(w, "explanation", text);
+    if (in->found_on) {
+        /* A relayed rejection: the finding is the downstream leg's, and the
+         * reader of this leg needs to know where to look. */
+        char relayed[sizeof text + 96];
+        snprintf(relayed, sizeof relayed, "Found on the downstream leg to %s: %c%s", in->found_on,
+                 text[0] >= 'A' && text[0] <= 'Z' && text[1] != ' ' ? text[0] - 'A' + 'a' : text[0],
+                 text + 1);
+        sl_jw_kstr(w, "explanation", relayed);
+    } else {
+        sl_jw_kstr(w, "explanation", text);
+    }
     sl_jw_key(ev, "evidence");
     sl_jw_obj_begin(ev);
     switch (r) {

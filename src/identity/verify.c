@@ -123,6 +123,13 @@ static bool looks_der(const uint8_t *sig, size_t n)
     return n >= 8 && n <= 72 && sig[0] == 0x30 && sig[1] == n - 2 && sig[2] == 0x02;
 }
 
+sl_sig_result sl_es256_sig_shape(const uint8_t *sig, size_t sig_len)
+{
+    if (sig_len == 64)
+        return SL_SIG_OK;
+    return looks_der(sig, sig_len) ? SL_SIG_DER : SL_SIG_BAD_SIZE;
+}
+
 /* The key's table verdict (1 or 0), or -1 when it has none (yet) or
  * OpenSSL failed: then EVP_PKEY_verify decides. */
 static int verify_with_table(sl_verifier *v, sl_verify_key *k, const uint8_t digest[32],
@@ -150,7 +157,7 @@ static sl_sig_result verify_es256(sl_verifier *v, sl_verify_key *k, const uint8_
     if (k->type != EVP_PKEY_EC)
         return SL_SIG_KEY;
     if (sig_len != 64)
-        return looks_der(sig, sig_len) ? SL_SIG_DER : SL_SIG_BAD_SIZE;
+        return sl_es256_sig_shape(sig, sig_len);
     if (!digest || !k->ctx)
         return SL_SIG_BAD;
     int r = verify_with_table(v, k, digest, sig);

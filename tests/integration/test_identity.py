@@ -2,9 +2,14 @@
 """Offline Identity re-verification end to end, on vectors made now with
 openssl and secsipidx (scripts/gen/gen_identity.py): the identity verdict and
 reasons of every case, the rejection cause of every 4xx (modified_by on the
-two-leg call), --cert-dir with secsipid's cache naming, the run without
---trust, the verification cache, and agreement with secsipidx's own verdicts
-on the vectors it judges.
+two-leg calls, whose 438 relayed upstream means the downstream finding in
+either capture order), 300-byte Call-IDs matched in full, --cert-dir with
+secsipid's cache naming, the run without --trust, the run without any
+certificate (the other checks still decide; the explanation says which
+certificate to supply), unsigned calls that cost no identity record under a
+small --max-identity-checks (busy.pcap), signed ones forgotten past it
+(overflow.pcap), the verification cache, and agreement with secsipidx's own
+verdicts on the vectors it judges.
 
 usage: test_identity.py PATH/TO/sipsleuth   (run from the repository root)
 """
@@ -38,11 +43,37 @@ def run(binary, pcap, args):
     return [json.loads(line) for line in out.splitlines()]
 
 
+def check_rejections(c, r, cause_key="cause"):
+    """The rejections of case c: one per leg (c["rejections"]) or one."""
+    got = [(x["status_code"], x["cause"], x["modified_by"]) for x in r]
+    if "rejections" not in c or cause_key != "cause":
+        cause = c[cause_key] if cause_key == "cause" else c["nocert"][1]
+        n = len(c.get("rejections", [None]))
+        ok = len(r) == n and all(x["cause"] == cause and x["status_code"] == c["status"]
+                                 for x in r)
+        if cause_key == "cause":
+            ok = ok and all(x["modified_by"] == c["modified_by"] for x in r)
+        check(ok, "%s: %d rejection(s) %d cause %s (got %s)" % (c["name"], n, c["status"],
+                                                                 cause, got))
+        return
+    for want in c["rejections"]:
+        mine = [x for x in r if x["_src_ip"] == want["src_ip"]]
+        ok = len(mine) == 1 and mine[0]["status_code"] == want["status"] and \
+            mine[0]["cause"] == want["cause"] and mine[0]["modified_by"] == want["modified_by"] \
+            and all(mine[0]["evidence"].get(k) == v for k, v in want["evidence"].items())
+        check(ok, "%s: the 438 sent by %s: cause %s, modified_by %s, evidence %s (got %s)" % (
+            c["name"], want["src_ip"], want["cause"], want["modified_by"], want["evidence"],
+            [(x["cause"], x["modified_by"], x["evidence"]) for x in mine]))
+    check(len(r) == len(c["rejections"]) and
+          all(x["evidence"] == r[0]["evidence"] for x in r),
+          "%s: every leg's rejection carries the same evidence" % c["name"])
+
+
 def by_call(events, kind):
     out = {}
     for e in events:
         if e["event_type"] == kind:
-            out.setdefault(e["call_id"], []).append(e[kind])
+            out.setdefault(e["call_id"], []).append(dict(e[kind], _src_ip=e.get("src_ip")))
     return out
 
 
@@ -69,11 +100,7 @@ def main():
             if c["cause"] is None:
                 check(r == [], "%s: no rejection" % c["name"])
                 continue
-            ok = len(r) == 1 and r[0]["cause"] == c["cause"] and \
-                r[0]["status_code"] == c["status"] and r[0]["modified_by"] == c["modified_by"]
-            check(ok, "%s: one rejection %d cause %s modified_by %s (got %s)" % (
-                c["name"], c["status"], c["cause"], c["modified_by"],
-                [(x["status_code"], x["cause"], x["modified_by"]) for x in r]))
+            check_rejections(c, r)
             if r:
                 check(r[0]["explanation"].endswith(".") and
                       r[0]["reason_header"].startswith("STIR;cause=%d" % c["status"]),
@@ -96,6 +123,64 @@ def main():
         check(stats["cache_hits"] > 0 and stats["signatures_checked"] < stats["signed_requests"],
               "verification cache: %d checks for %d signed requests (%d hits)" % (
                   stats["signatures_checked"], stats["signed_requests"], stats["cache_hits"]))
+
+        relayed = [x["explanation"] for x in rejs["idt-two-leg@a.example"]
+                   if x["_src_ip"] == gen_identity.LEG_P]
+        check(len(relayed) == 1 and "downstream leg to %s" % gen_identity.LEG_B in relayed[0],
+              "relayed 438: the explanation names the downstream leg")
+        check(len([c for c in m["cases"] if len(c["call_id"]) == 300]) == 3,
+              "three cases with 300-byte Call-IDs")
+
+        # No certificate at all: every check that needs none still decides.
+        events = run(binary, pcap, [])
+        idents, rejs = by_call(events, "identity"), by_call(events, "rejection")
+        for c in m["cases"]:
+            got = [(i["verdict"], sorted(i["reasons"])) for i in idents.get(c["call_id"], [])]
+            want = [(v, sorted(r)) for v, r in c["nocert"][0]]
+            check(got == want, "no cert, %s: identity %s (got %s)" % (c["name"], want, got))
+            r = rejs.get(c["call_id"], [])
+            if c["nocert"][1] is None:
+                check(r == [], "no cert, %s: no rejection" % c["name"])
+                continue
+            check_rejections(c, r, "nocert")
+            for x in r:
+                if x["cause"] != "cert_unavailable":
+                    continue
+                url = x["evidence"]["x5u"]
+                check("--cert %s=FILE" % url in x["explanation"] and "--cert-dir DIR" in
+                      x["explanation"] and url.startswith(gen_identity.BASE),
+                      "no cert, %s: the explanation names %s and how to supply it" % (
+                          c["name"], url))
+
+        # Thousands of unsigned calls, a small cap: none is forgotten.
+        busy = m["busy"]
+        events = run(binary, busy["pcap"], m["args"] + ["--max-identity-checks",
+                                                         str(busy["cap"])])
+        rejs = by_call(events, "rejection")
+        evicted = [e for e in events if e["event_type"] == "anomaly" and
+                   e["anomaly"]["kind"] == "identity_pending_evicted"]
+        check(evicted == [], "busy: no identity_pending_evicted with --max-identity-checks %d "
+              "(got %d)" % (busy["cap"], len(evicted)))
+        for cid, (code, cause) in busy["rejections"].items():
+            r = rejs.get(cid, [])
+            check(len(r) == 1 and r[0]["status_code"] == code and r[0]["cause"] == cause,
+                  "busy: %s %d cause %s (got %s)" % (cid, code, cause,
+                                                     [(x["status_code"], x["cause"]) for x in r]))
+        # More signed requests than the cap: the forgotten one is not
+        # mistaken for an unsigned one.
+        over = m["overflow"]
+        events = run(binary, over["pcap"], m["args"] + ["--max-identity-checks",
+                                                         str(over["cap"])])
+        rejs = by_call(events, "rejection")
+        evicted = [e for e in events if e["event_type"] == "anomaly" and
+                   e["anomaly"]["kind"] == "identity_pending_evicted"]
+        check(len(evicted) == over["evicted"], "overflow: %d signed requests forgotten (got %d)"
+              % (over["evicted"], len(evicted)))
+        for cid, cause in over["rejections"].items():
+            r = rejs.get(cid, [])
+            check(len(r) == 1 and r[0]["cause"] == cause and
+                  (cause or "--max-identity-checks" in r[0]["explanation"]),
+                  "overflow: %s cause %s (got %s)" % (cid, cause, [x["cause"] for x in r]))
 
         # --cert-dir laid out as secsipid's cache names files.
         cache = os.path.join(d, "cache")

@@ -270,36 +270,44 @@ def gen_routes(path):
 
 
 def gen_identity_checks(path):
-    """4000 INVITEs within the 300 s a request is remembered (12 MiB of
-    records with the default cap); 16 kept: 3984 forgotten early."""
-    capture(path, [udp(i * 10, invite(i, "i")) for i in range(4000)])
-    return {"identity_pending_evicted": 3984}, {"sip_messages": 4000}
+    """4000 signed INVITEs within the 300 s a request is remembered (12 MiB
+    of records with the default cap); 16 kept: 3984 forgotten early."""
+    url = "https://certs.example.org/sp.pem"
+    capture(path, [udp(i * 10, signed_invite(i, "i", url)) for i in range(4000)])
+    return {"identity_pending_evicted": 3984}, {"sip_messages": 4000, "identity": 4000}
 
 
 def gen_identity_grown(path):
-    """The same 4000 INVITEs with 100 kept: the ring of records grows as
-    requests come (16, 32, 64, 100 slots) and only then wraps: 3900 forgotten.
-    100 records are ~300 KiB, more than COUNT_CAPS_KIB counts for identity;
-    the slack holds it."""
+    """The same 4000 signed INVITEs with 100 kept: the ring of records grows
+    as requests come (16, 32, 64, 100 slots) and only then wraps: 3900
+    forgotten. 100 records are ~300 KiB, more than COUNT_CAPS_KIB counts for
+    identity; the slack holds it."""
     gen_identity_checks(path)
-    return {"identity_pending_evicted": 3900}, {"sip_messages": 4000}
+    return {"identity_pending_evicted": 3900}, {"sip_messages": 4000, "identity": 4000}
+
+
+def gen_identity_unsigned(path):
+    """4000 unsigned INVITEs: no identity record at all (a 428 is explained
+    from the dialog tracker), so none is forgotten whatever the cap."""
+    capture(path, [udp(i * 10, invite(i, "u")) for i in range(4000)])
+    return {"identity_pending_evicted": 0}, {"sip_messages": 4000, "identity": 0}
 
 
 def b64(data):
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def signed_invite(i):
-    """A SHAKEN PASSporT naming its own certificate URL (the signature is
-    random: only the lookup matters)."""
-    url = "https://certs.example.org/sp%d.pem" % i
+def signed_invite(i, call="s", shared_url=None):
+    """A SHAKEN PASSporT naming its own certificate URL, or shared_url (the
+    signature is random: only the lookup matters)."""
+    url = shared_url or "https://certs.example.org/sp%d.pem" % i
     hdr = {"alg": "ES256", "ppt": "shaken", "typ": "passport", "x5u": url}
     claims = {"attest": "A", "dest": {"tn": ["12155550199"]}, "iat": 1772359200,
               "orig": {"tn": "12155550101"}, "origid": "0e8d2d2a-6b7c-4c10-9a36-%012d" % i}
     token = ".".join((b64(json.dumps(hdr).encode()), b64(json.dumps(claims).encode()),
                       b64(bytes(range(64)))))
     ident = "%s;info=<%s>;alg=ES256;ppt=shaken" % (token, url)
-    return request(i, "INVITE", [("Identity", ident)], call="s")
+    return request(i, "INVITE", [("Identity", ident)], call=call)
 
 
 def gen_certs(path):
@@ -329,6 +337,7 @@ CASES = [
     ("routes", gen_routes, {}, (), None),
     ("identity checks", gen_identity_checks, {}, (), None),
     ("identity checks, grown", gen_identity_grown, {"--max-identity-checks": 100}, (), None),
+    ("identity checks, unsigned", gen_identity_unsigned, {}, (), None),
     ("certificates", gen_certs, {}, (), None),
 ]
 

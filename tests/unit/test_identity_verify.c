@@ -48,6 +48,21 @@ static sl_sig_result check(EVP_PKEY *key, bool es256, size_t n, const uint8_t *s
     return r;
 }
 
+/* The shape of an ES256 signature is judged without a key, so a DER
+ * signature is found even when its certificate was not supplied. */
+Test(verify, es256_shape_without_a_key)
+{
+    EVP_PKEY *key = EVP_EC_gen("P-256");
+    uint8_t der[80], raw[64];
+    size_t n = sign(key, EVP_sha256(), der, sizeof der);
+    der_to_raw(der, n, raw);
+    cr_assert_eq(sl_es256_sig_shape(raw, 64), SL_SIG_OK);
+    cr_assert_eq(sl_es256_sig_shape(der, n), SL_SIG_DER);
+    cr_assert_eq(sl_es256_sig_shape(raw, 63), SL_SIG_BAD_SIZE);
+    cr_assert_eq(sl_es256_sig_shape(raw, 0), SL_SIG_BAD_SIZE);
+    EVP_PKEY_free(key);
+}
+
 Test(verify, es256_raw_der_and_tampering)
 {
     EVP_PKEY *key = EVP_EC_gen("P-256");

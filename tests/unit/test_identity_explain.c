@@ -1,0 +1,106 @@
+/* Rejection explanations (src/identity/explain.c): the cause chosen for each
+ * state of the request, the certificate that was not supplied named with how
+ * to supply it, a relayed rejection explained by the downstream finding, and
+ * a forgotten request not mistaken for an unsigned one. */
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <string.h>
+
+#include "sipsleuth/identity.h"
+
+#define URL "https://certs.example.org/sp.pem"
+
+/* The members sl_explain_write adds, parsed back. */
+static json_t *explain(const sl_explain_in *in)
+{
+    sl_jw w;
+    sl_jw_init(&w);
+    sl_jw_obj_begin(&w);
+    sl_explain_write(&w, in);
+    sl_jw_obj_end(&w);
+    json_error_t err;
+    json_t *doc = json_loadb(w.buf, w.len, 0, &err);
+    cr_assert_not_null(doc, "invalid JSON (%s): %.*s", err.text, (int)w.len, w.buf);
+    sl_jw_free(&w);
+    return doc;
+}
+
+static const char *str(json_t *doc, const char *key)
+{
+    return json_string_value(json_object_get(doc, key));
+}
+
+static void signed_result(sl_identity_result *res, uint32_t reasons)
+{
+    memset(res, 0, sizeof *res);
+    res->decoded = true;
+    res->reasons = reasons;
+    snprintf(res->pp.x5u, sizeof res->pp.x5u, "%s", URL);
+    snprintf(res->pp.orig_tn, sizeof res->pp.orig_tn, "12155550101");
+    snprintf(res->seen_orig_raw, sizeof res->seen_orig_raw, "12155550000");
+    res->orig_source = "From";
+}
+
+Test(explain, cert_unavailable_names_the_url_and_how_to_supply_it)
+{
+    sl_identity_result res;
+    signed_result(&res, 1u << SL_IDR_CERT_UNAVAILABLE);
+    sl_explain_in in = {.status = 438, .request = SL_EXPLAIN_SIGNED, .res = &res};
+    cr_assert_str_eq(sl_explain_cause(&in), "cert_unavailable");
+    json_t *doc = explain(&in);
+    const char *text = str(doc, "explanation");
+    cr_assert(strstr(text, "--cert " URL "=FILE"), "%s", text);
+    cr_assert(strstr(text, "--cert-dir DIR"), "%s", text);
+    cr_assert(strstr(text, "https_certs.example.org_sp.pem"), "%s", text);
+    cr_assert(strstr(text, "without a certificate is wrong"), "%s", text);
+    json_decref(doc);
+}
+
+Test(explain, a_finding_without_the_certificate_decides_the_cause)
+{
+    sl_identity_result res;
+    signed_result(&res, (1u << SL_IDR_ORIG_MISMATCH) | (1u << SL_IDR_CERT_UNAVAILABLE));
+    sl_explain_in in = {.status = 438, .request = SL_EXPLAIN_SIGNED, .res = &res};
+    cr_assert_str_eq(sl_explain_cause(&in), "orig_mismatch");
+    /* a 436 stands for the certificate fetch: that is what it is about */
+    in.status = 436;
+    cr_assert_str_eq(sl_explain_cause(&in), "cert_unavailable");
+    json_t *doc = explain(&in);
+    cr_assert(strstr(str(doc, "explanation"), "(436)"), "%s", str(doc, "explanation"));
+    json_decref(doc);
+}
+
+Test(explain, relayed_rejection_names_the_downstream_leg)
+{
+    sl_identity_result res;
+    signed_result(&res, 1u << SL_IDR_ORIG_MISMATCH);
+    sl_explain_in in = {.status = 438, .request = SL_EXPLAIN_SIGNED, .res = &res};
+    json_t *own = explain(&in);
+    in.found_on = "198.51.100.1";
+    json_t *relayed = explain(&in);
+    cr_assert_str_eq(str(relayed, "cause"), "orig_mismatch");
+    cr_assert(json_equal(json_object_get(own, "evidence"), json_object_get(relayed, "evidence")));
+    const char *text = str(relayed, "explanation");
+    cr_assert(strncmp(text, "Found on the downstream leg to 198.51.100.1: the PASSporT", 57) == 0,
+              "%s", text);
+    cr_assert_str_eq(text + 57, str(own, "explanation") + 12);
+    json_decref(own);
+    json_decref(relayed);
+}
+
+Test(explain, unsigned_forgotten_and_not_captured)
+{
+    sl_explain_in in = {.status = 428, .request = SL_EXPLAIN_UNSIGNED};
+    cr_assert_str_eq(sl_explain_cause(&in), "identity_missing");
+    in.request = SL_EXPLAIN_FORGOTTEN;
+    cr_assert_null(sl_explain_cause(&in));
+    json_t *doc = explain(&in);
+    cr_assert(json_is_null(json_object_get(doc, "cause")));
+    cr_assert(strstr(str(doc, "explanation"), "--max-identity-checks"));
+    json_decref(doc);
+    in.request = SL_EXPLAIN_NOT_CAPTURED;
+    cr_assert_null(sl_explain_cause(&in));
+    doc = explain(&in);
+    cr_assert(strstr(str(doc, "explanation"), "not captured"));
+    json_decref(doc);
+}
