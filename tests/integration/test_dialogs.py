@@ -7,8 +7,10 @@ usage: test_dialogs.py PATH/TO/sipsleuth   (run from the repository root)
 """
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 
 SAMPLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "samples")
 A, P, B = "192.0.2.10", "203.0.113.1", "198.51.100.7"
@@ -175,6 +177,30 @@ def check_retransmissions(binary, name, expected):
     return []
 
 
+def check_signal_stop(binary, sig):
+    """Attempts still open when SIGINT/SIGTERM stops a read are unfinished, as
+    at the end of a file: the capture arrives on a pipe that stays open."""
+    with open(os.path.join(SAMPLES, "dialog-unfinished.pcap"), "rb") as f:
+        data = f.read()
+    proc = subprocess.Popen([binary, "--events", "dialog", "-r", "-"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdin.write(data)
+    proc.stdin.flush()
+    time.sleep(1.0)
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=30)
+    events = [json.loads(line) for line in out.decode().splitlines()]
+    states = [(e["call_id"], e["dialog"]["state"], e["dialog"]["closed"]) for e in events]
+    want = [("open-1@a.example", "unfinished", "end_of_input"),
+            ("open-2@a.example", "unfinished", "end_of_input")]
+    errors = []
+    if proc.returncode != 0:
+        errors.append("exit %d: %s" % (proc.returncode, err.decode().strip()))
+    if states != want:
+        errors.append("dialogs %s, want %s" % (states, want))
+    return errors
+
+
 def main():
     if len(sys.argv) != 2:
         print(__doc__.strip().splitlines()[-1], file=sys.stderr)
@@ -182,6 +208,8 @@ def main():
     passed = failed = 0
     cases = [(n, check, e) for n, e in EXPECTED.items()]
     cases += [(n + " (sip)", check_retransmissions, e) for n, e in RETRANSMISSIONS.items()]
+    cases += [("SIGTERM on a pipe", lambda b, n, e: check_signal_stop(b, signal.SIGTERM), None),
+              ("SIGINT on a pipe", lambda b, n, e: check_signal_stop(b, signal.SIGINT), None)]
     for name, checker, expected in cases:
         errors = checker(sys.argv[1], name.split(" ")[0], expected)
         if errors:
