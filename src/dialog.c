@@ -375,14 +375,8 @@ static uint32_t rseq_of(const sl_sip_msg *msg)
         const sl_sip_header *h = &msg->headers[i];
         if (h->id != SL_HDR_OTHER || !sl_slice_ieq(h->name, "rseq"))
             continue;
-        uint32_t v = 0;
-        for (size_t k = 0; k < h->value.len && k < 10; k++) {
-            uint8_t ch = h->value.ptr[k];
-            if (ch < '0' || ch > '9')
-                break;
-            v = v * 10 + (uint32_t)(ch - '0');
-        }
-        return v;
+        uint64_t v; /* 1 to 2^31 - 1 (RFC 3262 7.1) */
+        return sl_slice_to_u64(h->value, UINT32_MAX, &v) ? (uint32_t)v : 0;
     }
     return 0;
 }

@@ -225,7 +225,7 @@ static bool has_unanswered(rec *r)
 {
     for (int i = 0; i < r->txns.n; i++) {
         const sl_txn *t = sl_txn_set_cat(&r->txns, i);
-        if (!t->final && t->method != SL_M_ACK && !(t->flags & SL_TXN_NO_REQUEST))
+        if (sl_txn_awaits_final(t))
             return true;
     }
     return false;
@@ -235,7 +235,7 @@ void sl_dialog_rec_free(sl_dialogs *d, rec *r)
 {
     for (int i = 0; i < r->txns.n; i++) {
         const sl_txn *t = sl_txn_set_cat(&r->txns, i);
-        if (!t->final && t->method != SL_M_ACK && !(t->flags & SL_TXN_NO_REQUEST))
+        if (sl_txn_awaits_final(t))
             d->ms[t->method].unanswered++;
     }
     timer_unlink(d, r);
@@ -386,7 +386,7 @@ sl_txn *sl_dialog_txn_new(sl_dialogs *d, rec *r, const msgv *m, sl_method meth, 
     sl_txn *t = sl_txn_set_add(&r->txns, &d->mem, d->cfg.max_memory, &reused, &idx);
     if (!t)
         return NULL;
-    if (reused && !t->final && t->method != SL_M_ACK && !(t->flags & SL_TXN_NO_REQUEST))
+    if (reused && sl_txn_awaits_final(t))
         d->ms[t->method].unanswered++;
     memset(t, 0, sizeof *t);
     t->key = m->key;

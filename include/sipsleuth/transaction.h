@@ -66,6 +66,13 @@ typedef struct sl_txn {
     uint8_t flags;                   /* SL_TXN_* */
 } sl_txn;
 
+/* A request seen (not an ACK) with no final response yet: "unanswered" if
+ * its record goes now. */
+static inline bool sl_txn_awaits_final(const sl_txn *t)
+{
+    return !t->final && t->method != SL_M_ACK && !(t->flags & SL_TXN_NO_REQUEST);
+}
+
 /* Records response `sig`; true when the transaction had it already. */
 bool sl_txn_response_seen(sl_txn *t, uint32_t sig);
 
