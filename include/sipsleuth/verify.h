@@ -2,9 +2,7 @@
  * r||s, RFC 7518 §3.4) and RFC 4474 rsa-sha1, and the cache of their
  * results. Everything OpenSSL looks up by name is looked up once: the
  * digests are fetched when the verifier is made, each key's verify
- * operation is set up when its certificate is loaded. A P-256 key that
- * has signed many distinct PASSporTs gets a table of its multiples, which
- * halves the cost of its later checks (sipsleuth/p256_table.h). */
+ * operation is set up when its certificate is loaded. */
 #ifndef SIPSLEUTH_VERIFY_H
 #define SIPSLEUTH_VERIFY_H
 
@@ -27,8 +25,6 @@ typedef struct sl_verify_key {
     EVP_PKEY_CTX *ctx; /* NULL: another key type, or OpenSSL could not set it up */
     int type;          /* EVP_PKEY_EC, EVP_PKEY_RSA or another type */
     EVP_PKEY *pkey;
-    uint64_t checks;             /* ES256 signatures checked with it */
-    struct sl_p256_table *table; /* its multiples, once it has checked many */
 } sl_verify_key;
 
 /* Sets up k for pkey (which must outlive it). When OpenSSL cannot set the
@@ -36,11 +32,7 @@ typedef struct sl_verify_key {
 void sl_verify_key_init(sl_verify_key *k, EVP_PKEY *pkey);
 void sl_verify_key_clear(sl_verify_key *k);
 
-/* Hashes, checks and caches signatures; one per analyzer. It builds at
- * most SL_VERIFY_MAX_TABLES key tables, each for a key once it has checked
- * SL_VERIFY_TABLE_AFTER signatures (a table costs about that many checks). */
-#define SL_VERIFY_MAX_TABLES 8
-#define SL_VERIFY_TABLE_AFTER 512
+/* Hashes, checks and caches signatures; one per analyzer. */
 typedef struct sl_verifier sl_verifier;
 
 /* cache_slots: results remembered (a fixed table, the newest wins a slot). */
@@ -60,7 +52,7 @@ sl_sig_result sl_es256_sig_shape(const uint8_t *sig, size_t sig_len);
 
 /* Signatures checked with OpenSSL, and results found in the cache. */
 void sl_verifier_stats(const sl_verifier *v, uint64_t *checked, uint64_t *cache_hits);
-/* The cache and the key tables built. */
+/* The cache. */
 size_t sl_verifier_memory(const sl_verifier *v);
 
 #endif

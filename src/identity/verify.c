@@ -2,11 +2,8 @@
  * an algorithm up by name or allocates per signature: the digests are
  * fetched once, the digest context is kept, each key's verify operation is
  * set up once (sl_verify_key), and the ES256 signature is DER-encoded into a
- * stack buffer. OpenSSL's own ECDSA verification is all that is left, and
- * for a key that signs many PASSporTs, half of it (p256_table.c). */
+ * stack buffer. The verification itself is OpenSSL's EVP_PKEY_verify. */
 #include "sipsleuth/verify.h"
-
-#include "sipsleuth/p256_table.h"
 
 #include <openssl/err.h>
 #include <openssl/rsa.h>
@@ -17,8 +14,6 @@ void sl_verify_key_init(sl_verify_key *k, EVP_PKEY *pkey)
 {
     k->ctx = NULL;
     k->pkey = pkey;
-    k->checks = 0;
-    k->table = NULL;
     k->type = EVP_PKEY_get_base_id(pkey);
     if (k->type != EVP_PKEY_EC && k->type != EVP_PKEY_RSA)
         return;
@@ -38,8 +33,6 @@ void sl_verify_key_clear(sl_verify_key *k)
 {
     EVP_PKEY_CTX_free(k->ctx);
     k->ctx = NULL;
-    sl_p256_table_free(k->table);
-    k->table = NULL;
 }
 
 /* The cache: sets of WAYS slots picked by the key; a new result replaces
@@ -60,7 +53,6 @@ struct sl_verifier {
     size_t sets;
     uint64_t clock;
     uint64_t checked, hits;
-    size_t tables; /* key tables built */
 };
 
 sl_verifier *sl_verifier_new(size_t cache_slots)
@@ -130,18 +122,6 @@ sl_sig_result sl_es256_sig_shape(const uint8_t *sig, size_t sig_len)
     return looks_der(sig, sig_len) ? SL_SIG_DER : SL_SIG_BAD_SIZE;
 }
 
-/* The key's table verdict (1 or 0), or -1 when it has none (yet) or
- * OpenSSL failed: then EVP_PKEY_verify decides. */
-static int verify_with_table(sl_verifier *v, sl_verify_key *k, const uint8_t digest[32],
-                             const uint8_t raw[64])
-{
-    if (!k->table && ++k->checks == SL_VERIFY_TABLE_AFTER && v->tables < SL_VERIFY_MAX_TABLES) {
-        k->table = sl_p256_table_new(k->pkey);
-        v->tables += k->table != NULL;
-    }
-    return k->table ? sl_p256_table_verify(k->table, digest, raw) : -1;
-}
-
 static bool verify_with_evp(const sl_verify_key *k, const uint8_t digest[32], const uint8_t raw[64])
 {
     uint8_t der[72];
@@ -151,8 +131,8 @@ static bool verify_with_evp(const sl_verify_key *k, const uint8_t digest[32], co
     return ok;
 }
 
-static sl_sig_result verify_es256(sl_verifier *v, sl_verify_key *k, const uint8_t *digest,
-                                  const uint8_t *sig, size_t sig_len)
+static sl_sig_result verify_es256(const sl_verify_key *k, const uint8_t *digest, const uint8_t *sig,
+                                  size_t sig_len)
 {
     if (k->type != EVP_PKEY_EC)
         return SL_SIG_KEY;
@@ -160,9 +140,7 @@ static sl_sig_result verify_es256(sl_verifier *v, sl_verify_key *k, const uint8_
         return sl_es256_sig_shape(sig, sig_len);
     if (!digest || !k->ctx)
         return SL_SIG_BAD;
-    int r = verify_with_table(v, k, digest, sig);
-    bool ok = r < 0 ? verify_with_evp(k, digest, sig) : r == 1;
-    return ok ? SL_SIG_OK : SL_SIG_BAD;
+    return verify_with_evp(k, digest, sig) ? SL_SIG_OK : SL_SIG_BAD;
 }
 
 static sl_sig_result verify_rsa_sha1(const sl_verify_key *k, const uint8_t *digest,
@@ -255,7 +233,7 @@ sl_sig_result sl_verifier_check(sl_verifier *v, sl_verify_key *k, bool es256,
     v->checked++;
     const uint8_t *d = hashed ? digest : NULL; /* NULL: the signature cannot be checked */
     sl_sig_result r =
-        es256 ? verify_es256(v, k, d, sig, sig_len) : verify_rsa_sha1(k, d, sig, sig_len);
+        es256 ? verify_es256(k, d, sig, sig_len) : verify_rsa_sha1(k, d, sig, sig_len);
     if (usable) {
         memcpy(victim->key, key, 32);
         victim->result = (uint8_t)(r + 1);
@@ -272,5 +250,5 @@ void sl_verifier_stats(const sl_verifier *v, uint64_t *checked, uint64_t *cache_
 
 size_t sl_verifier_memory(const sl_verifier *v)
 {
-    return sizeof *v + v->sets * WAYS * sizeof *v->slots + v->tables * SL_P256_TABLE_BYTES;
+    return sizeof *v + v->sets * WAYS * sizeof *v->slots;
 }
