@@ -25,18 +25,6 @@ typedef struct sl_passport {
  * integer, orig.tn not a string, dest.tn not an array of strings...). */
 bool sl_passport_decode(sl_slice header_b64, sl_slice payload_b64, sl_passport *pp);
 
-/* The same with jansson alone, for tests: sl_passport_decode must give
- * exactly this, field for field, error for error. */
-bool sl_passport_decode_jansson(sl_slice header_b64, sl_slice payload_b64, sl_passport *pp);
-
-/* The allocation-free reader of decoded header/payload JSON
- * (passport_fast.c): true when it took the text, with its claims set;
- * false (pp untouched) when the text is outside what it reads (escapes,
- * non-ASCII, reals, big or deep documents, invalid JSON, claims of the
- * wrong type), and jansson has to judge. */
-bool sl_passport_fast_header(const uint8_t *json, size_t n, sl_passport *pp);
-bool sl_passport_fast_payload(const uint8_t *json, size_t n, sl_passport *pp);
-
 /* RFC 8224 §8.3: drops a leading '+' and visual separators (- . ( ) and
  * space), keeps digits, '#' and '*', stops at a ';' (user parameters).
  * False when anything else remains (not a telephone number) or it does not

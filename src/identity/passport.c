@@ -1,6 +1,4 @@
-/* PASSporT JSON: the header and payload of a JWS. The common case goes
- * through the allocation-free reader (passport_fast.c); the rest, and every
- * error, through jansson. */
+/* PASSporT JSON: the header and payload of a JWS, read with jansson. */
 #include "sipsleuth/passport.h"
 
 #include "sipsleuth/base64.h"
@@ -89,12 +87,10 @@ static bool decode_payload(json_t *p, sl_passport *pp)
            opt_str(p, "origid", pp->origid, sizeof pp->origid, pp, "payload");
 }
 
-typedef bool (*fast_fn)(const uint8_t *json, size_t n, sl_passport *pp);
 typedef bool (*claims_fn)(json_t *obj, sl_passport *pp);
 
-/* One base64url part: the fast reader when it takes it, else jansson. */
-static bool decode_part(sl_slice b64, const char *what, sl_passport *pp, fast_fn fast,
-                        claims_fn claims)
+/* One base64url part. */
+static bool decode_part(sl_slice b64, const char *what, sl_passport *pp, claims_fn claims)
 {
     static const size_t cap = MAX_PART;
     uint8_t buf[MAX_PART];
@@ -103,8 +99,6 @@ static bool decode_part(sl_slice b64, const char *what, sl_passport *pp, fast_fn
         snprintf(pp->error, sizeof pp->error, "%s is not base64url", what);
         return false;
     }
-    if (fast && fast(buf, n, pp))
-        return true;
     json_error_t jerr;
     json_t *j = json_loadb((const char *)buf, n, JSON_REJECT_DUPLICATES, &jerr);
     if (!j || !json_is_object(j)) {
@@ -117,23 +111,11 @@ static bool decode_part(sl_slice b64, const char *what, sl_passport *pp, fast_fn
     return ok;
 }
 
-static bool decode(sl_slice header_b64, sl_slice payload_b64, sl_passport *pp, bool fast)
-{
-    memset(pp, 0, sizeof *pp);
-    return decode_part(header_b64, "header", pp, fast ? sl_passport_fast_header : NULL,
-                       decode_header) &&
-           decode_part(payload_b64, "payload", pp, fast ? sl_passport_fast_payload : NULL,
-                       decode_payload);
-}
-
 bool sl_passport_decode(sl_slice header_b64, sl_slice payload_b64, sl_passport *pp)
 {
-    return decode(header_b64, payload_b64, pp, true);
-}
-
-bool sl_passport_decode_jansson(sl_slice header_b64, sl_slice payload_b64, sl_passport *pp)
-{
-    return decode(header_b64, payload_b64, pp, false);
+    memset(pp, 0, sizeof *pp);
+    return decode_part(header_b64, "header", pp, decode_header) &&
+           decode_part(payload_b64, "payload", pp, decode_payload);
 }
 
 size_t sl_base64url_encode(const uint8_t *in, size_t n, char *out, size_t cap)

@@ -1,6 +1,6 @@
 /* Fuzzes the JWS path: Identity value → token parts → PASSporT decoding
  * (base64url + JSON + claim types). Decoded strings must stay terminated,
- * and the result must be jansson's whichever reader took the JSON. */
+ * and a failure must say why. */
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -21,11 +21,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                strlen(pp.x5u) >= sizeof pp.x5u))
         abort();
     if (!ok && !pp.error[0])
-        abort();
-    /* The allocation-free reader must give exactly what jansson gives. */
-    sl_passport ref;
-    if (sl_passport_decode_jansson(h.jws_header, h.jws_payload, &ref) != ok ||
-        memcmp(&ref, &pp, sizeof pp) != 0)
         abort();
     char canon[SL_TN_MAX];
     if (ok && pp.orig_tn[0])
