@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Every output line, for every sample and corpus capture, is strict UTF-8 JSON
 with the contract's common fields and types; `sip` events carry their fields;
-the last line is the final `stats` event.
+every event validates against docs/events.schema.json (the event reference,
+docs/events.md); the last line is the final `stats` event.
 usage: test_event_schema.py PATH-TO-SIPSLEUTH"""
 import glob
 import json
@@ -11,6 +12,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from events_schema import schema_problems  # noqa: E402
 from sipcount import CORPUS, SAMPLES, report  # noqa: E402
 
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
@@ -67,7 +69,7 @@ def check_file(binary, path):
         except ValueError as e:
             problems.append("line %d: not strict UTF-8 JSON: %s" % (n, e))
             continue
-        problems += ["line %d: %s" % (n, p) for p in check_event(ev)]
+        problems += ["line %d: %s" % (n, p) for p in check_event(ev) + schema_problems(ev)]
         last = ev
     if not last or last["event_type"] != "stats" or last["stats"].get("final") is not True:
         problems.append("last line is not the final stats event")

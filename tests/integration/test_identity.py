@@ -23,6 +23,8 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "scripts", "gen"))
 import gen_identity  # noqa: E402
+sys.path.insert(0, HERE)
+from events_schema import schema_problems  # noqa: E402
 
 passed = failed = 0
 
@@ -40,7 +42,14 @@ def check(ok, what):
 def run(binary, pcap, args):
     out = subprocess.run([binary, "-r", pcap, "--events", "identity,rejection,anomaly,stats"] +
                          args, check=True, capture_output=True, text=True).stdout
-    return [json.loads(line) for line in out.splitlines()]
+    events = [json.loads(line) for line in out.splitlines()]
+    # the samples hold no signed calls: the schema's identity and rejection
+    # objects are checked here
+    problems = [p for ev in events for p in schema_problems(ev)]
+    check(not problems, "events of %s %s fit docs/events.schema.json %s" % (
+        os.path.basename(pcap), " ".join(sorted({a for a in args if a.startswith("--")})),
+        problems[:3]))
+    return events
 
 
 def check_rejections(c, r, cause_key="cause"):
