@@ -24,8 +24,8 @@ static uint64_t call_id_hash(uint64_t seed, sl_slice call_id)
     return sl_hash_bytes(seed ^ UINT64_C(0x5bd1e995), call_id.ptr, call_id.len);
 }
 
-/* Constant-size compares: the compiler inlines them (a libc memcmp call per
- * address cost ~40 instructions, and collect compares up to four). */
+/* Constant-size compares, which the compiler inlines: collect() compares up
+ * to four addresses a record. */
 static bool addr_eq(const sl_addr *a, const sl_addr *b)
 {
     if (a->family != b->family)
@@ -460,8 +460,8 @@ void sl_dialogs_on_message(sl_dialogs *d, sl_sip_ctx *ctx)
     if (ctx->ts > d->clock)
         d->clock = ctx->ts;
     uint64_t seed = d->cfg.hash_seed;
-    /* The bucket and the first record of its chain are rarely cached (perf:
-     * collect() was the top symbol, stalled on them). Their loads start
+    /* The bucket and the first record of its chain are rarely cached (on a
+     * busy trunk the table is far larger than the caches). Their loads start
      * here, overlapping the other hashing, and the record's first line (the
      * walk) and its Call-ID (the compare) load together, not one after the
      * other. */

@@ -21,8 +21,8 @@ static inline uint64_t sl_mix64(uint64_t x)
 
 /* The last n < 8 bytes as one word. Since the length is hashed too, two
  * overlapping loads (4 to 7 bytes) or the first, middle and last byte (1 to
- * 3) still tell every input apart, without a loop over the bytes (it cost
- * ~5 instructions a byte, and most strings hashed per message end in one). */
+ * 3) still tell every input apart, without a loop over the bytes (most
+ * strings hashed per message end in such a tail). */
 static inline uint64_t sl_hash_tail(const uint8_t *p, size_t n)
 {
     if (n >= 4) {

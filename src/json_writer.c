@@ -46,8 +46,8 @@ static bool reserve(sl_jw *w, size_t extra)
     return true;
 }
 
-/* memcpy for the short keys and values of members: overlapping word moves instead of a call into
- * libc (~20 instructions a member). */
+/* memcpy for the short keys and values of members: overlapping word moves
+ * instead of a call into libc for a few bytes. */
 static inline void copy_short(char *o, const char *p, size_t n)
 {
     uint64_t a, b;
@@ -131,8 +131,7 @@ static void escape(sl_jw *w, const uint8_t *p, size_t n);
 /* Writes `,"key":` (the comma when a sibling came first) with room for
  * `extra` more bytes after it, and marks the member as written: the value
  * must follow. Returns where it goes, NULL when out of memory. One reserve
- * for key and value: a dialog event's ~30 members went from ~200 to ~60
- * instructions each (callgrind). */
+ * covers key and value. */
 static char *member(sl_jw *w, const char *key, size_t n, size_t extra)
 {
     if (!reserve(w, n + 4 + extra))
@@ -217,8 +216,8 @@ static inline bool plain(uint8_t c)
 }
 
 /* True when none of the 8 bytes in x needs escaping: no byte < 0x20, none
- * >= 0x7F, no '"' and no '\\' (exact "any byte" tests, SWAR). Copying 8
- * plain bytes at a time took escape() from 6 to ~1.5 instructions a byte. */
+ * >= 0x7F, no '"' and no '\\' (exact "any byte" tests, SWAR), so plain text
+ * is copied 8 bytes at a time. */
 static inline bool plain8(uint64_t x)
 {
     const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
@@ -422,8 +421,8 @@ void sl_jw_end_document(sl_jw *w, const char *text, size_t n)
     w->need_comma[0] = false;
 }
 
-/* Decimal digits of v ending at e; returns where they start. No snprintf on
- * the per-event path: it cost ~600 instructions a number (callgrind). */
+/* Decimal digits of v ending at e; returns where they start (no snprintf on
+ * the per-event path). */
 static char *utoa_back(char *e, uint64_t v)
 {
     do {
@@ -449,7 +448,7 @@ void sl_jw_uint(sl_jw *w, uint64_t v)
     sl_jw_raw(w, p, (size_t)(e - p));
 }
 
-/* "%.1f" of v without snprintf (~2 300 instructions a call in glibc), for
+/* "%.1f" of v without snprintf, for
  * the durations of every dialog event. Values near a rounding tie, where
  * v * 10 may round differently from printf's exact decimal expansion, and
  * large ones still go through snprintf, so the text is always printf's. */

@@ -376,8 +376,7 @@ void sl_redirects_annotate_dialog(void *user, const sl_dialog_summary *s, sl_jw 
     if (s->start == SL_DIALOG_NO_TIME)
         return;
     /* The Request-URI's normal form and the Call-ID hash are worked out at
-     * the first redirect in the window: most attempts follow none (a
-     * normalisation cost ~1 400 instructions a dialog event, callgrind). */
+     * the first redirect in the window: most attempts follow none. */
     char uri[SL_ROUTE_URI_MAX];
     bool known = false;
     uint64_t h = 0;
