@@ -8,12 +8,10 @@
 #include "sipsleuth/summary.h"
 
 #include <errno.h>
-#include <malloc.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -172,39 +170,6 @@ static sl_capture *open_input(const sl_cli *o, int index, char *err, size_t errl
     return cap;
 }
 
-/* The analysis state (dialogs, transactions, streams) lives on the heap and
- * is walked at random: backed by 4 KiB pages it costs a page fault per page
- * first touched (costly under a hypervisor) and TLB misses on lookups. The
- * heap grows in one HEAP_RESERVE step, kept, and asks the kernel for
- * transparent huge pages there (where THP is "madvise" or "always"); pages
- * are still resident only once touched. SIP over TCP at 1 000 calls/s:
- * 15 900 -> 3 900 page faults, CPU -14 %, peak RSS +2 MiB.
- * Called once the pipeline's large tables are mapped: a large top chunk
- * would serve them from the heap, and calloc would zero them whole. */
-#define HEAP_RESERVE ((size_t)64 << 20)
-#define HUGE_PAGE ((uintptr_t)2 << 20)
-
-static void heap_on_huge_pages(void)
-{
-    char *lo = sbrk(0);
-    mallopt(M_TOP_PAD, HEAP_RESERVE);
-    mallopt(M_TRIM_THRESHOLD, 2 * HEAP_RESERVE);
-    /* One block on the heap (not mapped on its own) makes it grow now. */
-    mallopt(M_MMAP_THRESHOLD, 2 << 20);
-    // cppcheck-suppress unusedAllocatedMemory ; allocated for its side effect, growing the heap
-    void *volatile grow = malloc(1 << 20);
-    free(grow);
-    /* glibc's default again (the dynamic threshold is off once set) */
-    mallopt(M_MMAP_THRESHOLD, 128 << 10);
-    char *hi = sbrk(0);
-    if (lo == MAP_FAILED || hi == MAP_FAILED) /* sbrk's (void *)-1 */
-        return;
-    lo += (HUGE_PAGE - (uintptr_t)lo % HUGE_PAGE) % HUGE_PAGE;
-    hi -= (uintptr_t)hi % HUGE_PAGE;
-    if (hi > lo)
-        (void)madvise(lo, (size_t)(hi - lo), MADV_HUGEPAGE); /* only a hint: errors do not matter */
-}
-
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "routes") == 0)
@@ -231,7 +196,6 @@ int main(int argc, char **argv)
         sl_summary_free(w.summary);
         return 1;
     }
-    heap_on_huge_pages();
     char routes_err[600];
     if (!sl_pipeline_load_routes(p, routes_err, sizeof routes_err)) {
         fprintf(stderr, "sipsleuth: %s\n", routes_err);
