@@ -10,7 +10,7 @@
  * This file matches each message to its records and runs the call attempt
  * state machine; the records themselves (memory, caps, timers, events) are
  * dialog_table.c's. */
-#include "dialog_internal.h"
+#include "dialog_table.h"
 
 #include "hash.h"
 

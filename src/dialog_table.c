@@ -1,4 +1,4 @@
-/* The dialog tracker's records: see dialog_internal.h. Their memory under
+/* The dialog tracker's records: see dialog_table.h. Their memory under
  * the two caps (count and bytes; written attempts go first, then the oldest,
  * each eviction an anomaly), the Call-ID hash table, the timer lists on
  * capture time, the `dialog` events, the module's lifetime and its stats.
@@ -6,7 +6,7 @@
  * Each record sits in one timer list, by phase; each list is ordered by its
  * anchor (capture time only moves forward here), so expiry looks at list
  * heads only, and only once the clock passes the earliest due time. */
-#include "dialog_internal.h"
+#include "dialog_table.h"
 
 #include <stdio.h>
 #include <stdlib.h>

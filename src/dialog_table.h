@@ -1,9 +1,10 @@
-/* The dialog tracker's state, shared by dialog.c (matching messages to
- * call attempts and transactions, and the attempt state machine) and
- * dialog_table.c (the records: memory, caps, eviction, timers, events).
- * Not a public header: the interface is include/sipsleuth/dialog.h. */
-#ifndef SIPSLEUTH_SRC_DIALOG_INTERNAL_H
-#define SIPSLEUTH_SRC_DIALOG_INTERNAL_H
+/* The dialog tracker's records and their table (dialog_table.c: memory,
+ * caps, eviction, timers, events), used by dialog.c (matching messages to
+ * call attempts and transactions, and the attempt state machine), which
+ * dialog_table.c does not call back. Not a public header: the interface is
+ * include/sipsleuth/dialog.h. */
+#ifndef SIPSLEUTH_SRC_DIALOG_TABLE_H
+#define SIPSLEUTH_SRC_DIALOG_TABLE_H
 
 #include "dialog_numbering.h"
 #include "sipsleuth/dialog.h"
