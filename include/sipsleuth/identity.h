@@ -8,71 +8,12 @@
 #include "sipsleuth/certstore.h"
 #include "sipsleuth/dialog.h"
 #include "sipsleuth/event.h"
+#include "sipsleuth/explain.h"
 #include "sipsleuth/identity_header.h"
+#include "sipsleuth/identity_result.h"
 #include "sipsleuth/passport.h"
 #include "sipsleuth/sip_context.h"
 #include "sipsleuth/verify.h"
-
-/* The contract's reasons, in the order a rejection's cause is chosen. */
-typedef enum sl_id_reason {
-    SL_IDR_MALFORMED,
-    SL_IDR_SIGNATURE_INVALID,
-    SL_IDR_ORIG_MISMATCH,
-    SL_IDR_DEST_MISMATCH,
-    SL_IDR_IAT_STALE,
-    SL_IDR_ALG_MISMATCH,
-    SL_IDR_PPT_MISMATCH,
-    SL_IDR_CERT_UNAVAILABLE,
-    SL_IDR_CERT_UNTRUSTED,
-    SL_IDR_CERT_EXPIRED,
-    SL_IDR__COUNT
-} sl_id_reason;
-
-const char *sl_id_reason_name(sl_id_reason r);
-
-/* ---- one verified Identity header ---- */
-typedef struct sl_identity_result {
-    sl_identity_form form;
-    uint32_t reasons; /* bit (1 << sl_id_reason) */
-    bool decoded;     /* pp holds the (possibly rebuilt) PASSporT */
-    sl_passport pp;
-    char detail[160]; /* e.g. "der_signature"; empty when none */
-    char info[512], alg_param[16], ppt_param[32];
-    char seen_orig[SL_TN_MAX], seen_dest[SL_TN_MAX]; /* canonical; empty if none */
-    char seen_orig_raw[128], seen_dest_raw[128];     /* user parts as they arrived */
-    const char *orig_source;                         /* "P-Asserted-Identity" or "From" */
-    bool orig_canon_only, dest_canon_only;           /* matched only after canonicalization */
-    bool chain_checked;
-    bool has_date;
-    int64_t date; /* the Date header, Unix seconds */
-    int64_t capture_sec;
-    char cert_detail[128];
-} sl_identity_result;
-
-/* ---- explanations (explain.c) ---- */
-/* What was captured of the request a rejection answers. */
-typedef enum sl_explain_request {
-    SL_EXPLAIN_NOT_CAPTURED, /* not seen on this leg: cause null */
-    SL_EXPLAIN_FORGOTTEN,    /* seen, but its verdict was no longer held: cause null */
-    SL_EXPLAIN_UNSIGNED,     /* seen without Identity: identity_missing */
-    SL_EXPLAIN_SIGNED,       /* seen signed: res holds its verdict */
-} sl_explain_request;
-
-typedef struct sl_explain_in {
-    int status;
-    sl_explain_request request;
-    const sl_identity_result *res; /* SL_EXPLAIN_SIGNED only */
-    /* When the finding was made on another leg of the call (a rejection
-     * relayed upstream): the address the downstream request went to. */
-    const char *found_on;
-    int64_t iat_tolerance;
-} sl_explain_in;
-
-/* The cause of a rejection: NULL when the request was not captured (or
- * forgotten), identity_missing when it was unsigned. */
-const char *sl_explain_cause(const sl_explain_in *in);
-/* Writes cause, explanation and evidence members into the open rejection object. */
-void sl_explain_write(sl_jw *w, const sl_explain_in *in);
 
 /* ---- the analyzer (identity.c) ---- */
 typedef struct sl_identity_config {

@@ -1,6 +1,8 @@
 /* Why a call was rejected: a 428/436/437/438 turned into a cause, one plain
  * sentence and the evidence behind it, from the re-verified request. */
-#include "sipsleuth/identity.h"
+#include "sipsleuth/explain.h"
+
+#include "sipsleuth/certstore.h"
 
 #include <stdio.h>
 #include <string.h>

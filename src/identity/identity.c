@@ -14,16 +14,6 @@
 #define MAX_IDENTITY_HEADERS 8
 #define MAX_CALL_ID 256
 
-static const char *const reason_names[SL_IDR__COUNT] = {
-    "malformed",    "signature_invalid", "orig_mismatch",    "dest_mismatch",  "iat_stale",
-    "alg_mismatch", "ppt_mismatch",      "cert_unavailable", "cert_untrusted", "cert_expired",
-};
-
-const char *sl_id_reason_name(sl_id_reason r)
-{
-    return r < SL_IDR__COUNT ? reason_names[r] : "unknown";
-}
-
 /* A signed request remembered for its response and for later legs of the
  * call. Unsigned requests get none: the dialog tracker already knows every
  * request, which is all a 428 explanation needs (see on_rejection). */
@@ -167,7 +157,7 @@ static void write_identity(sl_identity *id, const sl_sip_ctx *ctx, const sl_iden
     sl_jw_arr_begin(w);
     for (int r = 0; r < SL_IDR__COUNT; r++)
         if (res->reasons & (1u << r))
-            sl_jw_str(w, reason_names[r]);
+            sl_jw_str(w, sl_id_reason_name((sl_id_reason)r));
     sl_jw_arr_end(w);
     sl_jw_kstr(w, "form", form_name(res->form));
     const sl_passport *pp = &res->pp;
@@ -455,7 +445,7 @@ static int cause_index(const char *cause)
     if (!strcmp(cause, "identity_missing"))
         return SL_ID_CAUSE_MISSING;
     for (int r = 0; r < SL_IDR__COUNT; r++)
-        if (!strcmp(cause, reason_names[r]))
+        if (!strcmp(cause, sl_id_reason_name((sl_id_reason)r)))
             return r;
     return SL_ID_CAUSE_NO_FAULT;
 }

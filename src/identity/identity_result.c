@@ -1,0 +1,12 @@
+/* The reasons' names as the events spell them. */
+#include "sipsleuth/identity_result.h"
+
+static const char *const reason_names[SL_IDR__COUNT] = {
+    "malformed",    "signature_invalid", "orig_mismatch",    "dest_mismatch",  "iat_stale",
+    "alg_mismatch", "ppt_mismatch",      "cert_unavailable", "cert_untrusted", "cert_expired",
+};
+
+const char *sl_id_reason_name(sl_id_reason r)
+{
+    return r < SL_IDR__COUNT ? reason_names[r] : "unknown";
+}
