@@ -25,9 +25,9 @@ typedef struct sl_explain_in {
     int64_t iat_tolerance;
 } sl_explain_in;
 
-/* The cause of a rejection: NULL when the request was not captured (or
- * forgotten), identity_missing when it was unsigned. */
-const char *sl_explain_cause(const sl_explain_in *in);
+/* The cause of a rejection: SL_ID_CAUSE_NOT_CAPTURED when the request was
+ * not captured (or forgotten), SL_ID_CAUSE_MISSING when it was unsigned. */
+sl_id_cause sl_explain_cause(const sl_explain_in *in);
 /* Writes cause, explanation and evidence members into the open rejection object. */
 void sl_explain_write(sl_jw *w, const sl_explain_in *in);
 

@@ -40,14 +40,6 @@ size_t sl_identity_memory(const sl_identity *id);
 /* "identity" member of the stats event. */
 void sl_identity_stats(const sl_identity *id, sl_jw *w);
 
-/* Rejection causes beyond the reasons, as indexes of sl_identity_counts.causes. */
-enum {
-    SL_ID_CAUSE_MISSING = SL_IDR__COUNT, /* identity_missing */
-    SL_ID_CAUSE_NO_FAULT,                /* no_fault_found */
-    SL_ID_CAUSE_NOT_CAPTURED,            /* the request was not seen: cause null */
-    SL_ID_CAUSE__COUNT
-};
-
 /* Totals for the --summary report. */
 typedef struct sl_identity_counts {
     uint64_t signed_requests, valid, invalid, unverifiable, rejections;

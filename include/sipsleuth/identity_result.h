@@ -24,13 +24,28 @@ typedef enum sl_id_reason {
 
 const char *sl_id_reason_name(sl_id_reason r);
 
+/* A rejection's cause: one of the reasons (an sl_id_reason value), or one of
+ * these. Also the index of sl_identity_counts.causes. */
+enum {
+    SL_ID_CAUSE_MISSING = SL_IDR__COUNT, /* identity_missing */
+    SL_ID_CAUSE_NO_FAULT,                /* no_fault_found */
+    SL_ID_CAUSE_NOT_CAPTURED,            /* the request was not seen: cause null */
+    SL_ID_CAUSE__COUNT
+};
+typedef int sl_id_cause;
+
+/* The cause as the events spell it; NULL for SL_ID_CAUSE_NOT_CAPTURED. */
+const char *sl_id_cause_name(sl_id_cause c);
+
 /* One verified Identity header. */
 typedef struct sl_identity_result {
     sl_identity_form form;
     uint32_t reasons; /* bit (1 << sl_id_reason) */
     bool decoded;     /* pp holds the (possibly rebuilt) PASSporT */
     sl_passport pp;
-    char detail[160]; /* e.g. "der_signature"; empty when none */
+    char detail[160];   /* the findings in words, e.g. "der_signature"; empty when none */
+    bool der_signature; /* signature_invalid: the ES256 signature is DER, not raw r||s */
+    bool iat_off_date;  /* iat_stale: against the Date header (else the capture time) */
     char info[512], alg_param[16], ppt_param[32];
     char seen_orig[SL_TN_MAX], seen_dest[SL_TN_MAX]; /* canonical; empty if none */
     char seen_orig_raw[128], seen_dest_raw[128];     /* user parts as they arrived */

@@ -142,6 +142,7 @@ static void check_fresh(sl_identity_result *res, int64_t iat, int64_t tolerance)
 {
     if (res->has_date && (iat > res->date + tolerance || iat < res->date - tolerance)) {
         set_reason(res, SL_IDR_IAT_STALE);
+        res->iat_off_date = true;
         add_detail(res, "iat is off the Date header");
     } else if (iat > res->capture_sec + tolerance || iat < res->capture_sec - tolerance) {
         set_reason(res, SL_IDR_IAT_STALE);
@@ -211,6 +212,7 @@ static void judge_signature(sl_identity_result *res, sl_sig_result r, size_t sig
     case SL_SIG_OK: return;
     case SL_SIG_DER:
         snprintf(d, sizeof d, "der_signature (%zu bytes, not raw r||s)", sig_len);
+        res->der_signature = true;
         break;
     case SL_SIG_BAD_SIZE: snprintf(d, sizeof d, "signature is %zu bytes, not 64", sig_len); break;
     case SL_SIG_KEY: snprintf(d, sizeof d, "certificate key does not fit the algorithm"); break;

@@ -27,16 +27,16 @@ static int cause_reason(int status, const sl_identity_result *res)
     return -1;
 }
 
-const char *sl_explain_cause(const sl_explain_in *in)
+sl_id_cause sl_explain_cause(const sl_explain_in *in)
 {
     switch (in->request) {
     case SL_EXPLAIN_NOT_CAPTURED:
-    case SL_EXPLAIN_FORGOTTEN: return NULL;
-    case SL_EXPLAIN_UNSIGNED: return "identity_missing";
+    case SL_EXPLAIN_FORGOTTEN: return SL_ID_CAUSE_NOT_CAPTURED;
+    case SL_EXPLAIN_UNSIGNED: return SL_ID_CAUSE_MISSING;
     case SL_EXPLAIN_SIGNED: break;
     }
     int r = cause_reason(in->status, in->res);
-    return r < 0 ? "no_fault_found" : sl_id_reason_name((sl_id_reason)r);
+    return r < 0 ? SL_ID_CAUSE_NO_FAULT : r;
 }
 
 static const char *url_of(const sl_identity_result *res)
@@ -80,7 +80,7 @@ static void write_unknown(sl_jw *w, const sl_explain_in *in)
 
 void sl_explain_write(sl_jw *w, const sl_explain_in *in)
 {
-    const char *cause = sl_explain_cause(in);
+    const char *cause = sl_id_cause_name(sl_explain_cause(in));
     int status = in->status;
     const sl_identity_result *res = in->res;
     int64_t iat_tolerance = in->iat_tolerance;
@@ -122,7 +122,7 @@ void sl_explain_write(sl_jw *w, const sl_explain_in *in)
                  res->detail[0] ? res->detail : "malformed");
         break;
     case SL_IDR_SIGNATURE_INVALID:
-        if (strstr(res->detail, "der_signature"))
+        if (res->der_signature)
             snprintf(text, sizeof text,
                      "The ES256 signature is DER-encoded instead of the raw 64-byte r||s that "
                      "JWS requires: the signer's JWS library encodes signatures wrongly.");
@@ -151,7 +151,7 @@ void sl_explain_write(sl_jw *w, const sl_explain_in *in)
                  pp->n_dest ? pp->dest_tn[0] : "(none)", res->seen_dest_raw);
         break;
     case SL_IDR_IAT_STALE: {
-        bool by_date = strstr(res->detail, "Date") != NULL;
+        bool by_date = res->iat_off_date;
         int64_t ref = by_date ? res->date : res->capture_sec;
         long long diff = (long long)(pp->iat - ref);
         snprintf(text, sizeof text,

@@ -437,19 +437,6 @@ static void addr_text(const sl_addr *a, char *out, size_t cap)
         out[0] = '\0';
 }
 
-/* sl_identity_counts.causes index of a cause name from sl_explain_cause(). */
-static int cause_index(const char *cause)
-{
-    if (!cause)
-        return SL_ID_CAUSE_NOT_CAPTURED;
-    if (!strcmp(cause, "identity_missing"))
-        return SL_ID_CAUSE_MISSING;
-    for (int r = 0; r < SL_IDR__COUNT; r++)
-        if (!strcmp(cause, sl_id_reason_name((sl_id_reason)r)))
-            return r;
-    return SL_ID_CAUSE_NO_FAULT;
-}
-
 static void write_reason_header(sl_jw *w, const sl_sip_ctx *ctx)
 {
     const sl_sip_header *reason = sl_sip_find(ctx->msg, SL_HDR_REASON);
@@ -492,17 +479,17 @@ static void on_rejection(sl_identity *id, const sl_dialogs *dialogs, const sl_si
         in.request = SL_EXPLAIN_NOT_CAPTURED;
     }
     id->rejections++;
-    const char *cause = sl_explain_cause(&in);
-    id->cause_counts[cause_index(cause)]++;
+    sl_id_cause cause = sl_explain_cause(&in);
+    id->cause_counts[cause]++;
     sl_jw *w = sl_event_begin(id->out, SL_EV_REJECTION, ctx->ts, ctx->call_id, &ctx->flow);
     if (!w)
         return;
     sl_jw_kint(w, "status_code", status);
     sl_explain_write(w, &in);
     write_reason_header(w, ctx);
-    if (f && f->has_modifier && cause && (f->res.reasons & TAMPER_REASONS) &&
-        (!strcmp(cause, "orig_mismatch") || !strcmp(cause, "dest_mismatch") ||
-         !strcmp(cause, "signature_invalid"))) {
+    if (f && f->has_modifier && (f->res.reasons & TAMPER_REASONS) &&
+        (cause == SL_IDR_ORIG_MISMATCH || cause == SL_IDR_DEST_MISMATCH ||
+         cause == SL_IDR_SIGNATURE_INVALID)) {
         char ip[64];
         addr_text(&f->modified_by, ip, sizeof ip);
         sl_jw_kstr(w, "modified_by", ip);

@@ -10,3 +10,13 @@ const char *sl_id_reason_name(sl_id_reason r)
 {
     return r < SL_IDR__COUNT ? reason_names[r] : "unknown";
 }
+
+const char *sl_id_cause_name(sl_id_cause c)
+{
+    switch (c) {
+    case SL_ID_CAUSE_MISSING: return "identity_missing";
+    case SL_ID_CAUSE_NO_FAULT: return "no_fault_found";
+    case SL_ID_CAUSE_NOT_CAPTURED: return NULL;
+    default: return sl_id_reason_name((sl_id_reason)c);
+    }
+}
