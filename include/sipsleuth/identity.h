@@ -49,8 +49,4 @@ typedef struct sl_identity_counts {
 
 void sl_identity_get_counts(const sl_identity *id, sl_identity_counts *out);
 
-/* Verifies one Identity header of msg (exposed for tests). */
-void sl_identity_verify(sl_identity *id, const sl_sip_ctx *ctx, const sl_sip_header *identity,
-                        sl_identity_result *res);
-
 #endif

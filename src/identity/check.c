@@ -372,9 +372,11 @@ static size_t digest_string(const sl_sip_ctx *ctx, uint8_t *out, size_t cap)
     return n;
 }
 
-static void verify_rfc4474(const sl_id_checker *ck, const sl_sip_ctx *ctx, sl_identity_hdr *h,
-                           sl_identity_result *res)
+static void verify_rfc4474(const sl_id_checker *ck, const sl_sip_ctx *ctx,
+                           const sl_identity_hdr *identity, sl_identity_result *res)
 {
+    /* the Identity header's parts, and Identity-Info's added to them */
+    sl_identity_hdr both = *identity, *h = &both;
     const sl_sip_header *info = sl_sip_find(ctx->msg, SL_HDR_IDENTITY_INFO);
     if (!info || sl_identity_info_parse(info->value, h) != SL_OK) {
         set_reason(res, SL_IDR_MALFORMED);
@@ -420,23 +422,21 @@ static void verify_rfc4474(const sl_id_checker *ck, const sl_sip_ctx *ctx, sl_id
     free(ds);
 }
 
-void sl_id_check(const sl_id_checker *ck, const sl_sip_ctx *ctx, const sl_sip_header *identity,
-                 sl_identity_result *res)
+void sl_id_check(const sl_id_checker *ck, const sl_sip_ctx *ctx, const sl_identity_hdr *h,
+                 bool parsed, sl_identity_result *res)
 {
     memset(res, 0, sizeof *res);
     res->capture_sec = ctx->ts / SL_NS_PER_SEC;
     const sl_sip_header *date = sl_sip_find(ctx->msg, SL_HDR_DATE);
     res->has_date = date && parse_date(date->value, &res->date);
-    sl_identity_hdr h;
-    if (sl_identity_header_parse(identity->value, &h) != SL_OK) {
-        res->form = h.form;
+    res->form = h->form;
+    if (!parsed) {
         set_reason(res, SL_IDR_MALFORMED);
         add_detail(res, "Identity header unparsable");
         return;
     }
-    res->form = h.form;
-    if (h.form == SL_IDENTITY_RFC4474)
-        verify_rfc4474(ck, ctx, &h, res);
+    if (h->form == SL_IDENTITY_RFC4474)
+        verify_rfc4474(ck, ctx, h, res);
     else
-        verify_jws(ck, ctx, &h, res);
+        verify_jws(ck, ctx, h, res);
 }

@@ -99,12 +99,6 @@ void sl_identity_free(sl_identity *id)
     free(id);
 }
 
-void sl_identity_verify(sl_identity *id, const sl_sip_ctx *ctx, const sl_sip_header *identity,
-                        sl_identity_result *res)
-{
-    sl_id_check(&id->ck, ctx, identity, res);
-}
-
 static const char *form_name(sl_identity_form f)
 {
     switch (f) {
@@ -351,14 +345,14 @@ static void on_request(sl_identity *id, const sl_sip_ctx *ctx)
     record *r = remember(id, ctx); /* NULL: verified and reported, not remembered */
     bool have_best = false;
     for (size_t i = 0; i < n; i++) {
+        sl_identity_hdr h;
+        bool parsed = sl_identity_header_parse(hdrs[i]->value, &h) == SL_OK;
         sl_identity_result res;
         uint64_t refused = sl_certstore_refused(id->ck.certs);
-        sl_identity_verify(id, ctx, hdrs[i], &res);
+        sl_id_check(&id->ck, ctx, &h, parsed, &res);
         if (sl_certstore_refused(id->ck.certs) != refused)
             report_cap(id, ctx, "certstore_full",
                        "a certificate was not looked up: the store is full (max_certs)");
-        sl_identity_hdr h;
-        bool parsed = sl_identity_header_parse(hdrs[i]->value, &h) == SL_OK;
         if (parsed && h.flags)
             report_flags(id, ctx, h.flags);
         write_identity(id, ctx, &res, i, n);
