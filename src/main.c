@@ -124,25 +124,35 @@ static int64_t input_size(const sl_cli *o, int upto)
     return total;
 }
 
-/* The --summary report: on stderr, or where the events would go when there are none. */
-static void write_summary(const sl_cli *o, sl_summary *s, const sl_pipeline *p)
+/* The --summary report: on stderr, or where the events would go when there are none.
+ * False (after a line on stderr naming where and why) when it could not be written. */
+static bool write_summary(const sl_cli *o, sl_summary *s, const sl_pipeline *p)
 {
     FILE *f = stderr;
+    const char *name = "standard error";
     if (o->events == 0) {
         bool to_file = o->output && strcmp(o->output, "-") != 0;
         f = to_file ? fopen(o->output, "a") : stdout;
+        name = to_file ? o->output : "standard output";
         if (!f) {
-            fprintf(stderr, "sipsleuth: cannot write the summary to %s: %s\n", o->output,
+            fprintf(stderr, "sipsleuth: cannot write the summary to %s: %s\n", name,
                     strerror(errno));
-            return;
+            return false;
         }
     }
     sl_identity_counts ids;
     sl_identity_get_counts(sl_pipeline_identity(p), &ids);
-    sl_summary_write(s, sl_pipeline_counters(p), sl_pipeline_routes(p), &ids, f);
-    if (f != stderr && f != stdout && fclose(f) != 0)
-        fprintf(stderr, "sipsleuth: cannot write the summary to %s: %s\n", o->output,
-                strerror(errno));
+    errno = 0;
+    bool ok = sl_summary_write(s, sl_pipeline_counters(p), sl_pipeline_routes(p), &ids, f);
+    int err = errno;
+    if (f != stderr && f != stdout && fclose(f) != 0 && ok) {
+        ok = false;
+        err = errno;
+    }
+    if (!ok)
+        fprintf(stderr, "sipsleuth: cannot write the summary to %s: %s\n", name,
+                err ? strerror(err) : "write error");
+    return ok;
 }
 
 static void read_capture_stats(void *cap, sl_capture_stats *cs)
@@ -240,8 +250,8 @@ int main(int argc, char **argv)
     }
     sl_progress_free(w.progress);
     sl_pipeline_finish(p, &cs);
-    if (w.summary)
-        write_summary(&o, w.summary, p);
+    if (w.summary && !write_summary(&o, w.summary, p))
+        status = 1;
     if (sl_pipeline_routes_error(p)) {
         fprintf(stderr, "sipsleuth: --routes %s: %s\n", o.cfg.routes_file,
                 sl_pipeline_routes_error(p));
