@@ -20,6 +20,9 @@
 #include "sipsleuth/websocket.h"
 
 #define HTTP_HEAD_MAX 8192
+/* Longest start-line candidate held while a message is being dropped: a
+ * request line is far shorter; body text is not held by the kilobyte. */
+#define RESYNC_HOLD 512
 
 /* ---- delivery ---- */
 
@@ -121,6 +124,23 @@ static size_t blank_line_end(const uint8_t *p, size_t n, size_t from)
     return 0;
 }
 
+/* A message whose declared length is over the cap: reported once, never
+ * buffered. Its body is dropped while looking for the next start line. */
+static void oversized(sl_tcp_table *t, conn *c, int d, size_t head, uint64_t total, size_t *used)
+{
+    half *h = &c->h[d];
+    char detail[96];
+    snprintf(detail, sizeof detail, "message of %llu bytes dropped (cap %zu)",
+             (unsigned long long)total, t->cfg.max_message);
+    sl_tcp_anomaly(t, c, d, "tcp_message_too_large", detail);
+    t->st.too_large++;
+    reset_hints(h);
+    *used = head;
+    h->mode = M_RESYNC;
+    h->discard = total - head > SIZE_MAX ? SIZE_MAX : (size_t)(total - head);
+    h->after_gap = true; /* a lying length: the next message may follow the head */
+}
+
 static bool step_sip(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n, size_t *used)
 {
     half *h = &c->h[d];
@@ -142,6 +162,10 @@ static bool step_sip(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n
     sl_status st = sl_sip_parse(p, n, SL_SIP_STREAM, &msg, &an);
     h->tried = true;
     if (st == SL_OK) {
+        if (msg.length > t->cfg.max_message) {
+            oversized(t, c, d, msg.length - msg.body.len, msg.length, used);
+            return true;
+        }
         if (t->cb.on_sip && t->cb.headers)
             deliver_parsed(t, c, d, p, &msg);
         else
@@ -156,9 +180,17 @@ static bool step_sip(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n
         if (head) {
             /* the head is complete: learn the length from its Content-Length */
             sl_sip_msg m = {0};
-            if (sl_sip_parse(p, head, SL_SIP_DATAGRAM, &m, NULL) == SL_OK && m.has_content_length &&
-                m.content_length > n - head)
-                h->need = head + (size_t)m.content_length;
+            if (sl_sip_parse(p, head, SL_SIP_DATAGRAM, &m, NULL) == SL_OK && m.has_content_length) {
+                const size_t cap = t->cfg.max_message;
+                if (head > cap || m.content_length > cap - head) {
+                    uint64_t total =
+                        m.content_length > UINT64_MAX - head ? UINT64_MAX : head + m.content_length;
+                    oversized(t, c, d, head, total, used);
+                    return true;
+                }
+                if (m.content_length > n - head)
+                    h->need = head + (size_t)m.content_length;
+            }
         } else {
             h->hdr_scan = n >= 2 ? n - 2 : 0;
         }
@@ -174,36 +206,70 @@ static bool step_sip(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n
     return true;
 }
 
+static void found_start(half *h)
+{
+    h->mode = M_SIP;
+    h->probing = false;
+    h->discard = 0;
+}
+
+/* Searching, n bytes are dropped unseen (they could not be held). */
+static void drop_searching(sl_tcp_table *t, half *h, size_t n)
+{
+    t->st.skipped += n;
+    h->after_gap = false;
+    if (h->discard == 0)
+        return;
+    if (n == h->discard)
+        found_start(h);
+    else /* past the declared end: that next message's start is lost too */
+        h->discard = n < h->discard ? h->discard - n : 0;
+}
+
+/* A start line at p[cand..)? While a message is being dropped, a candidate
+ * must end before the message's declared end (else it is body text running
+ * into the next message), and is waited for only while short. */
+static sl_status probe_at(const half *h, const uint8_t *p, size_t n, size_t cand)
+{
+    if (h->discard == 0)
+        return sl_sip_probe(p + cand, n - cand);
+    const bool end_seen = h->discard <= n;
+    sl_status st = sl_sip_probe(p + cand, (end_seen ? h->discard : n) - cand);
+    if (st == SL_PARTIAL && (end_seen || n - cand > RESYNC_HOLD))
+        return SL_INVALID;
+    return st;
+}
+
 /* Looks for a line that starts like a SIP message after an LF (or right
- * after a hole: segments often begin with a message). */
+ * after a hole: segments often begin with a message). While a message is
+ * being dropped, its declared end bounds the search and is where SIP resumes. */
 static bool step_resync(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n, size_t *used)
 {
     half *h = &c->h[d];
+    const size_t lim = h->discard > 0 && h->discard < n ? h->discard : n;
     size_t from = 0;
     if (h->after_gap) {
-        sl_status st = sl_sip_probe(p, n);
+        sl_status st = probe_at(h, p, n, 0);
         if (st == SL_PARTIAL)
             return false;
         h->after_gap = false;
         if (st == SL_OK) {
-            h->mode = M_SIP;
-            h->probing = false;
+            found_start(h);
             return true;
         }
     }
     for (;;) {
-        const uint8_t *lf = memchr(p + from, '\n', n - from);
+        const uint8_t *lf = from < lim ? memchr(p + from, '\n', lim - from) : NULL;
         if (!lf) {
-            *used = n;
+            *used = lim;
             break;
         }
         size_t cand = (size_t)(lf - p) + 1;
-        sl_status st = sl_sip_probe(p + cand, n - cand);
+        sl_status st = probe_at(h, p, n, cand);
         if (st == SL_OK) {
             *used = cand;
             t->st.skipped += cand;
-            h->mode = M_SIP;
-            h->probing = false;
+            found_start(h);
             return true;
         }
         if (st == SL_PARTIAL) {
@@ -213,6 +279,13 @@ static bool step_resync(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_
         from = cand;
     }
     t->st.skipped += *used;
+    if (h->discard > 0) {
+        h->discard -= *used;
+        if (h->discard == 0) {
+            found_start(h); /* the dropped message's declared end */
+            return true;
+        }
+    }
     return false;
 }
 
@@ -350,12 +423,6 @@ static size_t run(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n, s
     half *h = &c->h[d];
     size_t off = 0;
     while (off < n && off < stop) {
-        if (h->skip > 0) {
-            size_t k = n - off < h->skip ? n - off : h->skip;
-            h->skip -= k;
-            off += k;
-            continue;
-        }
         mode before = h->mode;
         size_t used = 0;
         bool go_on = false;
@@ -388,21 +455,16 @@ static void too_large(sl_tcp_table *t, conn *c, int d)
     char detail[96];
     switch (h->mode) {
     case M_SIP:
+        /* a declared length over the cap never gets here (oversized) */
         t->st.too_large++;
-        if (h->need > h->len) {
-            h->skip = h->need - h->len; /* skip the rest of it, stay in step */
-            snprintf(detail, sizeof detail, "message of %zu bytes dropped (cap %zu)", h->need,
-                     t->cfg.max_message);
-        } else {
-            h->mode = M_RESYNC;
-            snprintf(detail, sizeof detail, "unfinished message over %zu bytes dropped",
-                     t->cfg.max_message);
-        }
+        h->mode = M_RESYNC;
+        snprintf(detail, sizeof detail, "unfinished message over %zu bytes dropped",
+                 t->cfg.max_message);
         sl_tcp_anomaly(t, c, d, "tcp_message_too_large", detail);
         break;
     case M_HTTP:
     case M_WS: not_sip(t, h); break;
-    default: t->st.skipped += h->len; break;
+    default: drop_searching(t, h, h->len); break;
     }
     reset_hints(h);
     h->len = 0;
@@ -441,7 +503,7 @@ void sl_tcp_feed(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n)
                 bool searching = h->mode == M_START || h->mode == M_RESYNC;
                 too_large(t, c, d);
                 if (searching) {
-                    t->st.skipped += n;
+                    drop_searching(t, h, n);
                     n = 0;
                 }
                 continue;
@@ -494,7 +556,7 @@ void sl_tcp_framing_gap(sl_tcp_table *t, conn *c, int d)
     default: break;
     }
     t->st.skipped += h->len;
-    h->len = h->skip = 0;
+    h->len = h->discard = 0;
     reset_hints(h);
     h->ws_left = 0;
     h->ws_in_msg = h->ws_drop = h->ws_ctrl = false;

@@ -24,14 +24,20 @@ typedef struct half {
     bool probing;   /* RESYNC from the start of the stream: bounded by probe_limit */
     bool after_gap; /* RESYNC: the next byte follows a hole, so may start a line */
     bool http_response;
-    uint32_t isn, next_seq, fin_seq;
+    bool ack_known;  /* ack: the highest the peer acknowledged */
+    bool hole_acked; /* the hole at hole_seq was acknowledged at hole_acked_at */
+    uint32_t isn, next_seq, fin_seq, ack, hole_seq;
+    sl_time hole_acked_at;
 
     seg *ooo; /* held out-of-order segments, sorted, non-overlapping */
     size_t ooo_bytes, ooo_count;
 
     uint8_t *buf; /* the unfinished unit */
     size_t len, cap;
-    size_t skip;    /* bytes to drop before parsing on (a message over the cap) */
+    /* RESYNC: bytes left of a message being dropped (over the cap, or cut by
+     * the snap length); the next message starts after them unless a SIP start
+     * line comes first (a Content-Length may lie) */
+    size_t discard;
     size_t scanned; /* bytes searched for a first start line */
 
     /* parse hints for the unfinished SIP message, relative to its start */

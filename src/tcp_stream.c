@@ -18,6 +18,7 @@ void sl_tcp_config_default(sl_tcp_config *cfg)
     cfg->max_ooo_segments = 256;
     cfg->probe_limit = 16u << 10;
     cfg->idle_timeout = 300 * SL_NS_PER_SEC;
+    cfg->reorder_window = SL_NS_PER_SEC;
     cfg->seed = 0;
 }
 
@@ -93,6 +94,26 @@ static void gap(sl_tcp_table *t, conn *c, int d, const char *why)
     sl_tcp_framing_gap(t, c, d);
     h->next_seq = h->ooo->seq;
     drain(t, c, d);
+}
+
+/* The peer acknowledged past the hole: the bytes were sent and received.
+ * A span port may still deliver them after the ACK, so the hole is waited
+ * for reorder_window (capture time) from when it is seen acknowledged, then
+ * skipped: the capture missed them. */
+static void acked_hole(sl_tcp_table *t, conn *c, int d)
+{
+    half *h = &c->h[d];
+    while (h->ooo && h->ack_known && !seq_lt(h->ack, h->ooo->seq)) {
+        if (!h->hole_acked || h->hole_seq != h->next_seq) {
+            h->hole_acked = true;
+            h->hole_seq = h->next_seq;
+            h->hole_acked_at = t->now;
+        }
+        if (t->now - h->hole_acked_at < t->cfg.reorder_window)
+            return;
+        gap(t, c, d, "acknowledged but not captured");
+    }
+    h->hole_acked = false;
 }
 
 static seg *seg_new(sl_tcp_table *t, uint32_t seq, const uint8_t *p, uint32_t len)
@@ -384,12 +405,11 @@ void sl_tcp_segment(sl_tcp_table *t, const sl_packet *pkt, sl_time ts)
         conn_close(t, c, "RST");
         goto out;
     }
-    /* The peer acknowledges bytes beyond a hole: they were sent and received,
-     * the capture missed them; waiting longer cannot help. */
     half *peer = &c->h[!d];
-    if ((flags & SL_TCP_ACK) && peer->ooo && !seq_lt(pkt->tcp.ack, peer->ooo->seq) &&
-        seq_lt(peer->next_seq, pkt->tcp.ack))
-        gap(t, c, !d, "acknowledged but not captured");
+    if ((flags & SL_TCP_ACK) && (!peer->ack_known || seq_lt(peer->ack, pkt->tcp.ack))) {
+        peer->ack = pkt->tcp.ack;
+        peer->ack_known = true;
+    }
     uint32_t seq = pkt->tcp.seq;
     if (syn) {
         /* A new connection on the same ports: another ISN, or the same one
@@ -424,6 +444,7 @@ void sl_tcp_segment(sl_tcp_table *t, const sl_packet *pkt, sl_time ts)
     /* either side may be complete now (an ACK can skip the peer's last hole) */
     for (int k = 0; k < 2; k++) {
         half *e = &c->h[k];
+        acked_hole(t, c, k);
         if (e->fin && !e->done && (!e->started || !seq_lt(e->next_seq, e->fin_seq)))
             flush_half(t, c, k, "FIN");
     }

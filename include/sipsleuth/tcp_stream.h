@@ -15,13 +15,14 @@
  * and each WebSocket message is delivered as one SIP message.
  *
  * Losses never stall a stream: a hole that is still open when the held
- * out-of-order data passes its bound, or at FIN, RST, idle timeout, eviction
- * or destroy, is skipped ("tcp_gap"); after a gap, or after bytes that do not
- * parse, the direction re-synchronises at the next line that starts like a
- * SIP message. A direction whose first bytes are not SIP and hold no SIP start
- * line within `probe_limit` bytes is marked not-SIP and its data is dropped
- * (counted). Per-direction and global caps bound memory; when over a cap the
- * least recently active connection is evicted ("tcp_stream_evicted").
+ * out-of-order data passes its bound, `reorder_window` after the peer
+ * acknowledged past it (a span port may deliver a segment after its ACK), or
+ * at FIN, RST, idle timeout, eviction or destroy, is skipped ("tcp_gap"); after a gap, or after
+ * bytes that do not parse, the direction re-synchronises at the next line that starts like a SIP
+ * message. A direction whose first bytes are not SIP and hold no SIP start line within
+ * `probe_limit` bytes is marked not-SIP and its data is dropped (counted). Per-direction and global
+ * caps bound memory; when over a cap the least recently active connection is evicted
+ * ("tcp_stream_evicted").
  *
  * Every message delivered is exactly one SIP message: parse it with
  * SL_SIP_DATAGRAM. Its timestamp is that of the segment that completed it.
@@ -42,6 +43,8 @@ typedef struct sl_tcp_config {
     size_t max_ooo_segments; /* out-of-order segments held per direction; default 256 */
     size_t probe_limit;      /* bytes searched for a first SIP start line; default 16 KiB */
     sl_time idle_timeout;    /* capture time without a segment; default 300 s */
+    sl_time reorder_window;  /* capture time a hole is still waited for once the peer
+                                acknowledged past it; default 1 s */
     uint64_t seed;           /* hash seed; default 0 (set a random one against floods) */
 } sl_tcp_config;
 
