@@ -565,6 +565,90 @@ void sl_tcp_framing_gap(sl_tcp_table *t, conn *c, int d)
     h->after_gap = h->mode == M_RESYNC;
 }
 
+/* The message the snap length cut: data[0..len) captured, `lost` bytes not. */
+static void report_cut(sl_tcp_table *t, const conn *c, int d, const uint8_t *data, size_t len,
+                       size_t lost)
+{
+    t->st.truncated++;
+    if (t->cb.on_truncated) {
+        sl_flow f = sl_tcp_flow(t, c, d);
+        t->cb.on_truncated(t->cb.user, data, len, lost, t->now, &f);
+        return;
+    }
+    char detail[96];
+    snprintf(detail, sizeof detail, "%zu bytes captured, %zu cut by the snap length", len, lost);
+    sl_tcp_anomaly(t, c, d, "truncated_message", detail);
+}
+
+/* Searching (START, RESYNC), the held bytes may be a start line the cut ends
+ * (kept after an LF, or right after a hole): then they begin a message. */
+static bool held_start(const half *h, size_t *off)
+{
+    *off = h->len > 0 && h->buf[0] == '\n';
+    return h->len > *off && sl_sip_probe(h->buf + *off, h->len - *off) == SL_PARTIAL;
+}
+
+void sl_tcp_framing_cut(sl_tcp_table *t, conn *c, int d, size_t n)
+{
+    half *h = &c->h[d];
+    size_t off;
+    switch (h->mode) {
+    case M_SIP: {
+        const size_t have = h->len, need = h->need;
+        report_cut(t, c, d, h->buf, h->len, n);
+        if (need > have && need - have >= n) {
+            /* its Content-Length was read: the rest of it is dropped in step */
+            h->discard = need - have - n;
+            if (h->discard > 0)
+                h->mode = M_RESYNC;
+            h->after_gap = false;
+        } else {
+            h->mode = M_RESYNC; /* the next message began in the cut bytes */
+            h->after_gap = true;
+        }
+        break;
+    }
+    case M_START:
+    case M_RESYNC:
+        if (held_start(h, &off)) {
+            report_cut(t, c, d, h->buf + off, h->len - off, n);
+            h->discard = 0;
+        } else {
+            drop_searching(t, h, h->len);
+        }
+        if (h->mode == M_START) {
+            h->mode = M_RESYNC;
+            h->probing = true; /* still looking for the first start line */
+        }
+        if (h->mode == M_RESYNC) /* bytes within a dropped message: no start line there */
+            drop_searching(t, h, n);
+        h->after_gap = h->mode == M_RESYNC && h->discard == 0;
+        break;
+    case M_WS:
+        if (h->ws_left >= n) {
+            /* inside a frame: its length keeps the framing in step */
+            if (!h->ws_ctrl && h->ws_in_msg && !h->ws_drop) {
+                report_cut(t, c, d, h->ws, h->ws_len, n);
+                h->ws_drop = true;
+            }
+            h->ws_left -= n;
+            h->ws_pos += n;
+            if (h->ws_left == 0)
+                ws_frame_end(t, c, d);
+            break;
+        }
+        if (h->ws_in_msg && !h->ws_drop)
+            report_cut(t, c, d, h->ws, h->ws_len, n);
+        not_sip(t, h); /* a frame header was cut: the framing is lost */
+        break;
+    case M_HTTP: not_sip(t, h); break;
+    case M_NOT_SIP: t->st.not_sip_bytes += n; break;
+    }
+    reset_hints(h);
+    if (h->buf)
+        release(t, &h->buf, &h->len, &h->cap);
+}
+
 void sl_tcp_framing_end(sl_tcp_table *t, conn *c, int d, const char *why)
 {
     half *h = &c->h[d];

@@ -12,6 +12,7 @@ typedef enum mode { M_START, M_SIP, M_RESYNC, M_HTTP, M_WS, M_NOT_SIP } mode;
 typedef struct seg {
     struct seg *next;
     uint32_t seq, len;
+    bool cut; /* sequence space the snap length cut: no data */
     uint8_t data[];
 } seg;
 
@@ -88,6 +89,9 @@ void sl_tcp_feed(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n);
 /* Bytes before the next in-order ones were lost: drop the unfinished unit and
  * look for the next message. */
 void sl_tcp_framing_gap(sl_tcp_table *t, conn *c, int d);
+/* n in-order bytes were cut by the snap length: report the message they
+ * belong to as truncated and go on after them. */
+void sl_tcp_framing_cut(sl_tcp_table *t, conn *c, int d, size_t n);
 /* The direction ends: report an unfinished message, free its buffers. */
 void sl_tcp_framing_end(sl_tcp_table *t, conn *c, int d, const char *why);
 /* Frees the direction's buffers (charged to the table). */

@@ -52,11 +52,16 @@ static bool seq_lt(uint32_t a, uint32_t b)
     return (int32_t)(a - b) < 0;
 }
 
+static size_t seg_bytes(const seg *s)
+{
+    return s->cut ? 0 : s->len;
+}
+
 static void seg_free(sl_tcp_table *t, half *h, seg *s)
 {
-    h->ooo_bytes -= s->len;
+    h->ooo_bytes -= seg_bytes(s);
     h->ooo_count--;
-    t->mem -= sizeof *s + s->len;
+    t->mem -= sizeof *s + seg_bytes(s);
     free(s);
 }
 
@@ -70,9 +75,13 @@ static void drain(sl_tcp_table *t, conn *c, int d)
         uint32_t skip = h->next_seq - s->seq;
         if (skip < s->len) {
             h->next_seq += s->len - skip;
-            t->st.retransmitted += skip;
-            sl_tcp_feed(t, c, d, s->data + skip, s->len - skip);
-        } else {
+            if (s->cut) {
+                sl_tcp_framing_cut(t, c, d, s->len - skip);
+            } else {
+                t->st.retransmitted += skip;
+                sl_tcp_feed(t, c, d, s->data + skip, s->len - skip);
+            }
+        } else if (!s->cut) {
             t->st.retransmitted += s->len;
         }
         seg_free(t, h, s);
@@ -116,21 +125,25 @@ static void acked_hole(sl_tcp_table *t, conn *c, int d)
     h->hole_acked = false;
 }
 
+/* p NULL: a cut range, no data */
 static seg *seg_new(sl_tcp_table *t, uint32_t seq, const uint8_t *p, uint32_t len)
 {
-    seg *s = malloc(sizeof *s + len);
+    const size_t bytes = p ? len : 0;
+    seg *s = malloc(sizeof *s + bytes);
     if (!s)
         return NULL;
     s->seq = seq;
     s->len = len;
-    memcpy(s->data, p, len);
-    t->mem += sizeof *s + len;
+    s->cut = !p;
+    if (p)
+        memcpy(s->data, p, len);
+    t->mem += sizeof *s + bytes;
     return s;
 }
 
 /* Holds a segment that lies ahead of the in-order point, keeping only the
- * bytes not held yet (first data wins). Offsets are taken relative to
- * next_seq, where every held segment lies ahead. */
+ * bytes not held yet (first data wins); p NULL holds a cut range. Offsets are
+ * taken relative to next_seq, where every held segment lies ahead. */
 static void hold_ahead(sl_tcp_table *t, conn *c, int d, uint32_t seq, const uint8_t *p, size_t n)
 {
     half *h = &c->h[d];
@@ -146,8 +159,8 @@ static void hold_ahead(sl_tcp_table *t, conn *c, int d, uint32_t seq, const uint
         }
         uint64_t hole_end = qs >= e ? e : (qs > s ? qs : s);
         if (hole_end > s) {
-            seg *ns =
-                seg_new(t, base + (uint32_t)s, p + (s - (seq - base)), (uint32_t)(hole_end - s));
+            const uint8_t *from = p ? p + (s - (uint32_t)(seq - base)) : NULL;
+            seg *ns = seg_new(t, base + (uint32_t)s, from, (uint32_t)(hole_end - s));
             if (!ns) {
                 sl_tcp_anomaly(t, c, d, "tcp_nomem", "out-of-order segment dropped");
                 return;
@@ -155,13 +168,14 @@ static void hold_ahead(sl_tcp_table *t, conn *c, int d, uint32_t seq, const uint
             ns->next = q;
             *pp = ns;
             pp = &ns->next;
-            h->ooo_bytes += ns->len;
+            h->ooo_bytes += seg_bytes(ns);
             h->ooo_count++;
             s = hole_end;
             continue;
         }
         uint64_t ov = (qe < e ? qe : e) - s;
-        t->st.retransmitted += ov;
+        if (p)
+            t->st.retransmitted += ov;
         s += ov;
         pp = &q->next;
     }
@@ -170,17 +184,22 @@ static void hold_ahead(sl_tcp_table *t, conn *c, int d, uint32_t seq, const uint
         gap(t, c, d, "out-of-order limit");
 }
 
-static void segment_data(sl_tcp_table *t, conn *c, int d, uint32_t seq, const uint8_t *p, size_t n)
+/* Bytes [seq, seq + n) of direction d: p, or with p NULL a range the snap
+ * length cut. */
+static void take(sl_tcp_table *t, conn *c, int d, uint32_t seq, const uint8_t *p, size_t n)
 {
     half *h = &c->h[d];
     if (seq_lt(seq, h->next_seq)) {
         uint32_t old = h->next_seq - seq;
         if (old >= n) {
-            t->st.retransmitted += n;
+            if (p)
+                t->st.retransmitted += n;
             return;
         }
-        t->st.retransmitted += old;
-        p += old;
+        if (p) {
+            t->st.retransmitted += old;
+            p += old;
+        }
         n -= old;
         seq = h->next_seq;
     }
@@ -189,9 +208,24 @@ static void segment_data(sl_tcp_table *t, conn *c, int d, uint32_t seq, const ui
         return;
     }
     h->next_seq += (uint32_t)n;
-    sl_tcp_feed(t, c, d, p, n);
+    if (p)
+        sl_tcp_feed(t, c, d, p, n);
+    else
+        sl_tcp_framing_cut(t, c, d, n);
     drain(t, c, d);
 }
+
+/* A segment's captured payload p[0..n), then `cut` bytes the capture did not
+ * keep: those are no hole (the segment was seen), so they never wait. */
+static void segment_data(sl_tcp_table *t, conn *c, int d, uint32_t seq, const uint8_t *p, size_t n,
+                         uint32_t cut)
+{
+    if (n > 0)
+        take(t, c, d, seq, p, n);
+    if (cut > 0)
+        take(t, c, d, seq + (uint32_t)n, NULL, cut);
+}
+
 /* ---- connections ---- */
 
 static uint64_t endpoint_hash(const sl_tcp_table *t, const sl_addr *a, uint16_t port)
@@ -389,7 +423,7 @@ void sl_tcp_segment(sl_tcp_table *t, const sl_packet *pkt, sl_time ts)
     conn *c = lookup(t, pkt, &d);
     if (!c) {
         /* nothing to learn from an ACK, FIN or RST of an unknown connection */
-        if ((flags & SL_TCP_RST) || (pkt->payload.len == 0 && !syn))
+        if ((flags & SL_TCP_RST) || (pkt->payload.len == 0 && pkt->tcp.cut == 0 && !syn))
             return;
         c = conn_new(t, pkt, ts);
         if (!c)
@@ -430,16 +464,18 @@ void sl_tcp_segment(sl_tcp_table *t, const sl_packet *pkt, sl_time ts)
         }
         seq++; /* the SYN takes one sequence number; data (TFO) follows */
     }
-    if (pkt->payload.len > 0 && !h->done) {
+    /* a TCP payload fits in an IP datagram: well under 2^31, and cut too */
+    const uint32_t cut = pkt->tcp.cut;
+    if ((pkt->payload.len > 0 || cut > 0) && !h->done) {
         if (!h->started) {
             h->started = true;
             h->next_seq = seq;
         }
-        segment_data(t, c, d, seq, pkt->payload.ptr, pkt->payload.len);
+        segment_data(t, c, d, seq, pkt->payload.ptr, pkt->payload.len, cut);
     }
     if ((flags & SL_TCP_FIN) && !h->fin) {
         h->fin = true;
-        h->fin_seq = seq + (uint32_t)pkt->payload.len;
+        h->fin_seq = seq + (uint32_t)pkt->payload.len + cut;
     }
     /* either side may be complete now (an ACK can skip the peer's last hole) */
     for (int k = 0; k < 2; k++) {

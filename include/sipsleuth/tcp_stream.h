@@ -24,6 +24,11 @@
  * caps bound memory; when over a cap the least recently active connection is evicted
  * ("tcp_stream_evicted").
  *
+ * Bytes a segment carried past the capture's snap length (sl_tcp_info.cut)
+ * are no hole: the message they belong to is reported truncated
+ * (on_truncated) and framing goes on after them, in step when the message's
+ * Content-Length was read, else at the next SIP start line.
+ *
  * Every message delivered is exactly one SIP message: parse it with
  * SL_SIP_DATAGRAM. Its timestamp is that of the segment that completed it.
  * Not thread-safe; the callbacks must not call back into the table. */
@@ -67,6 +72,11 @@ typedef struct sl_tcp_callbacks {
                    const sl_flow *flow);
     sl_sip_header *headers;
     size_t max_headers;
+    /* Optional: a message the capture's snap length cut short: data[0..len)
+     * are its captured bytes (len may be 0), `lost` bytes of the stream after
+     * them were not captured. Without it, an anomaly "truncated_message". */
+    void (*on_truncated)(void *user, const uint8_t *data, size_t len, size_t lost, sl_time ts,
+                         const sl_flow *flow);
 } sl_tcp_callbacks;
 
 typedef struct sl_tcp_stats {
@@ -80,6 +90,7 @@ typedef struct sl_tcp_stats {
     uint64_t ws_messages;     /* of which over WebSocket */
     uint64_t invalid;         /* unparsable data in a SIP stream (re-synchronised) */
     uint64_t too_large;       /* messages dropped for the per-direction cap */
+    uint64_t truncated;       /* messages cut short by the snap length (reported) */
     uint64_t retransmitted;   /* bytes seen before (retransmissions, overlaps) */
     uint64_t skipped;         /* bytes dropped while searching for a start line */
     uint64_t not_sip_streams; /* directions found not to carry SIP */
