@@ -365,10 +365,10 @@ def defrag_rec(payload, off, more, v6=False, ident=0, time_steps=0):
     return struct.pack("!BHHB", flags, off // 8, len(payload), 0) + payload
 
 
-def tcp_rec(data, d=0, conn=0, delta=0, syn=False, fin=False, rst=False, time_steps=0):
+def tcp_rec(data, d=0, conn=0, delta=0, syn=False, fin=False, rst=False, time_steps=0, cut=0):
     flags = d | (conn << 1) | (8 if syn else 0) | (16 if fin else 0) | (32 if rst else 0) | \
         (time_steps << 6)
-    return struct.pack("!BhHB", flags, delta, len(data), 0) + data
+    return struct.pack("!BhHB", flags, delta, len(data), cut) + data
 
 
 def write_seed(target, name, data):
@@ -400,6 +400,9 @@ def fuzz_seeds():
                tcp_rec(b"", conn=1, rst=True))
     write_seed("tcp_stream", "midstream-junk", tcp_rec(b"a=rtpmap:0 PCMU\r\n" + bye, conn=2) +
                tcp_rec(b"GET / HTTP/1.1\r\n\r\n", d=1, conn=3))
+    write_seed("tcp_stream", "snaplen-cut", tcp_rec(inv[:200], cut=len(inv) - 200) +
+               tcp_rec(ok[:20], d=1, cut=len(ok) - 20) + tcp_rec(bye) +
+               tcp_rec(inv[40:60], delta=40, cut=200) + tcp_rec(inv[:40], delta=-(60 + 200)))
     _, _, _, client, server = ws_messages()
     write_seed("tcp_stream", "websocket", tcp_rec(WS_REQ) + tcp_rec(WS_RESP, d=1) +
                tcp_rec(client[:50]) + tcp_rec(client[50:]) + tcp_rec(server, d=1))

@@ -36,6 +36,9 @@ typedef struct rec {
     bool has_outer[MAX_REC];
     int n_anom;
     char kinds[MAX_REC][40];
+    int n_cut; /* on_truncated: captured bytes and lost bytes of each */
+    char *cut_msg[MAX_REC];
+    size_t cut_len[MAX_REC], cut_lost[MAX_REC];
 } rec;
 
 static void on_message(void *user, const uint8_t *msg, size_t len, sl_time ts, const sl_flow *flow)
@@ -74,8 +77,26 @@ static int count_kind(const rec *r, const char *kind)
     return c;
 }
 
+static void on_truncated(void *user, const uint8_t *data, size_t len, size_t lost, sl_time ts,
+                         const sl_flow *flow)
+{
+    (void)ts;
+    rec *r = user;
+    cr_assert_eq(flow->proto, SL_IPPROTO_TCP);
+    cr_assert_lt(r->n_cut, MAX_REC);
+    r->cut_msg[r->n_cut] = malloc(len + 1);
+    if (len)
+        memcpy(r->cut_msg[r->n_cut], data, len);
+    r->cut_msg[r->n_cut][len] = '\0';
+    r->cut_len[r->n_cut] = len;
+    r->cut_lost[r->n_cut] = lost;
+    r->n_cut++;
+}
+
 static void rec_clear(rec *r)
 {
+    for (int i = 0; i < r->n_cut; i++)
+        free(r->cut_msg[i]);
     for (int i = 0; i < r->n; i++)
         free(r->msg[i]);
     memset(r, 0, sizeof *r);
@@ -132,6 +153,27 @@ static void send_conn(sl_tcp_table *t, int conn, int dir, uint32_t seq, uint8_t 
     sl_guarded g;
     p.payload = sl_slice_make(sl_guard(&g, data, len), len);
     sl_tcp_segment(t, &p, ts);
+    sl_guard_free(&g);
+}
+
+/* A segment of direction 0 whose payload the snap length cut: `len` bytes
+ * sent, the first `kept` captured. */
+static void send_cut(sl_tcp_table *t, uint32_t seq, const void *data, size_t len, size_t kept)
+{
+    sl_packet p;
+    memset(&p, 0, sizeof p);
+    p.src = (sl_addr){.family = 4, .bytes = {10, 0, 0, 1}};
+    p.dst = (sl_addr){.family = 4, .bytes = {10, 0, 0, 2}};
+    p.sport = 40000;
+    p.dport = 5060;
+    p.ip_proto = SL_IPPROTO_TCP;
+    p.tcp.seq = seq;
+    p.tcp.flags = SL_TCP_ACK | SL_TCP_PSH;
+    p.tcp.cut = (uint32_t)(len - kept);
+    p.truncated = true;
+    sl_guarded g;
+    p.payload = sl_slice_make(sl_guard(&g, data, kept), kept);
+    sl_tcp_segment(t, &p, 1);
     sl_guard_free(&g);
 }
 
@@ -623,6 +665,107 @@ Test(tcp_stream, content_length_over_cap_resyncs)
         }
         free(cases[k]);
     }
+}
+
+static sl_tcp_table *table_cut(rec *r)
+{
+    sl_tcp_callbacks cb = {.on_message = on_message,
+                           .on_anomaly = on_anomaly,
+                           .on_truncated = on_truncated,
+                           .user = r};
+    sl_tcp_table *t = sl_tcp_new(NULL, &cb);
+    cr_assert_not_null(t);
+    return t;
+}
+
+/* Issue 17 (a): bytes the snap length cut are no hole. For every cut of
+ * M1 + M2 + M3 sent as one segment, then M1 again: the messages wholly
+ * captured come out, the one cut is reported with its captured bytes, and
+ * the stream goes on (in step when the cut message's head was complete).
+ * (Nothing captured of a stream's first segment says it is SIP: kept 0 is
+ * not reported, as for any other protocol.) */
+Test(tcp_stream, snap_length_cut_is_reported_not_a_gap)
+{
+    char *all = cat(M1, M2, M3);
+    const size_t n = strlen(all), m1 = strlen(M1), m2 = strlen(M2);
+    for (size_t kept = 1; kept < n; kept++) {
+        rec r = {0};
+        sl_tcp_table *t = table_cut(&r);
+        send_cut(t, 100, all, n, kept);
+        send(t, 100 + (uint32_t)n, M1, m1);
+        sl_tcp_stats st;
+        sl_tcp_get_stats(t, &st);
+        cr_assert_eq(st.gaps, 0, "kept %zu", kept);
+        cr_assert_eq(st.buffered, 0, "kept %zu", kept);
+        sl_tcp_destroy(t);
+        cr_assert_eq(r.n_anom, 0, "kept %zu: %s", kept, r.kinds[0]);
+        /* the messages before the cut, the cut one, then M1 */
+        size_t start = kept >= m1 + m2 ? m1 + m2 : kept >= m1 ? m1 : 0;
+        int whole = start == 0 ? 0 : start == m1 ? 1 : 2;
+        cr_assert_eq(r.n, whole + 1, "kept %zu: %d messages", kept, r.n);
+        cr_assert_str_eq(r.msg[whole], M1, "kept %zu", kept);
+        cr_assert_eq(r.n_cut, 1, "kept %zu: %d cut", kept, r.n_cut);
+        cr_assert_eq(r.cut_len[0], kept - start);
+        cr_assert(memcmp(r.cut_msg[0], all + start, kept - start) == 0);
+        cr_assert_eq(r.cut_lost[0], n - kept);
+        rec_clear(&r);
+    }
+    free(all);
+}
+
+/* A cut after the head: the Content-Length keeps the stream in step over the
+ * body's lost and captured rest, even with a start line inside the body. */
+Test(tcp_stream, snap_length_cut_keeps_step_by_content_length)
+{
+    static const char big[] = "MESSAGE sip:x@y SIP/2.0\r\nCall-ID: c@y\r\n"
+                              "Content-Length: 60\r\n\r\n"
+                              "0123456789012345678901234567890123456789\r\nSIP/2.0 200 OK\r\n\r\n";
+    const size_t bn = strlen(big), head = strstr(big, "\r\n\r\n") + 4 - big;
+    cr_assert_eq(bn, head + 60);
+    rec r = {0};
+    sl_tcp_table *t = table_cut(&r);
+    send_cut(t, 0, big, 80, head + 5);      /* head and 5 body bytes */
+    send_cut(t, 80, big + 80, bn - 80, 10); /* the rest: 10 kept, a fake line cut */
+    send(t, (uint32_t)bn, M2, strlen(M2));  /* in step: the next message */
+    sl_tcp_destroy(t);
+    expect_msgs(&r, 1, M2);
+    cr_assert_eq(r.n_cut, 1);
+    cr_assert_eq(r.cut_len[0], head + 5);
+    cr_assert_eq(r.n_anom, 0);
+    rec_clear(&r);
+}
+
+/* A cut segment that arrives ahead of the in-order point is held as a
+ * data-less range and reported when the hole before it fills; without
+ * on_truncated the table reports a truncated_message anomaly. */
+Test(tcp_stream, snap_length_cut_out_of_order)
+{
+    char *all = cat(M1, M2, M3);
+    const size_t m1 = strlen(M1), m2 = strlen(M2), n = strlen(all);
+    for (int with_cb = 0; with_cb < 2; with_cb++) {
+        rec r = {0};
+        sl_tcp_table *t = with_cb ? table_cut(&r) : table(NULL, &r);
+        send_conn(t, 0, 0, 99, SL_TCP_SYN, NULL, 0, 0);
+        send_cut(t, 100 + (uint32_t)m1, all + m1, m2 + 10, 12); /* M2 cut, ahead */
+        cr_assert_eq(r.n + r.n_cut, 0);
+        send(t, 100 + (uint32_t)(m1 + m2 + 10), all + m1 + m2 + 10, n - m1 - m2 - 10);
+        send(t, 100, M1, m1); /* fills the hole */
+        sl_tcp_stats st;
+        sl_tcp_get_stats(t, &st);
+        cr_assert_eq(st.gaps, 0);
+        cr_assert_eq(st.truncated, 1);
+        sl_tcp_destroy(t);
+        /* M3 lost its first 10 bytes to the cut: its start is gone */
+        expect_msgs(&r, 1, M1);
+        cr_assert_eq(r.n_cut, with_cb ? 1 : 0);
+        cr_assert_eq(count_kind(&r, "truncated_message"), with_cb ? 0 : 1);
+        if (with_cb) {
+            cr_assert_eq(r.cut_len[0], 12);
+            cr_assert_eq(r.cut_lost[0], m2 - 2);
+        }
+        rec_clear(&r);
+    }
+    free(all);
 }
 
 Test(tcp_stream, not_sip_dropped_cheaply)
