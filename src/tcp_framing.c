@@ -7,6 +7,8 @@
  *     ├──"GET "/"HTTP/"──▶ HTTP ──Upgrade to SIP WebSocket──▶ WS
  *     └──no start line within probe_limit──▶ NOT_SIP (bytes dropped, counted)
  *
+ * The HTTP and WS steps are in tcp_websocket.c.
+ *
  * In-order bytes are parsed where they lie (the packet, or a held segment);
  * only the unfinished tail of a unit (a message, a WebSocket frame header, a
  * candidate start line) is copied into the half's buffer, and once the unit
@@ -17,16 +19,14 @@
 #include <stdlib.h>
 
 #include "sipsleuth/sip.h"
-#include "sipsleuth/websocket.h"
 
-#define HTTP_HEAD_MAX 8192
 /* Longest start-line candidate held while a message is being dropped: a
  * request line is far shorter; body text is not held by the kilobyte. */
 #define RESYNC_HOLD 512
 
 /* ---- delivery ---- */
 
-static void deliver(sl_tcp_table *t, const conn *c, int d, const uint8_t *msg, size_t len)
+void sl_tcp_deliver(sl_tcp_table *t, const conn *c, int d, const uint8_t *msg, size_t len)
 {
     t->st.messages++;
     if (!t->cb.on_message)
@@ -45,7 +45,7 @@ static void deliver_parsed(sl_tcp_table *t, const conn *c, int d, const uint8_t 
 
 /* ---- owned buffers, charged to the table ---- */
 
-static bool reserve(sl_tcp_table *t, uint8_t **buf, size_t *cap, size_t want)
+bool sl_tcp_reserve(sl_tcp_table *t, uint8_t **buf, size_t *cap, size_t want)
 {
     if (want <= *cap)
         return true;
@@ -61,7 +61,7 @@ static bool reserve(sl_tcp_table *t, uint8_t **buf, size_t *cap, size_t want)
     return true;
 }
 
-static void release(sl_tcp_table *t, uint8_t **buf, size_t *len, size_t *cap)
+void sl_tcp_release(sl_tcp_table *t, uint8_t **buf, size_t *len, size_t *cap)
 {
     free(*buf);
     t->mem -= *cap;
@@ -169,7 +169,7 @@ static bool step_sip(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n
         if (t->cb.on_sip && t->cb.headers)
             deliver_parsed(t, c, d, p, &msg);
         else
-            deliver(t, c, d, p, msg.length);
+            sl_tcp_deliver(t, c, d, p, msg.length);
         reset_hints(h);
         *used = msg.length;
         return true;
@@ -289,131 +289,10 @@ static bool step_resync(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_
     return false;
 }
 
-static void not_sip(sl_tcp_table *t, half *h)
+void sl_tcp_not_sip(sl_tcp_table *t, half *h)
 {
     h->mode = M_NOT_SIP;
     t->st.not_sip_streams++;
-}
-
-static bool step_http(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n, size_t *used)
-{
-    half *h = &c->h[d];
-    size_t head;
-    bool sip_ws;
-    sl_status st = sl_ws_handshake(p, n, h->http_response, &head, &sip_ws);
-    if (st == SL_PARTIAL) {
-        if (n < HTTP_HEAD_MAX)
-            return false;
-        st = SL_INVALID;
-    }
-    if (st != SL_OK || !sip_ws || (h->http_response && !c->ws_requested)) {
-        not_sip(t, h);
-        /* a refused upgrade: the client side does not speak WebSocket either */
-        if (h->http_response && c->h[!d].mode == M_WS)
-            not_sip(t, &c->h[!d]);
-        return true;
-    }
-    if (!h->http_response)
-        c->ws_requested = true;
-    h->mode = M_WS;
-    *used = head;
-    return true;
-}
-
-/* The end of a WebSocket frame's payload. */
-static void ws_frame_end(sl_tcp_table *t, conn *c, int d)
-{
-    half *h = &c->h[d];
-    if (h->ws_ctrl) {
-        h->ws_ctrl = false;
-        return;
-    }
-    if (!h->ws_fin)
-        return;
-    if (!h->ws_drop && h->ws_len > 0) { /* an empty message is no SIP message */
-        t->st.ws_messages++;
-        deliver(t, c, d, h->ws, h->ws_len);
-    }
-    release(t, &h->ws, &h->ws_len, &h->ws_cap);
-    h->ws_in_msg = h->ws_drop = false;
-}
-
-static bool step_ws(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n, size_t *used)
-{
-    half *h = &c->h[d];
-    if (h->ws_left > 0) {
-        size_t take = n < h->ws_left ? n : (size_t)h->ws_left;
-        if (!h->ws_ctrl && !h->ws_drop) {
-            /* the length was checked against the cap when the header came */
-            if (!reserve(t, &h->ws, &h->ws_cap, h->ws_len + take)) {
-                sl_tcp_anomaly(t, c, d, "tcp_nomem", "WebSocket message dropped");
-                h->ws_drop = true;
-            } else {
-                /* an unmasked frame has an all-zero mask: this copies it */
-                sl_ws_unmask(h->ws + h->ws_len, p, take, h->ws_mask, h->ws_pos);
-                h->ws_len += take;
-            }
-        }
-        h->ws_left -= take;
-        h->ws_pos += take;
-        *used = take;
-        if (h->ws_left == 0)
-            ws_frame_end(t, c, d);
-        return true;
-    }
-
-    sl_ws_frame f;
-    sl_anomaly an = {0};
-    sl_status st = sl_ws_frame_parse(p, n, &f, &an);
-    if (st == SL_PARTIAL)
-        return false;
-    if (st != SL_OK) {
-        sl_tcp_anomaly(t, c, d, "ws_invalid_frame", an.kind ? an.kind : "ws_invalid");
-        not_sip(t, h);
-        return true;
-    }
-    *used = f.header_len;
-    h->ws_left = f.payload_len;
-    h->ws_pos = 0;
-    h->ws_masked = f.masked;
-    memcpy(h->ws_mask, f.mask, 4);
-    h->ws_fin = f.fin;
-    h->ws_ctrl = f.opcode >= SL_WS_CLOSE;
-    if (!h->ws_ctrl) {
-        if (f.opcode != SL_WS_CONTINUATION) {
-            if (h->ws_in_msg && !h->ws_drop)
-                sl_tcp_anomaly(t, c, d, "ws_message_incomplete", "a new message began before FIN");
-            h->ws_len = 0;
-            h->ws_in_msg = true;
-            h->ws_drop = false;
-        } else if (!h->ws_in_msg) {
-            sl_tcp_anomaly(t, c, d, "ws_unexpected_continuation",
-                           "continuation frame outside a message");
-            h->ws_in_msg = h->ws_drop = true;
-        }
-        if (!h->ws_drop && f.payload_len > t->cfg.max_message - h->ws_len) {
-            char detail[96];
-            snprintf(detail, sizeof detail, "WebSocket message over %zu bytes dropped",
-                     t->cfg.max_message);
-            sl_tcp_anomaly(t, c, d, "tcp_message_too_large", detail);
-            t->st.too_large++;
-            h->ws_drop = true;
-            release(t, &h->ws, &h->ws_len, &h->ws_cap);
-        }
-        /* A whole unmasked message in place: deliver it without a copy. */
-        if (!h->ws_drop && h->ws_fin && !h->ws_masked && h->ws_len == 0 && f.payload_len > 0 &&
-            f.payload_len <= n - f.header_len) {
-            t->st.ws_messages++;
-            deliver(t, c, d, p + f.header_len, (size_t)f.payload_len);
-            h->ws_left = 0;
-            h->ws_in_msg = false;
-            *used += (size_t)f.payload_len;
-            return true;
-        }
-    }
-    if (h->ws_left == 0)
-        ws_frame_end(t, c, d);
-    return true;
 }
 
 /* Runs the steps over p[0..n) until one needs more bytes, or until `stop`
@@ -430,8 +309,8 @@ static size_t run(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n, s
         case M_START: go_on = step_start(t, c, d, p + off, n - off, &used); break;
         case M_SIP: go_on = step_sip(t, c, d, p + off, n - off, &used); break;
         case M_RESYNC: go_on = step_resync(t, c, d, p + off, n - off, &used); break;
-        case M_HTTP: go_on = step_http(t, c, d, p + off, n - off, &used); break;
-        case M_WS: go_on = step_ws(t, c, d, p + off, n - off, &used); break;
+        case M_HTTP: go_on = sl_tcp_step_http(t, c, d, p + off, n - off, &used); break;
+        case M_WS: go_on = sl_tcp_step_ws(t, c, d, p + off, n - off, &used); break;
         case M_NOT_SIP: t->st.not_sip_bytes += n - off; return n;
         }
         off += used;
@@ -439,7 +318,7 @@ static size_t run(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n, s
             h->scanned += used;
             if (h->scanned > t->cfg.probe_limit) {
                 h->probing = false;
-                not_sip(t, h);
+                sl_tcp_not_sip(t, h);
             }
         }
         if (!go_on || (used == 0 && h->mode == before))
@@ -463,7 +342,7 @@ static void too_large(sl_tcp_table *t, conn *c, int d)
         sl_tcp_anomaly(t, c, d, "tcp_message_too_large", detail);
         break;
     case M_HTTP:
-    case M_WS: not_sip(t, h); break;
+    case M_WS: sl_tcp_not_sip(t, h); break;
     default: drop_searching(t, h, h->len); break;
     }
     reset_hints(h);
@@ -474,7 +353,7 @@ static void too_large(sl_tcp_table *t, conn *c, int d)
 static bool hold(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n)
 {
     half *h = &c->h[d];
-    if (!reserve(t, &h->buf, &h->cap, h->len + n)) {
+    if (!sl_tcp_reserve(t, &h->buf, &h->cap, h->len + n)) {
         sl_tcp_anomaly(t, c, d, "tcp_nomem", "unfinished data dropped");
         return false;
     }
@@ -537,7 +416,7 @@ void sl_tcp_feed(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n)
         }
     }
     if (h->len == 0 && h->buf)
-        release(t, &h->buf, &h->len, &h->cap);
+        sl_tcp_release(t, &h->buf, &h->len, &h->cap);
 }
 
 /* ---- what the connection table asks of the framing ---- */
@@ -552,7 +431,7 @@ void sl_tcp_framing_gap(sl_tcp_table *t, conn *c, int d)
         h->mode = M_RESYNC;
         break;
     case M_HTTP:
-    case M_WS: not_sip(t, h); break;
+    case M_WS: sl_tcp_not_sip(t, h); break;
     default: break;
     }
     t->st.skipped += h->len;
@@ -561,7 +440,7 @@ void sl_tcp_framing_gap(sl_tcp_table *t, conn *c, int d)
     h->ws_left = 0;
     h->ws_in_msg = h->ws_drop = h->ws_ctrl = false;
     if (h->ws)
-        release(t, &h->ws, &h->ws_len, &h->ws_cap);
+        sl_tcp_release(t, &h->ws, &h->ws_len, &h->ws_cap);
     h->after_gap = h->mode == M_RESYNC;
 }
 
@@ -634,19 +513,19 @@ void sl_tcp_framing_cut(sl_tcp_table *t, conn *c, int d, size_t n)
             h->ws_left -= n;
             h->ws_pos += n;
             if (h->ws_left == 0)
-                ws_frame_end(t, c, d);
+                sl_tcp_ws_frame_end(t, c, d);
             break;
         }
         if (h->ws_in_msg && !h->ws_drop)
             report_cut(t, c, d, h->ws, h->ws_len, n);
-        not_sip(t, h); /* a frame header was cut: the framing is lost */
+        sl_tcp_not_sip(t, h); /* a frame header was cut: the framing is lost */
         break;
-    case M_HTTP: not_sip(t, h); break;
+    case M_HTTP: sl_tcp_not_sip(t, h); break;
     case M_NOT_SIP: t->st.not_sip_bytes += n; break;
     }
     reset_hints(h);
     if (h->buf)
-        release(t, &h->buf, &h->len, &h->cap);
+        sl_tcp_release(t, &h->buf, &h->len, &h->cap);
 }
 
 void sl_tcp_framing_end(sl_tcp_table *t, conn *c, int d, const char *why)
@@ -664,7 +543,7 @@ void sl_tcp_framing_end(sl_tcp_table *t, conn *c, int d, const char *why)
 void sl_tcp_framing_free(sl_tcp_table *t, half *h)
 {
     if (h->buf)
-        release(t, &h->buf, &h->len, &h->cap);
+        sl_tcp_release(t, &h->buf, &h->len, &h->cap);
     if (h->ws)
-        release(t, &h->ws, &h->ws_len, &h->ws_cap);
+        sl_tcp_release(t, &h->ws, &h->ws_len, &h->ws_cap);
 }

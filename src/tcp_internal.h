@@ -84,6 +84,21 @@ struct sl_tcp_table {
 sl_flow sl_tcp_flow(const sl_tcp_table *t, const conn *c, int d);
 void sl_tcp_anomaly(sl_tcp_table *t, const conn *c, int d, const char *kind, const char *detail);
 
+/* tcp_framing.c: delivery, and buffers charged to the table. */
+void sl_tcp_deliver(sl_tcp_table *t, const conn *c, int d, const uint8_t *msg, size_t len);
+bool sl_tcp_reserve(sl_tcp_table *t, uint8_t **buf, size_t *cap, size_t want);
+void sl_tcp_release(sl_tcp_table *t, uint8_t **buf, size_t *len, size_t *cap);
+/* The direction does not carry SIP: its bytes are dropped (counted). */
+void sl_tcp_not_sip(sl_tcp_table *t, half *h);
+
+/* tcp_websocket.c: framing steps of the HTTP and WS modes; they parse what
+ * they can at the start of p[0..n), return false when they need more bytes,
+ * and set *used to what they consumed. */
+bool sl_tcp_step_http(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n, size_t *used);
+bool sl_tcp_step_ws(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n, size_t *used);
+/* The end of a WebSocket frame's payload: delivers a finished message. */
+void sl_tcp_ws_frame_end(sl_tcp_table *t, conn *c, int d);
+
 /* tcp_framing.c: newly in-order bytes of direction d. */
 void sl_tcp_feed(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n);
 /* Bytes before the next in-order ones were lost: drop the unfinished unit and
