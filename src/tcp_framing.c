@@ -334,9 +334,11 @@ static void too_large(sl_tcp_table *t, conn *c, int d)
     char detail[96];
     switch (h->mode) {
     case M_SIP:
-        /* a declared length over the cap never gets here (oversized) */
+        /* a declared length over the cap never gets here (oversized): this
+         * is a head over the cap, or a buffer that could not grow */
         t->st.too_large++;
         h->mode = M_RESYNC;
+        h->discard = h->need > h->len ? h->need - h->len : 0; /* in step when known */
         snprintf(detail, sizeof detail, "unfinished message over %zu bytes dropped",
                  t->cfg.max_message);
         sl_tcp_anomaly(t, c, d, "tcp_message_too_large", detail);
@@ -387,8 +389,11 @@ void sl_tcp_feed(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n)
                 }
                 continue;
             }
-            if (!hold(t, c, d, p, n))
+            if (!hold(t, c, d, p, n)) {
                 too_large(t, c, d);
+                if (h->mode == M_RESYNC) /* keep a known message end in step */
+                    drop_searching(t, h, n);
+            }
             break;
         }
         size_t room = cap > h->len ? cap - h->len : 0;
