@@ -58,6 +58,9 @@ typedef struct half {
 typedef struct conn {
     struct conn *hnext;       /* hash chain */
     struct conn *prev, *next; /* activity order: least recent first */
+    /* the table's list of connections waiting for an acknowledged hole */
+    struct conn *acked_prev, *acked_next;
+    bool on_acked;
     size_t bucket;
     sl_addr addr[2]; /* addr[0]/port[0]: the sender of the first segment seen */
     uint16_t port[2];
@@ -77,6 +80,8 @@ struct sl_tcp_table {
     const sl_packet *pkt; /* the segment being processed, and its connection */
     const conn *cur;
     sl_tcp_stats st;
+    conn *acked;       /* connections with an acknowledged hole still waited for */
+    sl_time acked_due; /* no hole of theirs is due before this */
 };
 
 /* The flow of direction d of c (outer set when c is the connection of the

@@ -105,6 +105,34 @@ static void gap(sl_tcp_table *t, conn *c, int d, const char *why)
     drain(t, c, d);
 }
 
+static void acked_link(sl_tcp_table *t, conn *c, sl_time due)
+{
+    if (!t->acked || due < t->acked_due)
+        t->acked_due = due;
+    if (c->on_acked)
+        return;
+    c->on_acked = true;
+    c->acked_prev = NULL;
+    c->acked_next = t->acked;
+    if (t->acked)
+        t->acked->acked_prev = c;
+    t->acked = c;
+}
+
+static void acked_unlink(sl_tcp_table *t, conn *c)
+{
+    if (!c->on_acked)
+        return;
+    c->on_acked = false;
+    if (c->acked_prev)
+        c->acked_prev->acked_next = c->acked_next;
+    else
+        t->acked = c->acked_next;
+    if (c->acked_next)
+        c->acked_next->acked_prev = c->acked_prev;
+    c->acked_prev = c->acked_next = NULL;
+}
+
 /* The peer acknowledged past the hole: the bytes were sent and received.
  * A span port may still deliver them after the ACK, so the hole is waited
  * for reorder_window (capture time) from when it is seen acknowledged, then
@@ -118,11 +146,16 @@ static void acked_hole(sl_tcp_table *t, conn *c, int d)
             h->hole_seq = h->next_seq;
             h->hole_acked_at = t->now;
         }
-        if (t->now - h->hole_acked_at < t->cfg.reorder_window)
+        if (t->now - h->hole_acked_at < t->cfg.reorder_window) {
+            /* sl_tcp_expire skips it then, should no segment come */
+            acked_link(t, c, h->hole_acked_at + t->cfg.reorder_window);
             return;
+        }
         gap(t, c, d, "acknowledged but not captured");
     }
     h->hole_acked = false;
+    if (!c->h[!d].hole_acked)
+        acked_unlink(t, c);
 }
 
 /* p NULL: a cut range, no data */
@@ -314,6 +347,7 @@ static void conn_free(sl_tcp_table *t, conn *c)
         }
     }
     list_unlink(t, c);
+    acked_unlink(t, c);
     for (int d = 0; d < 2; d++) {
         half *h = &c->h[d];
         while (h->ooo) {
@@ -499,6 +533,19 @@ void sl_tcp_expire(sl_tcp_table *t, sl_time now)
 {
     if (now > t->now)
         t->now = now;
+    if (t->acked && t->now >= t->acked_due) {
+        sl_time next = INT64_MAX;
+        for (conn *c = t->acked, *after; c; c = after) {
+            after = c->acked_next;
+            for (int d = 0; d < 2; d++)
+                acked_hole(t, c, d);
+            for (int d = 0; d < 2; d++)
+                if (c->on_acked && c->h[d].hole_acked &&
+                    c->h[d].hole_acked_at + t->cfg.reorder_window < next)
+                    next = c->h[d].hole_acked_at + t->cfg.reorder_window;
+        }
+        t->acked_due = next;
+    }
     while (t->oldest && t->now - t->oldest->last >= t->cfg.idle_timeout) {
         t->st.timeouts++;
         conn_close(t, t->oldest, "idle timeout");

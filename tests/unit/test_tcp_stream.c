@@ -469,6 +469,40 @@ Test(tcp_stream, acknowledged_hole_is_skipped_after_the_reorder_window)
     rec_clear(&r);
 }
 
+/* With no segment after the ACK, expiry skips the hole on time; a hole that
+ * fills in between is not skipped. */
+Test(tcp_stream, acknowledged_hole_is_skipped_by_expiry)
+{
+    rec r = {0};
+    sl_tcp_table *t = table(NULL, &r);
+    for (int conn = 0; conn < 2; conn++) {
+        send_conn(t, conn, 0, 99, SL_TCP_SYN, NULL, 0, 0);
+        send_conn(t, conn, 0, 100, SL_TCP_ACK, M1, 50, 1);
+        send_conn(t, conn, 0, 100 + (uint32_t)strlen(M1), SL_TCP_ACK, M2, strlen(M2), 1);
+        sl_packet p;
+        memset(&p, 0, sizeof p);
+        p.src = (sl_addr){.family = 4, .bytes = {10, 0, 0, 2}};
+        p.dst = (sl_addr){.family = 4, .bytes = {10, 0, 0, 1}};
+        p.sport = 5060;
+        p.dport = (uint16_t)(40000 + conn);
+        p.tcp.ack = 100 + (uint32_t)(strlen(M1) + strlen(M2));
+        p.tcp.flags = SL_TCP_ACK;
+        sl_tcp_segment(t, &p, 2);
+    }
+    /* connection 1's hole fills before the window ends */
+    send_conn(t, 1, 0, 150, SL_TCP_ACK, M1 + 50, strlen(M1) - 50, 3);
+    cr_assert_eq(r.n, 2);
+    sl_tcp_expire(t, 2 + SL_NS_PER_SEC - 1);
+    cr_assert_eq(count_kind(&r, "tcp_gap"), 0);
+    sl_tcp_expire(t, 2 + SL_NS_PER_SEC);
+    cr_assert_eq(count_kind(&r, "tcp_gap"), 1);
+    expect_msgs(&r, 3, M1, M2, M2);
+    sl_tcp_expire(t, 5 * SL_NS_PER_SEC);
+    cr_assert_eq(count_kind(&r, "tcp_gap"), 1);
+    sl_tcp_destroy(t);
+    rec_clear(&r);
+}
+
 /* Issue 17 (c): a span port delivers a segment after later data and after
  * the ACK that covers it; the hole fills, nothing is lost. Across 2^32 too. */
 Test(tcp_stream, segment_after_its_ack_fills_the_hole)
