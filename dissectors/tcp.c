@@ -25,5 +25,8 @@ sl_status sl_tcp_decode(sl_slice data, size_t stated, sl_packet *pkt, sl_anomaly
         return SL_TRUNCATED;
     }
     pkt->payload = sl_rd_rest(&r);
+    /* stated is IP's length unless IP itself was incomplete (SIZE_MAX) */
+    if (stated != SIZE_MAX && stated - hlen > pkt->payload.len && stated - hlen <= UINT32_MAX)
+        pkt->tcp.cut = (uint32_t)(stated - hlen - pkt->payload.len);
     return SL_OK;
 }

@@ -199,6 +199,53 @@ static void on_stream_sip(void *user, const sl_sip_msg *msg, const uint8_t *data
         on_sip_message(p, msg, data, ts, flow, false);
 }
 
+/* The value of the first Call-ID (or i) header line that ended, or empty. */
+static sl_slice find_call_id(const uint8_t *data, size_t len)
+{
+    for (size_t i = 0; i < len;) {
+        const uint8_t *lf = memchr(data + i, '\n', len - i);
+        if (!lf)
+            break;
+        size_t end = (size_t)(lf - data), colon = i;
+        while (colon < end && data[colon] != ':')
+            colon++;
+        if (colon < end && sl_sip_header_id(sl_slice_make(data + i, colon - i)) == SL_HDR_CALL_ID) {
+            size_t v = colon + 1;
+            while (v < end && (data[v] == ' ' || data[v] == '\t'))
+                v++;
+            size_t e = end;
+            while (e > v && (data[e - 1] == '\r' || data[e - 1] == ' ' || data[e - 1] == '\t'))
+                e--;
+            return sl_slice_make(data + v, e - v);
+        }
+        i = end + 1;
+    }
+    return sl_slice_make(NULL, 0);
+}
+
+/* A stream message the snap length cut short: a sip event marked truncated,
+ * as for a cut datagram, when what was captured parses; else an anomaly
+ * naming its Call-ID if that line was captured. Never silent. */
+static void on_stream_truncated(void *user, const uint8_t *data, size_t len, size_t lost,
+                                sl_time ts, const sl_flow *flow)
+{
+    sl_pipeline *p = user;
+    if (len > 0 && len <= p->cfg.tcp.max_message) {
+        sl_sip_msg msg = {.headers = p->headers, .max_headers = p->cfg.max_headers};
+        if (sl_sip_parse(data, len, SL_SIP_DATAGRAM, &msg, NULL) == SL_OK && msg.start_line_ended) {
+            on_sip_message(p, &msg, data, ts, flow, true);
+            return;
+        }
+    }
+    sl_jw *w = sl_event_anomaly(p->out, ts, find_call_id(data, len), flow, "truncated_message");
+    if (!w)
+        return;
+    char detail[96];
+    snprintf(detail, sizeof detail, "%zu bytes captured, %zu cut by the snap length", len, lost);
+    sl_jw_kstr(w, "detail", detail);
+    sl_event_end(p->out);
+}
+
 static void on_udp(sl_pipeline *p, const sl_packet *pkt)
 {
     sl_flow flow = sl_flow_from_packet(pkt, SL_IPPROTO_UDP);
@@ -231,6 +278,7 @@ static void write_tcp_stats(const sl_pipeline *p, sl_jw *w)
     sl_jw_kuint(w, "websocket_messages", ts.ws_messages);
     sl_jw_kuint(w, "invalid", ts.invalid);
     sl_jw_kuint(w, "too_large", ts.too_large);
+    sl_jw_kuint(w, "truncated", ts.truncated);
     sl_jw_kuint(w, "retransmitted_bytes", ts.retransmitted);
     sl_jw_kuint(w, "not_sip_streams", ts.not_sip_streams);
     sl_jw_kuint(w, "buffered_bytes", ts.buffered);
@@ -406,6 +454,8 @@ void sl_pipeline_frame(sl_pipeline *p, int dlt, sl_time ts, const uint8_t *frame
         break;
     case SL_DECODE_TCP:
         p->counters.tcp_segments++;
+        if (pkt.truncated)
+            p->counters.truncated++;
         sl_tcp_segment(p->tcp, &pkt, ts);
         break;
     case SL_DECODE_FRAGMENT: /* a fragment inside a reassembled datagram */
@@ -452,7 +502,8 @@ sl_pipeline *sl_pipeline_new(const sl_config *cfg, sl_output *out)
                            .user = p,
                            .on_sip = on_stream_sip,
                            .headers = p->headers,
-                           .max_headers = cfg->max_headers};
+                           .max_headers = cfg->max_headers,
+                           .on_truncated = on_stream_truncated};
     p->tcp = sl_tcp_new(&cfg->tcp, &cb);
     p->redirects = sl_redirects_new(&cfg->routes, out);
     sl_dialog_config dc = cfg->dialog;

@@ -7,6 +7,8 @@
  *     ├──"GET "/"HTTP/"──▶ HTTP ──Upgrade to SIP WebSocket──▶ WS
  *     └──no start line within probe_limit──▶ NOT_SIP (bytes dropped, counted)
  *
+ * The HTTP and WS steps are in tcp_websocket.c.
+ *
  * In-order bytes are parsed where they lie (the packet, or a held segment);
  * only the unfinished tail of a unit (a message, a WebSocket frame header, a
  * candidate start line) is copied into the half's buffer, and once the unit
@@ -17,13 +19,14 @@
 #include <stdlib.h>
 
 #include "sipsleuth/sip.h"
-#include "sipsleuth/websocket.h"
 
-#define HTTP_HEAD_MAX 8192
+/* Longest start-line candidate held while a message is being dropped: a
+ * request line is far shorter; body text is not held by the kilobyte. */
+#define RESYNC_HOLD 512
 
 /* ---- delivery ---- */
 
-static void deliver(sl_tcp_table *t, const conn *c, int d, const uint8_t *msg, size_t len)
+void sl_tcp_deliver(sl_tcp_table *t, const conn *c, int d, const uint8_t *msg, size_t len)
 {
     t->st.messages++;
     if (!t->cb.on_message)
@@ -42,7 +45,7 @@ static void deliver_parsed(sl_tcp_table *t, const conn *c, int d, const uint8_t 
 
 /* ---- owned buffers, charged to the table ---- */
 
-static bool reserve(sl_tcp_table *t, uint8_t **buf, size_t *cap, size_t want)
+bool sl_tcp_reserve(sl_tcp_table *t, uint8_t **buf, size_t *cap, size_t want)
 {
     if (want <= *cap)
         return true;
@@ -58,7 +61,7 @@ static bool reserve(sl_tcp_table *t, uint8_t **buf, size_t *cap, size_t want)
     return true;
 }
 
-static void release(sl_tcp_table *t, uint8_t **buf, size_t *len, size_t *cap)
+void sl_tcp_release(sl_tcp_table *t, uint8_t **buf, size_t *len, size_t *cap)
 {
     free(*buf);
     t->mem -= *cap;
@@ -121,6 +124,23 @@ static size_t blank_line_end(const uint8_t *p, size_t n, size_t from)
     return 0;
 }
 
+/* A message whose declared length is over the cap: reported once, never
+ * buffered. Its body is dropped while looking for the next start line. */
+static void oversized(sl_tcp_table *t, conn *c, int d, size_t head, uint64_t total, size_t *used)
+{
+    half *h = &c->h[d];
+    char detail[96];
+    snprintf(detail, sizeof detail, "message of %llu bytes dropped (cap %zu)",
+             (unsigned long long)total, t->cfg.max_message);
+    sl_tcp_anomaly(t, c, d, "tcp_message_too_large", detail);
+    t->st.too_large++;
+    reset_hints(h);
+    *used = head;
+    h->mode = M_RESYNC;
+    h->discard = total - head > SIZE_MAX ? SIZE_MAX : (size_t)(total - head);
+    h->after_gap = true; /* a lying length: the next message may follow the head */
+}
+
 static bool step_sip(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n, size_t *used)
 {
     half *h = &c->h[d];
@@ -142,10 +162,14 @@ static bool step_sip(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n
     sl_status st = sl_sip_parse(p, n, SL_SIP_STREAM, &msg, &an);
     h->tried = true;
     if (st == SL_OK) {
+        if (msg.length > t->cfg.max_message) {
+            oversized(t, c, d, msg.length - msg.body.len, msg.length, used);
+            return true;
+        }
         if (t->cb.on_sip && t->cb.headers)
             deliver_parsed(t, c, d, p, &msg);
         else
-            deliver(t, c, d, p, msg.length);
+            sl_tcp_deliver(t, c, d, p, msg.length);
         reset_hints(h);
         *used = msg.length;
         return true;
@@ -156,9 +180,17 @@ static bool step_sip(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n
         if (head) {
             /* the head is complete: learn the length from its Content-Length */
             sl_sip_msg m = {0};
-            if (sl_sip_parse(p, head, SL_SIP_DATAGRAM, &m, NULL) == SL_OK && m.has_content_length &&
-                m.content_length > n - head)
-                h->need = head + (size_t)m.content_length;
+            if (sl_sip_parse(p, head, SL_SIP_DATAGRAM, &m, NULL) == SL_OK && m.has_content_length) {
+                const size_t cap = t->cfg.max_message;
+                if (head > cap || m.content_length > cap - head) {
+                    uint64_t total =
+                        m.content_length > UINT64_MAX - head ? UINT64_MAX : head + m.content_length;
+                    oversized(t, c, d, head, total, used);
+                    return true;
+                }
+                if (m.content_length > n - head)
+                    h->need = head + (size_t)m.content_length;
+            }
         } else {
             h->hdr_scan = n >= 2 ? n - 2 : 0;
         }
@@ -174,36 +206,70 @@ static bool step_sip(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n
     return true;
 }
 
+static void found_start(half *h)
+{
+    h->mode = M_SIP;
+    h->probing = false;
+    h->discard = 0;
+}
+
+/* Searching, n bytes are dropped unseen (they could not be held). */
+static void drop_searching(sl_tcp_table *t, half *h, size_t n)
+{
+    t->st.skipped += n;
+    h->after_gap = false;
+    if (h->discard == 0)
+        return;
+    if (n == h->discard)
+        found_start(h);
+    else /* past the declared end: that next message's start is lost too */
+        h->discard = n < h->discard ? h->discard - n : 0;
+}
+
+/* A start line at p[cand..)? While a message is being dropped, a candidate
+ * must end before the message's declared end (else it is body text running
+ * into the next message), and is waited for only while short. */
+static sl_status probe_at(const half *h, const uint8_t *p, size_t n, size_t cand)
+{
+    if (h->discard == 0)
+        return sl_sip_probe(p + cand, n - cand);
+    const bool end_seen = h->discard <= n;
+    sl_status st = sl_sip_probe(p + cand, (end_seen ? h->discard : n) - cand);
+    if (st == SL_PARTIAL && (end_seen || n - cand > RESYNC_HOLD))
+        return SL_INVALID;
+    return st;
+}
+
 /* Looks for a line that starts like a SIP message after an LF (or right
- * after a hole: segments often begin with a message). */
+ * after a hole: segments often begin with a message). While a message is
+ * being dropped, its declared end bounds the search and is where SIP resumes. */
 static bool step_resync(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n, size_t *used)
 {
     half *h = &c->h[d];
+    const size_t lim = h->discard > 0 && h->discard < n ? h->discard : n;
     size_t from = 0;
     if (h->after_gap) {
-        sl_status st = sl_sip_probe(p, n);
+        sl_status st = probe_at(h, p, n, 0);
         if (st == SL_PARTIAL)
             return false;
         h->after_gap = false;
         if (st == SL_OK) {
-            h->mode = M_SIP;
-            h->probing = false;
+            found_start(h);
             return true;
         }
     }
     for (;;) {
-        const uint8_t *lf = memchr(p + from, '\n', n - from);
+        const uint8_t *lf = from < lim ? memchr(p + from, '\n', lim - from) : NULL;
         if (!lf) {
-            *used = n;
+            *used = lim;
             break;
         }
         size_t cand = (size_t)(lf - p) + 1;
-        sl_status st = sl_sip_probe(p + cand, n - cand);
+        sl_status st = probe_at(h, p, n, cand);
         if (st == SL_OK) {
             *used = cand;
             t->st.skipped += cand;
-            h->mode = M_SIP;
-            h->probing = false;
+            found_start(h);
             return true;
         }
         if (st == SL_PARTIAL) {
@@ -213,134 +279,20 @@ static bool step_resync(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_
         from = cand;
     }
     t->st.skipped += *used;
-    return false;
-}
-
-static void not_sip(sl_tcp_table *t, half *h)
-{
-    h->mode = M_NOT_SIP;
-    t->st.not_sip_streams++;
-}
-
-static bool step_http(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n, size_t *used)
-{
-    half *h = &c->h[d];
-    size_t head;
-    bool sip_ws;
-    sl_status st = sl_ws_handshake(p, n, h->http_response, &head, &sip_ws);
-    if (st == SL_PARTIAL) {
-        if (n < HTTP_HEAD_MAX)
-            return false;
-        st = SL_INVALID;
-    }
-    if (st != SL_OK || !sip_ws || (h->http_response && !c->ws_requested)) {
-        not_sip(t, h);
-        /* a refused upgrade: the client side does not speak WebSocket either */
-        if (h->http_response && c->h[!d].mode == M_WS)
-            not_sip(t, &c->h[!d]);
-        return true;
-    }
-    if (!h->http_response)
-        c->ws_requested = true;
-    h->mode = M_WS;
-    *used = head;
-    return true;
-}
-
-/* The end of a WebSocket frame's payload. */
-static void ws_frame_end(sl_tcp_table *t, conn *c, int d)
-{
-    half *h = &c->h[d];
-    if (h->ws_ctrl) {
-        h->ws_ctrl = false;
-        return;
-    }
-    if (!h->ws_fin)
-        return;
-    if (!h->ws_drop && h->ws_len > 0) { /* an empty message is no SIP message */
-        t->st.ws_messages++;
-        deliver(t, c, d, h->ws, h->ws_len);
-    }
-    release(t, &h->ws, &h->ws_len, &h->ws_cap);
-    h->ws_in_msg = h->ws_drop = false;
-}
-
-static bool step_ws(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n, size_t *used)
-{
-    half *h = &c->h[d];
-    if (h->ws_left > 0) {
-        size_t take = n < h->ws_left ? n : (size_t)h->ws_left;
-        if (!h->ws_ctrl && !h->ws_drop) {
-            /* the length was checked against the cap when the header came */
-            if (!reserve(t, &h->ws, &h->ws_cap, h->ws_len + take)) {
-                sl_tcp_anomaly(t, c, d, "tcp_nomem", "WebSocket message dropped");
-                h->ws_drop = true;
-            } else {
-                /* an unmasked frame has an all-zero mask: this copies it */
-                sl_ws_unmask(h->ws + h->ws_len, p, take, h->ws_mask, h->ws_pos);
-                h->ws_len += take;
-            }
-        }
-        h->ws_left -= take;
-        h->ws_pos += take;
-        *used = take;
-        if (h->ws_left == 0)
-            ws_frame_end(t, c, d);
-        return true;
-    }
-
-    sl_ws_frame f;
-    sl_anomaly an = {0};
-    sl_status st = sl_ws_frame_parse(p, n, &f, &an);
-    if (st == SL_PARTIAL)
-        return false;
-    if (st != SL_OK) {
-        sl_tcp_anomaly(t, c, d, "ws_invalid_frame", an.kind ? an.kind : "ws_invalid");
-        not_sip(t, h);
-        return true;
-    }
-    *used = f.header_len;
-    h->ws_left = f.payload_len;
-    h->ws_pos = 0;
-    h->ws_masked = f.masked;
-    memcpy(h->ws_mask, f.mask, 4);
-    h->ws_fin = f.fin;
-    h->ws_ctrl = f.opcode >= SL_WS_CLOSE;
-    if (!h->ws_ctrl) {
-        if (f.opcode != SL_WS_CONTINUATION) {
-            if (h->ws_in_msg && !h->ws_drop)
-                sl_tcp_anomaly(t, c, d, "ws_message_incomplete", "a new message began before FIN");
-            h->ws_len = 0;
-            h->ws_in_msg = true;
-            h->ws_drop = false;
-        } else if (!h->ws_in_msg) {
-            sl_tcp_anomaly(t, c, d, "ws_unexpected_continuation",
-                           "continuation frame outside a message");
-            h->ws_in_msg = h->ws_drop = true;
-        }
-        if (!h->ws_drop && f.payload_len > t->cfg.max_message - h->ws_len) {
-            char detail[96];
-            snprintf(detail, sizeof detail, "WebSocket message over %zu bytes dropped",
-                     t->cfg.max_message);
-            sl_tcp_anomaly(t, c, d, "tcp_message_too_large", detail);
-            t->st.too_large++;
-            h->ws_drop = true;
-            release(t, &h->ws, &h->ws_len, &h->ws_cap);
-        }
-        /* A whole unmasked message in place: deliver it without a copy. */
-        if (!h->ws_drop && h->ws_fin && !h->ws_masked && h->ws_len == 0 && f.payload_len > 0 &&
-            f.payload_len <= n - f.header_len) {
-            t->st.ws_messages++;
-            deliver(t, c, d, p + f.header_len, (size_t)f.payload_len);
-            h->ws_left = 0;
-            h->ws_in_msg = false;
-            *used += (size_t)f.payload_len;
+    if (h->discard > 0) {
+        h->discard -= *used;
+        if (h->discard == 0) {
+            found_start(h); /* the dropped message's declared end */
             return true;
         }
     }
-    if (h->ws_left == 0)
-        ws_frame_end(t, c, d);
-    return true;
+    return false;
+}
+
+void sl_tcp_not_sip(sl_tcp_table *t, half *h)
+{
+    h->mode = M_NOT_SIP;
+    t->st.not_sip_streams++;
 }
 
 /* Runs the steps over p[0..n) until one needs more bytes, or until `stop`
@@ -350,12 +302,6 @@ static size_t run(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n, s
     half *h = &c->h[d];
     size_t off = 0;
     while (off < n && off < stop) {
-        if (h->skip > 0) {
-            size_t k = n - off < h->skip ? n - off : h->skip;
-            h->skip -= k;
-            off += k;
-            continue;
-        }
         mode before = h->mode;
         size_t used = 0;
         bool go_on = false;
@@ -363,8 +309,8 @@ static size_t run(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n, s
         case M_START: go_on = step_start(t, c, d, p + off, n - off, &used); break;
         case M_SIP: go_on = step_sip(t, c, d, p + off, n - off, &used); break;
         case M_RESYNC: go_on = step_resync(t, c, d, p + off, n - off, &used); break;
-        case M_HTTP: go_on = step_http(t, c, d, p + off, n - off, &used); break;
-        case M_WS: go_on = step_ws(t, c, d, p + off, n - off, &used); break;
+        case M_HTTP: go_on = sl_tcp_step_http(t, c, d, p + off, n - off, &used); break;
+        case M_WS: go_on = sl_tcp_step_ws(t, c, d, p + off, n - off, &used); break;
         case M_NOT_SIP: t->st.not_sip_bytes += n - off; return n;
         }
         off += used;
@@ -372,7 +318,7 @@ static size_t run(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n, s
             h->scanned += used;
             if (h->scanned > t->cfg.probe_limit) {
                 h->probing = false;
-                not_sip(t, h);
+                sl_tcp_not_sip(t, h);
             }
         }
         if (!go_on || (used == 0 && h->mode == before))
@@ -388,21 +334,18 @@ static void too_large(sl_tcp_table *t, conn *c, int d)
     char detail[96];
     switch (h->mode) {
     case M_SIP:
+        /* a declared length over the cap never gets here (oversized): this
+         * is a head over the cap, or a buffer that could not grow */
         t->st.too_large++;
-        if (h->need > h->len) {
-            h->skip = h->need - h->len; /* skip the rest of it, stay in step */
-            snprintf(detail, sizeof detail, "message of %zu bytes dropped (cap %zu)", h->need,
-                     t->cfg.max_message);
-        } else {
-            h->mode = M_RESYNC;
-            snprintf(detail, sizeof detail, "unfinished message over %zu bytes dropped",
-                     t->cfg.max_message);
-        }
+        h->mode = M_RESYNC;
+        h->discard = h->need > h->len ? h->need - h->len : 0; /* in step when known */
+        snprintf(detail, sizeof detail, "unfinished message over %zu bytes dropped",
+                 t->cfg.max_message);
         sl_tcp_anomaly(t, c, d, "tcp_message_too_large", detail);
         break;
     case M_HTTP:
-    case M_WS: not_sip(t, h); break;
-    default: t->st.skipped += h->len; break;
+    case M_WS: sl_tcp_not_sip(t, h); break;
+    default: drop_searching(t, h, h->len); break;
     }
     reset_hints(h);
     h->len = 0;
@@ -412,7 +355,7 @@ static void too_large(sl_tcp_table *t, conn *c, int d)
 static bool hold(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n)
 {
     half *h = &c->h[d];
-    if (!reserve(t, &h->buf, &h->cap, h->len + n)) {
+    if (!sl_tcp_reserve(t, &h->buf, &h->cap, h->len + n)) {
         sl_tcp_anomaly(t, c, d, "tcp_nomem", "unfinished data dropped");
         return false;
     }
@@ -441,13 +384,16 @@ void sl_tcp_feed(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n)
                 bool searching = h->mode == M_START || h->mode == M_RESYNC;
                 too_large(t, c, d);
                 if (searching) {
-                    t->st.skipped += n;
+                    drop_searching(t, h, n);
                     n = 0;
                 }
                 continue;
             }
-            if (!hold(t, c, d, p, n))
+            if (!hold(t, c, d, p, n)) {
                 too_large(t, c, d);
+                if (h->mode == M_RESYNC) /* keep a known message end in step */
+                    drop_searching(t, h, n);
+            }
             break;
         }
         size_t room = cap > h->len ? cap - h->len : 0;
@@ -475,7 +421,7 @@ void sl_tcp_feed(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n)
         }
     }
     if (h->len == 0 && h->buf)
-        release(t, &h->buf, &h->len, &h->cap);
+        sl_tcp_release(t, &h->buf, &h->len, &h->cap);
 }
 
 /* ---- what the connection table asks of the framing ---- */
@@ -490,17 +436,101 @@ void sl_tcp_framing_gap(sl_tcp_table *t, conn *c, int d)
         h->mode = M_RESYNC;
         break;
     case M_HTTP:
-    case M_WS: not_sip(t, h); break;
+    case M_WS: sl_tcp_not_sip(t, h); break;
     default: break;
     }
     t->st.skipped += h->len;
-    h->len = h->skip = 0;
+    h->len = h->discard = 0;
     reset_hints(h);
     h->ws_left = 0;
     h->ws_in_msg = h->ws_drop = h->ws_ctrl = false;
     if (h->ws)
-        release(t, &h->ws, &h->ws_len, &h->ws_cap);
+        sl_tcp_release(t, &h->ws, &h->ws_len, &h->ws_cap);
     h->after_gap = h->mode == M_RESYNC;
+}
+
+/* The message the snap length cut: data[0..len) captured, `lost` bytes not. */
+static void report_cut(sl_tcp_table *t, const conn *c, int d, const uint8_t *data, size_t len,
+                       size_t lost)
+{
+    t->st.truncated++;
+    if (t->cb.on_truncated) {
+        sl_flow f = sl_tcp_flow(t, c, d);
+        t->cb.on_truncated(t->cb.user, data, len, lost, t->now, &f);
+        return;
+    }
+    char detail[96];
+    snprintf(detail, sizeof detail, "%zu bytes captured, %zu cut by the snap length", len, lost);
+    sl_tcp_anomaly(t, c, d, "truncated_message", detail);
+}
+
+/* Searching (START, RESYNC), the held bytes may be a start line the cut ends
+ * (kept after an LF, or right after a hole): then they begin a message. */
+static bool held_start(const half *h, size_t *off)
+{
+    *off = h->len > 0 && h->buf[0] == '\n';
+    return h->len > *off && sl_sip_probe(h->buf + *off, h->len - *off) == SL_PARTIAL;
+}
+
+void sl_tcp_framing_cut(sl_tcp_table *t, conn *c, int d, size_t n)
+{
+    half *h = &c->h[d];
+    size_t off;
+    switch (h->mode) {
+    case M_SIP: {
+        const size_t have = h->len, need = h->need;
+        report_cut(t, c, d, h->buf, h->len, n);
+        if (need > have && need - have >= n) {
+            /* its Content-Length was read: the rest of it is dropped in step */
+            h->discard = need - have - n;
+            if (h->discard > 0)
+                h->mode = M_RESYNC;
+            h->after_gap = false;
+        } else {
+            h->mode = M_RESYNC; /* the next message began in the cut bytes */
+            h->after_gap = true;
+        }
+        break;
+    }
+    case M_START:
+    case M_RESYNC:
+        if (held_start(h, &off)) {
+            report_cut(t, c, d, h->buf + off, h->len - off, n);
+            h->discard = 0;
+        } else {
+            drop_searching(t, h, h->len);
+        }
+        if (h->mode == M_START) {
+            h->mode = M_RESYNC;
+            h->probing = true; /* still looking for the first start line */
+        }
+        if (h->mode == M_RESYNC) /* bytes within a dropped message: no start line there */
+            drop_searching(t, h, n);
+        h->after_gap = h->mode == M_RESYNC && h->discard == 0;
+        break;
+    case M_WS:
+        if (h->ws_left >= n) {
+            /* inside a frame: its length keeps the framing in step */
+            if (!h->ws_ctrl && h->ws_in_msg && !h->ws_drop) {
+                report_cut(t, c, d, h->ws, h->ws_len, n);
+                h->ws_drop = true;
+            }
+            h->ws_left -= n;
+            h->ws_pos += n;
+            if (h->ws_left == 0)
+                sl_tcp_ws_frame_end(t, c, d);
+            break;
+        }
+        if (h->ws_in_msg && !h->ws_drop)
+            report_cut(t, c, d, h->ws, h->ws_len, n);
+        sl_tcp_not_sip(t, h); /* a frame header was cut: the framing is lost */
+        break;
+    case M_HTTP: sl_tcp_not_sip(t, h); break;
+    case M_NOT_SIP: t->st.not_sip_bytes += n; break;
+    }
+    reset_hints(h);
+    if (h->buf)
+        sl_tcp_release(t, &h->buf, &h->len, &h->cap);
 }
 
 void sl_tcp_framing_end(sl_tcp_table *t, conn *c, int d, const char *why)
@@ -518,7 +548,7 @@ void sl_tcp_framing_end(sl_tcp_table *t, conn *c, int d, const char *why)
 void sl_tcp_framing_free(sl_tcp_table *t, half *h)
 {
     if (h->buf)
-        release(t, &h->buf, &h->len, &h->cap);
+        sl_tcp_release(t, &h->buf, &h->len, &h->cap);
     if (h->ws)
-        release(t, &h->ws, &h->ws_len, &h->ws_cap);
+        sl_tcp_release(t, &h->ws, &h->ws_len, &h->ws_cap);
 }

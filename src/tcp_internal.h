@@ -12,6 +12,7 @@ typedef enum mode { M_START, M_SIP, M_RESYNC, M_HTTP, M_WS, M_NOT_SIP } mode;
 typedef struct seg {
     struct seg *next;
     uint32_t seq, len;
+    bool cut; /* sequence space the snap length cut: no data */
     uint8_t data[];
 } seg;
 
@@ -24,14 +25,20 @@ typedef struct half {
     bool probing;   /* RESYNC from the start of the stream: bounded by probe_limit */
     bool after_gap; /* RESYNC: the next byte follows a hole, so may start a line */
     bool http_response;
-    uint32_t isn, next_seq, fin_seq;
+    bool ack_known;  /* ack: the highest the peer acknowledged */
+    bool hole_acked; /* the hole at hole_seq was acknowledged at hole_acked_at */
+    uint32_t isn, next_seq, fin_seq, ack, hole_seq;
+    sl_time hole_acked_at;
 
     seg *ooo; /* held out-of-order segments, sorted, non-overlapping */
     size_t ooo_bytes, ooo_count;
 
     uint8_t *buf; /* the unfinished unit */
     size_t len, cap;
-    size_t skip;    /* bytes to drop before parsing on (a message over the cap) */
+    /* RESYNC: bytes left of a message being dropped (over the cap, or cut by
+     * the snap length); the next message starts after them unless a SIP start
+     * line comes first (a Content-Length may lie) */
+    size_t discard;
     size_t scanned; /* bytes searched for a first start line */
 
     /* parse hints for the unfinished SIP message, relative to its start */
@@ -51,6 +58,9 @@ typedef struct half {
 typedef struct conn {
     struct conn *hnext;       /* hash chain */
     struct conn *prev, *next; /* activity order: least recent first */
+    /* the table's list of connections waiting for an acknowledged hole */
+    struct conn *acked_prev, *acked_next;
+    bool on_acked;
     size_t bucket;
     sl_addr addr[2]; /* addr[0]/port[0]: the sender of the first segment seen */
     uint16_t port[2];
@@ -70,6 +80,8 @@ struct sl_tcp_table {
     const sl_packet *pkt; /* the segment being processed, and its connection */
     const conn *cur;
     sl_tcp_stats st;
+    conn *acked;       /* connections with an acknowledged hole still waited for */
+    sl_time acked_due; /* no hole of theirs is due before this */
 };
 
 /* The flow of direction d of c (outer set when c is the connection of the
@@ -77,11 +89,29 @@ struct sl_tcp_table {
 sl_flow sl_tcp_flow(const sl_tcp_table *t, const conn *c, int d);
 void sl_tcp_anomaly(sl_tcp_table *t, const conn *c, int d, const char *kind, const char *detail);
 
+/* tcp_framing.c: delivery, and buffers charged to the table. */
+void sl_tcp_deliver(sl_tcp_table *t, const conn *c, int d, const uint8_t *msg, size_t len);
+bool sl_tcp_reserve(sl_tcp_table *t, uint8_t **buf, size_t *cap, size_t want);
+void sl_tcp_release(sl_tcp_table *t, uint8_t **buf, size_t *len, size_t *cap);
+/* The direction does not carry SIP: its bytes are dropped (counted). */
+void sl_tcp_not_sip(sl_tcp_table *t, half *h);
+
+/* tcp_websocket.c: framing steps of the HTTP and WS modes; they parse what
+ * they can at the start of p[0..n), return false when they need more bytes,
+ * and set *used to what they consumed. */
+bool sl_tcp_step_http(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n, size_t *used);
+bool sl_tcp_step_ws(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n, size_t *used);
+/* The end of a WebSocket frame's payload: delivers a finished message. */
+void sl_tcp_ws_frame_end(sl_tcp_table *t, conn *c, int d);
+
 /* tcp_framing.c: newly in-order bytes of direction d. */
 void sl_tcp_feed(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n);
 /* Bytes before the next in-order ones were lost: drop the unfinished unit and
  * look for the next message. */
 void sl_tcp_framing_gap(sl_tcp_table *t, conn *c, int d);
+/* n in-order bytes were cut by the snap length: report the message they
+ * belong to as truncated and go on after them. */
+void sl_tcp_framing_cut(sl_tcp_table *t, conn *c, int d, size_t n);
 /* The direction ends: report an unfinished message, free its buffers. */
 void sl_tcp_framing_end(sl_tcp_table *t, conn *c, int d, const char *why);
 /* Frees the direction's buffers (charged to the table). */

@@ -18,6 +18,7 @@ void sl_tcp_config_default(sl_tcp_config *cfg)
     cfg->max_ooo_segments = 256;
     cfg->probe_limit = 16u << 10;
     cfg->idle_timeout = 300 * SL_NS_PER_SEC;
+    cfg->reorder_window = SL_NS_PER_SEC;
     cfg->seed = 0;
 }
 
@@ -51,11 +52,16 @@ static bool seq_lt(uint32_t a, uint32_t b)
     return (int32_t)(a - b) < 0;
 }
 
+static size_t seg_bytes(const seg *s)
+{
+    return s->cut ? 0 : s->len;
+}
+
 static void seg_free(sl_tcp_table *t, half *h, seg *s)
 {
-    h->ooo_bytes -= s->len;
+    h->ooo_bytes -= seg_bytes(s);
     h->ooo_count--;
-    t->mem -= sizeof *s + s->len;
+    t->mem -= sizeof *s + seg_bytes(s);
     free(s);
 }
 
@@ -69,9 +75,13 @@ static void drain(sl_tcp_table *t, conn *c, int d)
         uint32_t skip = h->next_seq - s->seq;
         if (skip < s->len) {
             h->next_seq += s->len - skip;
-            t->st.retransmitted += skip;
-            sl_tcp_feed(t, c, d, s->data + skip, s->len - skip);
-        } else {
+            if (s->cut) {
+                sl_tcp_framing_cut(t, c, d, s->len - skip);
+            } else {
+                t->st.retransmitted += skip;
+                sl_tcp_feed(t, c, d, s->data + skip, s->len - skip);
+            }
+        } else if (!s->cut) {
             t->st.retransmitted += s->len;
         }
         seg_free(t, h, s);
@@ -95,21 +105,78 @@ static void gap(sl_tcp_table *t, conn *c, int d, const char *why)
     drain(t, c, d);
 }
 
+static void acked_link(sl_tcp_table *t, conn *c, sl_time due)
+{
+    if (!t->acked || due < t->acked_due)
+        t->acked_due = due;
+    if (c->on_acked)
+        return;
+    c->on_acked = true;
+    c->acked_prev = NULL;
+    c->acked_next = t->acked;
+    if (t->acked)
+        t->acked->acked_prev = c;
+    t->acked = c;
+}
+
+static void acked_unlink(sl_tcp_table *t, conn *c)
+{
+    if (!c->on_acked)
+        return;
+    c->on_acked = false;
+    if (c->acked_prev)
+        c->acked_prev->acked_next = c->acked_next;
+    else
+        t->acked = c->acked_next;
+    if (c->acked_next)
+        c->acked_next->acked_prev = c->acked_prev;
+    c->acked_prev = c->acked_next = NULL;
+}
+
+/* The peer acknowledged past the hole: the bytes were sent and received.
+ * A span port may still deliver them after the ACK, so the hole is waited
+ * for reorder_window (capture time) from when it is seen acknowledged, then
+ * skipped: the capture missed them. */
+static void acked_hole(sl_tcp_table *t, conn *c, int d)
+{
+    half *h = &c->h[d];
+    while (h->ooo && h->ack_known && !seq_lt(h->ack, h->ooo->seq)) {
+        if (!h->hole_acked || h->hole_seq != h->next_seq) {
+            h->hole_acked = true;
+            h->hole_seq = h->next_seq;
+            h->hole_acked_at = t->now;
+        }
+        if (t->now - h->hole_acked_at < t->cfg.reorder_window) {
+            /* sl_tcp_expire skips it then, should no segment come */
+            acked_link(t, c, h->hole_acked_at + t->cfg.reorder_window);
+            return;
+        }
+        gap(t, c, d, "acknowledged but not captured");
+    }
+    h->hole_acked = false;
+    if (!c->h[!d].hole_acked)
+        acked_unlink(t, c);
+}
+
+/* p NULL: a cut range, no data */
 static seg *seg_new(sl_tcp_table *t, uint32_t seq, const uint8_t *p, uint32_t len)
 {
-    seg *s = malloc(sizeof *s + len);
+    const size_t bytes = p ? len : 0;
+    seg *s = malloc(sizeof *s + bytes);
     if (!s)
         return NULL;
     s->seq = seq;
     s->len = len;
-    memcpy(s->data, p, len);
-    t->mem += sizeof *s + len;
+    s->cut = !p;
+    if (p)
+        memcpy(s->data, p, len);
+    t->mem += sizeof *s + bytes;
     return s;
 }
 
 /* Holds a segment that lies ahead of the in-order point, keeping only the
- * bytes not held yet (first data wins). Offsets are taken relative to
- * next_seq, where every held segment lies ahead. */
+ * bytes not held yet (first data wins); p NULL holds a cut range. Offsets are
+ * taken relative to next_seq, where every held segment lies ahead. */
 static void hold_ahead(sl_tcp_table *t, conn *c, int d, uint32_t seq, const uint8_t *p, size_t n)
 {
     half *h = &c->h[d];
@@ -125,8 +192,8 @@ static void hold_ahead(sl_tcp_table *t, conn *c, int d, uint32_t seq, const uint
         }
         uint64_t hole_end = qs >= e ? e : (qs > s ? qs : s);
         if (hole_end > s) {
-            seg *ns =
-                seg_new(t, base + (uint32_t)s, p + (s - (seq - base)), (uint32_t)(hole_end - s));
+            const uint8_t *from = p ? p + (s - (uint32_t)(seq - base)) : NULL;
+            seg *ns = seg_new(t, base + (uint32_t)s, from, (uint32_t)(hole_end - s));
             if (!ns) {
                 sl_tcp_anomaly(t, c, d, "tcp_nomem", "out-of-order segment dropped");
                 return;
@@ -134,13 +201,14 @@ static void hold_ahead(sl_tcp_table *t, conn *c, int d, uint32_t seq, const uint
             ns->next = q;
             *pp = ns;
             pp = &ns->next;
-            h->ooo_bytes += ns->len;
+            h->ooo_bytes += seg_bytes(ns);
             h->ooo_count++;
             s = hole_end;
             continue;
         }
         uint64_t ov = (qe < e ? qe : e) - s;
-        t->st.retransmitted += ov;
+        if (p)
+            t->st.retransmitted += ov;
         s += ov;
         pp = &q->next;
     }
@@ -149,17 +217,22 @@ static void hold_ahead(sl_tcp_table *t, conn *c, int d, uint32_t seq, const uint
         gap(t, c, d, "out-of-order limit");
 }
 
-static void segment_data(sl_tcp_table *t, conn *c, int d, uint32_t seq, const uint8_t *p, size_t n)
+/* Bytes [seq, seq + n) of direction d: p, or with p NULL a range the snap
+ * length cut. */
+static void take(sl_tcp_table *t, conn *c, int d, uint32_t seq, const uint8_t *p, size_t n)
 {
     half *h = &c->h[d];
     if (seq_lt(seq, h->next_seq)) {
         uint32_t old = h->next_seq - seq;
         if (old >= n) {
-            t->st.retransmitted += n;
+            if (p)
+                t->st.retransmitted += n;
             return;
         }
-        t->st.retransmitted += old;
-        p += old;
+        if (p) {
+            t->st.retransmitted += old;
+            p += old;
+        }
         n -= old;
         seq = h->next_seq;
     }
@@ -168,9 +241,24 @@ static void segment_data(sl_tcp_table *t, conn *c, int d, uint32_t seq, const ui
         return;
     }
     h->next_seq += (uint32_t)n;
-    sl_tcp_feed(t, c, d, p, n);
+    if (p)
+        sl_tcp_feed(t, c, d, p, n);
+    else
+        sl_tcp_framing_cut(t, c, d, n);
     drain(t, c, d);
 }
+
+/* A segment's captured payload p[0..n), then `cut` bytes the capture did not
+ * keep: those are no hole (the segment was seen), so they never wait. */
+static void segment_data(sl_tcp_table *t, conn *c, int d, uint32_t seq, const uint8_t *p, size_t n,
+                         uint32_t cut)
+{
+    if (n > 0)
+        take(t, c, d, seq, p, n);
+    if (cut > 0)
+        take(t, c, d, seq + (uint32_t)n, NULL, cut);
+}
+
 /* ---- connections ---- */
 
 static uint64_t endpoint_hash(const sl_tcp_table *t, const sl_addr *a, uint16_t port)
@@ -259,6 +347,7 @@ static void conn_free(sl_tcp_table *t, conn *c)
         }
     }
     list_unlink(t, c);
+    acked_unlink(t, c);
     for (int d = 0; d < 2; d++) {
         half *h = &c->h[d];
         while (h->ooo) {
@@ -368,7 +457,7 @@ void sl_tcp_segment(sl_tcp_table *t, const sl_packet *pkt, sl_time ts)
     conn *c = lookup(t, pkt, &d);
     if (!c) {
         /* nothing to learn from an ACK, FIN or RST of an unknown connection */
-        if ((flags & SL_TCP_RST) || (pkt->payload.len == 0 && !syn))
+        if ((flags & SL_TCP_RST) || (pkt->payload.len == 0 && pkt->tcp.cut == 0 && !syn))
             return;
         c = conn_new(t, pkt, ts);
         if (!c)
@@ -384,12 +473,11 @@ void sl_tcp_segment(sl_tcp_table *t, const sl_packet *pkt, sl_time ts)
         conn_close(t, c, "RST");
         goto out;
     }
-    /* The peer acknowledges bytes beyond a hole: they were sent and received,
-     * the capture missed them; waiting longer cannot help. */
     half *peer = &c->h[!d];
-    if ((flags & SL_TCP_ACK) && peer->ooo && !seq_lt(pkt->tcp.ack, peer->ooo->seq) &&
-        seq_lt(peer->next_seq, pkt->tcp.ack))
-        gap(t, c, !d, "acknowledged but not captured");
+    if ((flags & SL_TCP_ACK) && (!peer->ack_known || seq_lt(peer->ack, pkt->tcp.ack))) {
+        peer->ack = pkt->tcp.ack;
+        peer->ack_known = true;
+    }
     uint32_t seq = pkt->tcp.seq;
     if (syn) {
         /* A new connection on the same ports: another ISN, or the same one
@@ -410,20 +498,23 @@ void sl_tcp_segment(sl_tcp_table *t, const sl_packet *pkt, sl_time ts)
         }
         seq++; /* the SYN takes one sequence number; data (TFO) follows */
     }
-    if (pkt->payload.len > 0 && !h->done) {
+    /* a TCP payload fits in an IP datagram: well under 2^31, and cut too */
+    const uint32_t cut = pkt->tcp.cut;
+    if ((pkt->payload.len > 0 || cut > 0) && !h->done) {
         if (!h->started) {
             h->started = true;
             h->next_seq = seq;
         }
-        segment_data(t, c, d, seq, pkt->payload.ptr, pkt->payload.len);
+        segment_data(t, c, d, seq, pkt->payload.ptr, pkt->payload.len, cut);
     }
     if ((flags & SL_TCP_FIN) && !h->fin) {
         h->fin = true;
-        h->fin_seq = seq + (uint32_t)pkt->payload.len;
+        h->fin_seq = seq + (uint32_t)pkt->payload.len + cut;
     }
     /* either side may be complete now (an ACK can skip the peer's last hole) */
     for (int k = 0; k < 2; k++) {
         half *e = &c->h[k];
+        acked_hole(t, c, k);
         if (e->fin && !e->done && (!e->started || !seq_lt(e->next_seq, e->fin_seq)))
             flush_half(t, c, k, "FIN");
     }
@@ -442,6 +533,19 @@ void sl_tcp_expire(sl_tcp_table *t, sl_time now)
 {
     if (now > t->now)
         t->now = now;
+    if (t->acked && t->now >= t->acked_due) {
+        sl_time next = INT64_MAX;
+        for (conn *c = t->acked, *after; c; c = after) {
+            after = c->acked_next;
+            for (int d = 0; d < 2; d++)
+                acked_hole(t, c, d);
+            for (int d = 0; d < 2; d++)
+                if (c->on_acked && c->h[d].hole_acked &&
+                    c->h[d].hole_acked_at + t->cfg.reorder_window < next)
+                    next = c->h[d].hole_acked_at + t->cfg.reorder_window;
+        }
+        t->acked_due = next;
+    }
     while (t->oldest && t->now - t->oldest->last >= t->cfg.idle_timeout) {
         t->st.timeouts++;
         conn_close(t, t->oldest, "idle timeout");

@@ -49,6 +49,7 @@ enum {
 typedef struct sl_tcp_info {
     uint32_t seq, ack;
     uint8_t flags;
+    uint32_t cut; /* payload bytes sent after the captured ones, cut by the snap length */
 } sl_tcp_info;
 
 typedef struct sl_packet {

@@ -15,13 +15,19 @@
  * and each WebSocket message is delivered as one SIP message.
  *
  * Losses never stall a stream: a hole that is still open when the held
- * out-of-order data passes its bound, or at FIN, RST, idle timeout, eviction
- * or destroy, is skipped ("tcp_gap"); after a gap, or after bytes that do not
- * parse, the direction re-synchronises at the next line that starts like a
- * SIP message. A direction whose first bytes are not SIP and hold no SIP start
- * line within `probe_limit` bytes is marked not-SIP and its data is dropped
- * (counted). Per-direction and global caps bound memory; when over a cap the
- * least recently active connection is evicted ("tcp_stream_evicted").
+ * out-of-order data passes its bound, `reorder_window` after the peer
+ * acknowledged past it (a span port may deliver a segment after its ACK), or
+ * at FIN, RST, idle timeout, eviction or destroy, is skipped ("tcp_gap"); after a gap, or after
+ * bytes that do not parse, the direction re-synchronises at the next line that starts like a SIP
+ * message. A direction whose first bytes are not SIP and hold no SIP start line within
+ * `probe_limit` bytes is marked not-SIP and its data is dropped (counted). Per-direction and global
+ * caps bound memory; when over a cap the least recently active connection is evicted
+ * ("tcp_stream_evicted").
+ *
+ * Bytes a segment carried past the capture's snap length (sl_tcp_info.cut)
+ * are no hole: the message they belong to is reported truncated
+ * (on_truncated) and framing goes on after them, in step when the message's
+ * Content-Length was read, else at the next SIP start line.
  *
  * Every message delivered is exactly one SIP message: parse it with
  * SL_SIP_DATAGRAM. Its timestamp is that of the segment that completed it.
@@ -42,6 +48,8 @@ typedef struct sl_tcp_config {
     size_t max_ooo_segments; /* out-of-order segments held per direction; default 256 */
     size_t probe_limit;      /* bytes searched for a first SIP start line; default 16 KiB */
     sl_time idle_timeout;    /* capture time without a segment; default 300 s */
+    sl_time reorder_window;  /* capture time a hole is still waited for once the peer
+                                acknowledged past it; default 1 s */
     uint64_t seed;           /* hash seed; default 0 (set a random one against floods) */
 } sl_tcp_config;
 
@@ -64,6 +72,11 @@ typedef struct sl_tcp_callbacks {
                    const sl_flow *flow);
     sl_sip_header *headers;
     size_t max_headers;
+    /* Optional: a message the capture's snap length cut short: data[0..len)
+     * are its captured bytes (len may be 0), `lost` bytes of the stream after
+     * them were not captured. Without it, an anomaly "truncated_message". */
+    void (*on_truncated)(void *user, const uint8_t *data, size_t len, size_t lost, sl_time ts,
+                         const sl_flow *flow);
 } sl_tcp_callbacks;
 
 typedef struct sl_tcp_stats {
@@ -77,6 +90,7 @@ typedef struct sl_tcp_stats {
     uint64_t ws_messages;     /* of which over WebSocket */
     uint64_t invalid;         /* unparsable data in a SIP stream (re-synchronised) */
     uint64_t too_large;       /* messages dropped for the per-direction cap */
+    uint64_t truncated;       /* messages cut short by the snap length (reported) */
     uint64_t retransmitted;   /* bytes seen before (retransmissions, overlaps) */
     uint64_t skipped;         /* bytes dropped while searching for a start line */
     uint64_t not_sip_streams; /* directions found not to carry SIP */

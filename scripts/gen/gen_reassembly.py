@@ -10,7 +10,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pcapgen as pg  # noqa: E402
-from sipmsg import Dialog, sdp  # noqa: E402
+from sipmsg import Dialog, message, sdp  # noqa: E402
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 OUT = os.path.join(ROOT, "samples")
@@ -187,6 +187,103 @@ def tcp_not_sip():
         c.close()
 
 
+# ---- losses that must stay visible (issue 17.8); each writes its capture
+# into `out` and returns its ground truth: the sip events in order as (method
+# or status, truncated, Call-ID or None), and the stream-level anomaly kinds
+# (tcp_*, truncated_message) ----
+
+SNAP_PAYLOAD = 400  # TCP payload bytes kept per frame in tcp-snaplen.pcap
+SNAP = 14 + 20 + 20 + SNAP_PAYLOAD
+
+
+def tcp_snaplen(out=OUT):
+    """A capture cut at SNAP bytes a frame: each segment keeps its first 400
+    payload bytes, and states how long it was."""
+    inv, ok, bye = call(30, body_pad=1000)
+    head = inv.index(b"\r\n\r\n") + 4
+    assert head < SNAP_PAYLOAD < 1000 and len(ok) <= SNAP_PAYLOAD and len(bye) <= SNAP_PAYLOAD
+    d = Dialog("reasm-31@a.example", "sip:alice@a.example", "sip:bob@b.example", "a.example",
+               "b.example", from_tag="f31", transport="TCP")
+    long_uri = "sip:" + "u" * 500 + "@b.example"
+    msg = d.request("MESSAGE", 1, "msg31", body="hi", uri=long_uri)  # start line cut
+    opts = d.request("OPTIONS", 2, "opt31")
+    info = d.request("INFO", 3, "info31", body="Signal=1\r\n")
+    # INFO's start line is kept, its Call-ID is not
+    assert len(opts) + info.index(b"\r\n") + 2 <= SNAP_PAYLOAD < len(opts) + info.index(b"Call-ID")
+    with pg.Writer(os.path.join(out, "tcp-snaplen.pcap"), snaplen=SNAP) as w:
+        c = Tcp(w, T0, 40800)
+        c.handshake()
+        c.seg(0, inv[:1000])  # head and part of the body kept, the rest cut
+        c.seg(0, inv[1000:])  # the body's end: kept in part, cut, no message begins here
+        c.seg(1, ok)
+        c.seg(0, bye)  # found in step: the INVITE's Content-Length was read
+        c.seg(0, msg)
+        c.seg(0, opts + info)
+        c.seg(1, d.response(200, "OK", "OPTIONS", 2, "opt31"))
+        c.close()
+    sips = [("INVITE", True, "reasm-30@a.example"), (200, False, "reasm-30@a.example"),
+            ("BYE", False, "reasm-30@a.example"), ("OPTIONS", False, "reasm-31@a.example"),
+            ("INFO", True, None), (200, False, "reasm-31@a.example")]
+    return sips, ["truncated_message"]
+
+
+OVERSIZED_CAP = 4096  # tcp-oversized.pcap is read with --max-message-bytes 4096
+
+
+def tcp_oversized(out=OUT):
+    """Two messages over the cap on one connection: one whose Content-Length
+    lies (a short body, then an INVITE on the next line), one whose length is
+    true (6000 bytes over five segments, a BYE right after its last byte)."""
+    inv, ok, bye = call(33)
+    d = Dialog("big-33@a.example", "sip:alice@a.example", "sip:bob@b.example", "a.example",
+               "b.example", from_tag="f33", transport="TCP")
+    lie = message("MESSAGE sip:bob@b.example SIP/2.0",
+                  [("Via", "SIP/2.0/TCP a.example;branch=z9hG4bKlie33"),
+                   ("From", "<sip:alice@a.example>;tag=f33"), ("To", "<sip:bob@b.example>"),
+                   ("Call-ID", "big-33@a.example"), ("CSeq", "1 MESSAGE"),
+                   ("Content-Length", "400000")], body=b"hello\r\n", content_length=False)
+    honest = d.request("MESSAGE", 2, "big33", body=b"x" * 6000)
+    assert len(honest) > OVERSIZED_CAP
+    with pg.Writer(os.path.join(out, "tcp-oversized.pcap")) as w:
+        c = Tcp(w, T0, 40900)
+        c.handshake()
+        c.seg(0, lie + inv)
+        c.seg(1, ok)
+        q = (len(honest) + 4) // 5
+        for i in range(4):
+            c.seg(0, honest[i * q:(i + 1) * q])
+        c.seg(0, honest[4 * q:] + bye)
+        c.seg(1, ok.replace(b"1 INVITE", b"2 BYE"))
+        c.close()
+    cid = "reasm-33@a.example"
+    sips = [("INVITE", False, cid), (200, False, cid), ("BYE", False, cid), (200, False, cid)]
+    return sips, ["tcp_message_too_large", "tcp_message_too_large"]
+
+
+def tcp_late_after_ack(out=OUT):
+    """A span port's reordering: the middle of the client's data arrives after
+    the data past it, and after the server's ACK of all of it."""
+    inv, ok, bye = call(34)
+    data = inv + bye
+    with pg.Writer(os.path.join(out, "tcp-late-after-ack.pcap")) as w:
+        c = Tcp(w, T0, 41000)
+        c.handshake()
+        base = c.next[0]
+        c.seg(0, data[:200])
+        c.seg(0, data[400:], seq=base + 400)
+        c.next[0] = base + len(data)
+        c.seg(1, flags=pg.TCP_ACK)  # acknowledges past the hole
+        c.seg(0, data[200:400], seq=base + 200)  # the late segment
+        c.seg(1, ok)
+        c.close()
+    cid = "reasm-34@a.example"
+    return [("INVITE", False, cid), ("BYE", False, cid), (200, False, cid)], []
+
+
+LOSSES = {"tcp-snaplen.pcap": tcp_snaplen, "tcp-oversized.pcap": tcp_oversized,
+          "tcp-late-after-ack.pcap": tcp_late_after_ack}
+
+
 def frag_ipv4_reverse():
     inv, _, _ = call(9, transport="UDP", body_pad=2500)
     dgram = pg.udp(inv, A, B, 5060, 5060)
@@ -268,10 +365,10 @@ def defrag_rec(payload, off, more, v6=False, ident=0, time_steps=0):
     return struct.pack("!BHHB", flags, off // 8, len(payload), 0) + payload
 
 
-def tcp_rec(data, d=0, conn=0, delta=0, syn=False, fin=False, rst=False, time_steps=0):
+def tcp_rec(data, d=0, conn=0, delta=0, syn=False, fin=False, rst=False, time_steps=0, cut=0):
     flags = d | (conn << 1) | (8 if syn else 0) | (16 if fin else 0) | (32 if rst else 0) | \
         (time_steps << 6)
-    return struct.pack("!BhHB", flags, delta, len(data), 0) + data
+    return struct.pack("!BhHB", flags, delta, len(data), cut) + data
 
 
 def write_seed(target, name, data):
@@ -303,6 +400,9 @@ def fuzz_seeds():
                tcp_rec(b"", conn=1, rst=True))
     write_seed("tcp_stream", "midstream-junk", tcp_rec(b"a=rtpmap:0 PCMU\r\n" + bye, conn=2) +
                tcp_rec(b"GET / HTTP/1.1\r\n\r\n", d=1, conn=3))
+    write_seed("tcp_stream", "snaplen-cut", tcp_rec(inv[:200], cut=len(inv) - 200) +
+               tcp_rec(ok[:20], d=1, cut=len(ok) - 20) + tcp_rec(bye) +
+               tcp_rec(inv[40:60], delta=40, cut=200) + tcp_rec(inv[:40], delta=-(60 + 200)))
     _, _, _, client, server = ws_messages()
     write_seed("tcp_stream", "websocket", tcp_rec(WS_REQ) + tcp_rec(WS_RESP, d=1) +
                tcp_rec(client[:50]) + tcp_rec(client[50:]) + tcp_rec(server, d=1))
@@ -322,6 +422,8 @@ def main():
     tcp_midstream()
     tcp_gap_resync()
     tcp_not_sip()
+    for gen in LOSSES.values():
+        gen()
     frag_ipv4_reverse()
     frag_ipv6()
     ws_sip()

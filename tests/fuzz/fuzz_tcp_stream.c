@@ -6,6 +6,7 @@
  *           segment ended + delta (0 continues in order); the first segment of
  *           a direction starts near 2^32 so that streams wrap around
  *   length  big-endian 16 bits, cut to the bytes left
+ *   cut     bytes the segment carried past these, cut by the snap length
  * Small caps make gaps, resyncs and evictions reachable. Besides the
  * sanitizers it checks that memory stays under the cap, and that a message
  * handed over already parsed (on_sip, the pipeline's path) is exactly what
@@ -53,6 +54,20 @@ static void on_sip(void *user, const sl_sip_msg *msg, const uint8_t *data, sl_ti
         abort();
 }
 
+static void on_truncated(void *user, const uint8_t *data, size_t len, size_t lost, sl_time ts,
+                         const sl_flow *flow)
+{
+    (void)user;
+    (void)ts;
+    if (lost == 0 || !flow || flow->proto != SL_IPPROTO_TCP || (len > 0 && !data))
+        abort();
+    /* every byte must be readable; parse it as the pipeline would */
+    sl_sip_header headers[16];
+    sl_sip_msg m = {.headers = headers, .max_headers = 16};
+    if (len > 0)
+        sl_sip_parse(data, len, SL_SIP_DATAGRAM, &m, NULL);
+}
+
 static void on_anomaly(void *user, const char *kind, const sl_flow *flow, sl_time ts,
                        const char *detail)
 {
@@ -78,7 +93,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                            .on_anomaly = on_anomaly,
                            .on_sip = on_sip,
                            .headers = headers,
-                           .max_headers = MAX_HEADERS};
+                           .max_headers = MAX_HEADERS,
+                           .on_truncated = on_truncated};
     sl_tcp_table *t = sl_tcp_new(&cfg, &cb);
     if (!t)
         return 0;
@@ -108,7 +124,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         pkt.tcp.flags = (uint8_t)(SL_TCP_ACK | ((h[0] & 8) ? SL_TCP_SYN : 0) |
                                   ((h[0] & 16) ? SL_TCP_FIN : 0) | ((h[0] & 32) ? SL_TCP_RST : 0));
         pkt.payload = sl_slice_make(data + off, len);
-        cursor[conn][dir] = pkt.tcp.seq + (uint32_t)len + ((h[0] & 8) ? 1 : 0);
+        pkt.tcp.cut = h[5];
+        pkt.truncated = h[5] > 0;
+        cursor[conn][dir] = pkt.tcp.seq + (uint32_t)len + h[5] + ((h[0] & 8) ? 1 : 0);
         now += (sl_time)(h[0] >> 6) * 100 * SL_NS_PER_SEC;
         off += len;
 

@@ -18,6 +18,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SAMPLES = os.path.join(HERE, "..", "..", "samples")
 sys.path.insert(0, os.path.join(HERE, "..", "..", "scripts", "gen"))
 import pcapgen as pg  # noqa: E402
+import gen_reassembly as gr  # noqa: E402
 from gen_reassembly import call  # noqa: E402
 
 INV, OK, BYE = "INVITE", 200, "BYE"
@@ -86,6 +87,37 @@ def check_bytes(binary):
         print("ok %s: reassembled bytes" % name)
 
 
+def check_losses(binary):
+    """Issue 17.8: a snap-length cut, a Content-Length over the cap and a
+    segment that comes after its ACK are reported or used, never lost
+    silently. Expected values are the generator's ground truth."""
+    extra = {"tcp-oversized.pcap": ["--max-message-bytes", str(gr.OVERSIZED_CAP)]}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, gen in gr.LOSSES.items():
+            want_sips, want_kinds = gen(tmp)
+            with open(os.path.join(tmp, name), "rb") as a, \
+                    open(os.path.join(SAMPLES, name), "rb") as b:
+                if a.read() != b.read():
+                    fail("%s: samples/ differs from what the generator writes" % name)
+            events = run(binary, os.path.join(tmp, name), *extra.get(name, []))
+            sips = [(e["sip"].get("status_code") or e["sip"]["method"],
+                     e["sip"].get("truncated", False), e.get("call_id"))
+                    for e in events if e["event_type"] == "sip"]
+            kinds = [e["anomaly"]["kind"] for e in events if e["event_type"] == "anomaly"
+                     and not e["anomaly"]["kind"].startswith("sip_")]
+            if sips != want_sips:
+                fail("%s: sip events %s, expected %s" % (name, sips, want_sips))
+            if kinds != want_kinds:
+                fail("%s: anomalies %s, expected %s" % (name, kinds, want_kinds))
+            tcp = [e["stats"] for e in events if e["event_type"] == "stats"][-1]["tcp"]
+            if tcp["gaps"] != 0 or tcp["too_large"] != want_kinds.count("tcp_message_too_large"):
+                fail("%s: stats %s" % (name, tcp))
+            if tcp["truncated"] != sum(1 for s in want_sips if s[1]) + \
+                    want_kinds.count("truncated_message"):
+                fail("%s: tcp.truncated %d" % (name, tcp["truncated"]))
+            print("ok %s" % name)
+
+
 def write_flood(path):
     """30 000 unfinished fragment trains of 1.2 KB (36 MB, over the 32 MiB
     defrag cap), 20 000 half-open connections each holding an unfinished
@@ -140,8 +172,9 @@ def main():
     binary = sys.argv[1]
     check_samples(binary)
     check_bytes(binary)
+    check_losses(binary)
     check_flood(binary)
-    print("%d passed, 0 failed" % (len(EXPECTED) + len(BYTES) + 1))
+    print("%d passed, 0 failed" % (len(EXPECTED) + len(BYTES) + len(gr.LOSSES) + 1))
 
 
 if __name__ == "__main__":

@@ -345,6 +345,10 @@ static sl_decode_result decode_all(int dlt, const fb *f, size_t pad, sl_packet *
                 if (q.payload.len < want_payload)
                     cr_assert(q.truncated, "prefix %zu: short payload not flagged", n);
             }
+            /* the TCP payload bytes the prefix lost are counted as cut */
+            if (r == want && r == SL_DECODE_TCP)
+                cr_assert_eq(q.payload.len + q.tcp.cut, want_payload + pkt->tcp.cut,
+                             "prefix %zu: %zu captured + %u cut", n, q.payload.len, q.tcp.cut);
             if (n < len - pad && r == want && r != SL_DECODE_SKIP)
                 cr_assert(q.truncated, "prefix %zu of %zu (pad %zu) not flagged", n, len, pad);
         }

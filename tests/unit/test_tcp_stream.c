@@ -36,6 +36,9 @@ typedef struct rec {
     bool has_outer[MAX_REC];
     int n_anom;
     char kinds[MAX_REC][40];
+    int n_cut; /* on_truncated: captured bytes and lost bytes of each */
+    char *cut_msg[MAX_REC];
+    size_t cut_len[MAX_REC], cut_lost[MAX_REC];
 } rec;
 
 static void on_message(void *user, const uint8_t *msg, size_t len, sl_time ts, const sl_flow *flow)
@@ -74,8 +77,26 @@ static int count_kind(const rec *r, const char *kind)
     return c;
 }
 
+static void on_truncated(void *user, const uint8_t *data, size_t len, size_t lost, sl_time ts,
+                         const sl_flow *flow)
+{
+    (void)ts;
+    rec *r = user;
+    cr_assert_eq(flow->proto, SL_IPPROTO_TCP);
+    cr_assert_lt(r->n_cut, MAX_REC);
+    r->cut_msg[r->n_cut] = malloc(len + 1);
+    if (len)
+        memcpy(r->cut_msg[r->n_cut], data, len);
+    r->cut_msg[r->n_cut][len] = '\0';
+    r->cut_len[r->n_cut] = len;
+    r->cut_lost[r->n_cut] = lost;
+    r->n_cut++;
+}
+
 static void rec_clear(rec *r)
 {
+    for (int i = 0; i < r->n_cut; i++)
+        free(r->cut_msg[i]);
     for (int i = 0; i < r->n; i++)
         free(r->msg[i]);
     memset(r, 0, sizeof *r);
@@ -132,6 +153,27 @@ static void send_conn(sl_tcp_table *t, int conn, int dir, uint32_t seq, uint8_t 
     sl_guarded g;
     p.payload = sl_slice_make(sl_guard(&g, data, len), len);
     sl_tcp_segment(t, &p, ts);
+    sl_guard_free(&g);
+}
+
+/* A segment of direction 0 whose payload the snap length cut: `len` bytes
+ * sent, the first `kept` captured. */
+static void send_cut(sl_tcp_table *t, uint32_t seq, const void *data, size_t len, size_t kept)
+{
+    sl_packet p;
+    memset(&p, 0, sizeof p);
+    p.src = (sl_addr){.family = 4, .bytes = {10, 0, 0, 1}};
+    p.dst = (sl_addr){.family = 4, .bytes = {10, 0, 0, 2}};
+    p.sport = 40000;
+    p.dport = 5060;
+    p.ip_proto = SL_IPPROTO_TCP;
+    p.tcp.seq = seq;
+    p.tcp.flags = SL_TCP_ACK | SL_TCP_PSH;
+    p.tcp.cut = (uint32_t)(len - kept);
+    p.truncated = true;
+    sl_guarded g;
+    p.payload = sl_slice_make(sl_guard(&g, data, kept), kept);
+    sl_tcp_segment(t, &p, 1);
     sl_guard_free(&g);
 }
 
@@ -389,15 +431,9 @@ Test(tcp_stream, gap_then_resync)
     free(all);
 }
 
-Test(tcp_stream, acknowledged_hole_is_skipped_at_once)
+/* An ACK from the server (10.0.0.2:5060) of everything up to `ack`. */
+static void send_ack(sl_tcp_table *t, uint32_t ack, sl_time ts)
 {
-    rec r = {0};
-    sl_tcp_table *t = table(NULL, &r);
-    send_conn(t, 0, 0, 99, SL_TCP_SYN, NULL, 0, 0);
-    send(t, 100, M1, 50);
-    send(t, 100 + (uint32_t)strlen(M1), M2, strlen(M2)); /* held: M1's end is missing */
-    cr_assert_eq(r.n, 0);
-    /* the server acknowledges everything: the capture missed M1's end */
     sl_packet p;
     memset(&p, 0, sizeof p);
     p.src.family = p.dst.family = 4;
@@ -406,13 +442,94 @@ Test(tcp_stream, acknowledged_hole_is_skipped_at_once)
     p.sport = 5060;
     p.dport = 40000;
     p.tcp.seq = 1;
-    p.tcp.ack = 100 + (uint32_t)(strlen(M1) + strlen(M2));
+    p.tcp.ack = ack;
     p.tcp.flags = SL_TCP_ACK;
-    sl_tcp_segment(t, &p, 2);
+    sl_tcp_segment(t, &p, ts);
+}
+
+Test(tcp_stream, acknowledged_hole_is_skipped_after_the_reorder_window)
+{
+    rec r = {0};
+    sl_tcp_table *t = table(NULL, &r);
+    send_conn(t, 0, 0, 99, SL_TCP_SYN, NULL, 0, 0);
+    send(t, 100, M1, 50);
+    send(t, 100 + (uint32_t)strlen(M1), M2, strlen(M2)); /* held: M1's end is missing */
+    cr_assert_eq(r.n, 0);
+    /* the server acknowledges everything: the hole may still come (span port) */
+    const uint32_t all = 100 + (uint32_t)(strlen(M1) + strlen(M2));
+    send_ack(t, all, 2);
+    cr_assert_eq(count_kind(&r, "tcp_gap"), 0);
+    send_ack(t, all, 2 + SL_NS_PER_SEC - 1);
+    cr_assert_eq(count_kind(&r, "tcp_gap"), 0);
+    /* a reorder window later it has not: the capture missed M1's end */
+    send_ack(t, all, 2 + SL_NS_PER_SEC);
     cr_assert_eq(count_kind(&r, "tcp_gap"), 1);
     expect_msgs(&r, 1, M2); /* right after the hole: a message start */
     sl_tcp_destroy(t);
     rec_clear(&r);
+}
+
+/* With no segment after the ACK, expiry skips the hole on time; a hole that
+ * fills in between is not skipped. */
+Test(tcp_stream, acknowledged_hole_is_skipped_by_expiry)
+{
+    rec r = {0};
+    sl_tcp_table *t = table(NULL, &r);
+    for (int conn = 0; conn < 2; conn++) {
+        send_conn(t, conn, 0, 99, SL_TCP_SYN, NULL, 0, 0);
+        send_conn(t, conn, 0, 100, SL_TCP_ACK, M1, 50, 1);
+        send_conn(t, conn, 0, 100 + (uint32_t)strlen(M1), SL_TCP_ACK, M2, strlen(M2), 1);
+        sl_packet p;
+        memset(&p, 0, sizeof p);
+        p.src = (sl_addr){.family = 4, .bytes = {10, 0, 0, 2}};
+        p.dst = (sl_addr){.family = 4, .bytes = {10, 0, 0, 1}};
+        p.sport = 5060;
+        p.dport = (uint16_t)(40000 + conn);
+        p.tcp.ack = 100 + (uint32_t)(strlen(M1) + strlen(M2));
+        p.tcp.flags = SL_TCP_ACK;
+        sl_tcp_segment(t, &p, 2);
+    }
+    /* connection 1's hole fills before the window ends */
+    send_conn(t, 1, 0, 150, SL_TCP_ACK, M1 + 50, strlen(M1) - 50, 3);
+    cr_assert_eq(r.n, 2);
+    sl_tcp_expire(t, 2 + SL_NS_PER_SEC - 1);
+    cr_assert_eq(count_kind(&r, "tcp_gap"), 0);
+    sl_tcp_expire(t, 2 + SL_NS_PER_SEC);
+    cr_assert_eq(count_kind(&r, "tcp_gap"), 1);
+    expect_msgs(&r, 3, M1, M2, M2);
+    sl_tcp_expire(t, 5 * SL_NS_PER_SEC);
+    cr_assert_eq(count_kind(&r, "tcp_gap"), 1);
+    sl_tcp_destroy(t);
+    rec_clear(&r);
+}
+
+/* Issue 17 (c): a span port delivers a segment after later data and after
+ * the ACK that covers it; the hole fills, nothing is lost. Across 2^32 too. */
+Test(tcp_stream, segment_after_its_ack_fills_the_hole)
+{
+    char *all = cat(M1, M2, M3);
+    const size_t n = strlen(all), a = 60, b = strlen(M1) + 10;
+    const uint32_t isns[] = {99, 0xFFFFFFC0u};
+    for (size_t i = 0; i < 2; i++) {
+        rec r = {0};
+        sl_tcp_table *t = table(NULL, &r);
+        const uint32_t isn = isns[i];
+        send_conn(t, 0, 0, isn, SL_TCP_SYN, NULL, 0, 0);
+        send(t, isn + 1, all, a);
+        send(t, isn + 1 + (uint32_t)b, all + b, n - b);
+        send_ack(t, isn + 1 + (uint32_t)n, 2); /* acknowledges past the hole */
+        send_conn(t, 0, 0, isn + 1 + (uint32_t)a, SL_TCP_ACK, all + a, b - a, 3); /* late */
+        expect_msgs(&r, 3, M1, M2, M3);
+        send_ack(t, isn + 1 + (uint32_t)n, 3 * SL_NS_PER_SEC);
+        sl_tcp_stats st;
+        sl_tcp_get_stats(t, &st);
+        cr_assert_eq(st.gaps, 0);
+        cr_assert_eq(st.buffered, 0);
+        sl_tcp_destroy(t);
+        cr_assert_eq(r.n_anom, 0, "isn %u: %d anomalies", isn, r.n_anom);
+        rec_clear(&r);
+    }
+    free(all);
 }
 
 Test(tcp_stream, gap_flushed_at_fin_and_incomplete_message)
@@ -539,6 +656,149 @@ Test(tcp_stream, message_over_cap_is_skipped)
     cr_assert_lt(sl_tcp_memory(t), base + 1024); /* the connection, no buffer */
     sl_tcp_destroy(t);
     rec_clear(&r);
+    free(all);
+}
+
+/* Issue 17 (b): a Content-Length over the cap is reported at once, once, and
+ * the messages after it are found: whether the length lies (the next message
+ * follows a short body, or starts a line inside it) or not (the next one
+ * starts at its declared end, even without a line end before it); in one
+ * segment, or cut at every byte. */
+Test(tcp_stream, content_length_over_cap_resyncs)
+{
+    sl_tcp_config cfg;
+    sl_tcp_config_default(&cfg);
+    cfg.max_message = 1024;
+    static const char lie[] = "MESSAGE sip:x@y SIP/2.0\r\nCall-ID: big@y\r\n"
+                              "Content-Length: 900000\r\n\r\n";
+    char honest[4096];
+    int h =
+        snprintf(honest, sizeof honest, "MESSAGE sip:x@y SIP/2.0\r\nContent-Length: 3000\r\n\r\n");
+    memset(honest + h, 'x', 3000); /* a token: a start line only if bounded by the length */
+    honest[h + 3000] = '\0';
+    char *cases[] = {cat(lie, M1, M3), cat(lie, "hello\r\n", M1), cat(honest, M1, M3)};
+    for (size_t k = 0; k < 3; k++) {
+        const char *all = cases[k];
+        const size_t n = strlen(all);
+        for (size_t step = 1; step <= n; step = step < 8 ? step + 1 : step * 3) {
+            rec r = {0};
+            sl_tcp_table *t = table(&cfg, &r);
+            for (size_t off = 0; off < n; off += step)
+                send(t, (uint32_t)off, all + off, n - off < step ? n - off : step);
+            cr_assert_eq(count_kind(&r, "tcp_message_too_large"), 1, "case %zu step %zu", k, step);
+            if (k == 1)
+                expect_msgs(&r, 1, M1);
+            else
+                expect_msgs(&r, 2, M1, M3);
+            sl_tcp_stats st;
+            sl_tcp_get_stats(t, &st);
+            cr_assert_eq(st.too_large, 1);
+            cr_assert_eq(st.buffered, 0);
+            sl_tcp_destroy(t);
+            rec_clear(&r);
+        }
+        free(cases[k]);
+    }
+}
+
+static sl_tcp_table *table_cut(rec *r)
+{
+    sl_tcp_callbacks cb = {.on_message = on_message,
+                           .on_anomaly = on_anomaly,
+                           .on_truncated = on_truncated,
+                           .user = r};
+    sl_tcp_table *t = sl_tcp_new(NULL, &cb);
+    cr_assert_not_null(t);
+    return t;
+}
+
+/* Issue 17 (a): bytes the snap length cut are no hole. For every cut of
+ * M1 + M2 + M3 sent as one segment, then M1 again: the messages wholly
+ * captured come out, the one cut is reported with its captured bytes, and
+ * the stream goes on (in step when the cut message's head was complete).
+ * (Nothing captured of a stream's first segment says it is SIP: kept 0 is
+ * not reported, as for any other protocol.) */
+Test(tcp_stream, snap_length_cut_is_reported_not_a_gap)
+{
+    char *all = cat(M1, M2, M3);
+    const size_t n = strlen(all), m1 = strlen(M1), m2 = strlen(M2);
+    for (size_t kept = 1; kept < n; kept++) {
+        rec r = {0};
+        sl_tcp_table *t = table_cut(&r);
+        send_cut(t, 100, all, n, kept);
+        send(t, 100 + (uint32_t)n, M1, m1);
+        sl_tcp_stats st;
+        sl_tcp_get_stats(t, &st);
+        cr_assert_eq(st.gaps, 0, "kept %zu", kept);
+        cr_assert_eq(st.buffered, 0, "kept %zu", kept);
+        sl_tcp_destroy(t);
+        cr_assert_eq(r.n_anom, 0, "kept %zu: %s", kept, r.kinds[0]);
+        /* the messages before the cut, the cut one, then M1 */
+        size_t start = kept >= m1 + m2 ? m1 + m2 : kept >= m1 ? m1 : 0;
+        int whole = start == 0 ? 0 : start == m1 ? 1 : 2;
+        cr_assert_eq(r.n, whole + 1, "kept %zu: %d messages", kept, r.n);
+        cr_assert_str_eq(r.msg[whole], M1, "kept %zu", kept);
+        cr_assert_eq(r.n_cut, 1, "kept %zu: %d cut", kept, r.n_cut);
+        cr_assert_eq(r.cut_len[0], kept - start);
+        cr_assert(memcmp(r.cut_msg[0], all + start, kept - start) == 0);
+        cr_assert_eq(r.cut_lost[0], n - kept);
+        rec_clear(&r);
+    }
+    free(all);
+}
+
+/* A cut after the head: the Content-Length keeps the stream in step over the
+ * body's lost and captured rest, even with a start line inside the body. */
+Test(tcp_stream, snap_length_cut_keeps_step_by_content_length)
+{
+    static const char big[] = "MESSAGE sip:x@y SIP/2.0\r\nCall-ID: c@y\r\n"
+                              "Content-Length: 60\r\n\r\n"
+                              "0123456789012345678901234567890123456789\r\nSIP/2.0 200 OK\r\n\r\n";
+    const size_t bn = strlen(big), head = strstr(big, "\r\n\r\n") + 4 - big;
+    cr_assert_eq(bn, head + 60);
+    rec r = {0};
+    sl_tcp_table *t = table_cut(&r);
+    send_cut(t, 0, big, 80, head + 5);      /* head and 5 body bytes */
+    send_cut(t, 80, big + 80, bn - 80, 10); /* the rest: 10 kept, a fake line cut */
+    send(t, (uint32_t)bn, M2, strlen(M2));  /* in step: the next message */
+    sl_tcp_destroy(t);
+    expect_msgs(&r, 1, M2);
+    cr_assert_eq(r.n_cut, 1);
+    cr_assert_eq(r.cut_len[0], head + 5);
+    cr_assert_eq(r.n_anom, 0);
+    rec_clear(&r);
+}
+
+/* A cut segment that arrives ahead of the in-order point is held as a
+ * data-less range and reported when the hole before it fills; without
+ * on_truncated the table reports a truncated_message anomaly. */
+Test(tcp_stream, snap_length_cut_out_of_order)
+{
+    char *all = cat(M1, M2, M3);
+    const size_t m1 = strlen(M1), m2 = strlen(M2), n = strlen(all);
+    for (int with_cb = 0; with_cb < 2; with_cb++) {
+        rec r = {0};
+        sl_tcp_table *t = with_cb ? table_cut(&r) : table(NULL, &r);
+        send_conn(t, 0, 0, 99, SL_TCP_SYN, NULL, 0, 0);
+        send_cut(t, 100 + (uint32_t)m1, all + m1, m2 + 10, 12); /* M2 cut, ahead */
+        cr_assert_eq(r.n + r.n_cut, 0);
+        send(t, 100 + (uint32_t)(m1 + m2 + 10), all + m1 + m2 + 10, n - m1 - m2 - 10);
+        send(t, 100, M1, m1); /* fills the hole */
+        sl_tcp_stats st;
+        sl_tcp_get_stats(t, &st);
+        cr_assert_eq(st.gaps, 0);
+        cr_assert_eq(st.truncated, 1);
+        sl_tcp_destroy(t);
+        /* M3 lost its first 10 bytes to the cut: its start is gone */
+        expect_msgs(&r, 1, M1);
+        cr_assert_eq(r.n_cut, with_cb ? 1 : 0);
+        cr_assert_eq(count_kind(&r, "truncated_message"), with_cb ? 0 : 1);
+        if (with_cb) {
+            cr_assert_eq(r.cut_len[0], 12);
+            cr_assert_eq(r.cut_lost[0], m2 - 2);
+        }
+        rec_clear(&r);
+    }
     free(all);
 }
 
