@@ -197,7 +197,7 @@ static void write_calls(sl_summary *s, FILE *f)
         fprintf(f, "  none\n");
         return;
     }
-    fprintf(f, "%37s%s\n", "", "setup time, INVITE to final response (ms)");
+    fprintf(f, "%37s%s\n", "", "time to final response, dialog.final_ms (ms)");
     fprintf(f, "  %-12s %9s %7s   %10s %10s %10s %10s\n", "outcome", "attempts", "share", "p50",
             "p90", "p99", "max");
     /* All outcomes' times together, for the total line. */
@@ -229,7 +229,7 @@ static void write_calls(sl_summary *s, FILE *f)
     fputc('\n', f);
     fprintf(f, "  (percentiles by nearest rank; a call crossing a proxy is one attempt per leg)\n");
     if (s->setup_dropped)
-        fprintf(f, "  (%llu setup times left out: out of memory)\n",
+        fprintf(f, "  (%llu times left out: out of memory)\n",
                 (unsigned long long)s->setup_dropped);
 }
 
