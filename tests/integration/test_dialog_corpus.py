@@ -11,7 +11,7 @@ a higher CSeq, is continued by it (RFC 3261 22.2): one attempt, whose final
 status is the last transaction's; its challenges are its 401/407 finals
 (answered by a retry or not). Each file's numbering is checked too: every
 (Call-ID, leg, attempt) once, legs and attempts numbered in the order their
-INVITEs were seen.
+INVITEs were seen, and the same events from a second run.
 
 usage: test_dialog_corpus.py PATH/TO/sipsleuth   (run from the repository root)
 Skips (exit 0) when tshark is not installed.
@@ -97,6 +97,11 @@ def sipsleuth_attempts(binary, path):
         got[(ev.get("call_id"), pair, d["final_status"], d["auth_challenges"])] += 1
         dialogs.append(ev)
     errors = numbering_errors(dialogs)
+    # the same numbers on every run: each run hashes with another random seed
+    again = subprocess.run([binary, "--events", "dialog", "-r", path], capture_output=True,
+                           text=True, timeout=300).stdout
+    if again != res.stdout:
+        errors.append("a second run wrote other dialog events")
     if errors:
         raise RuntimeError("; ".join(errors))
     return got
