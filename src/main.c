@@ -160,7 +160,10 @@ static void read_capture_stats(void *cap, sl_capture_stats *cs)
     sl_capture_read_stats(cap, cs);
 }
 
-static sl_capture *open_input(const sl_cli *o, int index, char *err, size_t errlen)
+/* NULL with err set when the input cannot be read; *bad_filter when it was
+ * the -f filter that failed (bad usage, not a runtime failure). */
+static sl_capture *open_input(const sl_cli *o, int index, char *err, size_t errlen,
+                              bool *bad_filter)
 {
     sl_capture *cap = o->live.iface ? sl_capture_open_live(&o->live, err, errlen)
                                     : sl_capture_open_file(o->files[index], err, errlen);
@@ -174,6 +177,7 @@ static sl_capture *open_input(const sl_cli *o, int index, char *err, size_t errl
         return NULL;
     }
     if (o->filter && !sl_capture_set_filter(cap, o->filter, err, errlen)) {
+        *bad_filter = true;
         sl_capture_close(cap);
         return NULL;
     }
@@ -219,17 +223,21 @@ int main(int argc, char **argv)
     if (!o.live.iface && !o.quiet && isatty(STDERR_FILENO))
         w.progress = sl_progress_new(stderr, input_size(&o, o.n_files));
 
-    int status = 0;
+    int status = 0, opened = 0;
+    bool bad_filter = false;
     sl_capture_stats cs = {0};
     int inputs = o.live.iface ? 1 : o.n_files;
     for (int i = 0; i < inputs && !stop_requested && !sl_output_error(out); i++) {
         char err[1024];
-        sl_capture *cap = open_input(&o, i, err, sizeof err);
+        sl_capture *cap = open_input(&o, i, err, sizeof err, &bad_filter);
         if (!cap) {
             fprintf(stderr, "sipsleuth: %s\n", err);
-            status = 1;
+            status = bad_filter ? 2 : 1;
+            if (bad_filter)
+                break;
             continue;
         }
+        opened++;
         if (o.user && i == 0 && !sl_drop_privileges(o.user, err, sizeof err)) {
             fprintf(stderr, "sipsleuth: %s\n", err);
             sl_capture_close(cap);
@@ -249,8 +257,11 @@ int main(int argc, char **argv)
         sl_capture_close(cap);
     }
     sl_progress_free(w.progress);
-    sl_pipeline_finish(p, &cs);
-    if (w.summary && !write_summary(&o, w.summary, p))
+    /* Nothing was read (no input could be opened): no final state to report,
+     * rather than a stats event of zeros stamped 1970. */
+    if (opened)
+        sl_pipeline_finish(p, &cs);
+    if (opened && w.summary && !write_summary(&o, w.summary, p))
         status = 1;
     if (sl_pipeline_routes_error(p)) {
         fprintf(stderr, "sipsleuth: --routes %s: %s\n", o.cfg.routes_file,

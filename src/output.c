@@ -91,7 +91,9 @@ const char *sl_event_type_name(sl_event_type t)
 
 bool sl_event_mask_parse(const char *list, sl_event_mask *mask, const char **bad, size_t *bad_len)
 {
-    sl_event_mask m = 0;
+    /* A list that starts by taking a type away takes it from the default:
+     * "-stats" is the default without stats. */
+    sl_event_mask m = list[0] == '-' ? SL_EV_DEFAULT : 0;
     const char *p = list;
     for (;;) {
         const char *e = strchr(p, ',');

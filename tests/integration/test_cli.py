@@ -66,6 +66,8 @@ def main():
     err = r.stderr.decode().strip()
     check("missing file exits 1 with one line naming it",
           r.returncode == 1 and len(err.splitlines()) == 1 and "/nonexistent.pcap" in err, err)
+    check("a start that read nothing writes no stats event (none stamped 1970)",
+          r.stdout == b"", r.stdout[:200])
     with tempfile.NamedTemporaryFile(suffix=".pcap") as junk:
         junk.write(b"this is not a capture file at all")
         junk.flush()
@@ -106,12 +108,16 @@ def main():
     check("-f applies a BPF filter to files", r.returncode == 0 and len(sip_events(r.stdout)) == 6,
           len(sip_events(r.stdout)))
     r = run(b, ["-f", "this is not bpf", "-r", BASIC])
-    check("a bad filter exits 1 naming it", r.returncode == 1 and b"this is not bpf" in r.stderr,
-          r.stderr)
+    check("a bad filter is bad usage: exits 2 naming it, writes no event",
+          r.returncode == 2 and b"this is not bpf" in r.stderr and r.stdout == b"",
+          (r.returncode, r.stderr, r.stdout[:200]))
 
     r = run(b, ["-r", BASIC])
     types = {json.loads(l)["event_type"] for l in r.stdout.splitlines()}
     check("default events leave out sip", "sip" not in types and "stats" in types, str(types))
+    r = run(b, ["--events", "-stats", "-r", BASIC])
+    types = {json.loads(l)["event_type"] for l in r.stdout.splitlines()}
+    check("--events -stats alone is the default without stats", types == {"dialog"}, str(types))
 
     with tempfile.TemporaryDirectory() as d:
         out = os.path.join(d, "events.ndjson")

@@ -127,8 +127,8 @@ def main():
     check("-f is applied per link type (the MESSAGE pair over raw IPv6)",
           r.returncode == 0 and len(events(r.stdout, "sip")) == 2, r.stderr)
     r = run(b, ["-f", "not a filter", "-r", MIXED])
-    check("a bad filter on a pcapng file exits 1 naming it",
-          r.returncode == 1 and b"not a filter" in r.stderr, r.stderr)
+    check("a bad filter on a pcapng file is bad usage: exits 2 naming it",
+          r.returncode == 2 and b"not a filter" in r.stderr, r.stderr)
     with open(MIXED, "rb") as f:
         r = run(b, ["-r", "-"], stdin=f.read())
     check("pcapng on standard input", r.returncode == 0 and len(events(r.stdout, "sip")) == 13,
