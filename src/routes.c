@@ -499,7 +499,9 @@ sl_route_action sl_routes_learn(sl_routes *t, const sl_route_learn *l)
 void sl_routes_used(sl_routes *t, const char *uri, sl_time ts)
 {
     entry *e = find(t, uri, hash_of(t, uri));
-    if (!e)
+    /* A request from before the route was learned was not sent to a moved
+     * URI (a capture analysed again with the routes file it produced). */
+    if (!e || ts < e->r.first_seen)
         return;
     if (ts > e->r.last_used)
         e->r.last_used = ts;

@@ -63,19 +63,20 @@ static int lookup(const sl_routes *t, const char *arg)
     sl_jw_obj_begin(&w);
     sl_jw_kstr(&w, "uri", uri);
     sl_jw_kbool(&w, "moved", moved);
-    if (moved) {
-        sl_jw_kstr(&w, "target", res.target);
-        sl_jw_kuint(&w, "hops", res.n_path - 1);
-        sl_jw_kbool(&w, "loop", res.loop);
-        sl_jw_kbool(&w, "too_long", res.too_long);
-        sl_jw_key(&w, "path");
-        sl_jw_arr_begin(&w);
+    /* The same members whether or not it moved: a URI that never moved is
+     * its own target, zero hops, its path itself alone. */
+    sl_jw_kstr(&w, "target", moved ? res.target : uri);
+    sl_jw_kuint(&w, "hops", moved ? res.n_path - 1 : 0);
+    sl_jw_kbool(&w, "loop", moved && res.loop);
+    sl_jw_kbool(&w, "too_long", moved && res.too_long);
+    sl_jw_key(&w, "path");
+    sl_jw_arr_begin(&w);
+    if (moved)
         for (size_t i = 0; i < res.n_path; i++)
             sl_jw_str(&w, res.path[i]);
-        sl_jw_arr_end(&w);
-    } else {
-        sl_jw_kstr(&w, "target", uri);
-    }
+    else
+        sl_jw_str(&w, uri);
+    sl_jw_arr_end(&w);
     sl_jw_obj_end(&w);
     flush_line(&w);
     sl_jw_free(&w);

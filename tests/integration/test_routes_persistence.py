@@ -190,10 +190,24 @@ def sigkill_during_saves(binary, tmp):
     expect(check_table(binary, path, n) == n, "final run: the table is not complete")
 
 
+def same_capture_again(binary, tmp):
+    """The capture analysed again with the routes file it produced: the
+    request the 301 answered (before the route was learned) is no stale use."""
+    path = os.path.join(tmp, "again.json")
+    pcap = os.path.join(SAMPLES, "redirect-persist-1.pcap")
+    for n in (1, 2):
+        r = run(binary, ["--routes", path, "--events", "route", "-r", pcap])
+        actions = [e["route"]["action"] for e in events(r, "route")]
+        want = ["learned"] if n == 1 else ["refreshed"]
+        expect(r.returncode == 0 and actions == want,
+               "run %d on the same capture: %s, want %s" % (n, actions, want))
+
+
 def main():
     binary = sys.argv[1]
     with tempfile.TemporaryDirectory() as tmp:
         two_runs(binary, tmp)
+        same_capture_again(binary, tmp)
         bad_files(binary, tmp)
         sigterm_saves(binary, tmp)
         sigkill_during_saves(binary, tmp)
