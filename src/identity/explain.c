@@ -189,12 +189,18 @@ void sl_explain_write(sl_jw *w, const sl_explain_in *in)
                  url, url, file);
         break;
     }
-    case SL_IDR_CERT_EXPIRED:
+    case SL_IDR_CERT_EXPIRED: {
+        char when[SL_TIME_TEXT_LEN];
+        if (pp->iat > INT64_MAX / SL_NS_PER_SEC || pp->iat < INT64_MIN / SL_NS_PER_SEC)
+            snprintf(when, sizeof when, "%lld", (long long)pp->iat); /* no date that far */
+        else
+            sl_time_format((sl_time)pp->iat * SL_NS_PER_SEC, when);
         snprintf(text, sizeof text,
-                 "The certificate at %s was not valid when the call was signed (iat %lld): the "
+                 "The certificate at %s was not valid when the call was signed (iat %s): the "
                  "signer used an expired or not-yet-valid certificate.",
-                 url, (long long)pp->iat);
+                 url, when);
         break;
+    }
     default: /* SL_IDR_CERT_UNTRUSTED */
         snprintf(text, sizeof text,
                  "The certificate at %s is not accepted (%s): it does not chain to a trusted "

@@ -104,3 +104,22 @@ Test(explain, unsigned_forgotten_and_not_captured)
     cr_assert(strstr(str(doc, "explanation"), "not captured"));
     json_decref(doc);
 }
+
+/* Times in explanations are RFC 3339, as everywhere else in the events; an
+ * iat too far off for a date stays a number. */
+Test(explain, times_are_rfc3339)
+{
+    sl_identity_result res;
+    signed_result(&res, 1u << SL_IDR_CERT_EXPIRED);
+    res.pp.iat = 1772366400; /* 2026-03-01T12:00:00Z */
+    sl_explain_in in = {.status = 437, .request = SL_EXPLAIN_SIGNED, .res = &res};
+    json_t *doc = explain(&in);
+    cr_assert(strstr(str(doc, "explanation"), "(iat 2026-03-01T12:00:00.000000Z)"), "%s",
+              str(doc, "explanation"));
+    json_decref(doc);
+    res.pp.iat = INT64_MAX;
+    doc = explain(&in);
+    cr_assert(strstr(str(doc, "explanation"), "(iat 9223372036854775807)"), "%s",
+              str(doc, "explanation"));
+    json_decref(doc);
+}
