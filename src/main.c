@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -184,6 +185,29 @@ static sl_capture *open_input(const sl_cli *o, int index, char *err, size_t errl
     return cap;
 }
 
+/* The routes file is saved as FILE.tmp renamed over FILE: its directory must
+ * be writable. Checked before any packet is read (and again as --user), so a
+ * save cannot fail at the end, or at the first periodic save, for a reason
+ * known at the start. */
+static bool routes_dir_writable(const char *file, char *err, size_t errlen)
+{
+    char dir[4096];
+    const char *slash = strrchr(file, '/');
+    size_t n = slash ? (size_t)(slash - file) : 0;
+    if (n >= sizeof dir)
+        n = sizeof dir - 1;
+    memcpy(dir, file, n);
+    dir[n] = '\0';
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (n == 0)
+        snprintf(dir, sizeof dir, "/");
+    if (access(dir, W_OK | X_OK) == 0)
+        return true;
+    snprintf(err, errlen, "--routes %s: cannot write in %s: %s", file, dir, strerror(errno));
+    return false;
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "routes") == 0)
@@ -211,7 +235,9 @@ int main(int argc, char **argv)
         return 1;
     }
     char routes_err[600];
-    if (!sl_pipeline_load_routes(p, routes_err, sizeof routes_err)) {
+    if (!sl_pipeline_load_routes(p, routes_err, sizeof routes_err) ||
+        (o.cfg.routes_file &&
+         !routes_dir_writable(o.cfg.routes_file, routes_err, sizeof routes_err))) {
         fprintf(stderr, "sipsleuth: %s\n", routes_err);
         sl_pipeline_free(p);
         sl_summary_free(w.summary);
@@ -238,7 +264,9 @@ int main(int argc, char **argv)
             continue;
         }
         opened++;
-        if (o.user && i == 0 && !sl_drop_privileges(o.user, err, sizeof err)) {
+        if (o.user && i == 0 &&
+            (!sl_drop_privileges(o.user, err, sizeof err) ||
+             (o.cfg.routes_file && !routes_dir_writable(o.cfg.routes_file, err, sizeof err)))) {
             fprintf(stderr, "sipsleuth: %s\n", err);
             sl_capture_close(cap);
             status = 1;

@@ -68,6 +68,10 @@ def main():
           r.returncode == 1 and len(err.splitlines()) == 1 and "/nonexistent.pcap" in err, err)
     check("a start that read nothing writes no stats event (none stamped 1970)",
           r.stdout == b"", r.stdout[:200])
+    r = run(b, ["--routes", "/nonexistent-dir/routes.json", "-r", BASIC])
+    check("--routes where it cannot be saved fails at the start: exit 1, one line, no events",
+          r.returncode == 1 and r.stdout == b"" and len(r.stderr.splitlines()) == 1 and
+          b"/nonexistent-dir" in r.stderr, (r.returncode, r.stderr))
     with tempfile.NamedTemporaryFile(suffix=".pcap") as junk:
         junk.write(b"this is not a capture file at all")
         junk.flush()
