@@ -185,11 +185,12 @@ static sl_capture *open_input(const sl_cli *o, int index, char *err, size_t errl
     return cap;
 }
 
-/* The routes file is saved as FILE.tmp renamed over FILE: its directory must
- * be writable. Checked before any packet is read (and again as --user), so a
- * save cannot fail at the end, or at the first periodic save, for a reason
- * known at the start. */
-static bool routes_dir_writable(const char *file, char *err, size_t errlen)
+/* Files written later need a writable directory: the routes file is saved
+ * as FILE.tmp renamed over FILE, and -o is created anew when SIGHUP reopens
+ * it after a rotation. Checked before any packet is read (and again as
+ * --user), so neither fails at the end or at a rotation for a reason known
+ * at the start. */
+static bool dir_writable(const char *option, const char *file, char *err, size_t errlen)
 {
     char dir[4096];
     const char *slash = strrchr(file, '/');
@@ -204,8 +205,16 @@ static bool routes_dir_writable(const char *file, char *err, size_t errlen)
         snprintf(dir, sizeof dir, "/");
     if (access(dir, W_OK | X_OK) == 0)
         return true;
-    snprintf(err, errlen, "--routes %s: cannot write in %s: %s", file, dir, strerror(errno));
+    snprintf(err, errlen, "%s %s: cannot write in %s: %s", option, file, dir, strerror(errno));
     return false;
+}
+
+/* -o (unless stdout) and --routes, checked with dir_writable. */
+static bool outputs_writable(const sl_cli *o, char *err, size_t errlen)
+{
+    if (o->output && strcmp(o->output, "-") != 0 && !dir_writable("-o", o->output, err, errlen))
+        return false;
+    return !o->cfg.routes_file || dir_writable("--routes", o->cfg.routes_file, err, errlen);
 }
 
 int main(int argc, char **argv)
@@ -236,8 +245,7 @@ int main(int argc, char **argv)
     }
     char routes_err[600];
     if (!sl_pipeline_load_routes(p, routes_err, sizeof routes_err) ||
-        (o.cfg.routes_file &&
-         !routes_dir_writable(o.cfg.routes_file, routes_err, sizeof routes_err))) {
+        !outputs_writable(&o, routes_err, sizeof routes_err)) {
         fprintf(stderr, "sipsleuth: %s\n", routes_err);
         sl_pipeline_free(p);
         sl_summary_free(w.summary);
@@ -263,15 +271,15 @@ int main(int argc, char **argv)
                 break;
             continue;
         }
-        opened++;
         if (o.user && i == 0 &&
             (!sl_drop_privileges(o.user, err, sizeof err) ||
-             (o.cfg.routes_file && !routes_dir_writable(o.cfg.routes_file, err, sizeof err)))) {
+             !outputs_writable(&o, err, sizeof err))) {
             fprintf(stderr, "sipsleuth: %s\n", err);
             sl_capture_close(cap);
             status = 1;
             break;
         }
+        opened++;
         active_capture = cap;
         if (o.live.iface)
             sl_pipeline_set_capture_stats(p, read_capture_stats, cap);

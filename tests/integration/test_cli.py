@@ -72,6 +72,17 @@ def main():
     check("--routes where it cannot be saved fails at the start: exit 1, one line, no events",
           r.returncode == 1 and r.stdout == b"" and len(r.stderr.splitlines()) == 1 and
           b"/nonexistent-dir" in r.stderr, (r.returncode, r.stderr))
+    if os.geteuid() == 0:
+        # -o is opened as root; after --user the directory must still take the
+        # new file a SIGHUP reopen creates
+        with tempfile.TemporaryDirectory() as d:
+            os.chmod(d, 0o755)
+            r = run(b, ["--user", "nobody", "-o", os.path.join(d, "ev.ndjson"), "-r", BASIC])
+            check("-o in a directory --user cannot write: exit 1 at the start, naming it",
+                  r.returncode == 1 and b"cannot write in" in r.stderr and
+                  os.path.getsize(os.path.join(d, "ev.ndjson")) == 0, (r.returncode, r.stderr))
+    else:
+        print("skip --user check: needs root to switch users")
     with tempfile.NamedTemporaryFile(suffix=".pcap") as junk:
         junk.write(b"this is not a capture file at all")
         junk.flush()
