@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""Generates the TLS samples samples/tls-*.pcap with their key logs
+samples/tls-*.keys (NSS key log format): `openssl s_server` and `openssl
+s_client` on 127.0.0.1:5061 with -keylogfile, SIP over them each way (the
+client's stdin goes to the server, the server's stdin to the client),
+captured on lo by dumpcap. Needs root (or dumpcap's capabilities), openssl
+and tshark. Not deterministic (fresh keys and randoms every run): the SIP
+counts are checked against tshark -o tls.keylog_file:FILE instead of bytes.
+
+usage: gen_tls.py [NAME ...]   (default: every session below)"""
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sipmsg import Dialog, sdp  # noqa: E402
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+OUT = os.path.join(ROOT, "samples")
+PORT = 5061
+
+# name -> (version options, cipher options). Both ends get the same.
+SESSIONS = {
+    "tls12-aes128gcm": (["-tls1_2"], ["-cipher", "ECDHE-RSA-AES128-GCM-SHA256"]),
+    "tls12-aes256gcm": (["-tls1_2"], ["-cipher", "ECDHE-RSA-AES256-GCM-SHA384"]),
+    "tls12-chacha20": (["-tls1_2"], ["-cipher", "ECDHE-RSA-CHACHA20-POLY1305"]),
+    "tls13-aes128gcm": (["-tls1_3"], ["-ciphersuites", "TLS_AES_128_GCM_SHA256"]),
+    "tls13-aes256gcm": (["-tls1_3"], ["-ciphersuites", "TLS_AES_256_GCM_SHA384"]),
+    "tls13-chacha20": (["-tls1_3"], ["-ciphersuites", "TLS_CHACHA20_POLY1305_SHA256"]),
+    "tls13-aes128ccm": (["-tls1_3"], ["-ciphersuites", "TLS_AES_128_CCM_SHA256"]),
+    "tls13-aes128ccm8": (["-tls1_3"], ["-ciphersuites", "TLS_AES_128_CCM_8_SHA256"]),
+}
+
+
+def sip_exchange(n):
+    """(direction, bytes) steps: 0 client -> server, 1 server -> client. A call,
+    a MESSAGE larger than one TLS record (16 KiB), several messages in one
+    write, and an OPTIONS from the server's side."""
+    d = Dialog("tls-%d@client.example" % n, "sips:alice@client.example", "sips:bob@server.example",
+               "client.example", "server.example", from_tag="f%d" % n, transport="TLS")
+    inv = d.request("INVITE", 1, "inv%d" % n, body=sdp("127.0.0.1"))
+    trying = d.response(100, "Trying", "INVITE", 1, "inv%d" % n, to_tag=False)
+    d.to_tag = "t%d" % n
+    ringing = d.response(180, "Ringing", "INVITE", 1, "inv%d" % n)
+    ok = d.response(200, "OK", "INVITE", 1, "inv%d" % n, body=sdp("127.0.0.1", 4002))
+    ack = d.request("ACK", 1, "ack%d" % n)
+    big = d.request("MESSAGE", 2, "msg%d" % n, body=b"x" * 20000)
+    big_ok = d.response(200, "OK", "MESSAGE", 2, "msg%d" % n)
+    opt = d.request("OPTIONS", 3, "opt%d" % n, from_callee=True)
+    opt_ok = d.response(200, "OK", "OPTIONS", 3, "opt%d" % n, from_callee_request=True)
+    bye = d.request("BYE", 4, "bye%d" % n)
+    bye_ok = d.response(200, "OK", "BYE", 4, "bye%d" % n)
+    return [(0, inv), (1, trying + ringing), (1, ok), (0, ack), (0, big), (1, big_ok),
+            (1, opt), (0, opt_ok), (0, bye), (1, bye_ok)]
+
+
+def run(name, version, ciphers, cert, key, tmp):
+    pcap = os.path.join(OUT, name + ".pcap")
+    keys = os.path.join(OUT, name + ".keys")
+    for f in (pcap, keys):
+        if os.path.exists(f):
+            os.unlink(f)
+    raw = os.path.join(tmp, name + ".pcap")
+    cap = subprocess.Popen(["dumpcap", "-q", "-P", "-i", "lo", "-f", "tcp port %d" % PORT,
+                            "-w", raw], stderr=subprocess.DEVNULL)
+    time.sleep(1.5)
+    srv = subprocess.Popen(["openssl", "s_server", "-quiet", "-naccept", "1",
+                            "-accept", "127.0.0.1:%d" % PORT, "-cert", cert, "-key", key,
+                            "-keylogfile", keys] + version + ciphers,
+                           stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    cli = subprocess.Popen(["openssl", "s_client", "-quiet", "-nocommands", "-noservername",
+                            "-connect", "127.0.0.1:%d" % PORT, "-keylogfile", keys] +
+                           version + ciphers,
+                           stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    for d, data in sip_exchange(1):
+        p = cli if d == 0 else srv
+        p.stdin.write(data)
+        p.stdin.flush()
+        time.sleep(0.15)
+    time.sleep(0.3)
+    cli.send_signal(signal.SIGTERM)
+    cli.wait(timeout=5)
+    srv.stdin.close()
+    try:
+        srv.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        srv.kill()
+        srv.wait()
+    time.sleep(1)
+    cap.send_signal(signal.SIGINT)
+    cap.wait(timeout=10)
+    os.replace(raw, pcap)
+    os.chmod(pcap, 0o644)
+    print("wrote %s, %s" % (pcap, keys))
+
+
+def main():
+    names = sys.argv[1:] or list(SESSIONS)
+    with tempfile.TemporaryDirectory() as tmp:
+        cert, key = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "3650",
+                        "-subj", "/CN=server.example", "-keyout", key, "-out", cert],
+                       check=True, capture_output=True)
+        os.chmod(tmp, 0o755)
+        for name in names:
+            version, ciphers = SESSIONS[name]
+            run(name, version, ciphers, cert, key, tmp)
+
+
+if __name__ == "__main__":
+    main()
