@@ -7,9 +7,12 @@ captured on lo by dumpcap. Needs root (or dumpcap's capabilities), openssl
 and tshark. Not deterministic (fresh keys and randoms every run): the SIP
 counts are checked against tshark -o tls.keylog_file:FILE instead of bytes.
 
-usage: gen_tls.py [NAME ...]   (default: every session below)"""
+usage: gen_tls.py [NAME ...]   (default: every session below)
+       gen_tls.py --corpus      the seed corpus of tests/fuzz/fuzz_tls.c from the
+                                samples whose secrets that target holds"""
 import os
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -101,7 +104,60 @@ def run(name, version, ciphers, cert, key, tmp):
     print("wrote %s, %s" % (pcap, keys))
 
 
+# The sessions whose secrets tests/fuzz/fuzz_tls.c holds.
+CORPUS_SAMPLES = ["tls13-aes128gcm", "tls12-aes128gcm", "tls13-chacha20", "tls13-aes128ccm8",
+                  "tls12-aes256gcm"]
+
+
+def tcp_payloads(path):
+    """(direction, payload) of each TCP segment with data in a classic
+    Ethernet pcap; direction 0 is the client (the port that is not PORT)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    assert struct.unpack("<I", data[:4])[0] == 0xA1B2C3D4, "little-endian pcap expected"
+    off, out = 24, []
+    while off + 16 <= len(data):
+        incl = struct.unpack("<I", data[off + 8:off + 12])[0]
+        frame = data[off + 16:off + 16 + incl]
+        off += 16 + incl
+        if frame[12:14] != b"\x08\x00":
+            continue
+        ip = frame[14:]
+        ihl = (ip[0] & 15) * 4
+        total = struct.unpack("!H", ip[2:4])[0]
+        if ip[9] != 6:
+            continue
+        tcp = ip[ihl:total]
+        sport = struct.unpack("!H", tcp[:2])[0]
+        payload = tcp[(tcp[12] >> 4) * 4:]
+        if payload:
+            out.append((1 if sport == PORT else 0, payload))
+    return out
+
+
+def corpus():
+    """Each sample as the fuzz target's input: 6-byte headers (flags =
+    direction, delta 0, length) before each segment's payload; and once more
+    cut into 700-byte segments, so that records span segments."""
+    outdir = os.path.join(ROOT, "tests", "fuzz", "corpus", "tls")
+    os.makedirs(outdir, exist_ok=True)
+    for name in CORPUS_SAMPLES:
+        segs = tcp_payloads(os.path.join(OUT, name + ".pcap"))
+        for suffix, size in (("", 65535), ("-split", 700)):
+            blob = b""
+            for d, payload in segs:
+                for i in range(0, len(payload), size):
+                    part = payload[i:i + size]
+                    blob += struct.pack("!BhHB", d, 0, len(part), 0) + part
+            with open(os.path.join(outdir, name + suffix), "wb") as f:
+                f.write(blob)
+            print("wrote corpus/tls/%s%s (%d bytes)" % (name, suffix, len(blob)))
+
+
 def main():
+    if sys.argv[1:] == ["--corpus"]:
+        corpus()
+        return
     names = sys.argv[1:] or list(SESSIONS)
     with tempfile.TemporaryDirectory() as tmp:
         cert, key = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
