@@ -21,7 +21,6 @@
 typedef struct entry {
     uint8_t random[SL_TLS_RANDOM_LEN];
     uint32_t next; /* hash chain */
-    bool used;
     sl_tls_keys keys;
 } entry;
 
@@ -50,10 +49,16 @@ static const struct {
     {"SERVER_TRAFFIC_SECRET_0", SL_TLS_SERVER_AP_SECRET},
 };
 
-/* Labels of the format that sipsleuth does not use: skipped, not malformed. */
-static const char *const other_labels[] = {
-    "EXPORTER_SECRET", "EARLY_EXPORTER_SECRET", "CLIENT_EARLY_TRAFFIC_SECRET", "RSA",
-    "EARLY_EXPORTER_MASTER_SECRET"};
+/* A label sipsleuth does not use (EXPORTER_SECRET, CLIENT_EARLY_TRAFFIC_SECRET,
+ * OpenSSL's CLIENT_TRAFFIC_SECRET_N after a KeyUpdate, RSA, ...): skipped, not
+ * malformed, when it is spelt like one. */
+static bool label_like(const char *f, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!((f[i] >= 'A' && f[i] <= 'Z') || (f[i] >= '0' && f[i] <= '9') || f[i] == '_'))
+            return false;
+    return n > 0 && n <= 64;
+}
 
 static int hexval(char c)
 {
@@ -113,12 +118,8 @@ sl_status sl_tls_keylog_parse_line(const char *line, size_t len, sl_tls_secret_k
     for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++)
         if (is_label(lab, lab_n, labels[i].label))
             found = (int)i;
-    if (found < 0) {
-        for (size_t i = 0; i < sizeof other_labels / sizeof other_labels[0]; i++)
-            if (is_label(lab, lab_n, other_labels[i]))
-                return SL_PARTIAL;
-        return SL_INVALID;
-    }
+    if (found < 0)
+        return label_like(lab, lab_n) ? SL_PARTIAL : SL_INVALID;
     if (!field(line, len, &off, &rnd, &rnd_n) || !field(line, len, &off, &sec, &sec_n) ||
         field(line, len, &off, &extra, &extra_n))
         return SL_INVALID;
@@ -178,7 +179,6 @@ static void add(sl_tls_keylog *kl, sl_tls_secret_kind kind, const uint8_t *rando
         e = &kl->e[idx];
         memset(e, 0, sizeof *e);
         memcpy(e->random, random, SL_TLS_RANDOM_LEN);
-        e->used = true;
         size_t b = bucket_of(kl, random);
         e->next = kl->buckets[b];
         kl->buckets[b] = idx;
@@ -213,16 +213,16 @@ static int64_t wall_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Reads complete lines from kl->pos on. False when the file cannot be opened. */
-static bool read_file(sl_tls_keylog *kl)
+/* Reads complete lines from kl->pos on. NULL, or why the file cannot be read. */
+static const char *read_file(sl_tls_keylog *kl)
 {
     FILE *f = fopen(kl->path, "rb");
     if (!f)
-        return false;
+        return strerror(errno);
     struct stat sb;
-    if (fstat(fileno(f), &sb) != 0) {
+    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
         fclose(f);
-        return false;
+        return "not a regular file";
     }
     if (sb.st_dev != kl->dev || sb.st_ino != kl->ino || sb.st_size < kl->pos)
         kl->pos = 0; /* replaced or truncated: read it all again */
@@ -230,7 +230,7 @@ static bool read_file(sl_tls_keylog *kl)
     kl->ino = sb.st_ino;
     if (sb.st_size == kl->pos || fseeko(f, kl->pos, SEEK_SET) != 0) {
         fclose(f);
-        return true;
+        return NULL;
     }
     kl->st.reads++;
     char buf[16384];
@@ -267,7 +267,7 @@ static bool read_file(sl_tls_keylog *kl)
     }
     OPENSSL_cleanse(buf, sizeof buf);
     fclose(f);
-    return true;
+    return NULL;
 }
 
 void sl_tls_keylog_refresh(sl_tls_keylog *kl, bool force)
@@ -304,8 +304,9 @@ sl_tls_keylog *sl_tls_keylog_open(const char *path, size_t max_entries, char *er
         return NULL;
     }
     memset(kl->buckets, 0xff, kl->nbuckets * sizeof *kl->buckets);
-    if (!read_file(kl)) {
-        snprintf(err, errlen, "--tls-keylog %s: %s", path, strerror(errno));
+    const char *why = read_file(kl);
+    if (why) {
+        snprintf(err, errlen, "--tls-keylog %s: %s", path, why);
         sl_tls_keylog_free(kl);
         return NULL;
     }
@@ -318,7 +319,9 @@ void sl_tls_keylog_free(sl_tls_keylog *kl)
     if (!kl)
         return;
     if (kl->e) {
-        OPENSSL_cleanse(kl->e, kl->cap * sizeof *kl->e);
+        /* only the entries in use: the rest were never touched (nor made resident) */
+        for (size_t i = 0; i < kl->count; i++)
+            OPENSSL_cleanse(&kl->e[(kl->oldest + i) % kl->cap], sizeof *kl->e);
         free(kl->e);
     }
     free(kl->buckets);

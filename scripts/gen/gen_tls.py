@@ -35,10 +35,14 @@ SESSIONS = {
     "tls13-chacha20": (["-tls1_3"], ["-ciphersuites", "TLS_CHACHA20_POLY1305_SHA256"]),
     "tls13-aes128ccm": (["-tls1_3"], ["-ciphersuites", "TLS_AES_128_CCM_SHA256"]),
     "tls13-aes128ccm8": (["-tls1_3"], ["-ciphersuites", "TLS_AES_128_CCM_8_SHA256"]),
+    # s_client's "K" command mid-call: a KeyUpdate that asks the peer to update too,
+    # so both directions change keys (RFC 8446 4.6.3)
+    "tls13-keyupdate": (["-tls1_3"], ["-ciphersuites", "TLS_AES_128_GCM_SHA256"]),
 }
+KEY_UPDATE = {"tls13-keyupdate"}
 
 
-def sip_exchange(n):
+def sip_exchange(n, key_update=False):
     """(direction, bytes) steps: 0 client -> server, 1 server -> client. A call,
     a MESSAGE larger than one TLS record (16 KiB), several messages in one
     write, and an OPTIONS from the server's side."""
@@ -56,8 +60,11 @@ def sip_exchange(n):
     opt_ok = d.response(200, "OK", "OPTIONS", 3, "opt%d" % n, from_callee_request=True)
     bye = d.request("BYE", 4, "bye%d" % n)
     bye_ok = d.response(200, "OK", "BYE", 4, "bye%d" % n)
-    return [(0, inv), (1, trying + ringing), (1, ok), (0, ack), (0, big), (1, big_ok),
-            (1, opt), (0, opt_ok), (0, bye), (1, bye_ok)]
+    steps = [(0, inv), (1, trying + ringing), (1, ok), (0, ack), (0, big), (1, big_ok),
+             (1, opt), (0, opt_ok), (0, bye), (1, bye_ok)]
+    if key_update:
+        steps.insert(6, (0, b"K\n"))  # an s_client command, not sent as data
+    return steps
 
 
 def run(name, version, ciphers, cert, key, tmp):
@@ -76,13 +83,15 @@ def run(name, version, ciphers, cert, key, tmp):
                            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL)
     time.sleep(0.5)
-    cli = subprocess.Popen(["openssl", "s_client", "-quiet", "-nocommands", "-noservername",
+    # command letters only for the key update: "-no_ign_eof" after "-quiet" turns them on
+    commands = ["-no_ign_eof"] if name in KEY_UPDATE else ["-nocommands"]
+    cli = subprocess.Popen(["openssl", "s_client", "-quiet"] + commands + ["-noservername",
                             "-connect", "127.0.0.1:%d" % PORT, "-keylogfile", keys] +
                            version + ciphers,
                            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL)
     time.sleep(0.5)
-    for d, data in sip_exchange(1):
+    for d, data in sip_exchange(1, name in KEY_UPDATE):
         p = cli if d == 0 else srv
         p.stdin.write(data)
         p.stdin.flush()
@@ -106,7 +115,7 @@ def run(name, version, ciphers, cert, key, tmp):
 
 # The sessions whose secrets tests/fuzz/fuzz_tls.c holds.
 CORPUS_SAMPLES = ["tls13-aes128gcm", "tls12-aes128gcm", "tls13-chacha20", "tls13-aes128ccm8",
-                  "tls12-aes256gcm"]
+                  "tls12-aes256gcm", "tls13-keyupdate"]
 
 
 def tcp_payloads(path):
