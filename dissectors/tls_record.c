@@ -117,8 +117,7 @@ sl_status sl_tls_hello_parse(const uint8_t *body, size_t len, bool client, sl_tl
     const uint8_t *rnd = take(&r, SL_TLS_RANDOM_LEN);
     skip_vec(&r, 1); /* legacy_session_id */
     if (!v || !rnd || r.bad) {
-        sl_anomaly_set(an, LAYER, client ? "tls_bad_client_hello" : "tls_bad_server_hello",
-                       r.off);
+        sl_anomaly_set(an, LAYER, client ? "tls_bad_client_hello" : "tls_bad_server_hello", r.off);
         return SL_INVALID;
     }
     h->legacy_version = h->version = be16(v);
@@ -135,8 +134,7 @@ sl_status sl_tls_hello_parse(const uint8_t *body, size_t len, bool client, sl_tl
         h->retry_request = memcmp(h->random, hrr_random, SL_TLS_RANDOM_LEN) == 0;
     }
     if (r.bad) {
-        sl_anomaly_set(an, LAYER, client ? "tls_bad_client_hello" : "tls_bad_server_hello",
-                       r.off);
+        sl_anomaly_set(an, LAYER, client ? "tls_bad_client_hello" : "tls_bad_server_hello", r.off);
         return SL_INVALID;
     }
     return SL_OK;

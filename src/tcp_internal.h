@@ -59,7 +59,7 @@ typedef struct conn {
     sl_time last;
     bool ws_requested;
     struct sl_tls_conn *tls; /* TLS found: each direction is decrypted before framing */
-    half h[2]; /* h[d]: data sent by addr[d] */
+    half h[2];               /* h[d]: data sent by addr[d] */
 } conn;
 
 struct sl_tcp_table {

@@ -141,11 +141,11 @@ static void give_up(sl_tcp_table *t, conn *c, int d, const char *kind, const cha
 static void random_hex(const uint8_t *r, char *out)
 {
     static const char hex[] = "0123456789abcdef";
-    for (int i = 0; i < SL_TLS_RANDOM_LEN; i++) {
+    for (size_t i = 0; i < SL_TLS_RANDOM_LEN; i++) {
         out[2 * i] = hex[r[i] >> 4];
         out[2 * i + 1] = hex[r[i] & 15];
     }
-    out[2 * SL_TLS_RANDOM_LEN] = '\0';
+    out[(size_t)2 * SL_TLS_RANDOM_LEN] = '\0';
 }
 
 /* The secrets of the session, at its first protected record. */
@@ -176,8 +176,7 @@ static bool key_setup(sl_tcp_table *t, conn *c, int d)
     bool ok = false;
     if (found && !s->suite->tls13 && k.len[SL_TLS_MASTER_SECRET]) {
         ok = sl_tls12_derive(s->suite, k.secret[SL_TLS_MASTER_SECRET], k.len[SL_TLS_MASTER_SECRET],
-                             s->client_random, s->server_random, &s->dir[cl].ap,
-                             &s->dir[!cl].ap);
+                             s->client_random, s->server_random, &s->dir[cl].ap, &s->dir[!cl].ap);
     } else if (found && s->suite->tls13 && k.len[SL_TLS_CLIENT_AP_SECRET] &&
                k.len[SL_TLS_SERVER_AP_SECRET]) {
         ok = sl_tls13_derive(s->suite, k.secret[SL_TLS_CLIENT_AP_SECRET],
@@ -197,7 +196,7 @@ static bool key_setup(sl_tcp_table *t, conn *c, int d)
         x->st.no_key++;
         random_hex(s->client_random, rnd);
         snprintf(detail, sizeof detail, "%s for client random %s",
-                 !x->kl ? "no --tls-keylog"
+                 !x->kl  ? "no --tls-keylog"
                  : found ? "the key log lacks this version's secrets"
                          : "not in the key log",
                  rnd);
@@ -291,7 +290,7 @@ static void protected_record(sl_tcp_table *t, conn *c, int d, const uint8_t *rec
     sl_tls_conn *s = c->tls;
     sl_tcp_tls *x = t->tls;
     tls_dir *td = &s->dir[d];
-    if (!key_setup(t, c, d))
+    if (!key_setup(t, c, d) || !s->suite) /* keyed: the suite is known */
         return;
     const uint8_t *body = rec + SL_TLS_RECORD_HEADER;
     size_t n = len - SL_TLS_RECORD_HEADER, out_len = 0;
@@ -300,8 +299,8 @@ static void protected_record(sl_tcp_table *t, conn *c, int d, const uint8_t *rec
     if (!s->suite->tls13 || td->app) {
         ok = sl_tls_decrypt(&td->ap, x->evp, rec, body, n, x->plain, &out_len, &type);
     } else {
-        ok = td->hs.ready && sl_tls_decrypt(&td->hs, x->evp, rec, body, n, x->plain, &out_len,
-                                            &type);
+        ok = td->hs.ready &&
+             sl_tls_decrypt(&td->hs, x->evp, rec, body, n, x->plain, &out_len, &type);
         if (!ok) {
             ok = sl_tls_decrypt(&td->ap, x->evp, rec, body, n, x->plain, &out_len, &type);
             td->app = ok;
@@ -457,7 +456,7 @@ void sl_tcp_feed(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n)
 {
     if (t->tls && !c->tls)
         detect(t, c, d, p, n);
-    if (c->tls)
+    if (c->tls && t->tls)
         feed_tls(t, c, d, p, n);
     else
         sl_tcp_frame(t, c, d, p, n);

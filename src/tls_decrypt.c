@@ -9,24 +9,24 @@
 
 static const sl_tls_suite suites[] = {
     /* TLS 1.3 (RFC 8446 B.4) */
-    {0x1301, true, "AES-128-GCM", "SHA256", 16, 12, 16, false, false},
-    {0x1302, true, "AES-256-GCM", "SHA384", 32, 12, 16, false, false},
-    {0x1303, true, "ChaCha20-Poly1305", "SHA256", 32, 12, 16, false, false},
-    {0x1304, true, "AES-128-CCM", "SHA256", 16, 12, 16, false, true},
-    {0x1305, true, "AES-128-CCM", "SHA256", 16, 12, 8, false, true},
+    {"AES-128-GCM", "SHA256", 0x1301, true, 16, 12, 16, false, false},
+    {"AES-256-GCM", "SHA384", 0x1302, true, 32, 12, 16, false, false},
+    {"ChaCha20-Poly1305", "SHA256", 0x1303, true, 32, 12, 16, false, false},
+    {"AES-128-CCM", "SHA256", 0x1304, true, 16, 12, 16, false, true},
+    {"AES-128-CCM", "SHA256", 0x1305, true, 16, 12, 8, false, true},
     /* TLS 1.2 AES-GCM (RFC 5288, RFC 5289): RSA, DHE-RSA, ECDHE-ECDSA, ECDHE-RSA */
-    {0x009C, false, "AES-128-GCM", "SHA256", 16, 4, 16, true, false},
-    {0x009D, false, "AES-256-GCM", "SHA384", 32, 4, 16, true, false},
-    {0x009E, false, "AES-128-GCM", "SHA256", 16, 4, 16, true, false},
-    {0x009F, false, "AES-256-GCM", "SHA384", 32, 4, 16, true, false},
-    {0xC02B, false, "AES-128-GCM", "SHA256", 16, 4, 16, true, false},
-    {0xC02C, false, "AES-256-GCM", "SHA384", 32, 4, 16, true, false},
-    {0xC02F, false, "AES-128-GCM", "SHA256", 16, 4, 16, true, false},
-    {0xC030, false, "AES-256-GCM", "SHA384", 32, 4, 16, true, false},
+    {"AES-128-GCM", "SHA256", 0x009C, false, 16, 4, 16, true, false},
+    {"AES-256-GCM", "SHA384", 0x009D, false, 32, 4, 16, true, false},
+    {"AES-128-GCM", "SHA256", 0x009E, false, 16, 4, 16, true, false},
+    {"AES-256-GCM", "SHA384", 0x009F, false, 32, 4, 16, true, false},
+    {"AES-128-GCM", "SHA256", 0xC02B, false, 16, 4, 16, true, false},
+    {"AES-256-GCM", "SHA384", 0xC02C, false, 32, 4, 16, true, false},
+    {"AES-128-GCM", "SHA256", 0xC02F, false, 16, 4, 16, true, false},
+    {"AES-256-GCM", "SHA384", 0xC030, false, 32, 4, 16, true, false},
     /* TLS 1.2 ChaCha20-Poly1305 (RFC 7905): ECDHE-RSA, ECDHE-ECDSA, DHE-RSA */
-    {0xCCA8, false, "ChaCha20-Poly1305", "SHA256", 32, 12, 16, false, false},
-    {0xCCA9, false, "ChaCha20-Poly1305", "SHA256", 32, 12, 16, false, false},
-    {0xCCAA, false, "ChaCha20-Poly1305", "SHA256", 32, 12, 16, false, false},
+    {"ChaCha20-Poly1305", "SHA256", 0xCCA8, false, 32, 12, 16, false, false},
+    {"ChaCha20-Poly1305", "SHA256", 0xCCA9, false, 32, 12, 16, false, false},
+    {"ChaCha20-Poly1305", "SHA256", 0xCCAA, false, 32, 12, 16, false, false},
 };
 
 const sl_tls_suite *sl_tls_suite_find(uint16_t id, uint16_t version)
@@ -65,7 +65,7 @@ bool sl_tls12_derive(const sl_tls_suite *s, const uint8_t *master, size_t master
                      sl_tls_cipher *server)
 {
     static const char label[] = "key expansion";
-    uint8_t seed[sizeof label - 1 + 2 * SL_TLS_RANDOM_LEN];
+    uint8_t seed[sizeof label - 1 + (size_t)2 * SL_TLS_RANDOM_LEN];
     memcpy(seed, label, sizeof label - 1);
     memcpy(seed + sizeof label - 1, server_random, SL_TLS_RANDOM_LEN);
     memcpy(seed + sizeof label - 1 + SL_TLS_RANDOM_LEN, client_random, SL_TLS_RANDOM_LEN);
@@ -101,8 +101,7 @@ static bool expand_label(const sl_tls_suite *s, const uint8_t *secret, size_t se
         OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode),
         OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)s->digest, 0),
         OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)secret, secret_len),
-        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_PREFIX, (void *)prefix,
-                                          sizeof prefix - 1),
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_PREFIX, (void *)prefix, sizeof prefix - 1),
         OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_LABEL, (void *)label, strlen(label)),
         OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_DATA, (void *)"", 0),
         OSSL_PARAM_construct_end()};

@@ -125,7 +125,7 @@ sl_status sl_tls_keylog_parse_line(const char *line, size_t len, sl_tls_secret_k
         return SL_INVALID;
     *kind = labels[found].kind;
     bool master = *kind == SL_TLS_MASTER_SECRET;
-    if (rnd_n != 2 * SL_TLS_RANDOM_LEN || !unhex(rnd, rnd_n, random))
+    if (rnd_n != (size_t)2 * SL_TLS_RANDOM_LEN || !unhex(rnd, rnd_n, random))
         return SL_INVALID;
     /* a master secret is 48 bytes; traffic secrets are a hash long (32 or 48) */
     if (master ? sec_n != 96 : sec_n != 64 && sec_n != 96)
@@ -192,8 +192,9 @@ static void take_line(sl_tls_keylog *kl, const char *line, size_t len)
     sl_tls_secret_kind kind;
     uint8_t random[SL_TLS_RANDOM_LEN], secret[SL_TLS_MAX_SECRET];
     size_t n = 0;
-    sl_status st = len > LINE_MAX_LEN ? SL_INVALID
-                                      : sl_tls_keylog_parse_line(line, len, &kind, random, secret, &n);
+    sl_status st = len > LINE_MAX_LEN
+                       ? SL_INVALID
+                       : sl_tls_keylog_parse_line(line, len, &kind, random, secret, &n);
     if (st == SL_OK) {
         kl->st.lines++;
         add(kl, kind, random, secret, n);
@@ -221,7 +222,7 @@ static const char *read_file(sl_tls_keylog *kl)
         return strerror(errno);
     struct stat sb;
     if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        fclose(f);
+        (void)fclose(f);
         return "not a regular file";
     }
     if (sb.st_dev != kl->dev || sb.st_ino != kl->ino || sb.st_size < kl->pos)
@@ -229,12 +230,12 @@ static const char *read_file(sl_tls_keylog *kl)
     kl->dev = sb.st_dev;
     kl->ino = sb.st_ino;
     if (sb.st_size == kl->pos || fseeko(f, kl->pos, SEEK_SET) != 0) {
-        fclose(f);
+        (void)fclose(f);
         return NULL;
     }
     kl->st.reads++;
     char buf[16384];
-    size_t have = 0; /* bytes of an unfinished line at the start of buf */
+    size_t have = 0;       /* bytes of an unfinished line at the start of buf */
     bool skipping = false; /* inside a line longer than the buffer */
     for (;;) {
         size_t got = fread(buf + have, 1, sizeof buf - have, f);
@@ -266,7 +267,7 @@ static const char *read_file(sl_tls_keylog *kl)
         }
     }
     OPENSSL_cleanse(buf, sizeof buf);
-    fclose(f);
+    (void)fclose(f);
     return NULL;
 }
 

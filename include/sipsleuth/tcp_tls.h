@@ -19,21 +19,21 @@
 #ifndef SIPSLEUTH_TCP_TLS_H
 #define SIPSLEUTH_TCP_TLS_H
 
-#include "sipsleuth/tcp_stream.h"
 #include "sipsleuth/json_writer.h"
+#include "sipsleuth/tcp_stream.h"
 #include "sipsleuth/tls_keylog.h"
 
 typedef struct sl_tls_stats {
-    uint64_t connections;    /* connections found to carry TLS */
-    uint64_t decrypted;      /* of which with their secrets found (keyed) */
-    uint64_t no_key;         /* of which without secrets (tls_no_key) */
-    uint64_t unsupported;    /* of which with a version or suite not decrypted */
-    uint64_t records;        /* records decrypted */
+    uint64_t connections;     /* connections found to carry TLS */
+    uint64_t decrypted;       /* of which with their secrets found (keyed) */
+    uint64_t no_key;          /* of which without secrets (tls_no_key) */
+    uint64_t unsupported;     /* of which with a version or suite not decrypted */
+    uint64_t records;         /* records decrypted */
     uint64_t plaintext_bytes; /* application data decrypted (to the SIP framing) */
-    uint64_t decrypt_failed; /* directions stopped by a record failing authentication */
-    uint64_t invalid;        /* connections stopped by a record that does not parse */
-    uint64_t dropped_bytes;  /* bytes of TLS connections not decrypted */
-    uint64_t key_updates;    /* TLS 1.3 KeyUpdates followed */
+    uint64_t decrypt_failed;  /* directions stopped by a record failing authentication */
+    uint64_t invalid;         /* connections stopped by a record that does not parse */
+    uint64_t dropped_bytes;   /* bytes of TLS connections not decrypted */
+    uint64_t key_updates;     /* TLS 1.3 KeyUpdates followed */
 } sl_tls_stats;
 
 typedef struct sl_tcp_tls sl_tcp_tls;

@@ -12,14 +12,14 @@
 #include "sipsleuth/tls_keylog.h"
 
 typedef struct sl_tls_suite {
+    const char *cipher; /* OpenSSL cipher name */
+    const char *digest; /* PRF / HKDF hash */
     uint16_t id;
     bool tls13;
-    const char *cipher;    /* OpenSSL cipher name */
-    const char *digest;    /* PRF / HKDF hash */
-    uint8_t key_len;       /* bytes */
-    uint8_t fixed_iv_len;  /* TLS 1.2 GCM: 4 (salt) + 8 explicit; else 12 */
-    uint8_t tag_len;       /* 16, or 8 for CCM_8 */
-    bool explicit_nonce;   /* TLS 1.2 GCM: an 8-byte nonce leads each record */
+    uint8_t key_len;      /* bytes */
+    uint8_t fixed_iv_len; /* TLS 1.2 GCM: 4 (salt) + 8 explicit; else 12 */
+    uint8_t tag_len;      /* 16, or 8 for CCM_8 */
+    bool explicit_nonce;  /* TLS 1.2 GCM: an 8-byte nonce leads each record */
     bool ccm;
 } sl_tls_suite;
 

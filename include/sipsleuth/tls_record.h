@@ -36,9 +36,9 @@ enum {
 #define SL_TLS_VERSION_1_3 0x0304
 
 typedef struct sl_tls_record {
-    uint8_t type;      /* SL_TLS_CHANGE_CIPHER_SPEC .. SL_TLS_HEARTBEAT */
-    uint16_t version;  /* legacy record version: 0x0300 .. 0x0304 */
-    size_t length;     /* body bytes after the 5-byte header */
+    uint8_t type;     /* SL_TLS_CHANGE_CIPHER_SPEC .. SL_TLS_HEARTBEAT */
+    uint16_t version; /* legacy record version: 0x0300 .. 0x0304 */
+    size_t length;    /* body bytes after the 5-byte header */
 } sl_tls_record;
 
 /* Parses the record header at the start of buf. SL_PARTIAL: fewer than 5

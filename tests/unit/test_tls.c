@@ -47,9 +47,12 @@ Test(tls_record, header_every_prefix_and_faults)
         uint8_t b[5];
         const char *kind;
     } bad[] = {
-        {{0x19, 3, 3, 0, 1}, "tls_bad_content_type"}, {{0x13, 3, 3, 0, 1}, "tls_bad_content_type"},
-        {{0x17, 2, 0, 0, 1}, "tls_bad_version"},      {{0x17, 3, 5, 0, 1}, "tls_bad_version"},
-        {{0x17, 3, 3, 0, 0}, "tls_bad_record_length"}, {{0x17, 3, 3, 0x48, 1}, "tls_bad_record_length"},
+        {{0x19, 3, 3, 0, 1}, "tls_bad_content_type"},
+        {{0x13, 3, 3, 0, 1}, "tls_bad_content_type"},
+        {{0x17, 2, 0, 0, 1}, "tls_bad_version"},
+        {{0x17, 3, 5, 0, 1}, "tls_bad_version"},
+        {{0x17, 3, 3, 0, 0}, "tls_bad_record_length"},
+        {{0x17, 3, 3, 0x48, 1}, "tls_bad_record_length"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         sl_anomaly a = {0};
@@ -82,10 +85,10 @@ static size_t client_hello(uint8_t *b)
 /* A TLS 1.3 ServerHello body with supported_versions, or an HRR. */
 static size_t server_hello(uint8_t *b, bool hrr)
 {
-    static const uint8_t hrr_random[32] = {
-        0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C,
-        0x02, 0x1E, 0x65, 0xB8, 0x91, 0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB,
-        0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C};
+    static const uint8_t hrr_random[32] = {0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11,
+                                           0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
+                                           0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E,
+                                           0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C};
     size_t n = 0;
     b[n++] = 3, b[n++] = 3;
     if (hrr)
@@ -185,7 +188,8 @@ Test(tls_keylog, lines)
         {"CLIENT_RANDOM " RND " " S48 " extra", SL_INVALID, 0, 0},
         {"CLIENT_RANDOM 0001 " S48, SL_INVALID, 0, 0},
         {"CLIENT_RANDOM " RND " " S48 "0", SL_INVALID, 0, 0},
-        {"CLIENT_TRAFFIC_SECRET_0 " RND " zz7b7d690cc16c4e75e54213cb2d37b4e9c912bcded9105d42befd59d391ad38",
+        {"CLIENT_TRAFFIC_SECRET_0 " RND
+         " zz7b7d690cc16c4e75e54213cb2d37b4e9c912bcded9105d42befd59d391ad38",
          SL_INVALID, 0, 0},
         {"garbage!", SL_INVALID, 0, 0},
     };
@@ -327,8 +331,8 @@ Test(tls_decrypt, tls12_key_block)
     unhex("2788e5124235e328dc1f37aeb3a8392ca18cad567f46e239e70ed4793d08017e767a5f45cc9977c4",
           block);
     sl_tls_cipher c, s;
-    cr_assert(sl_tls12_derive(sl_tls_suite_find(0xC02F, SL_TLS_VERSION_1_2), ms, 48, cr, sr, &c,
-                              &s));
+    cr_assert(
+        sl_tls12_derive(sl_tls_suite_find(0xC02F, SL_TLS_VERSION_1_2), ms, 48, cr, sr, &c, &s));
     cr_assert_arr_eq(c.key, block, 16);
     cr_assert_arr_eq(s.key, block + 16, 16);
     cr_assert_arr_eq(c.iv, block + 32, 4);
@@ -380,8 +384,7 @@ static size_t seal(const sl_tls_cipher *c, uint8_t type, const uint8_t *pt, size
     cr_assert(EVP_EncryptUpdate(ctx, NULL, &len, aad, (int)aad_len));
     cr_assert(EVP_EncryptUpdate(ctx, rec + 5 + lead, &len, inner, (int)in_len));
     cr_assert(EVP_EncryptFinal_ex(ctx, rec + 5 + lead + len, &len));
-    cr_assert(EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, s->tag_len,
-                                  rec + 5 + lead + in_len));
+    cr_assert(EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, s->tag_len, rec + 5 + lead + in_len));
     EVP_CIPHER_CTX_free(ctx);
     return 5 + body;
 }
