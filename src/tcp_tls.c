@@ -153,7 +153,7 @@ static bool key_setup(sl_tcp_table *t, conn *c, int d)
 {
     sl_tls_conn *s = c->tls;
     sl_tcp_tls *x = t->tls;
-    char detail[160], rnd[2 * SL_TLS_RANDOM_LEN + 1];
+    char detail[160];
     if (s->keyed)
         return true;
     if (s->client < 0 || !s->have_server_hello) {
@@ -194,6 +194,7 @@ static bool key_setup(sl_tcp_table *t, conn *c, int d)
     OPENSSL_cleanse(&k, sizeof k);
     if (!ok) {
         x->st.no_key++;
+        char rnd[2 * SL_TLS_RANDOM_LEN + 1];
         random_hex(s->client_random, rnd);
         snprintf(detail, sizeof detail, "%s for client random %s",
                  !x->kl  ? "no --tls-keylog"
