@@ -42,6 +42,11 @@ bool sl_tls_looks_like_handshake(const uint8_t *buf, size_t len)
            (len < 3 || buf[2] <= 4);
 }
 
+bool sl_tls_looks_like_app_data(const uint8_t *buf, size_t len)
+{
+    return len >= 3 && buf[0] == SL_TLS_APPLICATION_DATA && buf[1] == 3 && buf[2] == 3;
+}
+
 sl_status sl_tls_handshake_parse(const uint8_t *buf, size_t len, uint8_t *type, sl_slice *body)
 {
     if (len < 4)

@@ -47,7 +47,7 @@ typedef struct tls_dir {
 
 typedef struct sl_tls_conn {
     int client; /* the direction that sent the ClientHello, or -1 */
-    bool have_server_hello, keyed, gave_up;
+    bool have_server_hello, keyed, gave_up, early_reported;
     uint8_t client_random[SL_TLS_RANDOM_LEN], server_random[SL_TLS_RANDOM_LEN];
     uint16_t version, suite_id;
     const sl_tls_suite *suite;
@@ -159,7 +159,8 @@ static bool key_setup(sl_tcp_table *t, conn *c, int d)
     if (s->client < 0 || !s->have_server_hello) {
         x->st.no_key++;
         give_up(t, c, d, "tls_no_key",
-                s->client < 0 ? "ClientHello not captured" : "ServerHello not captured");
+                s->client < 0 ? "ClientHello not captured (the capture began mid-connection?)"
+                              : "ServerHello not captured");
         return false;
     }
     if (!s->suite) {
@@ -306,8 +307,12 @@ static void protected_record(sl_tcp_table *t, conn *c, int d, const uint8_t *rec
             ok = sl_tls_decrypt(&td->ap, x->evp, rec, body, n, x->plain, &out_len, &type);
             td->app = ok;
         }
-        if (!ok && !td->hs.ready && ++td->skipped <= MAX_SKIPPED_HANDSHAKE)
-            return; /* a handshake record whose keys were not logged */
+        if (!ok && ++td->skipped <= MAX_SKIPPED_HANDSHAKE) {
+            /* a handshake record whose keys were not logged, or 0-RTT data
+             * and EndOfEarlyData (the early secret is not used) */
+            x->st.dropped_bytes += len;
+            return;
+        }
     }
     if (!ok) {
         decrypt_failed(t, c, d, td->app || !s->suite->tls13 ? td->ap.seq : td->hs.seq);
@@ -342,7 +347,15 @@ static void record(sl_tcp_table *t, conn *c, int d, const uint8_t *rec, size_t l
             td->protected_ = true; /* TLS 1.2: what follows is protected */
         break;
     case SL_TLS_APPLICATION_DATA:
-        /* before any key is known: TLS 1.2 without a ServerHello, or 0-RTT */
+        if (s->client == d && !s->have_server_hello) {
+            /* the client's 0-RTT early data: not decrypted, said once */
+            t->tls->st.dropped_bytes += len;
+            if (!s->early_reported)
+                sl_tcp_anomaly(t, c, d, "tls_unsupported", "0-RTT early data not decrypted");
+            s->early_reported = true;
+            break;
+        }
+        /* no hello seen: the capture began after the handshake (tls_no_key) */
         protected_record(t, c, d, rec, len);
         break;
     default: break; /* plaintext alerts, heartbeats */
@@ -442,7 +455,8 @@ static void feed_tls(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n
 static void detect(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n)
 {
     const half *h = &c->h[d];
-    if (h->mode != M_START || h->len > 0 || !sl_tls_looks_like_handshake(p, n))
+    if (h->mode != M_START || h->len > 0 ||
+        !(sl_tls_looks_like_handshake(p, n) || sl_tls_looks_like_app_data(p, n)))
         return;
     sl_tls_conn *s = calloc(1, sizeof *s);
     if (!s)

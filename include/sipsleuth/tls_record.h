@@ -50,6 +50,9 @@ sl_status sl_tls_record_parse(const uint8_t *buf, size_t len, sl_tls_record *r, 
 /* True when buf starts like a TLS handshake record (0x16 0x03 0x00..0x04),
  * as far as its bytes go (1 or 2 bytes: a prefix that could be one). */
 bool sl_tls_looks_like_handshake(const uint8_t *buf, size_t len);
+/* True when buf starts with a TLS 1.2/1.3 application data record header
+ * (0x17 0x03 0x03): a capture that began after the handshake. */
+bool sl_tls_looks_like_app_data(const uint8_t *buf, size_t len);
 
 /* One handshake message at the start of buf (a handshake record's body, or
  * a decrypted one): type and body. SL_PARTIAL when its 4-byte header or its

@@ -63,11 +63,20 @@ def community_id(src, dst, sport, dport, proto=6):
     return "1:" + base64.b64encode(h).decode()
 
 
-def rewrite(sample, out, size, swap=False, port=5061):
+def rewrite(sample, out, size, swap=False, port=5061, midstream=False):
     """The sample's streams as a new capture: handshake, each direction's
     payloads cut into `size`-byte segments (every other pair swapped when
-    `swap`), server on `port`."""
+    `swap`), server on `port`; `midstream`: without the TLS handshake (each
+    direction starts at its first application data record after it)."""
     segs = tcp_payloads(sample)
+    if midstream:
+        started = [False, False]
+        kept = []
+        for d, payload in segs:
+            started[d] = started[d] or payload[0] == 0x17
+            if started[d]:
+                kept.append((d, payload))
+        segs = kept
     c, s = ("192.0.2.10", 40000), ("198.51.100.7", port)
     nxt = [1000, 9000]
     frames = [(c, s, 999, 0, pg.TCP_SYN), (s, c, 8999, 1000, pg.TCP_SYN | pg.TCP_ACK),
@@ -169,6 +178,16 @@ def main():
                   len(sips(ev)) == MESSAGES and not anomalies(ev) and
                   all(e["proto"] == "TLS" for e in sips(ev)),
                   (len(sips(ev)), anomalies(ev), anomalies(ev, "tcp_")))
+
+        path = os.path.join(tmp, "midstream.pcap")
+        rewrite(gcm13, path, 65535, midstream=True)
+        r, ev = run(b, ["--tls-keylog", keys13, "-r", path])
+        an = [e for e in ev if e["event_type"] == "anomaly"]
+        check("a capture that began after the handshake: TLS all the same, one tls_no_key",
+              not sips(ev) and anomalies(ev) == ["tls_no_key"] and
+              "ClientHello not captured" in an[0]["anomaly"]["detail"] and
+              an[0]["proto"] == "TLS" and stats(ev)["tcp"]["not_sip_streams"] == 0,
+              (anomalies(ev), [e["anomaly"] for e in an]))
 
         # a key log that grows after sipsleuth started (a live endpoint's)
         live = os.path.join(tmp, "live.keys")
