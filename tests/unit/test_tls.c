@@ -64,6 +64,9 @@ Test(tls_record, header_every_prefix_and_faults)
         cr_assert(sl_tls_looks_like_handshake(hs, n));
     cr_assert(!sl_tls_looks_like_handshake((const uint8_t *)"INV", 3));
     cr_assert(!sl_tls_looks_like_handshake((const uint8_t *)"\x16\x03\x05", 3));
+    cr_assert(sl_tls_looks_like_app_data((const uint8_t *)"\x17\x03\x03", 3));
+    cr_assert(!sl_tls_looks_like_app_data((const uint8_t *)"\x17\x03", 2));
+    cr_assert(!sl_tls_looks_like_app_data((const uint8_t *)"\x17\x03\x01", 3));
 }
 
 /* A ClientHello body: version, random 0..31, a 32-byte session id, two
