@@ -10,8 +10,10 @@
  *
  * Nothing is guessed: without a key log, or without the secrets of the
  * session, the connection's bytes are dropped and it is one anomaly
- * "tls_no_key"; a version or suite that cannot be decrypted (TLS 1.0/1.1,
- * CBC, 0-RTT) is "tls_unsupported"; a record that fails authentication is
+ * "tls_no_key" (also when the capture began after the handshake); a version
+ * or suite that cannot be decrypted (TLS 1.0/1.1, CBC) is "tls_unsupported",
+ * and so is 0-RTT early data (skipped, said once); a record that fails
+ * authentication is
  * "tls_decrypt_failed" and ends decryption of that direction; a record or
  * hello that does not parse is "tls_invalid". A TCP gap ends decryption of
  * that direction (the sequence of records is lost). TLS state is charged to
