@@ -3,6 +3,7 @@
 
 #include "sipsleuth/cli_limits.h"
 #include "sipsleuth/sip_ports.h"
+#include "sipsleuth/tls_keylog.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -48,6 +49,8 @@ static void usage(FILE *f)
         "                        (\"://\" and \"/\" become \"_\")\n"
         "      --trust FILE      PEM trust anchors; repeatable. Without, chains are not checked\n"
         "      --iat-tolerance S PASSporT iat vs Date/capture time (default 60)\n"
+        "      --tls-keylog FILE decrypt SIP over TLS with this NSS key log (SSLKEYLOGFILE,\n"
+        "                        -keylogfile); re-read while it grows\n"
         "      --summary         at the end, a report for people: calls by outcome with setup\n"
         "                        times, failure codes, redirects and routes, anomalies; on\n"
         "                        stderr, or on the output with --events none\n"
@@ -101,6 +104,20 @@ static int cert_option(sl_cli *o, char which, char *arg)
     return 0;
 }
 
+/* --tls-keylog: read once the caps are known; 0, or the exit status 1. */
+static int open_tls_keylog(sl_cli *o, const char *path)
+{
+    char err[512];
+    if (!path)
+        return 0;
+    o->cfg.tls_keylog = sl_tls_keylog_open(path, o->cfg.tls_max_keys, err, sizeof err);
+    if (!o->cfg.tls_keylog) {
+        fprintf(stderr, "sipsleuth: %s\n", err);
+        return 1;
+    }
+    return 0;
+}
+
 /* Returns 0 to run, or the exit status (after printing what is needed). */
 int sl_cli_parse(int argc, char **argv, sl_cli *o)
 {
@@ -121,6 +138,7 @@ int sl_cli_parse(int argc, char **argv, sl_cli *o)
         OPT_CERT_DIR,
         OPT_TRUST,
         OPT_IAT_TOLERANCE,
+        OPT_TLS_KEYLOG,
         OPT_LIMIT /* + index in sl_limit_options */
     };
     static const struct option options[] = {
@@ -141,6 +159,7 @@ int sl_cli_parse(int argc, char **argv, sl_cli *o)
         {"cert-dir", required_argument, NULL, OPT_CERT_DIR},
         {"trust", required_argument, NULL, OPT_TRUST},
         {"iat-tolerance", required_argument, NULL, OPT_IAT_TOLERANCE},
+        {"tls-keylog", required_argument, NULL, OPT_TLS_KEYLOG},
         {"summary", no_argument, NULL, OPT_SUMMARY},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -157,7 +176,7 @@ int sl_cli_parse(int argc, char **argv, sl_cli *o)
     sl_config_defaults(&o->cfg);
     int c;
     unsigned long v;
-    const char *sip_ports = NULL;
+    const char *sip_ports = NULL, *tls_keylog = NULL;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":r:i:f:o:qhV", longopts, NULL)) != -1) {
         if (c >= OPT_LIMIT && c < OPT_LIMIT + SL_N_LIMIT_OPTIONS) {
@@ -189,6 +208,7 @@ int sl_cli_parse(int argc, char **argv, sl_cli *o)
         case 'o': o->output = optarg; break;
         case OPT_SIP_PORTS: sip_ports = optarg; break;
         case OPT_USER: o->user = optarg; break;
+        case OPT_TLS_KEYLOG: tls_keylog = optarg; break;
         case OPT_EVENTS: {
             const char *bad;
             size_t bad_len;
@@ -296,5 +316,5 @@ int sl_cli_parse(int argc, char **argv, sl_cli *o)
     }
     if (o->live.iface && !o->stats_interval_set)
         o->cfg.stats_interval = 60 * SL_NS_PER_SEC;
-    return 0;
+    return open_tls_keylog(o, tls_keylog);
 }

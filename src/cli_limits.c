@@ -31,6 +31,8 @@ const sl_limit_option sl_limit_options[] = {
      "signed requests awaiting a response (identity)"},
     {"max-certs", FIELD(identity.max_certs), 1, (size_t)1 << 20, false,
      "URLs in the certificate store (--cert-dir lookups)"},
+    {"max-tls-keys", FIELD(tls_max_keys), 1, (size_t)1 << 24, false,
+     "client randoms held from the --tls-keylog file"},
 };
 _Static_assert(sizeof sl_limit_options / sizeof sl_limit_options[0] == SL_N_LIMIT_OPTIONS,
                "SL_N_LIMIT_OPTIONS counts the table");

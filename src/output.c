@@ -307,7 +307,7 @@ static void write_flow_members(sl_jw *w, const sl_flow *flow)
     write_addr(w, "dest_ip", &flow->dst);
     sl_jw_kuint(w, "dest_port", flow->dport);
     sl_jw_key(w, "proto");
-    sl_jw_raw(w, flow->proto == SL_IPPROTO_TCP ? "\"TCP\"" : "\"UDP\"", 5);
+    sl_jw_raw(w, flow->tls ? "\"TLS\"" : flow->proto == SL_IPPROTO_TCP ? "\"TCP\"" : "\"UDP\"", 5);
     char cid[SL_COMMUNITY_ID_LEN + 2];
     if (sl_community_id(&flow->src, &flow->dst, flow->proto, flow->sport, flow->dport, 0,
                         cid + 1)) { /* "1:" and base64: nothing to escape */
@@ -330,6 +330,7 @@ static flow_key flow_key_of(const sl_flow *f)
     memcpy(b + 34, &f->dport, 2);
     b[36] = f->src.family;
     b[37] = f->proto;
+    b[38] = f->tls;
     return k;
 }
 

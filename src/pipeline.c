@@ -11,6 +11,7 @@
 #include "sipsleuth/sip_values.h"
 #include "sipsleuth/stats.h"
 #include "sipsleuth/tcp_stream.h"
+#include "sipsleuth/tcp_tls.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@ struct sl_pipeline {
     sl_sip_header *headers; /* cfg.max_headers slots, reused for every message */
     sl_defrag *defrag;
     sl_tcp_table *tcp;
+    sl_tcp_tls *tls; /* SIP over TLS in p->tcp; cfg.tls_keylog its keys */
     sl_dialogs *dialogs;
     sl_dedup *dedup; /* NULL unless --dedup */
     sl_redirects *redirects;
@@ -50,6 +52,7 @@ void sl_config_defaults(sl_config *cfg)
     sl_routes_config_default(&cfg->routes);
     sl_identity_config_default(&cfg->identity);
     cfg->routes_save_interval = 60 * SL_NS_PER_SEC;
+    cfg->tls_max_keys = SL_TLS_DEFAULT_MAX_KEYS;
 }
 
 sl_time sl_pipeline_now(const sl_pipeline *p)
@@ -313,6 +316,8 @@ void sl_pipeline_set_capture_stats(sl_pipeline *p, sl_capture_stats_fn fn, void 
 static size_t memory_in_use(const sl_pipeline *p)
 {
     size_t m = sl_defrag_memory(p->defrag) + sl_tcp_memory(p->tcp);
+    if (p->cfg.tls_keylog)
+        m += sl_tls_keylog_memory(p->cfg.tls_keylog);
     m += sl_dialogs_memory(p->dialogs);
     m += sl_identity_memory(p->identity);
     m += sl_routes_memory(sl_redirects_routes(p->redirects));
@@ -334,6 +339,7 @@ static void write_stats(sl_pipeline *p, const sl_capture_stats *cs, bool final)
     sl_counters_write(&p->counters, w);
     write_defrag_stats(p, w);
     write_tcp_stats(p, w);
+    sl_tcp_tls_write_stats(p->tls, w);
     if (p->dedup) {
         sl_dedup_stats ds;
         sl_dedup_get_stats(p->dedup, &ds);
@@ -505,6 +511,9 @@ sl_pipeline *sl_pipeline_new(const sl_config *cfg, sl_output *out)
                            .max_headers = cfg->max_headers,
                            .on_truncated = on_stream_truncated};
     p->tcp = sl_tcp_new(&cfg->tcp, &cb);
+    p->tls = sl_tcp_tls_new(cfg->tls_keylog);
+    if (p->tcp && p->tls)
+        sl_tcp_attach_tls(p->tcp, p->tls);
     p->redirects = sl_redirects_new(&cfg->routes, out);
     sl_dialog_config dc = cfg->dialog;
     dc.annotate = sl_redirects_annotate_dialog;
@@ -514,8 +523,8 @@ sl_pipeline *sl_pipeline_new(const sl_config *cfg, sl_output *out)
         p->dedup = sl_dedup_new(&cfg->dedup);
     p->identity =
         sl_identity_new(&cfg->identity, cfg->certs ? cfg->certs : sl_certstore_new(), out);
-    if (!p->headers || !p->defrag || !p->tcp || !p->dialogs || (cfg->dedup_enabled && !p->dedup) ||
-        !p->identity) {
+    if (!p->headers || !p->defrag || !p->tcp || !p->tls || !p->dialogs ||
+        (cfg->dedup_enabled && !p->dedup) || !p->identity) {
         sl_pipeline_free(p);
         return NULL;
     }
@@ -531,6 +540,8 @@ void sl_pipeline_free(sl_pipeline *p)
         sl_defrag_destroy(p->defrag);
     if (p->tcp)
         sl_tcp_destroy(p->tcp);
+    sl_tcp_tls_free(p->tls);
+    sl_tls_keylog_free(p->cfg.tls_keylog);
     if (p->dialogs)
         sl_dialogs_free(p->dialogs);
     sl_dedup_free(p->dedup);

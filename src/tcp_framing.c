@@ -364,8 +364,8 @@ static bool hold(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n)
     return true;
 }
 
-/* Feeds newly in-order bytes to the direction's framing. */
-void sl_tcp_feed(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n)
+/* Feeds newly in-order (and, over TLS, decrypted) bytes to the direction's framing. */
+void sl_tcp_frame(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n)
 {
     half *h = &c->h[d];
     const size_t cap = t->cfg.max_message;
@@ -428,6 +428,7 @@ void sl_tcp_feed(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n)
 
 void sl_tcp_framing_gap(sl_tcp_table *t, conn *c, int d)
 {
+    sl_tcp_tls_gap(t, c, d);
     half *h = &c->h[d];
     switch (h->mode) {
     case M_START:

@@ -55,6 +55,8 @@ typedef struct half {
     size_t ws_len, ws_cap;
 } half;
 
+struct sl_tls_conn; /* tcp_tls.c: a TLS connection's records and keys */
+
 typedef struct conn {
     struct conn *hnext;       /* hash chain */
     struct conn *prev, *next; /* activity order: least recent first */
@@ -66,12 +68,14 @@ typedef struct conn {
     uint16_t port[2];
     sl_time last;
     bool ws_requested;
-    half h[2]; /* h[d]: data sent by addr[d] */
+    struct sl_tls_conn *tls; /* TLS found: each direction is decrypted before framing */
+    half h[2];               /* h[d]: data sent by addr[d] */
 } conn;
 
 struct sl_tcp_table {
     sl_tcp_config cfg;
     sl_tcp_callbacks cb;
+    struct sl_tcp_tls *tls; /* TLS detection and decryption (tcp_tls.c), or NULL */
     conn **buckets;
     size_t nbuckets;
     conn *oldest, *newest;
@@ -116,5 +120,13 @@ void sl_tcp_framing_cut(sl_tcp_table *t, conn *c, int d, size_t n);
 void sl_tcp_framing_end(sl_tcp_table *t, conn *c, int d, const char *why);
 /* Frees the direction's buffers (charged to the table). */
 void sl_tcp_framing_free(sl_tcp_table *t, half *h);
+
+/* tcp_tls.c defines sl_tcp_feed: the bytes of a TLS connection are
+ * decrypted first; sl_tcp_frame (tcp_framing.c) frames plain bytes. */
+void sl_tcp_frame(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n);
+/* tcp_tls.c: a hole in direction d (decryption stops); the connection's
+ * TLS state goes (with the connection). No-ops without TLS. */
+void sl_tcp_tls_gap(sl_tcp_table *t, conn *c, int d);
+void sl_tcp_tls_conn_free(sl_tcp_table *t, conn *c);
 
 #endif

@@ -33,6 +33,7 @@ sl_flow sl_tcp_flow(const sl_tcp_table *t, const conn *c, int d)
     f.sport = c->port[d];
     f.dport = c->port[!d];
     f.proto = SL_IPPROTO_TCP;
+    f.tls = c->tls != NULL;
     f.outer = c == t->cur ? t->pkt : NULL;
     return f;
 }
@@ -359,6 +360,7 @@ static void conn_free(sl_tcp_table *t, conn *c)
     }
     if (t->cur == c)
         t->cur = NULL;
+    sl_tcp_tls_conn_free(t, c);
     t->mem -= sizeof *c;
     t->st.open--;
     free(c);

@@ -11,6 +11,7 @@
 #include "sipsleuth/routes.h"
 #include "sipsleuth/stats.h"
 #include "sipsleuth/tcp_stream.h"
+#include "sipsleuth/tls_keylog.h"
 
 /* Every cap on state an attacker can create is a field here or in a module's
  * config (README: resource limits); reaching one is a counted anomaly. The
@@ -30,7 +31,9 @@ typedef struct sl_config {
     const char *routes_file;      /* --routes: loaded by sl_pipeline_load_routes, saved */
     sl_time routes_save_interval; /* capture time between saves; 0: only at the end */
     sl_identity_config identity;
-    sl_certstore *certs; /* --cert/--cert-dir/--trust; the pipeline takes it (NULL: empty) */
+    sl_certstore *certs;       /* --cert/--cert-dir/--trust; the pipeline takes it (NULL: empty) */
+    sl_tls_keylog *tls_keylog; /* --tls-keylog; the pipeline takes it (NULL: no TLS keys) */
+    size_t tls_max_keys;       /* client randoms held from the key log (--max-tls-keys) */
 } sl_config;
 
 #define SL_DEFAULT_MAX_HEADERS 256

@@ -11,6 +11,17 @@ SAMPLES = os.path.join(ROOT, "samples")
 CORPUS = os.path.join(ROOT, "..", "shared", "corpus")
 
 
+def keylog_of(path):
+    """The TLS key log of a capture: X.keys beside X.pcap (samples/tls-*), or None."""
+    k = os.path.splitext(path)[0] + ".keys"
+    return k if os.path.exists(k) else None
+
+
+def sipsleuth_keylog_args(path):
+    k = keylog_of(path)
+    return ["--tls-keylog", k] if k else []
+
+
 def run_sipsleuth(binary, files, events="sip", extra=()):
     """Returns the list of events (parsed JSON) for the given capture files."""
     cmd = [binary, "--events", events] + list(extra)
@@ -32,7 +43,7 @@ def run_sipsleuth(binary, files, events="sip", extra=()):
 
 def sipsleuth_counts(binary, path):
     counts = collections.Counter()
-    for ev in run_sipsleuth(binary, [path]):
+    for ev in run_sipsleuth(binary, [path], extra=sipsleuth_keylog_args(path)):
         if ev["event_type"] != "sip":
             continue
         s = ev["sip"]
@@ -44,11 +55,13 @@ def sipsleuth_counts(binary, path):
 
 
 def tshark_counts(path, extra_args=()):
-    """What tshark -Y sip reports; several messages in one frame are comma-separated."""
+    """What tshark -Y sip reports; several messages in one frame are comma-separated.
+    A capture with a key log (keylog_of) is decrypted with it."""
     if not shutil.which("tshark"):
         raise RuntimeError("tshark is not installed: run scripts/setup")
     out = subprocess.run(
         ["tshark", "-n", "-r", path, "-Y", "sip", "-o", "tcp.reassemble_out_of_order:TRUE"] +
+        (["-o", "tls.keylog_file:" + keylog_of(path)] if keylog_of(path) else []) +
         list(extra_args) + [
          "-T", "fields", "-E", "occurrence=a", "-E", "aggregator=,",
          "-e", "sip.Method", "-e", "sip.Status-Code"],

@@ -13,7 +13,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from events_schema import schema_problems  # noqa: E402
-from sipcount import CORPUS, SAMPLES, report  # noqa: E402
+from sipcount import CORPUS, SAMPLES, report, sipsleuth_keylog_args  # noqa: E402
 
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
 COMMUNITY_ID = re.compile(r"^1:[A-Za-z0-9+/]{27}=$")
@@ -34,7 +34,7 @@ def check_event(ev):
         for k, typ in (("src_port", int), ("dest_port", int), ("dest_ip", str), ("proto", str)):
             if not isinstance(ev.get(k), typ):
                 problems.append("%s is %r" % (k, ev.get(k)))
-        if ev.get("proto") not in ("UDP", "TCP"):
+        if ev.get("proto") not in ("UDP", "TCP", "TLS"):
             problems.append("proto %r" % ev.get("proto"))
         if not COMMUNITY_ID.match(ev.get("community_id", "")):
             problems.append("community_id %r" % ev.get("community_id"))
@@ -56,7 +56,8 @@ def check_event(ev):
 
 
 def check_file(binary, path):
-    out = subprocess.run([binary, "--events", "all", "-r", path], capture_output=True)
+    out = subprocess.run([binary, "--events", "all", "-r", path] + sipsleuth_keylog_args(path),
+                         capture_output=True)
     if out.returncode != 0:
         return ["exit %d: %s" % (out.returncode, out.stderr.decode(errors="replace").strip())]
     lines = out.stdout.split(b"\n")

@@ -20,7 +20,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sipcount import CORPUS, ROOT, SAMPLES, report  # noqa: E402
+from sipcount import CORPUS, ROOT, SAMPLES, report, sipsleuth_keylog_args  # noqa: E402
 
 sys.path.insert(0, os.path.join(ROOT, "scripts", "gen"))
 import gen_identity  # noqa: E402
@@ -41,7 +41,8 @@ def main():
     for path in samples:
         name = os.path.splitext(os.path.basename(path))[0]
         golden = os.path.join(GOLDEN, name + ".txt")
-        r = subprocess.run([b, "--summary", "--events", "none", "-r", path], capture_output=True)
+        r = subprocess.run([b, "--summary", "--events", "none", "-r", path] +
+                           sipsleuth_keylog_args(path), capture_output=True)
         if not os.path.exists(golden):
             check(name + ": has a golden file", False, "run scripts/golden-refresh and review it")
             continue
