@@ -213,7 +213,8 @@ static sl_decode_result decode_hep(dec *d, sl_slice data)
     pkt->dst = h.dst;
     pkt->sport = h.sport;
     pkt->dport = h.dport;
-    pkt->ip_proto = h.ip_proto;
+    /* The flow is UDP or TCP (what sipsleuth analyses): SCTP and the rest count as UDP. */
+    pkt->ip_proto = h.ip_proto == SL_IPPROTO_TCP ? SL_IPPROTO_TCP : SL_IPPROTO_UDP;
     pkt->payload = h.payload;
     pkt->origin_ts = h.has_time ? (int64_t)h.ts_sec * 1000000000 + (int64_t)h.ts_usec * 1000 : 0;
     return SL_DECODE_UDP;

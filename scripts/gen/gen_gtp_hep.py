@@ -105,6 +105,9 @@ def gtpu_sample():
     with pg.Writer(os.path.join(OUT, "encap-gtpu.pcap")) as w:
         for ms, f in frames:
             w.write(T0 + ms * MS, f)
+    # fuzz seeds: the GTP messages, to port 2152 (first byte odd) and to another
+    seeds = [f[14 + 20 + 8:] for _, f in frames]
+    write_seeds("gtpu", [b"\x01" + g for g in seeds] + [b"\x00" + g for g in seeds[1:3]])
 
 
 # ---- HEP (HOMER Encapsulation Protocol) ----
@@ -166,6 +169,16 @@ def hep_sample():
     with pg.Writer(os.path.join(OUT, "hep3.pcap")) as w:
         for ms, hep in sorted(frames, key=lambda f: f[0]):
             w.write(T0 + (ms + HEP_DELAY_MS) * MS, hep_frame(hep))
+    write_seeds("hep", [b"\x01" + h for _, h in frames] + [b"\x00" + frames[0][1]])
+
+
+def write_seeds(target, inputs):
+    d = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "fuzz",
+                     "corpus", target)
+    os.makedirs(d, exist_ok=True)
+    for i, data in enumerate(inputs):
+        with open(os.path.join(d, "seed-%02d" % i), "wb") as f:
+            f.write(data)
 
 
 # What sipsleuth reports on each sample (test_gtp_hep.py checks it).
