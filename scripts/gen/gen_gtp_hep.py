@@ -11,7 +11,7 @@ G-PDUs (echo request, end marker, a GTPv2-C echo on 2123), which are counted.
 samples/hep3.pcap: what a HEP agent (heplify, Kamailio siptrace, OpenSIPS
 proto_hep) sends to a HOMER server on UDP 9060: a call in HEPv3 with the
 original addresses, ports and capture times (2 ms before the collector
-captured each), an OPTIONS/200 over IPv6, a REGISTER in HEPv2, and a HEPv3
+captured each, 5 ms for the 200 OK to the INVITE), an OPTIONS/200 over IPv6, a REGISTER in HEPv2, and a HEPv3
 RTCP report (protocol type 5), which is counted and not analysed.
 
 GROUND_TRUTH below is what sipsleuth must report (test_gtp_hep.py)."""
@@ -28,7 +28,8 @@ ENB, SGW = "203.0.113.21", "203.0.113.22"  # GTP-U tunnel endpoints
 AGENT, HOMER = "203.0.113.5", "203.0.113.9"  # HEP agent and collector
 TEID_UP, TEID_DOWN, TEID_V6 = 0x1001, 0x2002, 0x3003
 CAPTURE_ID = 2001
-HEP_DELAY_MS = 2  # the collector captures each HEP packet this long after the agent did
+HEP_DELAY_MS = 2  # the collector captures each HEP packet this long after the agent did,
+HEP_SLOW = {2100: 5}  # except these (agent ms -> delay): the 200 OK to the INVITE came late
 
 
 # ---- GTP-U (3GPP TS 29.281) ----
@@ -168,7 +169,7 @@ def hep_sample():
     frames.append((8000, hep3(rtcp, A4, B4, 4001, 5001, T0 + 8000 * MS, proto_type=5)))
     with pg.Writer(os.path.join(OUT, "hep3.pcap")) as w:
         for ms, hep in sorted(frames, key=lambda f: f[0]):
-            w.write(T0 + (ms + HEP_DELAY_MS) * MS, hep_frame(hep))
+            w.write(T0 + (ms + HEP_SLOW.get(ms, HEP_DELAY_MS)) * MS, hep_frame(hep))
     write_seeds("hep", [b"\x01" + h for _, h in frames] + [b"\x00" + frames[0][1]])
 
 
