@@ -187,6 +187,10 @@ static sl_decode_result decode_gtpu(dec *d, sl_slice data)
             *d->an = an;
         return SL_DECODE_ERROR;
     }
+    if (type == 0 && g.cut && data.len == 0) { /* the capture ends at the T-PDU */
+        sl_anomaly_set(d->an, "gtpu", "gtpu_truncated", 8);
+        return SL_DECODE_ERROR;
+    }
     if (type == 0) { /* no T-PDU, or an Ethernet / unstructured PDU session */
         pkt->note = SL_NOTE_GTP_OTHER;
         return SL_DECODE_SKIP;
