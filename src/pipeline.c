@@ -202,8 +202,8 @@ static void on_stream_sip(void *user, const sl_sip_msg *msg, const uint8_t *data
 static void on_udp(sl_pipeline *p, const sl_packet *pkt)
 {
     /* HEP says which transport the message was captured on. */
-    uint8_t proto = pkt->from_hep && pkt->ip_proto == SL_IPPROTO_TCP ? SL_IPPROTO_TCP
-                                                                      : SL_IPPROTO_UDP;
+    uint8_t proto =
+        pkt->from_hep && pkt->ip_proto == SL_IPPROTO_TCP ? SL_IPPROTO_TCP : SL_IPPROTO_UDP;
     sl_flow flow = sl_flow_from_packet(pkt, proto);
     const uint8_t *data = pkt->payload.ptr;
     size_t len = pkt->payload.len;
