@@ -109,6 +109,8 @@ def gtpu_sample():
     # fuzz seeds: the GTP messages, to port 2152 (first byte odd) and to another
     seeds = [f[14 + 20 + 8:] for _, f in frames]
     write_seeds("gtpu", [b"\x01" + g for g in seeds] + [b"\x00" + g for g in seeds[1:3]])
+    # and whole frames for fuzz_decode (first byte 1: Ethernet)
+    write_seeds("decode", [b"\x01" + f for _, f in frames[1:3]], "gtpu-frame")
 
 
 # ---- HEP (HOMER Encapsulation Protocol) ----
@@ -171,14 +173,15 @@ def hep_sample():
         for ms, hep in sorted(frames, key=lambda f: f[0]):
             w.write(T0 + (ms + HEP_SLOW.get(ms, HEP_DELAY_MS)) * MS, hep_frame(hep))
     write_seeds("hep", [b"\x01" + h for _, h in frames] + [b"\x00" + frames[0][1]])
+    write_seeds("decode", [b"\x01" + hep_frame(frames[0][1])], "hep-frame")
 
 
-def write_seeds(target, inputs):
+def write_seeds(target, inputs, prefix="seed"):
     d = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "fuzz",
                      "corpus", target)
     os.makedirs(d, exist_ok=True)
     for i, data in enumerate(inputs):
-        with open(os.path.join(d, "seed-%02d" % i), "wb") as f:
+        with open(os.path.join(d, "%s-%02d" % (prefix, i)), "wb") as f:
             f.write(data)
 
 
