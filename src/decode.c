@@ -55,7 +55,7 @@ bool sl_decode_link_supported(int dlt)
 }
 
 /* Records a tunnel whose outer addresses are the IP header decoded last. */
-static bool enter_tunnel(dec *d, sl_tunnel_kind kind, uint32_t id)
+static bool enter_tunnel(dec *d, sl_tunnel_kind kind, uint32_t id, uint8_t version)
 {
     if (++d->depth > MAX_DEPTH) {
         sl_anomaly_set(d->an, "decode", "decode_too_deep", 0);
@@ -68,6 +68,7 @@ static bool enter_tunnel(dec *d, sl_tunnel_kind kind, uint32_t id)
         t->outer_src = p->src;
         t->outer_dst = p->dst;
         t->id = id;
+        t->version = version;
     }
     return true;
 }
@@ -123,13 +124,109 @@ static sl_decode_result decode_gre(dec *d, sl_slice data)
     case SL_ETH_PPP: st = sl_ppp_decode(&data, &type, d->an); break;
     default: break;
     }
-    if (st != SL_OK || !enter_tunnel(d, kind, id))
+    if (st != SL_OK || !enter_tunnel(d, kind, id, 0))
         return SL_DECODE_ERROR;
     return decode_tunneled(d, type, data);
 }
 
-/* VXLAN is taken only when its header is valid and the inner frame decodes;
- * otherwise the datagram stays plain UDP, as SIP may use any port. */
+/* A tunnel over UDP: the inner packet of EtherType `type` is decoded; when
+ * that fails and `fallback` is set, the datagram stays plain UDP (SIP may use
+ * any port) and the inner decoder's finding is dropped. */
+static sl_decode_result udp_tunnel(dec *d, sl_tunnel_kind kind, uint32_t id, uint16_t type,
+                                   sl_slice inner, bool fallback)
+{
+    sl_packet *pkt = d->pkt;
+    sl_packet saved = *pkt;
+    unsigned depth = d->depth;
+    if (enter_tunnel(d, kind, id, 0)) {
+        sl_decode_result r = decode_tunneled(d, type, inner);
+        if (r != SL_DECODE_ERROR || !fallback)
+            return r;
+    } else if (!fallback) {
+        return SL_DECODE_ERROR;
+    }
+    *pkt = saved;
+    d->depth = depth;
+    if (d->an)
+        *d->an = (sl_anomaly){0};
+    return SL_DECODE_UDP;
+}
+
+static bool on_port(const sl_packet *pkt, uint16_t port)
+{
+    return pkt->sport == port || pkt->dport == port;
+}
+
+/* GTPv1-U. On its port every GTPv1 message is taken: a G-PDU's inner IP
+ * packet is decoded, other messages are counted (pkt->note). On other ports
+ * only what cannot be SIP or RTP text: a G-PDU whose length is exactly the
+ * datagram's, whose header parses and whose inner IP packet decodes. */
+static sl_decode_result decode_gtpu(dec *d, sl_slice data)
+{
+    sl_packet *pkt = d->pkt;
+    bool port = on_port(pkt, SL_GTPU_PORT);
+    if (!port && (pkt->truncated || data.len < 8 || data.ptr[1] != SL_GTP_GPDU ||
+                  ((size_t)data.ptr[2] << 8 | data.ptr[3]) + 8 != data.len))
+        return SL_DECODE_UDP;
+    sl_gtpu g;
+    sl_anomaly an = {0};
+    sl_status st = sl_gtpu_decode(&data, &g, &an);
+    if (st == SL_OK && g.cut && !pkt->truncated) {
+        st = SL_INVALID; /* longer than the UDP datagram that carries it */
+        sl_anomaly_set(&an, "gtpu", "gtpu_bad_length", 2);
+    }
+    uint16_t type = st == SL_OK ? sl_guess_ip(data) : 0;
+    if (!port && type == 0)
+        return SL_DECODE_UDP;
+    if (g.msg_type != SL_GTP_GPDU) {
+        pkt->note = SL_NOTE_GTP_OTHER;
+        return SL_DECODE_SKIP;
+    }
+    if (st != SL_OK) {
+        if (d->an && !d->an->kind)
+            *d->an = an;
+        return SL_DECODE_ERROR;
+    }
+    if (type == 0 && g.cut && data.len == 0) { /* the capture ends at the T-PDU */
+        sl_anomaly_set(d->an, "gtpu", "gtpu_truncated", 8);
+        return SL_DECODE_ERROR;
+    }
+    if (type == 0) { /* no T-PDU, or an Ethernet / unstructured PDU session */
+        pkt->note = SL_NOTE_GTP_OTHER;
+        return SL_DECODE_SKIP;
+    }
+    return udp_tunnel(d, SL_TUNNEL_GTPU, g.teid, type, data, !port);
+}
+
+/* HEP: the original packet's addresses, ports, payload and time replace the
+ * datagram's; the datagram's addresses (agent, collector) are the `encap`. */
+static sl_decode_result decode_hep(dec *d, sl_slice data)
+{
+    sl_packet *pkt = d->pkt;
+    sl_hep h;
+    if (sl_hep_decode(data, &h, d->an) != SL_OK)
+        return SL_DECODE_ERROR;
+    if (h.compressed || h.proto_type != SL_HEP_PROTO_SIP) {
+        pkt->note = h.compressed ? SL_NOTE_HEP_COMPRESSED : SL_NOTE_HEP_NOT_SIP;
+        return SL_DECODE_SKIP;
+    }
+    if (!enter_tunnel(d, SL_TUNNEL_HEP, h.capture_id, h.version))
+        return SL_DECODE_ERROR;
+    pkt->from_hep = true;
+    pkt->src = h.src;
+    pkt->dst = h.dst;
+    pkt->sport = h.sport;
+    pkt->dport = h.dport;
+    /* The flow is UDP or TCP (what sipsleuth analyses): SCTP and the rest count as UDP. */
+    pkt->ip_proto = h.ip_proto == SL_IPPROTO_TCP ? SL_IPPROTO_TCP : SL_IPPROTO_UDP;
+    pkt->payload = h.payload;
+    pkt->origin_ts = h.has_time ? (int64_t)h.ts_sec * 1000000000 + (int64_t)h.ts_usec * 1000 : 0;
+    return SL_DECODE_UDP;
+}
+
+/* Tunnels over UDP are taken only when their header is valid (VXLAN, GTP-U
+ * off its port: and the inner frame decodes); otherwise the datagram stays
+ * plain UDP, as SIP may use any port. */
 static sl_decode_result decode_udp(dec *d, sl_slice data, size_t stated)
 {
     sl_packet *pkt = d->pkt;
@@ -137,20 +234,22 @@ static sl_decode_result decode_udp(dec *d, sl_slice data, size_t stated)
         return SL_DECODE_ERROR;
     sl_slice inner = pkt->payload;
     uint32_t vni;
-    if (pkt->dport != SL_VXLAN_PORT || !sl_vxlan_decode(&inner, &vni))
-        return SL_DECODE_UDP;
-
-    sl_packet saved = *pkt;
-    unsigned depth = d->depth;
-    if (enter_tunnel(d, SL_TUNNEL_VXLAN, vni)) {
-        sl_decode_result r = decode_tunneled(d, SL_ETH_TEB, inner);
-        if (r != SL_DECODE_ERROR)
-            return r;
+    if (pkt->dport == SL_VXLAN_PORT && sl_vxlan_decode(&inner, &vni))
+        return udp_tunnel(d, SL_TUNNEL_VXLAN, vni, SL_ETH_TEB, inner, true);
+    if (sl_gtpv1_probe(inner)) {
+        if (on_port(pkt, SL_GTPC_PORT) &&
+            ((size_t)inner.ptr[2] << 8 | inner.ptr[3]) + 8 == inner.len) {
+            pkt->note = SL_NOTE_GTP_OTHER; /* GTPv1-C */
+            return SL_DECODE_SKIP;
+        }
+        return decode_gtpu(d, inner);
     }
-    *pkt = saved;
-    d->depth = depth;
-    if (d->an)
-        *d->an = (sl_anomaly){0};
+    if (on_port(pkt, SL_GTPC_PORT) && sl_gtpv2c_probe(inner)) {
+        pkt->note = SL_NOTE_GTPV2C;
+        return SL_DECODE_SKIP;
+    }
+    if (sl_hep3_probe(inner) || (on_port(pkt, SL_HEP_PORT) && sl_hep2_probe(inner)))
+        return decode_hep(d, inner);
     return SL_DECODE_UDP;
 }
 
@@ -163,7 +262,7 @@ static sl_decode_result decode_ip_proto(dec *d, uint8_t proto, sl_slice data, si
                                                                    : SL_DECODE_ERROR;
     case SL_IPPROTO_IPIP:
     case SL_IPPROTO_IPV6:
-        if (!enter_tunnel(d, SL_TUNNEL_IPIP, 0))
+        if (!enter_tunnel(d, SL_TUNNEL_IPIP, 0, 0))
             return SL_DECODE_ERROR;
         return decode_ip(d, proto == SL_IPPROTO_IPIP ? SL_ETH_IPV4 : SL_ETH_IPV6, data);
     case SL_IPPROTO_GRE: return decode_gre(d, data);

@@ -370,11 +370,37 @@ static const char *tunnel_name(sl_tunnel_kind k)
     case SL_TUNNEL_ERSPAN2: return "erspan2";
     case SL_TUNNEL_ERSPAN3: return "erspan3";
     case SL_TUNNEL_VXLAN: return "vxlan";
+    case SL_TUNNEL_GTPU: return "gtp-u";
+    case SL_TUNNEL_HEP: return "hep";
     }
     return "unknown";
 }
 
-/* vlan and mpls arrays, and the tunnels as nested objects, outermost first. */
+/* GTP-U and HEP deliver the packet analysed (rather than wrap a copy of it):
+ * they are the `encap` object, apart from the `tunnel` chain. */
+static bool is_encap(sl_tunnel_kind k)
+{
+    return k == SL_TUNNEL_GTPU || k == SL_TUNNEL_HEP;
+}
+
+static void write_encap(sl_jw *w, const sl_tunnel *t)
+{
+    sl_jw_key(w, "encap");
+    sl_jw_obj_begin(w);
+    sl_jw_kstr(w, "type", tunnel_name(t->kind));
+    if (t->kind == SL_TUNNEL_GTPU) {
+        sl_jw_kuint(w, "teid", t->id);
+    } else {
+        sl_jw_kuint(w, "version", t->version);
+        sl_jw_kuint(w, "capture_id", t->id);
+    }
+    write_addr(w, "src_ip", &t->outer_src);
+    write_addr(w, "dest_ip", &t->outer_dst);
+    sl_jw_obj_end(w);
+}
+
+/* vlan and mpls arrays, the tunnels as nested objects, outermost first, and
+ * the innermost GTP-U or HEP encapsulation as `encap`. */
 static void write_outer(sl_jw *w, const sl_packet *pkt)
 {
     if (pkt->n_vlan) {
@@ -391,18 +417,27 @@ static void write_outer(sl_jw *w, const sl_packet *pkt)
             sl_jw_uint(w, pkt->mpls[i]);
         sl_jw_arr_end(w);
     }
+    int open = 0;
+    const sl_tunnel *encap = NULL;
     for (int i = 0; i < pkt->n_tunnels; i++) {
         const sl_tunnel *t = &pkt->tunnels[i];
-        sl_jw_key(w, i == 0 ? "tunnel" : "inner");
+        if (is_encap(t->kind)) {
+            encap = t;
+            continue;
+        }
+        sl_jw_key(w, open == 0 ? "tunnel" : "inner");
         sl_jw_obj_begin(w);
+        open++;
         sl_jw_kstr(w, "type", tunnel_name(t->kind));
         write_addr(w, "src_ip", &t->outer_src);
         write_addr(w, "dest_ip", &t->outer_dst);
         if (t->id)
             sl_jw_kuint(w, "id", t->id);
     }
-    for (int i = 0; i < pkt->n_tunnels; i++)
+    for (int i = 0; i < open; i++)
         sl_jw_obj_end(w);
+    if (encap)
+        write_encap(w, encap);
 }
 
 /* Types always about one SIP message or call: they carry call_id even when null. */

@@ -251,7 +251,10 @@ static void on_stream_truncated(void *user, const uint8_t *data, size_t len, siz
 
 static void on_udp(sl_pipeline *p, const sl_packet *pkt)
 {
-    sl_flow flow = sl_flow_from_packet(pkt, SL_IPPROTO_UDP);
+    /* HEP says which transport the message was captured on. */
+    uint8_t proto =
+        pkt->from_hep && pkt->ip_proto == SL_IPPROTO_TCP ? SL_IPPROTO_TCP : SL_IPPROTO_UDP;
+    sl_flow flow = sl_flow_from_packet(pkt, proto);
     const uint8_t *data = pkt->payload.ptr;
     size_t len = pkt->payload.len;
     size_t ka = sl_sip_skip_keepalive(data, len);
@@ -428,6 +431,29 @@ void sl_pipeline_advance(sl_pipeline *p, sl_time now)
     }
 }
 
+/* GTP-U datagrams and HEP messages that reached UDP/TCP analysis. */
+static void count_encap(sl_pipeline *p, const sl_packet *pkt)
+{
+    for (unsigned i = 0; i < pkt->n_tunnels; i++) {
+        if (pkt->tunnels[i].kind == SL_TUNNEL_GTPU)
+            p->counters.encap.gtpu++;
+        else if (pkt->tunnels[i].kind == SL_TUNNEL_HEP)
+            p->counters.encap.hep++;
+    }
+}
+
+/* Why a decoded frame was left: counted, not an anomaly. */
+static void count_note(sl_pipeline *p, uint8_t note)
+{
+    switch ((sl_decode_note)note) {
+    case SL_NOTE_NONE: break;
+    case SL_NOTE_GTP_OTHER: p->counters.encap.gtp_other++; break;
+    case SL_NOTE_GTPV2C: p->counters.encap.gtpv2c++; break;
+    case SL_NOTE_HEP_NOT_SIP: p->counters.encap.hep_not_sip++; break;
+    case SL_NOTE_HEP_COMPRESSED: p->counters.encap.hep_compressed++; break;
+    }
+}
+
 void sl_pipeline_frame(sl_pipeline *p, int dlt, sl_time ts, const uint8_t *frame, size_t caplen,
                        size_t wirelen)
 {
@@ -451,6 +477,8 @@ void sl_pipeline_frame(sl_pipeline *p, int dlt, sl_time ts, const uint8_t *frame
     }
     if (an.kind && res != SL_DECODE_ERROR) /* decoded despite a finding */
         report_anomaly(p, &an, NULL, sl_slice_make(NULL, 0));
+    if (res == SL_DECODE_UDP || res == SL_DECODE_TCP)
+        count_encap(p, &pkt);
     switch (res) {
     case SL_DECODE_UDP:
         p->counters.udp++;
@@ -467,7 +495,10 @@ void sl_pipeline_frame(sl_pipeline *p, int dlt, sl_time ts, const uint8_t *frame
     case SL_DECODE_FRAGMENT: /* a fragment inside a reassembled datagram */
         p->counters.decode_errors++;
         break;
-    case SL_DECODE_SKIP: p->counters.skipped++; break;
+    case SL_DECODE_SKIP:
+        p->counters.skipped++;
+        count_note(p, pkt.note);
+        break;
     case SL_DECODE_ERROR:
         p->counters.decode_errors++;
         report_anomaly(p, &an, NULL, sl_slice_make(NULL, 0));

@@ -49,7 +49,11 @@ static void write_contacts(sl_jw *w, const sl_sip_msg *msg, size_t max)
 void sl_sip_event_write(sl_output *out, const sl_sip_ctx *ctx, bool truncated, bool with_raw,
                         size_t max_contacts)
 {
-    sl_jw *w = sl_event_begin(out, SL_EV_SIP, ctx->ts, ctx->call_id, &ctx->flow);
+    /* A message that came in HEP is stamped with the agent's capture time;
+     * the analyzers run on the collector's (see README, HEP). */
+    const sl_packet *pkt = ctx->flow.outer;
+    sl_time ts = pkt && pkt->origin_ts ? pkt->origin_ts : ctx->ts;
+    sl_jw *w = sl_event_begin(out, SL_EV_SIP, ts, ctx->call_id, &ctx->flow);
     if (!w)
         return;
     const sl_sip_msg *msg = ctx->msg;

@@ -62,6 +62,15 @@ void sl_counters_write(const sl_counters *c, sl_jw *w)
     sl_jw_kuint(w, "not_sip", c->not_sip);
     sl_jw_kuint(w, "keepalives", c->keepalives);
     sl_jw_kuint(w, "anomalies", c->anomalies);
+    sl_jw_key(w, "encap");
+    sl_jw_obj_begin(w);
+    sl_jw_kuint(w, "gtpu_packets", c->encap.gtpu);
+    sl_jw_kuint(w, "gtp_other", c->encap.gtp_other);
+    sl_jw_kuint(w, "gtpv2c", c->encap.gtpv2c);
+    sl_jw_kuint(w, "hep_packets", c->encap.hep);
+    sl_jw_kuint(w, "hep_not_sip", c->encap.hep_not_sip);
+    sl_jw_kuint(w, "hep_compressed", c->encap.hep_compressed);
+    sl_jw_obj_end(w);
 
     sl_jw_key(w, "requests_by_method");
     sl_jw_obj_begin(w);

@@ -29,7 +29,7 @@ enum {
 
 enum { SL_IPPROTO_IPIP = 4, SL_IPPROTO_IPV6 = 41, SL_IPPROTO_GRE = 47 };
 
-enum { SL_VXLAN_PORT = 4789 };
+enum { SL_VXLAN_PORT = 4789, SL_GTPU_PORT = 2152, SL_GTPC_PORT = 2123, SL_HEP_PORT = 9060 };
 
 static inline bool sl_ethertype_is_vlan(uint16_t t)
 {
@@ -119,5 +119,65 @@ sl_status sl_erspan3_decode(sl_slice *data, uint32_t *session, uint16_t *type, s
  * clear); then *data is the inner Ethernet frame. No anomaly: a UDP payload on
  * port 4789 that is not VXLAN is just UDP. */
 bool sl_vxlan_decode(sl_slice *data, uint32_t *vni);
+
+/* GTPv1 extension headers one G-PDU may chain; more is "gtpu_too_many_ext". */
+#define SL_GTPU_MAX_EXT 16
+
+enum { SL_GTP_GPDU = 255 };
+
+typedef struct sl_gtpu {
+    uint8_t msg_type; /* 255: G-PDU (a T-PDU follows) */
+    uint32_t teid;
+    bool has_seq;
+    uint16_t seq;
+    unsigned n_ext; /* extension headers walked */
+    bool cut;       /* the stated length runs past the bytes given (a snaplen cut?) */
+} sl_gtpu;
+
+/* True when data starts like a GTPv1 header (3GPP TS 29.281 / 29.060):
+ * version 1, protocol type 1 (not GTP'), the reserved bit clear, 8 bytes. */
+bool sl_gtpv1_probe(sl_slice data);
+
+/* True when data is a whole GTPv2-C message (TS 29.274): version 2, spare
+ * bits clear, the length field equal to what follows its first 4 bytes. */
+bool sl_gtpv2c_probe(sl_slice data);
+
+/* A GTPv1-U header: the mandatory 8 bytes, the optional sequence number,
+ * N-PDU number and next-extension type (when any of E, S, PN is set), then
+ * the extension header chain (lengths in units of 4 octets, at most
+ * SL_GTPU_MAX_EXT headers). On SL_OK *data is the message body within the
+ * stated length (for a G-PDU, the T-PDU: an IP packet), bounded by the bytes
+ * given; g->cut says the stated length is longer than those. */
+sl_status sl_gtpu_decode(sl_slice *data, sl_gtpu *g, sl_anomaly *an);
+
+/* HEP (HOMER Encapsulation Protocol) payload types. */
+enum { SL_HEP_PROTO_SIP = 1 };
+
+typedef struct sl_hep {
+    uint8_t version;    /* 2 or 3 */
+    uint8_t ip_proto;   /* of the original packet: 17 UDP, 6 TCP (others given as is) */
+    uint8_t proto_type; /* 1 SIP, 5 RTCP, 100 log, ...; HEPv2 carries SIP only: 1 */
+    sl_addr src, dst;   /* the original packet's addresses */
+    uint16_t sport, dport;
+    bool has_time;
+    uint32_t ts_sec, ts_usec; /* the agent's capture time */
+    uint32_t capture_id;
+    bool compressed;  /* the payload is a compressed-payload chunk (0x0010) */
+    sl_slice payload; /* the captured message */
+} sl_hep;
+
+/* True when data starts with the HEPv3 magic "HEP3" (a strong probe on any port). */
+bool sl_hep3_probe(sl_slice data);
+
+/* True when data starts like a HEPv1/v2 header: version 1 or 2 and a header
+ * length that matches the address family. Weak: used on the HEP port only. */
+bool sl_hep2_probe(sl_slice data);
+
+/* A HEPv3 packet (its chunks: vendor, type, length >= 6, each checked; vendor
+ * chunks and unknown types are skipped) or a HEPv1/v2 one (fixed header, then
+ * the payload). SL_OK when the family, both addresses of that family and a
+ * payload (plain or compressed) are present (absent ports are 0); SL_TRUNCATED
+ * when the data ends before the stated length; SL_INVALID otherwise. */
+sl_status sl_hep_decode(sl_slice data, sl_hep *h, sl_anomaly *an);
 
 #endif

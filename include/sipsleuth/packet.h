@@ -23,13 +23,27 @@ typedef enum sl_tunnel_kind {
     SL_TUNNEL_ERSPAN2,
     SL_TUNNEL_ERSPAN3,
     SL_TUNNEL_VXLAN,
+    /* Encapsulations recorded as the event's `encap` object, not as `tunnel`: */
+    SL_TUNNEL_GTPU, /* GTPv1-U G-PDU; id is the TEID */
+    SL_TUNNEL_HEP,  /* HEP v2/v3 (HOMER); id is the capture agent id */
 } sl_tunnel_kind;
 
 typedef struct sl_tunnel {
     sl_tunnel_kind kind;
     sl_addr outer_src, outer_dst;
-    uint32_t id; /* GRE key, ERSPAN session id or VXLAN VNI; 0 if none */
+    uint32_t id;     /* GRE key, ERSPAN session id, VXLAN VNI, GTP TEID, HEP capture id; or 0 */
+    uint8_t version; /* HEP: 2 or 3; 0 for the others */
 } sl_tunnel;
+
+/* Why a frame that decoded without error was not analysed, where a counter
+ * rather than an anomaly says so (the pipeline counts these in stats.encap). */
+typedef enum sl_decode_note {
+    SL_NOTE_NONE,
+    SL_NOTE_GTP_OTHER,      /* GTPv1 other than a G-PDU carrying IP (echo, end marker, GTPv1-C) */
+    SL_NOTE_GTPV2C,         /* GTPv2-C on port 2123 */
+    SL_NOTE_HEP_NOT_SIP,    /* HEP whose protocol type is not SIP (RTCP, logs, ...) */
+    SL_NOTE_HEP_COMPRESSED, /* HEP with a compressed payload chunk: not supported */
+} sl_decode_note;
 
 typedef struct sl_ip_frag {
     bool is_fragment;
@@ -71,6 +85,12 @@ typedef struct sl_packet {
     sl_tcp_info tcp;
     sl_slice payload; /* the UDP or TCP payload */
     bool truncated;   /* the capture cut the payload short of its stated length */
+
+    /* HEP: the addresses, ports and payload above are the HEP chunks'; this is
+     * the agent's capture time of the message (ns since the epoch), 0 if none. */
+    bool from_hep;
+    int64_t origin_ts;
+    uint8_t note; /* sl_decode_note */
 } sl_packet;
 
 #endif

@@ -15,6 +15,9 @@ typedef struct sl_counters {
     uint64_t udp, tcp_segments, ip_fragments, skipped, decode_errors, truncated;
     uint64_t sip_messages, sip_requests, sip_responses, sip_parse_errors, not_sip, keepalives;
     uint64_t anomalies;
+    struct { /* GTP and HEP: what was decapsulated, what was counted and left */
+        uint64_t gtpu, gtp_other, gtpv2c, hep, hep_not_sip, hep_compressed;
+    } encap;
 
     struct {
         char name[SL_STATS_METHOD_LEN];

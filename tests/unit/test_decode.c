@@ -285,10 +285,11 @@ static void free_frame(void)
 
 TestSuite(decode, .fini = free_frame);
 
+/* VXLAN and GTP-U fall back to plain UDP when their header is cut. */
 static bool had_vxlan(const sl_packet *p)
 {
     for (unsigned i = 0; i < p->n_tunnels; i++)
-        if (p->tunnels[i].kind == SL_TUNNEL_VXLAN)
+        if (p->tunnels[i].kind == SL_TUNNEL_VXLAN || p->tunnels[i].kind == SL_TUNNEL_GTPU)
             return true;
     return false;
 }
@@ -1376,4 +1377,390 @@ Test(decode, gre_truncated)
     /* the IP length says the GRE header ends before its key */
     put16((uint8_t *)fb_data(&f) + 2, 20 + 6);
     assert_anomaly(DLT_IPV4_, &f, "gre_truncated");
+}
+
+/* ---- GTP-U ------------------------------------------------------------ */
+
+/* A GTPv1-U header over what is in f: with seq, the optional 4 bytes; then
+ * n_ext extension headers of `units` 4-octet units each. */
+static void fb_gtpu_ext(fb *f, uint8_t msg, uint32_t teid, bool seq, unsigned n_ext, uint8_t units)
+{
+    uint8_t next = 0;
+    for (unsigned i = 0; i < n_ext; i++) {
+        uint8_t *e = fb_push(f, (size_t)units * 4);
+        e[0] = units;
+        memset(e + 1, 0xaa, (size_t)units * 4 - 2);
+        e[units * 4 - 1] = next;
+        next = i % 2 ? 0x40 : 0x85;
+    }
+    uint8_t flags = 0x30;
+    if (seq || n_ext) {
+        uint8_t *o = fb_push(f, 4);
+        put16(o, 777);
+        o[3] = next;
+        flags |= (uint8_t)((seq ? 0x02 : 0) | (n_ext ? 0x04 : 0));
+    }
+    size_t len = fb_len(f);
+    uint8_t *p = fb_push(f, 8);
+    p[0] = flags;
+    p[1] = msg;
+    put16(p + 2, (uint16_t)len);
+    put32(p + 4, teid);
+}
+
+static void fb_gtpu_sip(fb *f, bool seq, unsigned n_ext, uint16_t port)
+{
+    fb_sip_udp4(f);
+    fb_gtpu_ext(f, SL_GTP_GPDU, 0x1234, seq, n_ext, 2);
+    fb_udp(f, port, port);
+    fb_ipv4(f, SL_IPPROTO_UDP, O1, O2);
+}
+
+/* One decode, no prefixes: for frames whose prefixes fall back to plain UDP. */
+static sl_decode_result decode_once(const fb *f, sl_packet *p, sl_anomaly *a)
+{
+    return sl_decode_frame(DLT_IPV4_, fb_data(f), fb_len(f), p, a);
+}
+
+Test(decode, gtpu_gpdu_with_sequence_and_extension_chain)
+{
+    fb f;
+    fb_gtpu_sip(&f, true, 3, SL_GTPU_PORT);
+    sl_packet p;
+    sl_anomaly a;
+    cr_assert_eq(decode(DLT_IPV4_, &f, &p, &a), SL_DECODE_UDP);
+    cr_assert_null(a.kind);
+    cr_assert_eq(p.n_tunnels, 1);
+    assert_tunnel(&p, 0, SL_TUNNEL_GTPU, 0x1234, O1, O2);
+    assert_v4(&p.src, A1);
+    assert_v4(&p.dst, A2);
+    assert_payload(&p, SIP);
+}
+
+Test(decode, gtpu_plain_header)
+{
+    fb f;
+    fb_gtpu_sip(&f, false, 0, SL_GTPU_PORT);
+    sl_packet p;
+    sl_anomaly a;
+    cr_assert_eq(decode(DLT_IPV4_, &f, &p, &a), SL_DECODE_UDP);
+    assert_tunnel(&p, 0, SL_TUNNEL_GTPU, 0x1234, O1, O2);
+    assert_payload(&p, SIP);
+}
+
+Test(decode, gtpu_found_by_content_on_another_port)
+{
+    fb f;
+    fb_gtpu_sip(&f, true, 1, 40000);
+    sl_packet p;
+    sl_anomaly a;
+    cr_assert_eq(decode(DLT_IPV4_, &f, &p, &a), SL_DECODE_UDP);
+    assert_tunnel(&p, 0, SL_TUNNEL_GTPU, 0x1234, O1, O2);
+    assert_payload(&p, SIP);
+}
+
+Test(decode, gtpu_probe_off_port_needs_an_exact_length)
+{
+    fb f;
+    fb_gtpu_sip(&f, false, 0, 40000);
+    uint8_t *g = (uint8_t *)fb_data(&f) + 28;
+    put16(g + 2, (uint16_t)(((g[2] << 8) | g[3]) - 1)); /* one byte short of the datagram */
+    sl_packet p;
+    sl_anomaly a;
+    cr_assert_eq(decode_once(&f, &p, &a), SL_DECODE_UDP);
+    cr_assert_eq(p.n_tunnels, 0);
+    cr_assert_eq(p.dport, 40000);
+}
+
+Test(decode, sip_on_gtp_ports_stays_udp)
+{
+    static const uint16_t ports[] = {SL_GTPU_PORT, SL_GTPC_PORT, SL_HEP_PORT, 40000};
+    /* digits are the only text that passes the version-1 probe; on the GTP-U
+     * port they are GTP (not SIP, which starts with a letter) */
+    static const char *const texts[] = {SIP, "SIP/2.0 200 OK\r\n\r\n", "0123456789abcdef"};
+    for (size_t i = 0; i < sizeof ports / sizeof ports[0]; i++)
+        for (size_t t = 0; t < sizeof texts / sizeof texts[0]; t++) {
+            fb f;
+            fb_init(&f);
+            fb_str(&f, texts[t]);
+            fb_udp(&f, 5060, ports[i]);
+            fb_ipv4(&f, SL_IPPROTO_UDP, A1, A2);
+            sl_packet p;
+            sl_anomaly a;
+            sl_decode_result r = decode_once(&f, &p, &a);
+            if (ports[i] == SL_GTPU_PORT && t == 2) { /* "01": GTPv1, message type '1' */
+                cr_assert_eq(r, SL_DECODE_SKIP);
+                cr_assert_eq(p.note, SL_NOTE_GTP_OTHER);
+                continue;
+            }
+            cr_assert_eq(r, SL_DECODE_UDP, "port %u text %zu: %d %s", ports[i], t, r,
+                         a.kind ? a.kind : "");
+            cr_assert_eq(p.n_tunnels, 0);
+            cr_assert_eq(p.note, SL_NOTE_NONE);
+            assert_payload(&p, texts[t]);
+        }
+}
+
+Test(decode, gtp_messages_other_than_gpdu_are_counted)
+{
+    fb f;
+    fb_init(&f);
+    fb_gtpu_ext(&f, 1 /* echo request */, 0, true, 0, 1);
+    fb_udp(&f, SL_GTPU_PORT, SL_GTPU_PORT);
+    fb_ipv4(&f, SL_IPPROTO_UDP, O1, O2);
+    sl_packet p;
+    sl_anomaly a;
+    cr_assert_eq(decode_once(&f, &p, &a), SL_DECODE_SKIP);
+    cr_assert_eq(p.note, SL_NOTE_GTP_OTHER);
+    cr_assert_null(a.kind);
+
+    fb_init(&f); /* GTPv2-C echo request with a Recovery IE on 2123 */
+    FB_LIT(&f, "\x40\x01\x00\x09\x00\x00\x01\x00\x03\x00\x01\x00\x07");
+    fb_udp(&f, SL_GTPC_PORT, SL_GTPC_PORT);
+    fb_ipv4(&f, SL_IPPROTO_UDP, O1, O2);
+    cr_assert_eq(decode_once(&f, &p, &a), SL_DECODE_SKIP);
+    cr_assert_eq(p.note, SL_NOTE_GTPV2C);
+}
+
+Test(decode, gtpu_extension_chain_bounded)
+{
+    fb f;
+    fb_sip_udp4(&f);
+    fb_gtpu_ext(&f, SL_GTP_GPDU, 1, false, SL_GTPU_MAX_EXT + 1, 1);
+    fb_udp(&f, SL_GTPU_PORT, SL_GTPU_PORT);
+    fb_ipv4(&f, SL_IPPROTO_UDP, O1, O2);
+    sl_packet p;
+    sl_anomaly a;
+    cr_assert_eq(decode_once(&f, &p, &a), SL_DECODE_ERROR);
+    cr_assert_str_eq(a.kind, "gtpu_too_many_ext");
+
+    fb_sip_udp4(&f); /* exactly the bound: decoded */
+    fb_gtpu_ext(&f, SL_GTP_GPDU, 1, false, SL_GTPU_MAX_EXT, 1);
+    fb_udp(&f, SL_GTPU_PORT, SL_GTPU_PORT);
+    fb_ipv4(&f, SL_IPPROTO_UDP, O1, O2);
+    cr_assert_eq(decode(DLT_IPV4_, &f, &p, &a), SL_DECODE_UDP);
+    assert_payload(&p, SIP);
+}
+
+Test(decode, gtpu_malformed)
+{
+    fb f;
+    sl_packet p;
+    sl_anomaly a;
+    /* an extension header of length 0 */
+    fb_sip_udp4(&f);
+    fb_gtpu_ext(&f, SL_GTP_GPDU, 1, false, 1, 1);
+    uint8_t *g = (uint8_t *)fb_data(&f);
+    g[12] = 0;
+    fb_udp(&f, SL_GTPU_PORT, SL_GTPU_PORT);
+    fb_ipv4(&f, SL_IPPROTO_UDP, O1, O2);
+    cr_assert_eq(decode_once(&f, &p, &a), SL_DECODE_ERROR);
+    cr_assert_str_eq(a.kind, "gtpu_bad_ext");
+
+    /* a stated length beyond the UDP datagram */
+    fb_sip_udp4(&f);
+    fb_gtpu_ext(&f, SL_GTP_GPDU, 1, false, 0, 1);
+    g = (uint8_t *)fb_data(&f);
+    put16(g + 2, 2000);
+    fb_udp(&f, SL_GTPU_PORT, SL_GTPU_PORT);
+    fb_ipv4(&f, SL_IPPROTO_UDP, O1, O2);
+    cr_assert_eq(decode_once(&f, &p, &a), SL_DECODE_ERROR);
+    cr_assert_str_eq(a.kind, "gtpu_bad_length");
+
+    /* a stated length too short for the optional fields */
+    fb_sip_udp4(&f);
+    fb_gtpu_ext(&f, SL_GTP_GPDU, 1, true, 0, 1);
+    g = (uint8_t *)fb_data(&f);
+    put16(g + 2, 2);
+    fb_udp(&f, SL_GTPU_PORT, SL_GTPU_PORT);
+    fb_ipv4(&f, SL_IPPROTO_UDP, O1, O2);
+    cr_assert_eq(decode_once(&f, &p, &a), SL_DECODE_ERROR);
+    cr_assert_str_eq(a.kind, "gtpu_bad_length");
+
+    /* the inner packet broken: on the GTP-U port an error, not plain UDP */
+    fb_init(&f);
+    FB_LIT(&f, "\x45\x00\x00");
+    fb_gtpu_ext(&f, SL_GTP_GPDU, 1, false, 0, 1);
+    fb_udp(&f, SL_GTPU_PORT, SL_GTPU_PORT);
+    fb_ipv4(&f, SL_IPPROTO_UDP, O1, O2);
+    cr_assert_eq(decode_once(&f, &p, &a), SL_DECODE_ERROR);
+    cr_assert_not_null(a.kind);
+}
+
+/* ---- HEP -------------------------------------------------------------- */
+
+static void fb_hep_chunk(fb *f, uint16_t vendor, uint16_t type, const void *v, size_t n)
+{
+    uint8_t *p = fb_push(f, 6 + n);
+    put16(p, vendor);
+    put16(p + 2, type);
+    put16(p + 4, (uint16_t)(6 + n));
+    memcpy(p + 6, v, n);
+}
+
+/* HEPv3 around the SIP text: chunks pushed in reverse, so the payload is last. */
+static void fb_hep3(fb *f, uint8_t proto_type, uint16_t payload_type, bool with_dst)
+{
+    fb_init(f);
+    size_t n = strlen(SIP);
+    fb_hep_chunk(f, 0, payload_type, SIP, n);
+    uint8_t u8 = proto_type;
+    fb_hep_chunk(f, 0, 11, &u8, 1);
+    uint8_t id[4] = {0, 0, 0x07, 0xd1}; /* 2001 */
+    fb_hep_chunk(f, 0, 12, id, 4);
+    uint8_t sec[4] = {0x69, 0xa4, 0x0e, 0x20}, usec[4] = {0, 0, 0x01, 0xf4}; /* x.000500 */
+    fb_hep_chunk(f, 0, 10, usec, 4);
+    fb_hep_chunk(f, 0, 9, sec, 4);
+    fb_hep_chunk(f, 0x0003, 1, "vendor", 6); /* skipped */
+    uint8_t port[2] = {0x13, 0xc4};          /* 5060 */
+    fb_hep_chunk(f, 0, 8, port, 2);
+    port[1] = 0xc6; /* 5062 */
+    fb_hep_chunk(f, 0, 7, port, 2);
+    uint8_t a2[4] = {192, 0, 2, 2}, a1[4] = {192, 0, 2, 1};
+    if (with_dst)
+        fb_hep_chunk(f, 0, 4, a2, 4);
+    fb_hep_chunk(f, 0, 3, a1, 4);
+    u8 = 17;
+    fb_hep_chunk(f, 0, 2, &u8, 1);
+    u8 = 2;
+    fb_hep_chunk(f, 0, 1, &u8, 1);
+    size_t total = fb_len(f) + 6;
+    uint8_t *h = fb_push(f, 6);
+    memcpy(h, "HEP3", 4);
+    put16(h + 4, (uint16_t)total);
+}
+
+static void fb_hep_udp(fb *f, uint16_t dport)
+{
+    fb_udp(f, 47000, dport);
+    fb_ipv4(f, SL_IPPROTO_UDP, O1, O2);
+}
+
+Test(decode, hep3_sip)
+{
+    fb f;
+    fb_hep3(&f, 1, 15, true);
+    fb_hep_udp(&f, SL_HEP_PORT);
+    sl_packet p;
+    sl_anomaly a;
+    cr_assert_eq(decode(DLT_IPV4_, &f, &p, &a), SL_DECODE_UDP);
+    cr_assert_null(a.kind);
+    cr_assert(p.from_hep);
+    assert_tunnel(&p, 0, SL_TUNNEL_HEP, 2001, O1, O2);
+    cr_assert_eq(p.tunnels[0].version, 3);
+    assert_v4(&p.src, A1);
+    assert_v4(&p.dst, A2);
+    cr_assert_eq(p.sport, 5062);
+    cr_assert_eq(p.dport, 5060);
+    cr_assert_eq(p.ip_proto, SL_IPPROTO_UDP);
+    cr_assert_eq(p.origin_ts, (int64_t)0x69a40e20 * 1000000000 + 500000);
+    assert_payload(&p, SIP);
+}
+
+Test(decode, hep3_found_by_magic_on_any_port)
+{
+    fb f;
+    fb_hep3(&f, 1, 15, true);
+    fb_hep_udp(&f, 40000);
+    sl_packet p;
+    sl_anomaly a;
+    cr_assert_eq(decode(DLT_IPV4_, &f, &p, &a), SL_DECODE_UDP);
+    cr_assert(p.from_hep);
+    assert_payload(&p, SIP);
+}
+
+Test(decode, hep3_not_sip_and_compressed_are_counted)
+{
+    fb f;
+    sl_packet p;
+    sl_anomaly a;
+    fb_hep3(&f, 5 /* RTCP */, 15, true);
+    fb_hep_udp(&f, SL_HEP_PORT);
+    cr_assert_eq(decode_once(&f, &p, &a), SL_DECODE_SKIP);
+    cr_assert_eq(p.note, SL_NOTE_HEP_NOT_SIP);
+    fb_hep3(&f, 1, 16 /* compressed payload */, true);
+    fb_hep_udp(&f, SL_HEP_PORT);
+    cr_assert_eq(decode_once(&f, &p, &a), SL_DECODE_SKIP);
+    cr_assert_eq(p.note, SL_NOTE_HEP_COMPRESSED);
+    cr_assert_null(a.kind);
+}
+
+Test(decode, hep3_malformed)
+{
+    fb f;
+    sl_packet p;
+    sl_anomaly a;
+    fb_hep3(&f, 1, 15, false); /* no destination address */
+    fb_hep_udp(&f, SL_HEP_PORT);
+    cr_assert_eq(decode_once(&f, &p, &a), SL_DECODE_ERROR);
+    cr_assert_str_eq(a.kind, "hep_missing_chunk");
+
+    fb_hep3(&f, 1, 15, true);
+    uint8_t *h = (uint8_t *)fb_data(&f);
+    put16(h + 6 + 4, 5); /* the first chunk's length below its header */
+    fb_hep_udp(&f, SL_HEP_PORT);
+    cr_assert_eq(decode_once(&f, &p, &a), SL_DECODE_ERROR);
+    cr_assert_str_eq(a.kind, "hep_bad_chunk");
+
+    fb_hep3(&f, 1, 15, true);
+    h = (uint8_t *)fb_data(&f);
+    put16(h + 6 + 4, 8); /* the family chunk two bytes long */
+    fb_hep_udp(&f, SL_HEP_PORT);
+    cr_assert_eq(decode_once(&f, &p, &a), SL_DECODE_ERROR);
+    cr_assert_str_eq(a.kind, "hep_bad_chunk");
+
+    fb_hep3(&f, 1, 15, true);
+    h = (uint8_t *)fb_data(&f);
+    put16(h + 4, 60000); /* a total length past the datagram */
+    fb_hep_udp(&f, SL_HEP_PORT);
+    cr_assert_eq(decode_once(&f, &p, &a), SL_DECODE_ERROR);
+    cr_assert_str_eq(a.kind, "hep_truncated");
+
+    fb_hep3(&f, 1, 15, true);
+    h = (uint8_t *)fb_data(&f);
+    put16(h + 4, 3); /* a total length shorter than the header */
+    fb_hep_udp(&f, SL_HEP_PORT);
+    cr_assert_eq(decode_once(&f, &p, &a), SL_DECODE_ERROR);
+    cr_assert_str_eq(a.kind, "hep_bad_length");
+}
+
+static void fb_hep2(fb *f)
+{
+    fb_init(f);
+    fb_str(f, SIP);
+    uint8_t *h = fb_push(f, 28);
+    h[0] = 2;
+    h[1] = 28;
+    h[2] = 2; /* AF_INET */
+    h[3] = 6; /* TCP */
+    put16(h + 4, 5062);
+    put16(h + 6, 5060);
+    put32(h + 8, A1);
+    put32(h + 12, A2);
+    h[16] = 0x20, h[17] = 0x0e, h[18] = 0xa4, h[19] = 0x69; /* seconds, little-endian */
+    h[20] = 7;                                              /* microseconds */
+    h[24] = 42;                                             /* capture id */
+}
+
+Test(decode, hep2_on_its_port_only)
+{
+    fb f;
+    fb_hep2(&f);
+    fb_hep_udp(&f, SL_HEP_PORT);
+    sl_packet p;
+    sl_anomaly a;
+    cr_assert_eq(decode(DLT_IPV4_, &f, &p, &a), SL_DECODE_UDP);
+    assert_tunnel(&p, 0, SL_TUNNEL_HEP, 42, O1, O2);
+    cr_assert_eq(p.tunnels[0].version, 2);
+    assert_v4(&p.src, A1);
+    cr_assert_eq(p.sport, 5062);
+    cr_assert_eq(p.ip_proto, SL_IPPROTO_TCP);
+    cr_assert_eq(p.origin_ts, (int64_t)0x69a40e20 * 1000000000 + 7000);
+    assert_payload(&p, SIP);
+
+    fb_hep2(&f);
+    fb_hep_udp(&f, 40000);
+    cr_assert_eq(decode_once(&f, &p, &a), SL_DECODE_UDP);
+    cr_assert(!p.from_hep);
+    cr_assert_eq(p.n_tunnels, 0);
 }
