@@ -39,7 +39,7 @@ void sl_sctp_iter_init(sl_sctp_iter *it, sl_slice chunks, size_t stated)
 
 bool sl_sctp_next_chunk(sl_sctp_iter *it, sl_sctp_chunk *c, sl_anomaly *an)
 {
-    if (it->done || it->off >= it->stated) {
+    if (it->done || it->off >= it->stated || it->off >= it->data.len) {
         it->done = true;
         return false;
     }
