@@ -349,7 +349,14 @@ static void hold_fragment(sl_sctp_table *t, assoc *a, int d, const sl_sctp_data 
         deliver(t, a, d, msg, n, false);
         free(msg);
     }
-    /* DATA fragments left behind the TSN window cannot complete any more */
+}
+
+/* Drops what can no longer complete: DATA fragments left behind the TSN
+ * window (the TSNs between were seen, or missed by the capture), and the
+ * oldest fragments over the per-direction count. */
+static void prune(sl_sctp_table *t, assoc *a, int d)
+{
+    half *h = &a->h[d];
     while (h->head && !h->head->idata && h->hi - h->head->tsn >= TSN_WINDOW &&
            h->hi - h->head->tsn < 0x80000000u)
         drop_head(t, a, d, "TSNs missing");
@@ -378,11 +385,12 @@ static void on_data(sl_sctp_table *t, assoc *a, int d, const sl_sctp_data *c)
         t->st.duplicates++;
         return;
     }
-    if (c->begin && c->end) { /* the receiver caps it, as for a datagram */
+    if (c->begin && c->end) /* the receiver caps it, as for a datagram */
         deliver(t, a, d, c->payload.ptr, c->payload.len, c->truncated);
-        return;
-    }
-    hold_fragment(t, a, d, c);
+    else
+        hold_fragment(t, a, d, c);
+    if (h->head)
+        prune(t, a, d);
 }
 
 /* ---- associations ---- */
