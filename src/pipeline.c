@@ -516,8 +516,8 @@ sl_pipeline *sl_pipeline_new(const sl_config *cfg, sl_output *out)
         p->dedup = sl_dedup_new(&cfg->dedup);
     p->identity =
         sl_identity_new(&cfg->identity, cfg->certs ? cfg->certs : sl_certstore_new(), out);
-    if (!p->headers || !p->defrag || !p->tcp || !p->sctp || !p->dialogs || (cfg->dedup_enabled && !p->dedup) ||
-        !p->identity) {
+    if (!p->headers || !p->defrag || !p->tcp || !p->sctp || !p->dialogs ||
+        (cfg->dedup_enabled && !p->dedup) || !p->identity) {
         sl_pipeline_free(p);
         return NULL;
     }

@@ -12,9 +12,9 @@
 #include "sipsleuth/sctp.h"
 
 enum {
-    TSN_WINDOW = 1024,    /* TSNs remembered per direction, up to the highest seen */
-    TSN_RESYNC = 65536,   /* an older TSN than this starts the window again */
-    MAX_FRAGS = 1024,     /* fragments held per direction */
+    TSN_WINDOW = 1024,  /* TSNs remembered per direction, up to the highest seen */
+    TSN_RESYNC = 65536, /* an older TSN than this starts the window again */
+    MAX_FRAGS = 1024,   /* fragments held per direction */
 };
 
 typedef struct frag {
@@ -237,8 +237,8 @@ static void drop_head(sl_sctp_table *t, assoc *a, int d, const char *why)
     size_t n = drop_run(t, h, first, last);
     t->st.dropped_fragments += n;
     char detail[128];
-    snprintf(detail, sizeof detail, "%zu fragments (%zu bytes) of an unfinished message dropped (%s)",
-             n, bytes, why);
+    snprintf(detail, sizeof detail,
+             "%zu fragments (%zu bytes) of an unfinished message dropped (%s)", n, bytes, why);
     anomaly(t, a, d, "sctp_reassembly_gap", detail);
 }
 
@@ -548,8 +548,7 @@ static void bad_chunk(sl_sctp_table *t, const assoc *a, int d, const sl_anomaly 
 {
     t->st.bad_chunks++;
     char detail[64];
-    snprintf(detail, sizeof detail, "at offset %zu; the rest of the packet is skipped",
-             an->offset);
+    snprintf(detail, sizeof detail, "at offset %zu; the rest of the packet is skipped", an->offset);
     anomaly(t, a, d, an->kind, detail);
 }
 

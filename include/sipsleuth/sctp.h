@@ -30,10 +30,10 @@ enum { SL_SCTP_FLAG_E = 0x01, SL_SCTP_FLAG_B = 0x02, SL_SCTP_FLAG_U = 0x04 };
 
 /* The chunk walk over one packet's chunks (what follows the common header). */
 typedef struct sl_sctp_iter {
-    sl_slice data;  /* the chunks as captured */
-    size_t stated;  /* their length as IP states it (>= data.len when cut) */
-    size_t off;     /* next chunk, from the start of data */
-    bool done;      /* no further chunk: the end, or a malformed/cut one */
+    sl_slice data; /* the chunks as captured */
+    size_t stated; /* their length as IP states it (>= data.len when cut) */
+    size_t off;    /* next chunk, from the start of data */
+    bool done;     /* no further chunk: the end, or a malformed/cut one */
 } sl_sctp_iter;
 
 typedef struct sl_sctp_chunk {

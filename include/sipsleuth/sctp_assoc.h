@@ -33,9 +33,9 @@
 #include "sipsleuth/sltime.h"
 
 typedef struct sl_sctp_config {
-    size_t max_assocs;   /* associations tracked; default 16384 */
-    size_t max_bytes;    /* all memory of the table; default 32 MiB */
-    size_t max_message;  /* bytes of one user message; default 256 KiB */
+    size_t max_assocs;    /* associations tracked; default 16384 */
+    size_t max_bytes;     /* all memory of the table; default 32 MiB */
+    size_t max_message;   /* bytes of one user message; default 256 KiB */
     sl_time idle_timeout; /* capture time without a packet; default 300 s */
     uint64_t seed;        /* hash seed */
 } sl_sctp_config;
@@ -43,8 +43,8 @@ typedef struct sl_sctp_config {
 typedef struct sl_sctp_callbacks {
     /* One complete user message; data is valid during the call only. flow:
      * its direction (proto SCTP; outer set when a packet caused it). */
-    void (*on_message)(void *user, const uint8_t *data, size_t len, sl_time ts,
-                       const sl_flow *flow, bool truncated);
+    void (*on_message)(void *user, const uint8_t *data, size_t len, sl_time ts, const sl_flow *flow,
+                       bool truncated);
     /* kind: a static name; detail: text valid during the call (may be NULL). */
     void (*on_anomaly)(void *user, const char *kind, const sl_flow *flow, sl_time ts,
                        const char *detail);
@@ -52,21 +52,21 @@ typedef struct sl_sctp_callbacks {
 } sl_sctp_callbacks;
 
 typedef struct sl_sctp_stats {
-    uint64_t packets;      /* SCTP packets offered */
-    uint64_t associations; /* created */
-    uint64_t closed;       /* by ABORT or SHUTDOWN COMPLETE */
-    uint64_t timeouts;     /* closed by the idle timeout */
-    uint64_t evictions;    /* evicted by a cap */
-    uint64_t chunks;       /* chunks walked */
-    uint64_t data_chunks;  /* DATA and I-DATA chunks */
-    uint64_t duplicates;   /* DATA/I-DATA chunks dropped as seen before */
-    uint64_t messages;     /* user messages delivered */
-    uint64_t reassembled;  /* of which from several fragments */
-    uint64_t too_large;    /* messages dropped for max_message */
+    uint64_t packets;           /* SCTP packets offered */
+    uint64_t associations;      /* created */
+    uint64_t closed;            /* by ABORT or SHUTDOWN COMPLETE */
+    uint64_t timeouts;          /* closed by the idle timeout */
+    uint64_t evictions;         /* evicted by a cap */
+    uint64_t chunks;            /* chunks walked */
+    uint64_t data_chunks;       /* DATA and I-DATA chunks */
+    uint64_t duplicates;        /* DATA/I-DATA chunks dropped as seen before */
+    uint64_t messages;          /* user messages delivered */
+    uint64_t reassembled;       /* of which from several fragments */
+    uint64_t too_large;         /* messages dropped for max_message */
     uint64_t dropped_fragments; /* fragments that could not complete a message */
-    uint64_t bad_chunks;   /* malformed chunks (the rest of that packet is skipped) */
-    size_t open;           /* associations now */
-    size_t buffered;       /* fragment bytes held now */
+    uint64_t bad_chunks;        /* malformed chunks (the rest of that packet is skipped) */
+    size_t open;                /* associations now */
+    size_t buffered;            /* fragment bytes held now */
 } sl_sctp_stats;
 
 typedef struct sl_sctp_table sl_sctp_table;

@@ -23,8 +23,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static volatile uint8_t sink;
 static size_t max_packet; /* the largest packet of the input: an unfragmented message's bound */
 
-static void on_message(void *user, const uint8_t *msg, size_t len, sl_time ts,
-                       const sl_flow *flow, bool truncated)
+static void on_message(void *user, const uint8_t *msg, size_t len, sl_time ts, const sl_flow *flow,
+                       bool truncated)
 {
     (void)user;
     (void)ts;
