@@ -453,6 +453,8 @@ static void list_append(sl_sctp_table *t, assoc *a)
     t->newest = a;
 }
 
+/* Reports and frees what the association holds (the callbacks may run), then
+ * unlinks and frees it. */
 static void assoc_free(sl_sctp_table *t, assoc *a, const char *why)
 {
     for (int d = 0; d < 2; d++)
@@ -629,8 +631,11 @@ void sl_sctp_expire(sl_sctp_table *t, sl_time now)
 
 void sl_sctp_flush(sl_sctp_table *t)
 {
-    while (t->oldest)
-        assoc_free(t, t->oldest, "end of input");
+    /* the callbacks do not call back into the table: `next` stays valid */
+    for (assoc *a = t->oldest, *next; a; a = next) {
+        next = a->next;
+        assoc_free(t, a, "end of input");
+    }
 }
 
 void sl_sctp_destroy(sl_sctp_table *t)
