@@ -260,6 +260,9 @@ static sl_decode_result decode_ip_proto(dec *d, uint8_t proto, sl_slice data, si
     case SL_IPPROTO_TCP:
         return sl_tcp_decode(data, stated, d->pkt, d->an) == SL_OK ? SL_DECODE_TCP
                                                                    : SL_DECODE_ERROR;
+    case SL_IPPROTO_SCTP:
+        return sl_sctp_decode(data, stated, d->pkt, d->an) == SL_OK ? SL_DECODE_SCTP
+                                                                    : SL_DECODE_ERROR;
     case SL_IPPROTO_IPIP:
     case SL_IPPROTO_IPV6:
         if (!enter_tunnel(d, SL_TUNNEL_IPIP, 0, 0))

@@ -307,7 +307,12 @@ static void write_flow_members(sl_jw *w, const sl_flow *flow)
     write_addr(w, "dest_ip", &flow->dst);
     sl_jw_kuint(w, "dest_port", flow->dport);
     sl_jw_key(w, "proto");
-    sl_jw_raw(w, flow->tls ? "\"TLS\"" : flow->proto == SL_IPPROTO_TCP ? "\"TCP\"" : "\"UDP\"", 5);
+    if (flow->tls)
+        sl_jw_raw(w, "\"TLS\"", 5);
+    else if (flow->proto == SL_IPPROTO_SCTP)
+        sl_jw_raw(w, "\"SCTP\"", 6);
+    else
+        sl_jw_raw(w, flow->proto == SL_IPPROTO_TCP ? "\"TCP\"" : "\"UDP\"", 5);
     char cid[SL_COMMUNITY_ID_LEN + 2];
     if (sl_community_id(&flow->src, &flow->dst, flow->proto, flow->sport, flow->dport, 0,
                         cid + 1)) { /* "1:" and base64: nothing to escape */

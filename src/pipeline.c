@@ -6,6 +6,7 @@
 #include "sipsleuth/dialog.h"
 #include "sipsleuth/redirect.h"
 #include "sipsleuth/routes_file.h"
+#include "sipsleuth/sctp_assoc.h"
 #include "sipsleuth/sip_context.h"
 #include "sipsleuth/sip_event.h"
 #include "sipsleuth/sip_values.h"
@@ -27,6 +28,7 @@ struct sl_pipeline {
     sl_defrag *defrag;
     sl_tcp_table *tcp;
     sl_tcp_tls *tls; /* SIP over TLS in p->tcp; cfg.tls_keylog its keys */
+    sl_sctp_table *sctp;
     sl_dialogs *dialogs;
     sl_dedup *dedup; /* NULL unless --dedup */
     sl_redirects *redirects;
@@ -47,6 +49,7 @@ void sl_config_defaults(sl_config *cfg)
     cfg->max_vias = SL_DEFAULT_MAX_VIAS;
     sl_defrag_config_default(&cfg->defrag);
     sl_tcp_config_default(&cfg->tcp);
+    sl_sctp_config_default(&cfg->sctp);
     sl_dialog_config_default(&cfg->dialog);
     sl_dedup_config_default(&cfg->dedup);
     sl_routes_config_default(&cfg->routes);
@@ -103,8 +106,8 @@ static void report_sip_flags(sl_pipeline *p, const sl_sip_ctx *ctx)
     while (flags) {
         uint32_t bit = flags & (~flags + 1);
         flags &= ~bit;
-        if (bit == SL_SIP_F_NO_CONTENT_LENGTH && ctx->flow.proto == SL_IPPROTO_UDP)
-            continue; /* optional on UDP (RFC 3261 20.14) */
+        if (bit == SL_SIP_F_NO_CONTENT_LENGTH && ctx->flow.proto != SL_IPPROTO_TCP)
+            continue; /* optional on UDP (RFC 3261 20.14) and SCTP, which keep message bounds */
         if (bit == SL_SIP_F_BARE_LF)
             continue; /* tolerated and common; not worth an event per message */
         sl_anomaly an = {.kind = sl_sip_flag_kind(bit), .layer = "sip"};
@@ -249,14 +252,10 @@ static void on_stream_truncated(void *user, const uint8_t *data, size_t len, siz
     sl_event_end(p->out);
 }
 
-static void on_udp(sl_pipeline *p, const sl_packet *pkt)
+/* A datagram, or an SCTP user message: one message that must look like SIP. */
+static void on_datagram(sl_pipeline *p, const uint8_t *data, size_t len, sl_time ts,
+                        const sl_flow *flow, bool truncated)
 {
-    /* HEP says which transport the message was captured on. */
-    uint8_t proto =
-        pkt->from_hep && pkt->ip_proto == SL_IPPROTO_TCP ? SL_IPPROTO_TCP : SL_IPPROTO_UDP;
-    sl_flow flow = sl_flow_from_packet(pkt, proto);
-    const uint8_t *data = pkt->payload.ptr;
-    size_t len = pkt->payload.len;
     size_t ka = sl_sip_skip_keepalive(data, len);
     if (ka == len) {
         if (len)
@@ -265,7 +264,48 @@ static void on_udp(sl_pipeline *p, const sl_packet *pkt)
             p->counters.not_sip++;
         return;
     }
-    dissect(p, data + ka, len - ka, p->ts, &flow, pkt->truncated, true);
+    dissect(p, data + ka, len - ka, ts, flow, truncated, true);
+}
+
+static void on_udp(sl_pipeline *p, const sl_packet *pkt)
+{
+    /* HEP says which transport the message was captured on. */
+    uint8_t proto =
+        pkt->from_hep && pkt->ip_proto == SL_IPPROTO_TCP ? SL_IPPROTO_TCP : SL_IPPROTO_UDP;
+    sl_flow flow = sl_flow_from_packet(pkt, proto);
+    on_datagram(p, pkt->payload.ptr, pkt->payload.len, p->ts, &flow, pkt->truncated);
+}
+
+/* A complete SCTP user message (RFC 4168: one SIP message each). */
+static void on_sctp_message(void *user, const uint8_t *data, size_t len, sl_time ts,
+                            const sl_flow *flow, bool truncated)
+{
+    on_datagram(user, data, len, ts, flow, truncated);
+}
+
+static void write_sctp_stats(const sl_pipeline *p, sl_jw *w)
+{
+    sl_sctp_stats s;
+    sl_sctp_get_stats(p->sctp, &s);
+    sl_jw_key(w, "sctp");
+    sl_jw_obj_begin(w);
+    sl_jw_kuint(w, "packets", s.packets);
+    sl_jw_kuint(w, "associations", s.associations);
+    sl_jw_kuint(w, "open", s.open);
+    sl_jw_kuint(w, "closed", s.closed);
+    sl_jw_kuint(w, "timeouts", s.timeouts);
+    sl_jw_kuint(w, "evictions", s.evictions);
+    sl_jw_kuint(w, "chunks", s.chunks);
+    sl_jw_kuint(w, "data_chunks", s.data_chunks);
+    sl_jw_kuint(w, "duplicates", s.duplicates);
+    sl_jw_kuint(w, "messages", s.messages);
+    sl_jw_kuint(w, "reassembled", s.reassembled);
+    sl_jw_kuint(w, "too_large", s.too_large);
+    sl_jw_kuint(w, "dropped_fragments", s.dropped_fragments);
+    sl_jw_kuint(w, "bad_chunks", s.bad_chunks);
+    sl_jw_kuint(w, "buffered_bytes", s.buffered);
+    sl_jw_kuint(w, "memory_bytes", sl_sctp_memory(p->sctp));
+    sl_jw_obj_end(w);
 }
 
 static void write_tcp_stats(const sl_pipeline *p, sl_jw *w)
@@ -318,7 +358,7 @@ void sl_pipeline_set_capture_stats(sl_pipeline *p, sl_capture_stats_fn fn, void 
 /* Bytes held by all analysis state: the sum of the modules' own accounts. */
 static size_t memory_in_use(const sl_pipeline *p)
 {
-    size_t m = sl_defrag_memory(p->defrag) + sl_tcp_memory(p->tcp);
+    size_t m = sl_defrag_memory(p->defrag) + sl_tcp_memory(p->tcp) + sl_sctp_memory(p->sctp);
     if (p->cfg.tls_keylog)
         m += sl_tls_keylog_memory(p->cfg.tls_keylog);
     m += sl_dialogs_memory(p->dialogs);
@@ -343,6 +383,7 @@ static void write_stats(sl_pipeline *p, const sl_capture_stats *cs, bool final)
     write_defrag_stats(p, w);
     write_tcp_stats(p, w);
     sl_tcp_tls_write_stats(p->tls, w);
+    write_sctp_stats(p, w);
     if (p->dedup) {
         sl_dedup_stats ds;
         sl_dedup_get_stats(p->dedup, &ds);
@@ -418,6 +459,7 @@ void sl_pipeline_advance(sl_pipeline *p, sl_time now)
         p->clock = now;
     sl_defrag_expire(p->defrag, p->clock);
     sl_tcp_expire(p->tcp, p->clock);
+    sl_sctp_expire(p->sctp, p->clock);
     sl_dialogs_advance(p->dialogs, p->clock);
     sl_redirects_advance(p->redirects, p->clock);
     save_routes_due(p);
@@ -492,6 +534,11 @@ void sl_pipeline_frame(sl_pipeline *p, int dlt, sl_time ts, const uint8_t *frame
             p->counters.truncated++;
         sl_tcp_segment(p->tcp, &pkt, ts);
         break;
+    case SL_DECODE_SCTP:
+        if (pkt.truncated)
+            p->counters.truncated++;
+        sl_sctp_packet(p->sctp, &pkt, ts);
+        break;
     case SL_DECODE_FRAGMENT: /* a fragment inside a reassembled datagram */
         p->counters.decode_errors++;
         break;
@@ -512,6 +559,7 @@ void sl_pipeline_finish(sl_pipeline *p, const sl_capture_stats *cs)
     sl_defrag_flush(p->defrag);
     /* Streams deliver what they still hold, which the dialogs then see. */
     sl_tcp_flush(p->tcp);
+    sl_sctp_flush(p->sctp);
     sl_dialogs_finish(p->dialogs, p->clock);
     if (p->routes_loaded)
         save_routes(p);
@@ -545,6 +593,11 @@ sl_pipeline *sl_pipeline_new(const sl_config *cfg, sl_output *out)
     p->tls = sl_tcp_tls_new(cfg->tls_keylog);
     if (p->tcp && p->tls)
         sl_tcp_attach_tls(p->tcp, p->tls);
+    sl_sctp_config sc = cfg->sctp;
+    sc.max_message = cfg->tcp.max_message;
+    sl_sctp_callbacks scb = {
+        .on_message = on_sctp_message, .on_anomaly = report_state_anomaly, .user = p};
+    p->sctp = sl_sctp_new(&sc, &scb);
     p->redirects = sl_redirects_new(&cfg->routes, out);
     sl_dialog_config dc = cfg->dialog;
     dc.annotate = sl_redirects_annotate_dialog;
@@ -554,7 +607,7 @@ sl_pipeline *sl_pipeline_new(const sl_config *cfg, sl_output *out)
         p->dedup = sl_dedup_new(&cfg->dedup);
     p->identity =
         sl_identity_new(&cfg->identity, cfg->certs ? cfg->certs : sl_certstore_new(), out);
-    if (!p->headers || !p->defrag || !p->tcp || !p->tls || !p->dialogs ||
+    if (!p->headers || !p->defrag || !p->tcp || !p->tls || !p->sctp || !p->dialogs ||
         (cfg->dedup_enabled && !p->dedup) || !p->identity) {
         sl_pipeline_free(p);
         return NULL;
@@ -573,6 +626,7 @@ void sl_pipeline_free(sl_pipeline *p)
         sl_tcp_destroy(p->tcp);
     sl_tcp_tls_free(p->tls);
     sl_tls_keylog_free(p->cfg.tls_keylog);
+    sl_sctp_destroy(p->sctp);
     if (p->dialogs)
         sl_dialogs_free(p->dialogs);
     sl_dedup_free(p->dedup);

@@ -1,4 +1,4 @@
-/* Frame decoding: link layer → (tunnels) → innermost IP → UDP/TCP.
+/* Frame decoding: link layer → (tunnels) → innermost IP → UDP/TCP/SCTP.
  * Pure: no allocation, no I/O, no state between calls. */
 #ifndef SIPSLEUTH_DECODE_H
 #define SIPSLEUTH_DECODE_H
@@ -10,6 +10,7 @@ typedef enum sl_decode_result {
     SL_DECODE_SKIP,     /* not IP, or an IP protocol we do not analyse */
     SL_DECODE_UDP,      /* pkt->payload is a UDP payload */
     SL_DECODE_TCP,      /* pkt->payload is a TCP segment's payload, pkt->tcp set */
+    SL_DECODE_SCTP,     /* pkt->payload is an SCTP packet's chunks (sipsleuth/sctp.h) */
     SL_DECODE_FRAGMENT, /* pkt->frag and pkt->ip_payload describe an IP fragment */
     SL_DECODE_ERROR,    /* malformed; the anomaly says what and where */
 } sl_decode_result;

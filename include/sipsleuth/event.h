@@ -35,7 +35,7 @@ bool sl_event_mask_parse(const char *list, sl_event_mask *mask, const char **bad
 typedef struct sl_flow {
     sl_addr src, dst;
     uint16_t sport, dport;
-    uint8_t proto;          /* SL_IPPROTO_UDP / SL_IPPROTO_TCP; 0 = no flow */
+    uint8_t proto;          /* SL_IPPROTO_UDP / _TCP / _SCTP; 0 = no flow */
     bool tls;               /* TCP carrying TLS: written as proto "TLS"; hashed as TCP */
     const sl_packet *outer; /* VLAN / MPLS / tunnel layers to record, or NULL */
 } sl_flow;

@@ -87,6 +87,9 @@ sl_status sl_ipv6_ext_walk(uint8_t *proto, sl_slice *data, size_t *stated, size_
  * L4 length the IP header claims; *data holds what was captured of it. */
 sl_status sl_udp_decode(sl_slice data, size_t stated, sl_packet *pkt, sl_anomaly *an);
 sl_status sl_tcp_decode(sl_slice data, size_t stated, sl_packet *pkt, sl_anomaly *an);
+/* SCTP common header (dissectors/sctp.c): ports into pkt, pkt->payload the
+ * chunks (walk them with sctp.h). `stated` SIZE_MAX: unknown (incomplete datagram). */
+sl_status sl_sctp_decode(sl_slice data, size_t stated, sl_packet *pkt, sl_anomaly *an);
 
 typedef struct sl_gre {
     uint16_t proto; /* EtherType of the payload, 0 for GRE we do not decode */

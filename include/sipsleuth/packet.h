@@ -10,7 +10,7 @@
 #define SL_MAX_MPLS 8
 #define SL_MAX_TUNNELS 4
 
-enum { SL_IPPROTO_TCP = 6, SL_IPPROTO_UDP = 17 };
+enum { SL_IPPROTO_TCP = 6, SL_IPPROTO_UDP = 17, SL_IPPROTO_SCTP = 132 };
 
 typedef struct sl_addr {
     uint8_t family; /* 4, 6, or 0 when unset */
@@ -80,10 +80,10 @@ typedef struct sl_packet {
     sl_ip_frag frag;
     sl_slice ip_payload; /* everything after the IP header(s), up to the IP length */
 
-    /* L4 (UDP or TCP) */
+    /* L4 (UDP, TCP or SCTP) */
     uint16_t sport, dport;
     sl_tcp_info tcp;
-    sl_slice payload; /* the UDP or TCP payload */
+    sl_slice payload; /* the UDP or TCP payload; SCTP: the chunks after the common header */
     bool truncated;   /* the capture cut the payload short of its stated length */
 
     /* HEP: the addresses, ports and payload above are the HEP chunks'; this is

@@ -9,6 +9,7 @@
 #include "sipsleuth/event.h"
 #include "sipsleuth/identity.h"
 #include "sipsleuth/routes.h"
+#include "sipsleuth/sctp_assoc.h"
 #include "sipsleuth/stats.h"
 #include "sipsleuth/tcp_stream.h"
 #include "sipsleuth/tls_keylog.h"
@@ -24,6 +25,7 @@ typedef struct sl_config {
     sl_time stats_interval; /* 0: only the final stats event */
     sl_defrag_config defrag;
     sl_tcp_config tcp;
+    sl_sctp_config sctp; /* its max_message is tcp.max_message */
     sl_dialog_config dialog;
     bool dedup_enabled; /* drop span-port duplicates (--dedup) */
     sl_dedup_config dedup;

@@ -34,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_inside(pkt.payload, frame, len);
     if (pkt.n_vlan > SL_MAX_VLAN || pkt.n_mpls > SL_MAX_MPLS || pkt.n_tunnels > SL_MAX_TUNNELS)
         abort();
-    if (r == SL_DECODE_UDP || r == SL_DECODE_TCP) {
+    if (r == SL_DECODE_UDP || r == SL_DECODE_TCP || r == SL_DECODE_SCTP) {
         char id[SL_COMMUNITY_ID_LEN];
         if (!sl_community_id(&pkt.src, &pkt.dst, pkt.ip_proto, pkt.sport, pkt.dport, 0, id))
             abort();

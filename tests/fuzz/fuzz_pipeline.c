@@ -34,6 +34,7 @@ static void small_caps(sl_config *cfg)
 {
     cfg->defrag.max_trains = 256;
     cfg->tcp.max_streams = 256;
+    cfg->sctp.max_assocs = 256;
     cfg->dialog.max_dialogs = 1024;
     cfg->routes.max_routes = 256;
     cfg->identity.max_records = 256;
@@ -51,6 +52,8 @@ static void tiny_caps(sl_config *cfg)
     cfg->tcp.max_message = 2048;
     cfg->tcp.max_ooo_bytes = 2048;
     cfg->tcp.max_ooo_segments = 4;
+    cfg->sctp.max_assocs = 2;
+    cfg->sctp.max_bytes = 64 * 1024;
     cfg->tcp.probe_limit = 512;
     cfg->dialog.max_dialogs = 4;
     cfg->routes.max_routes = 2;

@@ -34,7 +34,7 @@ def check_event(ev):
         for k, typ in (("src_port", int), ("dest_port", int), ("dest_ip", str), ("proto", str)):
             if not isinstance(ev.get(k), typ):
                 problems.append("%s is %r" % (k, ev.get(k)))
-        if ev.get("proto") not in ("UDP", "TCP", "TLS"):
+        if ev.get("proto") not in ("UDP", "TCP", "TLS", "SCTP"):
             problems.append("proto %r" % ev.get("proto"))
         if not COMMUNITY_ID.match(ev.get("community_id", "")):
             problems.append("community_id %r" % ev.get("community_id"))

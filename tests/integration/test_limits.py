@@ -32,6 +32,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "scripts", "gen"))
 import pcapgen as pg  # noqa: E402
 from gen_redirects import redirect_flood  # noqa: E402
+from gen_sctp import data_chunk, sctp  # noqa: E402
 from sipmsg import message  # noqa: E402
 
 KIB = 1024
@@ -48,8 +49,9 @@ CLIENT, SERVER = "10.0.0.1", "10.0.0.2"
 SMALL = {"--max-message-bytes": 64 * KIB, "--max-tcp-streams": 50, "--max-tcp-bytes": 1 * MIB,
          "--max-frag-trains": 20, "--max-frag-bytes": 1 * MIB, "--max-dialogs": 100,
          "--max-dialog-bytes": 1 * MIB, "--max-routes": 10, "--max-identity-checks": 16,
-         "--max-certs": 4}
-BYTE_CAPS = ("--max-message-bytes", "--max-tcp-bytes", "--max-frag-bytes", "--max-dialog-bytes")
+         "--max-certs": 4, "--max-sctp-assocs": 50, "--max-sctp-bytes": 1 * MIB}
+BYTE_CAPS = ("--max-message-bytes", "--max-tcp-bytes", "--max-frag-bytes", "--max-dialog-bytes",
+             "--max-sctp-bytes")
 COUNT_CAPS_KIB = 256
 # The event writer's cache of flow text (src/output.c: FLOW_SETS 4096 sets of
 # FLOW_WAYS 4 slots, 4 620 288 bytes on x86-64). It is allocated zeroed, so an
@@ -213,6 +215,36 @@ def gen_tcp_bytes(path):
     return {"tcp_stream_evicted": None}, {}
 
 
+def sctp_frame(chunks, sport):
+    ip = pg.ipv4(sctp(sport, 5060, 1, chunks), CLIENT, SERVER, 132)
+    return pg.ethernet(ip, 0x0800)
+
+
+def gen_sctp_assocs(path):
+    """2000 associations each holding the first fragment of a 4000-byte
+    message (8 MiB with the default caps), then one carrying 5 whole
+    messages. With 50 associations at most, each one past the 50th evicts
+    one: 1951."""
+    frames = []
+    for i in range(2000):
+        m = request(i, "MESSAGE", [("Content-Type", "text/plain")], b"s" * 4000, call="s")
+        frames.append((i, sctp_frame(data_chunk(1, 0, 0, m[:4000], flags=2), 10000 + i)))
+    for k in range(5):
+        frames.append((2000 + k, sctp_frame(data_chunk(10 + k, 0, k, request(3000 + k)), 9000)))
+    capture(path, frames)
+    return {"sctp_assoc_evicted": 1951}, {"sip_messages": 5}
+
+
+def gen_sctp_bytes(path):
+    """The same 2000 associations, one every 5 ms (a stats event every second)."""
+    frames = []
+    for i in range(2000):
+        m = request(i, "MESSAGE", [("Content-Type", "text/plain")], b"s" * 4000, call="s")
+        frames.append((i * 5, sctp_frame(data_chunk(1, 0, 0, m[:4000], flags=2), 10000 + i)))
+    capture(path, frames)
+    return {"sctp_assoc_evicted": None}, {}
+
+
 def sip_datagram(i, size):
     m = request(i, "MESSAGE", [("Content-Type", "text/plain")], b"f" * size, call="f")
     return pg.udp(m, CLIENT, SERVER, 5060, 5060)
@@ -331,6 +363,9 @@ CASES = [
     ("fragment bytes", gen_frag_bytes, {"--max-frag-trains": 100000,
                                         "--max-frag-bytes": 256 * KIB},
      ("--stats-interval", "1"), ("defrag", "--max-frag-bytes")),
+    ("sctp associations", gen_sctp_assocs, {}, (), None),
+    ("sctp bytes", gen_sctp_bytes, {"--max-sctp-assocs": 100000, "--max-sctp-bytes": 256 * KIB},
+     ("--stats-interval", "1"), ("sctp", "--max-sctp-bytes")),
     ("dialogs", gen_dialogs, {}, (), None),
     ("dialog bytes", gen_dialog_bytes, {"--max-dialogs": 1000000, "--max-dialog-bytes": 64 * KIB},
      ("--stats-interval", "1"), ("dialogs", "--max-dialog-bytes")),

@@ -341,7 +341,7 @@ static sl_decode_result decode_all(int dlt, const fb *f, size_t pad, sl_packet *
             cr_assert_leq(q.ip_payload.len, want_ip);
             if (r == want && r != SL_DECODE_SKIP && q.ip_payload.len < want_ip)
                 cr_assert(q.truncated, "prefix %zu: short IP payload not flagged", n);
-            if (r == want && (r == SL_DECODE_UDP || r == SL_DECODE_TCP)) {
+            if (r == want && (r == SL_DECODE_UDP || r == SL_DECODE_TCP || r == SL_DECODE_SCTP)) {
                 cr_assert_leq(q.payload.len, want_payload);
                 if (q.payload.len < want_payload)
                     cr_assert(q.truncated, "prefix %zu: short payload not flagged", n);
@@ -774,6 +774,54 @@ Test(decode, tcp_fields)
     assert_payload(&p, SIP);
 }
 
+/* SCTP common header: ports, the chunks as the payload; the checksum is not checked. */
+static void fb_sctp(fb *f, uint16_t sport, uint16_t dport)
+{
+    uint8_t *p = fb_push(f, 12);
+    put16(p, sport);
+    put16(p + 2, dport);
+    put32(p + 4, 0x01020304u);
+    put32(p + 8, 0xdeadbeefu);
+}
+
+Test(decode, sctp_over_ipv4_and_ipv6)
+{
+    static const char CHUNKS[] = "\x00\x03\x00\x14\x00\x00\x00\x01\x00\x00\x00\x00"
+                                 "\x00\x00\x00\x00SIP!";
+    for (int v6 = 0; v6 < 2; v6++) {
+        fb f;
+        fb_init(&f);
+        FB_LIT(&f, CHUNKS);
+        fb_sctp(&f, 5060, 5061);
+        if (v6)
+            fb_ipv6(&f, SL_IPPROTO_SCTP, V6A, V6B);
+        else
+            fb_ipv4(&f, SL_IPPROTO_SCTP, A1, A2);
+        fb_eth(&f, v6 ? SL_ETH_IPV6 : SL_ETH_IPV4);
+        fb_pad(&f, v6 ? 0 : 4);
+        sl_packet p;
+        sl_anomaly a;
+        cr_assert_eq(decode_all(DLT_EN10MB_, &f, v6 ? 0 : 4, &p, &a), SL_DECODE_SCTP);
+        cr_assert_eq(p.sport, 5060);
+        cr_assert_eq(p.dport, 5061);
+        cr_assert_eq(p.ip_proto, SL_IPPROTO_SCTP);
+        cr_assert_eq(p.payload.len, sizeof CHUNKS - 1, "IP bounds the chunks, not the padding");
+        cr_assert(!p.truncated);
+    }
+}
+
+Test(decode, sctp_too_short)
+{
+    fb f;
+    fb_init(&f);
+    fb_str(&f, "12345678");
+    fb_ipv4(&f, SL_IPPROTO_SCTP, A1, A2);
+    sl_packet p;
+    sl_anomaly a;
+    cr_assert_eq(decode(DLT_IPV4_, &f, &p, &a), SL_DECODE_ERROR);
+    cr_assert_str_eq(a.kind, "sctp_too_short");
+}
+
 Test(decode, tcp_syn_without_payload)
 {
     fb f;
@@ -806,7 +854,7 @@ Test(decode, udp_length_bounds_payload)
 
 Test(decode, other_protocols_skipped)
 {
-    static const uint8_t protos[] = {1, 50, 58, 132, 89};
+    static const uint8_t protos[] = {1, 50, 58, 103, 89};
     sl_packet p;
     sl_anomaly a;
     fb f;
