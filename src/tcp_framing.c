@@ -475,6 +475,11 @@ static bool held_start(const half *h, size_t *off)
 
 void sl_tcp_framing_cut(sl_tcp_table *t, conn *c, int d, size_t n)
 {
+    if (c->tls) {
+        /* ciphertext was cut: the records' boundaries are lost, as at a hole */
+        sl_tcp_framing_gap(t, c, d);
+        return;
+    }
     half *h = &c->h[d];
     size_t off;
     switch (h->mode) {
