@@ -50,9 +50,17 @@ RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
 TIME_FIELDS = {"setup_ms", "final_ms", "pdd_ms", "duration_ms"}
 
 
+# A hole in a TCP stream is skipped when its data can no longer come: 1 s of
+# capture time after the peer acknowledged it, or at the end of the input,
+# whichever comes first. A replay paces the packets in real time, a file run
+# reads them at once, so the reason given in the detail may differ.
+GAP_REASON = re.compile(r" \((end of input|acknowledged but not captured)\)")
+
+
 def normalize(value):
     if isinstance(value, dict):
-        return {k: normalize(v) for k, v in value.items()
+        return {k: normalize(GAP_REASON.sub("", v) if k == "detail" else v)
+                for k, v in value.items()
                 if k not in TIME_FIELDS and not (isinstance(v, str) and RFC3339.match(v))}
     if isinstance(value, list):
         return [normalize(v) for v in value]
