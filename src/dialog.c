@@ -447,50 +447,9 @@ static void on_response(sl_dialogs *d, const msgv *m, cand *c, size_t n, uint64_
         invite_response(d, r, m, st);
 }
 
-void sl_dialogs_on_message(sl_dialogs *d, sl_sip_ctx *ctx)
-{
-    ctx->retransmission = false;
-    const sl_sip_msg *msg = ctx->msg;
-    /* A request is matched by its Via without a CSeq; a response needs the
-     * CSeq method to know its transaction. */
-    if (!msg || ctx->call_id.len == 0 || (!msg->is_request && !ctx->has_cseq)) {
-        d->untracked++;
-        return;
-    }
-    if (ctx->ts > d->clock)
-        d->clock = ctx->ts;
-    uint64_t seed = d->cfg.hash_seed;
-    /* The bucket and the first record of its chain are rarely cached (on a
-     * busy trunk the table is far larger than the caches). Their loads start
-     * here, overlapping the other hashing, and the record's first line (the
-     * walk) and its Call-ID (the compare) load together, not one after the
-     * other. */
-    uint64_t h = call_id_hash(seed, ctx->call_id);
-    rec *const *bucket = &d->buckets[h & d->mask];
-    __builtin_prefetch(bucket);
-    msgv m = {
-        .ctx = ctx,
-        .meth = sl_method_of(msg->is_request ? msg->method : ctx->cseq.method),
-        .key = sl_txn_key(seed, ctx),
-    };
-    if (*bucket) {
-        __builtin_prefetch(*bucket);
-        __builtin_prefetch((*bucket)->data);
-    }
-    m.from_h = sl_hash_bytes(seed, ctx->from_tag.ptr, ctx->from_tag.len);
-    m.to_h = sl_hash_bytes(seed, ctx->to_tag.ptr, ctx->to_tag.len);
-    m.has_to_tag = ctx->to_tag.len > 0;
-    cand c[SAME_CALL_MAX];
-    size_t n = collect(d, h, ctx, c);
-    if (msg->is_request)
-        on_request(d, &m, c, n, h);
-    else
-        on_response(d, &m, c, n, h);
-}
-
-/* ---- queries ---- */
-
-bool sl_dialogs_request_for(const sl_dialogs *d, const sl_sip_ctx *ctx, sl_dialog_request *out)
+/* For a response: the transaction it answers on its leg, after the response
+ * was tracked. False when its request was not seen. */
+static bool request_for(const sl_dialogs *d, const sl_sip_ctx *ctx, sl_dialog_request *out)
 {
     const sl_sip_msg *msg = ctx->msg;
     if (!msg || msg->is_request || !ctx->has_cseq || ctx->call_id.len == 0)
@@ -512,4 +471,49 @@ bool sl_dialogs_request_for(const sl_dialogs *d, const sl_sip_ctx *ctx, sl_dialo
     out->leg = r->leg;
     out->attempt = r->attempt;
     return true;
+}
+
+void sl_dialogs_on_message(sl_dialogs *d, const sl_sip_ctx *ctx, sl_txn_verdict *v)
+{
+    memset(v, 0, sizeof *v);
+    const sl_sip_msg *msg = ctx->msg;
+    /* A request is matched by its Via without a CSeq; a response needs the
+     * CSeq method to know its transaction. */
+    if (!msg || ctx->call_id.len == 0 || (!msg->is_request && !ctx->has_cseq)) {
+        d->untracked++;
+        return;
+    }
+    if (ctx->ts > d->clock)
+        d->clock = ctx->ts;
+    uint64_t seed = d->cfg.hash_seed;
+    /* The bucket and the first record of its chain are rarely cached (on a
+     * busy trunk the table is far larger than the caches). Their loads start
+     * here, overlapping the other hashing, and the record's first line (the
+     * walk) and its Call-ID (the compare) load together, not one after the
+     * other. */
+    uint64_t h = call_id_hash(seed, ctx->call_id);
+    rec *const *bucket = &d->buckets[h & d->mask];
+    __builtin_prefetch(bucket);
+    msgv m = {
+        .ctx = ctx,
+        .verdict = v,
+        .meth = sl_method_of(msg->is_request ? msg->method : ctx->cseq.method),
+        .key = sl_txn_key(seed, ctx),
+    };
+    if (*bucket) {
+        __builtin_prefetch(*bucket);
+        __builtin_prefetch((*bucket)->data);
+    }
+    m.from_h = sl_hash_bytes(seed, ctx->from_tag.ptr, ctx->from_tag.len);
+    m.to_h = sl_hash_bytes(seed, ctx->to_tag.ptr, ctx->to_tag.len);
+    m.has_to_tag = ctx->to_tag.len > 0;
+    cand c[SAME_CALL_MAX];
+    size_t n = collect(d, h, ctx, c);
+    if (msg->is_request) {
+        on_request(d, &m, c, n, h);
+        return;
+    }
+    on_response(d, &m, c, n, h);
+    if (msg->status_code >= 300)
+        v->has_request = request_for(d, ctx, &v->request);
 }

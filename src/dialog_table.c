@@ -8,6 +8,8 @@
  * heads only, and only once the clock passes the earliest due time. */
 #include "dialog_table.h"
 
+#include "sipsleuth/anomaly_event.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/random.h>
@@ -21,6 +23,11 @@ static const char *const close_names[] = {"message", "timer", "end_of_input", "e
 const char *sl_dialog_state_name(sl_dialog_state s)
 {
     return (unsigned)s < SL_DIALOG__COUNT ? state_names[s] : "unknown";
+}
+
+const char *sl_dialog_close_name(sl_dialog_close c)
+{
+    return (unsigned)c < sizeof close_names / sizeof *close_names ? close_names[c] : "unknown";
 }
 
 void sl_dialog_config_default(sl_dialog_config *cfg)
@@ -89,15 +96,18 @@ void sl_dialog_set_phase(sl_dialogs *d, rec *r, enum phase p)
 
 /* ---- events ---- */
 
-static void summarize(rec *r, sl_dialog_close why, sl_dialog_summary *s)
+static void summarize(rec *r, sl_dialog_close why, sl_time ts, sl_dialog_event *s)
 {
     memset(s, 0, sizeof *s);
-    s->call_id = r_call_id(r);
+    s->head.type = SL_EV_DIALOG;
+    s->head.call_id = r_call_id(r);
     s->from = r_from(r);
     s->to = r_to(r);
     s->request_uri = r_ruri(r);
     s->to_tag = sl_slice_make(r_tag(r), r->len_tag);
     s->flow = r_flow(r);
+    s->head.flow = &s->flow;
+    s->head.ts = ts;
     s->state = (sl_dialog_state)r->outcome;
     s->closed = why;
     s->final_status = r->final_status;
@@ -119,86 +129,29 @@ static void summarize(rec *r, sl_dialog_close why, sl_dialog_summary *s)
     s->attempt = r->attempt;
 }
 
-static void kms_or_null(sl_jw *w, const char *key, sl_time from, sl_time to, bool known)
-{
-    if (known)
-        sl_jw_kms(w, key, sl_time_ms(from, to));
-    else
-        sl_jw_knull(w, key);
-}
-
-static void write_dialog(sl_dialogs *d, const sl_dialog_summary *s, sl_time ts)
-{
-    if (!d->out)
-        return;
-    sl_jw *w = sl_event_begin(d->out, SL_EV_DIALOG, ts, s->call_id, &s->flow);
-    if (!w)
-        return;
-    bool completed = s->state == SL_DIALOG_COMPLETED;
-    bool final_known = s->final != SL_DIALOG_NO_TIME;
-    bool answered = final_known && s->final_status >= 200 && s->final_status < 300;
-    sl_jw_kstr(w, "state", sl_dialog_state_name(s->state));
-    if (s->final_status)
-        sl_jw_kint(w, "final_status", s->final_status);
-    else
-        sl_jw_knull(w, "final_status");
-    sl_jw_kslice_or_null(w, "from", s->from);
-    sl_jw_kslice_or_null(w, "to", s->to);
-    sl_jw_kslice_or_null(w, "request_uri", s->request_uri);
-    sl_jw_key(w, "start");
-    sl_jw_time(w, s->start);
-    kms_or_null(w, "setup_ms", s->start, s->final, answered);
-    kms_or_null(w, "final_ms", s->start, s->final, final_known);
-    kms_or_null(w, "pdd_ms", s->start, s->first_18x, s->first_18x != SL_DIALOG_NO_TIME);
-    kms_or_null(w, "duration_ms", s->final, s->bye, completed);
-    if (completed)
-        sl_jw_kstr(w, "ended_by", s->ended_by_caller ? "caller" : "callee");
-    else
-        sl_jw_knull(w, "ended_by");
-    sl_jw_kuint(w, "messages", s->messages);
-    sl_jw_kuint(w, "retransmissions", s->retransmissions);
-    sl_jw_kuint(w, "early_dialogs", s->early_dialogs);
-    sl_jw_kslice_or_null(w, "to_tag", s->to_tag);
-    sl_jw_kuint(w, "reinvites", s->reinvites);
-    sl_jw_kuint(w, "auth_challenges", s->auth_challenges);
-    sl_jw_key(w, "challenge_codes");
-    sl_jw_arr_begin(w);
-    for (unsigned i = 0; i < s->n_challenge_codes; i++)
-        sl_jw_int(w, s->challenge_codes[i]);
-    sl_jw_arr_end(w);
-    sl_jw_kbool(w, "ringing", s->ringing);
-    sl_jw_kbool(w, "early_media", s->early_media);
-    sl_jw_kuint(w, "leg", s->leg);
-    sl_jw_kuint(w, "attempt", s->attempt);
-    sl_jw_kstr(w, "closed", close_names[s->closed]);
-    if (d->cfg.annotate)
-        d->cfg.annotate(d->cfg.annotate_user, s, w);
-    sl_event_end(d->out);
-}
-
 static void write_anomaly(sl_dialogs *d, rec *r, const char *kind, const char *reason)
 {
-    if (!d->out)
+    if (!d->sink.emit)
         return;
     sl_flow f = r_flow(r);
-    sl_jw *w = sl_event_anomaly(d->out, d->clock, r_call_id(r), &f, kind);
-    if (!w)
-        return;
-    sl_jw_kstr(w, "layer", "dialog");
-    sl_jw_kstr(w, "reason", reason);
-    sl_jw_kms(w, "age_ms", sl_time_ms(r->born, d->clock));
-    sl_event_end(d->out);
+    sl_anomaly_event ev = sl_anomaly_event_make(kind, d->clock, r_call_id(r), &f);
+    ev.layer = "dialog";
+    ev.reason = reason;
+    ev.has_age = true;
+    ev.age = d->clock - r->born;
+    sl_sink_emit(&d->sink, &ev.head);
 }
 
 void sl_dialog_close_attempt(sl_dialogs *d, rec *r, sl_dialog_state st, sl_dialog_close why,
                              sl_time ts)
 {
     r->outcome = (uint8_t)st;
-    sl_dialog_summary s;
-    summarize(r, why, &s);
+    sl_dialog_event s;
+    summarize(r, why, ts, &s);
     if (d->cfg.on_end)
         d->cfg.on_end(d->cfg.user, &s);
-    write_dialog(d, &s, ts);
+    if (d->sink.emit && sl_sink_wants(&d->sink, SL_EV_DIALOG))
+        sl_sink_emit(&d->sink, &s.head);
     d->by_state[st]++;
     d->n_active--;
     sl_dialog_set_phase(d, r, P_ENDED);
@@ -403,7 +356,7 @@ void sl_dialog_count(sl_dialogs *d, rec *r, const msgv *m, bool retrans)
     r->messages++;
     if (retrans) {
         r->retrans++;
-        m->ctx->retransmission = true;
+        m->verdict->retransmission = true;
     }
     if (r->phase == P_ANSWERED || r->phase == P_OTHER)
         sl_dialog_set_phase(d, r, (enum phase)r->phase);
@@ -470,7 +423,7 @@ void sl_dialogs_finish(sl_dialogs *d, sl_time now)
 
 /* ---- lifetime ---- */
 
-sl_dialogs *sl_dialogs_new(const sl_dialog_config *cfg, sl_output *out)
+sl_dialogs *sl_dialogs_new(const sl_dialog_config *cfg, const sl_sink *sink)
 {
     sl_dialogs *d = calloc(1, sizeof *d);
     if (!d)
@@ -501,7 +454,8 @@ sl_dialogs *sl_dialogs_new(const sl_dialog_config *cfg, sl_output *out)
     }
     if (!d->cfg.hash_seed)
         d->cfg.hash_seed = random_seed();
-    d->out = out;
+    if (sink)
+        d->sink = *sink;
     d->timeout[P_CALLING] = d->cfg.invite_timeout;
     d->timeout[P_PROCEEDING] = d->cfg.proceeding_timeout;
     d->timeout[P_CHALLENGED] = d->cfg.challenge_timeout;

@@ -74,7 +74,7 @@ typedef struct method_stats {
 
 struct sl_dialogs {
     sl_dialog_config cfg;
-    sl_output *out;
+    sl_sink sink; /* .emit NULL: none */
     rec **buckets;
     size_t mask;
     sl_numbering *numbering;
@@ -92,7 +92,8 @@ struct sl_dialogs {
 
 /* What on_message derives from a message once. */
 typedef struct msgv {
-    sl_sip_ctx *ctx;
+    const sl_sip_ctx *ctx;
+    sl_txn_verdict *verdict;
     sl_method meth;
     uint64_t key;
     uint64_t from_h, to_h;

@@ -231,6 +231,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "sipsleuth: cannot open output %s: %s\n", o.output, strerror(errno));
         return 1;
     }
+    sl_output_set_sip_detail(out, o.cfg.sip_raw, o.cfg.max_contacts);
     watchers w = {.base = -1};
     if (o.summary) {
         w.summary = sl_summary_new();

@@ -1,9 +1,11 @@
 #include "sipsleuth/pipeline.h"
 
+#include "sipsleuth/anomaly_event.h"
 #include "sipsleuth/decode.h"
 #include "sipsleuth/dedup.h"
 #include "sipsleuth/defrag.h"
 #include "sipsleuth/dialog.h"
+#include "sipsleuth/dialog_event.h"
 #include "sipsleuth/redirect.h"
 #include "sipsleuth/routes_file.h"
 #include "sipsleuth/sctp_assoc.h"
@@ -20,6 +22,8 @@
 struct sl_pipeline {
     sl_config cfg;
     sl_output *out;
+    sl_sink out_sink; /* the output's */
+    sl_sink sink;     /* the analyzers': counts anomalies, then the output's */
     sl_counters counters;
     sl_time ts;    /* the frame being processed: events about it carry this time */
     sl_time clock; /* capture time for timers: the latest seen, never going back */
@@ -78,12 +82,11 @@ const sl_identity *sl_pipeline_identity(const sl_pipeline *p)
 static void report_anomaly(sl_pipeline *p, const sl_anomaly *an, const sl_flow *flow,
                            sl_slice call_id)
 {
-    sl_jw *w = sl_event_anomaly(p->out, p->ts, call_id, flow, an->kind);
-    if (!w)
-        return;
-    sl_jw_kstr(w, "layer", an->layer ? an->layer : "unknown");
-    sl_jw_kuint(w, "offset", an->offset);
-    sl_event_end(p->out);
+    sl_anomaly_event ev = sl_anomaly_event_make(an->kind, p->ts, call_id, flow);
+    ev.layer = an->layer ? an->layer : "unknown";
+    ev.has_offset = true;
+    ev.offset = an->offset;
+    sl_sink_emit(&p->sink, &ev.head);
 }
 
 /* Anomalies of the stateful stages (defrag, streams): a kind and a detail text. */
@@ -91,12 +94,9 @@ static void report_state_anomaly(void *user, const char *kind, const sl_flow *fl
                                  const char *detail)
 {
     sl_pipeline *p = user;
-    sl_jw *w = sl_event_anomaly(p->out, ts, sl_slice_make(NULL, 0), flow, kind);
-    if (!w)
-        return;
-    if (detail)
-        sl_jw_kstr(w, "detail", detail);
-    sl_event_end(p->out);
+    sl_anomaly_event ev = sl_anomaly_event_make(kind, ts, sl_slice_make(NULL, 0), flow);
+    ev.detail = detail;
+    sl_sink_emit(&p->sink, &ev.head);
 }
 
 /* Non-fatal findings of the SIP parser: one anomaly per flag. */
@@ -137,10 +137,25 @@ static void on_sip_message(sl_pipeline *p, const sl_sip_msg *msg, const uint8_t 
     sl_sip_ctx_init(&ctx, msg, ts, flow);
     ctx.raw = sl_slice_make(start, msg->length);
     sl_counters_message(&p->counters, msg);
-    sl_dialogs_on_message(p->dialogs, &ctx);
-    sl_redirects_on_message(p->redirects, p->dialogs, &ctx);
-    sl_identity_on_message(p->identity, p->dialogs, &ctx);
-    sl_sip_event_write(p->out, &ctx, truncated, p->cfg.sip_raw, p->cfg.max_contacts);
+    sl_txn_verdict verdict;
+    sl_dialogs_on_message(p->dialogs, &ctx, &verdict);
+    sl_redirects_on_message(p->redirects, &ctx, &verdict);
+    sl_identity_on_message(p->identity, &ctx, &verdict);
+    if (sl_sink_wants(&p->sink, SL_EV_SIP)) {
+        /* A message that came in HEP is stamped with the agent's capture
+         * time; the analyzers run on the collector's (see README, HEP). */
+        const sl_packet *pkt = flow->outer;
+        sl_sip_event ev = {
+            .head = {.type = SL_EV_SIP,
+                     .ts = pkt && pkt->origin_ts ? pkt->origin_ts : ts,
+                     .call_id = ctx.call_id,
+                     .flow = &ctx.flow},
+            .msg = &ctx,
+            .retransmission = verdict.retransmission,
+            .truncated = truncated,
+        };
+        sl_sink_emit(&p->sink, &ev.head);
+    }
     report_sip_flags(p, &ctx);
     check_value_caps(p, &ctx);
 }
@@ -243,13 +258,12 @@ static void on_stream_truncated(void *user, const uint8_t *data, size_t len, siz
             return;
         }
     }
-    sl_jw *w = sl_event_anomaly(p->out, ts, find_call_id(data, len), flow, "truncated_message");
-    if (!w)
-        return;
     char detail[96];
     snprintf(detail, sizeof detail, "%zu bytes captured, %zu cut by the snap length", len, lost);
-    sl_jw_kstr(w, "detail", detail);
-    sl_event_end(p->out);
+    sl_anomaly_event ev =
+        sl_anomaly_event_make("truncated_message", ts, find_call_id(data, len), flow);
+    ev.detail = detail;
+    sl_sink_emit(&p->sink, &ev.head);
 }
 
 /* A datagram, or an SCTP user message: one message that must look like SIP. */
@@ -567,9 +581,29 @@ void sl_pipeline_finish(sl_pipeline *p, const sl_capture_stats *cs)
     sl_output_flush(p->out);
 }
 
-static void count_anomaly(void *user, const char *kind)
+/* Every record the analyzers emit passes here: an anomaly is counted
+ * whether or not it is written, and a dialog event learns whether the
+ * attempt followed a redirect. */
+static void pipeline_emit(void *self, const sl_event *ev)
 {
-    sl_counters_anomaly(&((sl_pipeline *)user)->counters, kind);
+    sl_pipeline *p = self;
+    if (ev->type == SL_EV_ANOMALY)
+        sl_counters_anomaly(&p->counters, ((const sl_anomaly_event *)ev)->kind);
+    if (ev->type == SL_EV_DIALOG && p->redirects && sl_sink_wants(&p->out_sink, SL_EV_DIALOG)) {
+        sl_dialog_event d = *(const sl_dialog_event *)ev;
+        sl_redirect_followed f;
+        if (sl_redirects_followed(p->redirects, &d, &f))
+            d.follows = &f;
+        sl_sink_emit(&p->out_sink, &d.head);
+        return;
+    }
+    sl_sink_emit(&p->out_sink, ev);
+}
+
+static bool pipeline_wants(void *self, sl_event_type type)
+{
+    sl_pipeline *p = self;
+    return type == SL_EV_ANOMALY || sl_sink_wants(&p->out_sink, type);
 }
 
 sl_pipeline *sl_pipeline_new(const sl_config *cfg, sl_output *out)
@@ -579,7 +613,8 @@ sl_pipeline *sl_pipeline_new(const sl_config *cfg, sl_output *out)
         return NULL;
     p->cfg = *cfg;
     p->out = out;
-    sl_output_set_anomaly_counter(out, count_anomaly, p);
+    p->out_sink = sl_output_sink(out);
+    p->sink = (sl_sink){.wants = pipeline_wants, .emit = pipeline_emit, .self = p};
     p->headers = calloc(cfg->max_headers ? cfg->max_headers : 1, sizeof *p->headers);
     p->defrag = sl_defrag_new(&cfg->defrag, report_state_anomaly, p);
     sl_tcp_callbacks cb = {.on_message = on_stream_message,
@@ -598,15 +633,12 @@ sl_pipeline *sl_pipeline_new(const sl_config *cfg, sl_output *out)
     sl_sctp_callbacks scb = {
         .on_message = on_sctp_message, .on_anomaly = report_state_anomaly, .user = p};
     p->sctp = sl_sctp_new(&sc, &scb);
-    p->redirects = sl_redirects_new(&cfg->routes, out);
-    sl_dialog_config dc = cfg->dialog;
-    dc.annotate = sl_redirects_annotate_dialog;
-    dc.annotate_user = p->redirects;
-    p->dialogs = p->redirects ? sl_dialogs_new(&dc, out) : NULL;
+    p->redirects = sl_redirects_new(&cfg->routes, &p->sink);
+    p->dialogs = sl_dialogs_new(&cfg->dialog, &p->sink);
     if (cfg->dedup_enabled)
         p->dedup = sl_dedup_new(&cfg->dedup);
     p->identity =
-        sl_identity_new(&cfg->identity, cfg->certs ? cfg->certs : sl_certstore_new(), out);
+        sl_identity_new(&cfg->identity, cfg->certs ? cfg->certs : sl_certstore_new(), &p->sink);
     if (!p->headers || !p->defrag || !p->tcp || !p->tls || !p->sctp || !p->dialogs ||
         (cfg->dedup_enabled && !p->dedup) || !p->identity) {
         sl_pipeline_free(p);
@@ -619,7 +651,6 @@ void sl_pipeline_free(sl_pipeline *p)
 {
     if (!p)
         return;
-    sl_output_set_anomaly_counter(p->out, NULL, NULL);
     if (p->defrag)
         sl_defrag_destroy(p->defrag);
     if (p->tcp)

@@ -3,6 +3,8 @@
 #include "sipsleuth/redirect.h"
 
 #include "hash.h"
+#include "sipsleuth/anomaly_event.h"
+#include "sipsleuth/redirect_event.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -13,11 +15,7 @@
 #define RECENT_MAX 1024
 #define FOLLOW_WINDOW (64 * SL_NS_PER_SEC)
 
-typedef struct contact {
-    sl_slice uri;    /* as written */
-    double q;        /* < 0: none or invalid */
-    int64_t expires; /* < 0: none */
-} contact;
+typedef sl_redirect_contact contact;
 
 /* One recent redirect: its Call-ID, client, and the Contacts (normal form). */
 typedef struct recent {
@@ -33,13 +31,14 @@ typedef struct recent {
 } recent;
 
 struct sl_redirects {
-    sl_output *out;
+    sl_sink sink;
     sl_routes *routes;
     const sl_sip_ctx *ctx; /* the message being processed, for route notes; or NULL */
     recent recent[RECENT_MAX];
     size_t recent_next;
     uint64_t by_class[4]; /* 300, 301, 302, other 3xx */
     uint64_t contacts, unlearnable, from_to_uri;
+    char followed_target[SL_ROUTE_URI_MAX]; /* sl_redirects_followed's answer */
 };
 
 /* ---- helpers ---- */
@@ -108,23 +107,6 @@ static size_t collect_contacts(const sl_sip_msg *msg, contact *c, bool *more)
     return n;
 }
 
-static void kq(sl_jw *w, const char *key, double q)
-{
-    sl_jw_key(w, key);
-    if (q >= 0)
-        sl_jw_double(w, q, 3);
-    else
-        sl_jw_null(w);
-}
-
-static void kexpires(sl_jw *w, const char *key, int64_t e)
-{
-    if (e >= 0)
-        sl_jw_kint(w, key, e);
-    else
-        sl_jw_knull(w, key);
-}
-
 /* ---- route notes → events ---- */
 
 static void on_route_note(void *user, const sl_route_note *n)
@@ -133,59 +115,47 @@ static void on_route_note(void *user, const sl_route_note *n)
     const sl_route *rt = n->route;
     sl_slice call_id = r->ctx ? r->ctx->call_id : sl_slice_make(NULL, 0);
     if (n->action == SL_ROUTE_EVICTED) {
-        sl_jw *w = sl_event_anomaly(r->out, n->ts, call_id, NULL, "route_evicted");
-        if (!w)
-            return;
-        sl_jw_kstr(w, "layer", "routes");
-        sl_jw_kstr(w, "uri", rt->uri);
-        sl_jw_kstr(w, "target", rt->target);
-        sl_jw_key(w, "last_used");
-        sl_jw_time(w, rt->last_used);
-        sl_event_end(r->out);
+        sl_anomaly_event ev = sl_anomaly_event_make("route_evicted", n->ts, call_id, NULL);
+        ev.layer = "routes";
+        ev.uri = rt->uri;
+        ev.target = rt->target;
+        ev.has_last_used = true;
+        ev.last_used = rt->last_used;
+        sl_sink_emit(&r->sink, &ev.head);
         return;
     }
-    /* Only a stale use is about the packet (its src_ip names the client). */
-    const sl_flow *flow = n->action == SL_ROUTE_STALE_USE && r->ctx ? &r->ctx->flow : NULL;
-    sl_jw *w = sl_event_begin(r->out, SL_EV_ROUTE, n->ts, call_id, flow);
-    if (!w)
+    if (!sl_sink_wants(&r->sink, SL_EV_ROUTE))
         return;
+    bool stale = n->action == SL_ROUTE_STALE_USE;
     sl_route_resolution res;
     bool resolved = n->action != SL_ROUTE_EXPIRED && sl_routes_resolve(r->routes, rt->uri, &res);
-    sl_jw_kstr(w, "action", sl_route_action_name(n->action));
-    sl_jw_kstr(w, "uri", rt->uri);
-    /* A stale use says where the URI lives now, chains followed. */
-    sl_jw_kstr(w, "target", n->action == SL_ROUTE_STALE_USE && resolved ? res.target : rt->target);
-    if (n->action == SL_ROUTE_CHANGED)
-        sl_jw_kstr(w, "previous", n->previous);
-    if (resolved) {
-        sl_jw_kstr(w, "resolved", res.target);
-        sl_jw_kuint(w, "hops", res.n_path - 1);
-        sl_jw_kbool(w, "loop", res.loop);
-        if (n->action == SL_ROUTE_LOOP) {
-            sl_jw_key(w, "path");
-            sl_jw_arr_begin(w);
-            for (size_t i = 0; i < res.n_path; i++)
-                sl_jw_str(w, res.path[i]);
-            sl_jw_arr_end(w);
-        }
-    }
-    if (n->action == SL_ROUTE_STALE_USE && r->ctx)
-        sl_jw_kslice(w, "method", r->ctx->msg->method);
-    kq(w, "q", rt->q);
-    kexpires(w, "expires", rt->expires);
-    sl_jw_kuint(w, "times_seen", rt->times_seen);
-    sl_jw_kstr(w, "server", rt->server);
-    sl_event_end(r->out);
+    sl_route_event ev = {
+        /* Only a stale use is about the packet (its src_ip names the client). */
+        .head = {.type = SL_EV_ROUTE,
+                 .ts = n->ts,
+                 .call_id = call_id,
+                 .flow = stale && r->ctx ? &r->ctx->flow : NULL},
+        .action = n->action,
+        .route = rt,
+        /* A stale use says where the URI lives now, chains followed. */
+        .target = stale && resolved ? res.target : rt->target,
+        .previous = n->action == SL_ROUTE_CHANGED ? n->previous : NULL,
+        .resolved = resolved ? &res : NULL,
+        .with_path = n->action == SL_ROUTE_LOOP,
+        .has_method = stale && r->ctx,
+        .method = stale && r->ctx ? r->ctx->msg->method : sl_slice_make(NULL, 0),
+    };
+    sl_sink_emit(&r->sink, &ev.head);
 }
 
 /* ---- life cycle ---- */
 
-sl_redirects *sl_redirects_new(const sl_routes_config *cfg, sl_output *out)
+sl_redirects *sl_redirects_new(const sl_routes_config *cfg, const sl_sink *sink)
 {
     sl_redirects *r = calloc(1, sizeof *r);
     if (!r)
         return NULL;
-    r->out = out;
+    r->sink = *sink;
     r->routes = sl_routes_new(cfg, on_route_note, r);
     if (!r->routes) {
         free(r);
@@ -266,19 +236,19 @@ static void remember(sl_redirects *r, const sl_sip_ctx *ctx, const char *moved, 
     r->recent_next = (r->recent_next + 1) % RECENT_MAX;
 }
 
-static void on_redirect(sl_redirects *r, const sl_dialogs *dialogs, const sl_sip_ctx *ctx)
+static void on_redirect(sl_redirects *r, const sl_sip_ctx *ctx, const sl_txn_verdict *v)
 {
     const sl_sip_msg *msg = ctx->msg;
     int st = msg->status_code;
     r->by_class[st == 300 ? 0 : st == 301 ? 1 : st == 302 ? 2 : 3]++;
 
     /* The Request-URI of the redirected request, or the To URI without it. */
-    sl_dialog_request req;
+    const sl_dialog_request *req = &v->request;
     sl_slice ruri = ctx->to.uri;
-    bool captured = dialogs && sl_dialogs_request_for(dialogs, ctx, &req);
-    bool from_request = captured && req.request_uri.len > 0;
+    bool captured = v->has_request;
+    bool from_request = captured && req->request_uri.len > 0;
     if (from_request)
-        ruri = req.request_uri;
+        ruri = req->request_uri;
     else
         r->from_to_uri++;
 
@@ -289,36 +259,28 @@ static void on_redirect(sl_redirects *r, const sl_dialogs *dialogs, const sl_sip
     char server[SL_ROUTE_SERVER_MAX];
     addr_text(&ctx->flow.src, server, sizeof server);
 
-    sl_jw *w = sl_event_begin(r->out, SL_EV_REDIRECT, ctx->ts, ctx->call_id, &ctx->flow);
-    if (w) {
-        sl_jw_kint(w, "status_code", st);
-        sl_jw_kslice(w, "reason", msg->reason);
-        sl_jw_kbool(w, "permanent", st == 301);
-        sl_jw_kslice_or_null(w, "request_uri", ruri);
-        sl_jw_kstr(w, "request_uri_from", from_request ? "request" : "to");
-        sl_jw_key(w, "contacts");
-        sl_jw_arr_begin(w);
-        for (size_t i = 0; i < n; i++) {
-            sl_jw_obj_begin(w);
-            sl_jw_kslice(w, "uri", c[i].uri);
-            kq(w, "q", c[i].q);
-            kexpires(w, "expires", c[i].expires);
-            sl_jw_obj_end(w);
-        }
-        sl_jw_arr_end(w);
-        if (more)
-            sl_jw_kbool(w, "contacts_truncated", true);
-        if (server[0])
-            sl_jw_kstr(w, "server_ip", server);
-        else
-            sl_jw_knull(w, "server_ip");
-        sl_event_end(r->out);
+    if (sl_sink_wants(&r->sink, SL_EV_REDIRECT)) {
+        sl_redirect_event ev = {
+            .head = {.type = SL_EV_REDIRECT,
+                     .ts = ctx->ts,
+                     .call_id = ctx->call_id,
+                     .flow = &ctx->flow},
+            .status_code = st,
+            .reason = msg->reason,
+            .request_uri = ruri,
+            .request_uri_from_request = from_request,
+            .contacts = c,
+            .n_contacts = n,
+            .contacts_truncated = more,
+            .server_ip = server,
+        };
+        sl_sink_emit(&r->sink, &ev.head);
     }
 
     char moved[SL_ROUTE_URI_MAX];
     if (!sl_uri_normalize(ruri, moved, sizeof moved))
         moved[0] = '\0';
-    remember(r, ctx, moved, c, n, captured ? req.leg : 0, captured ? req.attempt : 0);
+    remember(r, ctx, moved, c, n, captured ? req->leg : 0, captured ? req->attempt : 0);
     if (st != 301 || n == 0)
         return;
     /* The best Contact: highest q, a missing q counting as 1 (RFC 3840), first on ties. */
@@ -340,15 +302,15 @@ static void on_redirect(sl_redirects *r, const sl_dialogs *dialogs, const sl_sip
     sl_routes_learn(r->routes, &l);
 }
 
-void sl_redirects_on_message(sl_redirects *r, const sl_dialogs *dialogs, const sl_sip_ctx *ctx)
+void sl_redirects_on_message(sl_redirects *r, const sl_sip_ctx *ctx, const sl_txn_verdict *v)
 {
     const sl_sip_msg *msg = ctx->msg;
-    if (ctx->retransmission)
+    if (v->retransmission)
         return;
     r->ctx = ctx;
     if (!msg->is_request) {
         if (msg->status_code >= 300 && msg->status_code < 400)
-            on_redirect(r, dialogs, ctx);
+            on_redirect(r, ctx, v);
     } else if (!sl_slice_ieq(msg->method, "ACK") && !sl_slice_ieq(msg->method, "CANCEL") &&
                sl_routes_count(r->routes) > 0) {
         /* ACK and CANCEL belong to the transaction that was redirected. */
@@ -370,14 +332,13 @@ static bool has_target(const recent *e, const char *uri)
     return false;
 }
 
-void sl_redirects_annotate_dialog(void *user, const sl_dialog_summary *s, sl_jw *w)
+bool sl_redirects_followed(sl_redirects *r, const sl_dialog_event *s, sl_redirect_followed *out)
 {
-    sl_redirects *r = user;
     if (s->start == SL_DIALOG_NO_TIME)
-        return;
+        return false;
     /* The Request-URI's normal form and the Call-ID hash are worked out at
      * the first redirect in the window: most attempts follow none. */
-    char uri[SL_ROUTE_URI_MAX];
+    char *uri = r->followed_target;
     bool known = false;
     uint64_t h = 0;
     /* Newest first: the redirect this attempt most likely answers. */
@@ -388,35 +349,29 @@ void sl_redirects_annotate_dialog(void *user, const sl_dialog_summary *s, sl_jw 
         if (e->ts > s->start || s->start - e->ts > FOLLOW_WINDOW)
             continue;
         if (!known) {
-            if (!sl_uri_normalize(s->request_uri, uri, sizeof uri))
-                return;
-            h = call_hash(s->call_id);
+            if (!sl_uri_normalize(s->request_uri, uri, sizeof r->followed_target))
+                return false;
+            h = call_hash(s->head.call_id);
             known = true;
         }
-        bool same_call =
-            e->call_h == h && strlen(e->call_id) == s->call_id.len &&
-            (s->call_id.len == 0 || memcmp(e->call_id, s->call_id.ptr, s->call_id.len) == 0);
+        bool same_call = e->call_h == h && strlen(e->call_id) == s->head.call_id.len &&
+                         (s->head.call_id.len == 0 ||
+                          memcmp(e->call_id, s->head.call_id.ptr, s->head.call_id.len) == 0);
         bool same_client = memcmp(&e->client, &s->flow.src, sizeof e->client) == 0;
         if ((!same_call && !same_client) || !has_target(e, uri))
             continue;
-        sl_jw_key(w, "follows_redirect");
-        sl_jw_obj_begin(w);
-        sl_jw_kint(w, "status_code", e->status);
-        if (e->moved[0])
-            sl_jw_kstr(w, "request_uri", e->moved);
-        else
-            sl_jw_knull(w, "request_uri");
-        sl_jw_kstr(w, "target", uri);
-        sl_jw_key(w, "time");
-        sl_jw_time(w, e->ts);
-        sl_jw_kbool(w, "same_call_id", same_call);
-        if (e->attempt) {
-            sl_jw_kuint(w, "leg", e->leg);
-            sl_jw_kuint(w, "attempt", e->attempt);
-        }
-        sl_jw_obj_end(w);
-        return;
+        *out = (sl_redirect_followed){
+            .status_code = e->status,
+            .request_uri = e->moved[0] ? e->moved : NULL,
+            .target = uri,
+            .time = e->ts,
+            .same_call_id = same_call,
+            .leg = e->leg,
+            .attempt = e->attempt,
+        };
+        return true;
     }
+    return false;
 }
 
 /* ---- stats ---- */

@@ -60,7 +60,7 @@ static bool times_add(times *t, int64_t us)
     return true;
 }
 
-void sl_summary_on_dialog(void *user, const sl_dialog_summary *d)
+void sl_summary_on_dialog(void *user, const sl_dialog_event *d)
 {
     sl_summary *s = user;
     if ((unsigned)d->state >= SL_DIALOG__COUNT)

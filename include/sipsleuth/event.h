@@ -1,11 +1,12 @@
-/* NDJSON events (see ../shared/design/contract.md): one JSON object per line,
- * with the common fields written by sl_event_begin() and the details written
- * by the caller into the object named after the event type. */
+/* The event boundary. An analyzer fills a typed record — a struct whose first
+ * member is an sl_event, one per event type (sip_event.h, dialog_event.h,
+ * redirect_event.h, identity_event.h, anomaly_event.h, stats_event.h) — and
+ * hands it to a sink. Only the output module turns records into text; the
+ * event reference is docs/events.md. */
 #ifndef SIPSLEUTH_EVENT_H
 #define SIPSLEUTH_EVENT_H
 
-#include "sipsleuth/json_writer.h"
-#include "sipsleuth/packet.h"
+#include "sipsleuth/flow.h"
 #include "sipsleuth/sltime.h"
 
 typedef enum sl_event_type {
@@ -30,52 +31,30 @@ const char *sl_event_type_name(sl_event_type t);
  * name in *bad (a pointer into list) on error. */
 bool sl_event_mask_parse(const char *list, sl_event_mask *mask, const char **bad, size_t *bad_len);
 
-/* The packet an event is about. Events about long-lived state (a dialog) copy
- * the 5-tuple and leave `outer` NULL. */
-typedef struct sl_flow {
-    sl_addr src, dst;
-    uint16_t sport, dport;
-    uint8_t proto;          /* SL_IPPROTO_UDP / _TCP / _SCTP; 0 = no flow */
-    bool tls;               /* TCP carrying TLS: written as proto "TLS"; hashed as TCP */
-    const sl_packet *outer; /* VLAN / MPLS / tunnel layers to record, or NULL */
-} sl_flow;
+/* What every event has. The record it heads is the one of its type. */
+typedef struct sl_event {
+    sl_event_type type;
+    sl_time ts;
+    sl_slice call_id;    /* empty: none (written as null for events about a call) */
+    const sl_flow *flow; /* NULL or proto 0: not about a flow */
+} sl_event;
 
-sl_flow sl_flow_from_packet(const sl_packet *pkt, uint8_t proto);
+/* Where analyzers hand their records. `wants` lets a producer skip building
+ * a record nobody will read; anomalies are always emitted, as every anomaly
+ * is counted. Records and what they point to are valid only during emit. */
+typedef struct sl_sink {
+    bool (*wants)(void *self, sl_event_type type);
+    void (*emit)(void *self, const sl_event *ev);
+    void *self;
+} sl_sink;
 
-typedef struct sl_output sl_output;
-
-/* Opens the event sink: path NULL or "-" is stdout. NULL with errno set on failure. */
-sl_output *sl_output_open(const char *path, sl_event_mask mask);
-/* Reopens the same path (after log rotation); stdout is left alone. */
-bool sl_output_reopen(sl_output *o);
-/* Writes buffered events; false once the sink has failed (see sl_output_error). */
-bool sl_output_flush(sl_output *o);
-/* Flushes and closes; returns false if anything could not be written. */
-bool sl_output_close(sl_output *o);
-/* Non-NULL once writing failed: a message naming the sink and the reason. */
-const char *sl_output_error(const sl_output *o);
-bool sl_output_wants(const sl_output *o, sl_event_type t);
-/* Events written so far, per type. */
-uint64_t sl_output_count(const sl_output *o, sl_event_type t);
-
-/* Starts an event: writes timestamp, event_type, call_id (for sip, dialog,
- * redirect, identity and rejection events always, null when empty; for the
- * others only when given),
- * the flow's 5-tuple and community_id (when flow is non-NULL and set), outer
- * layers, and opens the detail object. Returns the writer to fill it with, or
- * NULL when this event type is not wanted (then do not call sl_event_end). */
-sl_jw *sl_event_begin(sl_output *o, sl_event_type type, sl_time ts, sl_slice call_id,
-                      const sl_flow *flow);
-/* Closes the detail object and the event, and queues the line. */
-void sl_event_end(sl_output *o);
-
-/* Every anomaly is counted, whether or not anomaly events are written: the
- * pipeline sets fn to feed its stats (kind is a static string). */
-typedef void (*sl_anomaly_count_fn)(void *user, const char *kind);
-void sl_output_set_anomaly_counter(sl_output *o, sl_anomaly_count_fn fn, void *user);
-/* Counts an anomaly of this kind and starts its event with `kind` written:
- * as sl_event_begin, NULL when anomaly events are not wanted. */
-sl_jw *sl_event_anomaly(sl_output *o, sl_time ts, sl_slice call_id, const sl_flow *flow,
-                        const char *kind);
+static inline bool sl_sink_wants(const sl_sink *s, sl_event_type type)
+{
+    return s->wants(s->self, type);
+}
+static inline void sl_sink_emit(const sl_sink *s, const sl_event *ev)
+{
+    s->emit(s->self, ev);
+}
 
 #endif

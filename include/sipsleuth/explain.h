@@ -1,11 +1,10 @@
 /* The explanation of a 428/436/437/438 rejection (src/identity/explain.c):
- * its cause, one sentence for a person, and the evidence, from what was
- * found on the request it answers. */
+ * its cause and one sentence for a person, from what was found on the
+ * request it answers. */
 #ifndef SIPSLEUTH_EXPLAIN_H
 #define SIPSLEUTH_EXPLAIN_H
 
 #include "sipsleuth/identity_result.h"
-#include "sipsleuth/json_writer.h"
 
 /* What was captured of the request a rejection answers. */
 typedef enum sl_explain_request {
@@ -28,7 +27,20 @@ typedef struct sl_explain_in {
 /* The cause of a rejection: SL_ID_CAUSE_NOT_CAPTURED when the request was
  * not captured (or forgotten), SL_ID_CAUSE_MISSING when it was unsigned. */
 sl_id_cause sl_explain_cause(const sl_explain_in *in);
-/* Writes cause, explanation and evidence members into the open rejection object. */
-void sl_explain_write(sl_jw *w, const sl_explain_in *in);
+/* Room the "Found on the downstream leg to ADDRESS: " prefix needs. */
+#define SL_EXPLAIN_RELAYED_MAX 96
+
+typedef struct sl_explanation {
+    sl_id_cause cause;
+    /* The finding the evidence is about: an sl_id_reason, or -1 (none found,
+     * or the request was unsigned or not captured). */
+    int finding;
+    char text[1600 + SL_EXPLAIN_RELAYED_MAX];
+} sl_explanation;
+
+void sl_explain(const sl_explain_in *in, sl_explanation *out);
+
+/* The certificate URL of a verdict: x5u, else RFC 4474 info, else "(no URL)". */
+const char *sl_explain_url(const sl_identity_result *res);
 
 #endif

@@ -11,6 +11,7 @@
 #include "sipsleuth/explain.h"
 #include "sipsleuth/identity_header.h"
 #include "sipsleuth/identity_result.h"
+#include "sipsleuth/json_writer.h"
 #include "sipsleuth/passport.h"
 #include "sipsleuth/sip_context.h"
 #include "sipsleuth/verify.h"
@@ -27,13 +28,14 @@ void sl_identity_config_default(sl_identity_config *cfg);
 
 typedef struct sl_identity sl_identity;
 
-/* Takes ownership of cs (may be an empty store). */
-sl_identity *sl_identity_new(const sl_identity_config *cfg, sl_certstore *cs, sl_output *out);
+/* Takes ownership of cs (may be an empty store). sink receives `identity`,
+ * `rejection` and `anomaly` records. */
+sl_identity *sl_identity_new(const sl_identity_config *cfg, sl_certstore *cs, const sl_sink *sink);
 void sl_identity_free(sl_identity *id);
-/* After sl_dialogs_on_message (it needs ctx->retransmission). dialogs (may
- * be NULL) tells whether the request of a rejection was seen at all: the
- * analyzer keeps nothing for unsigned requests. */
-void sl_identity_on_message(sl_identity *id, const sl_dialogs *dialogs, const sl_sip_ctx *ctx);
+/* One SIP message, with the dialog tracker's verdict on it (which also
+ * tells whether the request of a rejection was seen at all: the analyzer
+ * keeps nothing for unsigned requests). */
+void sl_identity_on_message(sl_identity *id, const sl_sip_ctx *ctx, const sl_txn_verdict *v);
 /* Bytes held: remembered requests, the verification cache, certificates
  * (their count times a typical size). */
 size_t sl_identity_memory(const sl_identity *id);

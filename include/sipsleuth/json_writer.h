@@ -47,6 +47,19 @@ void sl_jw_bool(sl_jw *w, bool v);
 void sl_jw_null(sl_jw *w);
 void sl_jw_time(sl_jw *w, sl_time t);                 /* RFC 3339 string */
 void sl_jw_raw(sl_jw *w, const char *json, size_t n); /* pre-formatted JSON value */
+/* Where the next member's text begins (at its comma, if it has one), and the
+ * text written since such a mark: lets a caller copy members it wrote, to
+ * write the same ones again later with sl_jw_raw. */
+static inline size_t sl_jw_member_mark(const sl_jw *w)
+{
+    return w->len + (w->need_comma[w->depth] ? 1 : 0);
+}
+static inline sl_slice sl_jw_text_since(const sl_jw *w, size_t mark)
+{
+    return w->failed || mark > w->len ? sl_slice_make(NULL, 0)
+                                      : sl_slice_make(w->buf + mark, w->len - mark);
+}
+
 /* Bytes outside the JSON structure (the newline between documents); resets
  * the writer for the next document. */
 void sl_jw_end_document(sl_jw *w, const char *text, size_t n);

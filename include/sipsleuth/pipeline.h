@@ -6,7 +6,7 @@
 #include "sipsleuth/dedup.h"
 #include "sipsleuth/defrag.h"
 #include "sipsleuth/dialog.h"
-#include "sipsleuth/event.h"
+#include "sipsleuth/output.h"
 #include "sipsleuth/identity.h"
 #include "sipsleuth/routes.h"
 #include "sipsleuth/sctp_assoc.h"

@@ -1,17 +1,17 @@
-/* The `sip` event: one per SIP message (contract: sip.*). */
+/* The `sip` event: one per SIP message. */
 #ifndef SIPSLEUTH_SIP_EVENT_H
 #define SIPSLEUTH_SIP_EVENT_H
 
+#include "sipsleuth/event.h"
 #include "sipsleuth/sip_context.h"
 
-/* Writes the event if `sip` events are wanted. `truncated`: the capture cut
- * the message short, so absent fields may just be missing from the capture.
- * `with_raw`: include the whole message text (sip.raw). `max_contacts`: the
- * most Contact URIs listed. */
-void sl_sip_event_write(sl_output *out, const sl_sip_ctx *ctx, bool truncated, bool with_raw,
-                        size_t max_contacts);
-
-/* Writes value as a JSON string with folded lines read as single spaces. */
-void sl_jw_header_value(sl_jw *w, sl_slice value);
+typedef struct sl_sip_event {
+    sl_event head; /* for a message that came in HEP, the agent's capture time */
+    const sl_sip_ctx *msg;
+    bool retransmission; /* the dialog tracker's verdict */
+    /* The capture cut the message short: absent fields may just be missing
+     * from the capture. */
+    bool truncated;
+} sl_sip_event;
 
 #endif

@@ -24,7 +24,7 @@ sl_summary *sl_summary_new(void);
 void sl_summary_free(sl_summary *s);
 
 /* For sl_dialog_config.on_end (user = the summary). */
-void sl_summary_on_dialog(void *user, const sl_dialog_summary *d);
+void sl_summary_on_dialog(void *user, const sl_dialog_event *d);
 /* The capture time of a frame read (the report shows the span). */
 void sl_summary_frame(sl_summary *s, sl_time ts);
 

@@ -1,8 +1,10 @@
-/* Why a call was rejected: a 428/436/437/438 turned into a cause, one plain
- * sentence and the evidence behind it, from the re-verified request. */
+/* Why a call was rejected: a 428/436/437/438 turned into a cause and one
+ * plain sentence, from the re-verified request (the rejection event lists
+ * the evidence of that finding). */
 #include "sipsleuth/explain.h"
 
 #include "sipsleuth/certstore.h"
+#include "sipsleuth/sltime.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -39,113 +41,81 @@ sl_id_cause sl_explain_cause(const sl_explain_in *in)
     return r < 0 ? SL_ID_CAUSE_NO_FAULT : r;
 }
 
-static const char *url_of(const sl_identity_result *res)
+const char *sl_explain_url(const sl_identity_result *res)
 {
     return res->pp.x5u[0] ? res->pp.x5u : res->info[0] ? res->info : "(no URL)";
 }
 
-static void evidence_tn(sl_jw *w, const sl_identity_result *res, bool orig)
+void sl_explain(const sl_explain_in *in, sl_explanation *out)
 {
-    const sl_passport *pp = &res->pp;
-    if (orig) {
-        sl_jw_kstr(w, "signed_orig_tn", pp->orig_tn);
-        sl_jw_kstr(w,
-                   strcmp(res->orig_source ? res->orig_source : "From", "From") == 0
-                       ? "seen_from_tn"
-                       : "seen_pai_tn",
-                   res->seen_orig_raw);
-    } else {
-        sl_jw_key(w, "signed_dest_tn");
-        sl_jw_arr_begin(w);
-        for (size_t i = 0; i < pp->n_dest; i++)
-            sl_jw_str(w, pp->dest_tn[i]);
-        sl_jw_arr_end(w);
-        sl_jw_kstr(w, "seen_to_tn", res->seen_dest_raw);
-    }
-}
-
-/* The sentence for a rejection whose request is not (or no longer) known. */
-static void write_unknown(sl_jw *w, const sl_explain_in *in)
-{
-    sl_jw_knull(w, "cause");
-    sl_jw_kstr(w, "explanation",
-               in->request == SL_EXPLAIN_FORGOTTEN
-                   ? "The request this response answers was captured, but its identity verdict "
-                     "was no longer held (raise --max-identity-checks), so the rejection cannot be "
-                     "re-verified."
-                   : "The request this response answers was not captured on this leg, so the "
-                     "rejection cannot be re-verified.");
-    sl_jw_knull(w, "evidence");
-}
-
-void sl_explain_write(sl_jw *w, const sl_explain_in *in)
-{
-    const char *cause = sl_id_cause_name(sl_explain_cause(in));
     int status = in->status;
     const sl_identity_result *res = in->res;
     int64_t iat_tolerance = in->iat_tolerance;
-    char text[1600];
-    if (!cause) {
-        write_unknown(w, in);
+    out->cause = sl_explain_cause(in);
+    out->finding = -1;
+    char *text = out->text;
+    const size_t size = sizeof out->text - SL_EXPLAIN_RELAYED_MAX;
+    if (out->cause == SL_ID_CAUSE_NOT_CAPTURED) {
+        snprintf(text, size, "%s",
+                 in->request == SL_EXPLAIN_FORGOTTEN
+                     ? "The request this response answers was captured, but its identity verdict "
+                       "was no longer held (raise --max-identity-checks), so the rejection cannot "
+                       "be re-verified."
+                     : "The request this response answers was not captured on this leg, so the "
+                       "rejection cannot be re-verified.");
         return;
     }
-    sl_jw_kstr(w, "cause", cause);
     if (in->request == SL_EXPLAIN_UNSIGNED) {
-        snprintf(text, sizeof text,
+        snprintf(text, size,
                  "The request carried no Identity header, so the terminating side %s: the "
                  "originating provider did not sign the call, or a hop removed the header.",
                  status == 428 ? "asked for one (428)" : "rejected it");
-        sl_jw_kstr(w, "explanation", text);
-        sl_jw_key(w, "evidence");
-        sl_jw_obj_begin(w);
-        sl_jw_kint(w, "identity_headers", 0);
-        sl_jw_obj_end(w);
         return;
     }
     int r = cause_reason(status, res);
+    out->finding = r;
     const sl_passport *pp = &res->pp;
-    const char *url = url_of(res);
+    const char *url = sl_explain_url(res);
     bool rfc4474 = res->form == SL_IDENTITY_RFC4474;
-    sl_jw *ev = w;
     switch (r) {
     case -1:
-        snprintf(text, sizeof text,
+        snprintf(text, size,
                  "The request verifies cleanly offline against the local certificate for %s, so "
                  "the %d points at the verifier itself: its trust store, its clock, or its "
                  "fetch of the certificate.",
                  url, status);
         break;
     case SL_IDR_MALFORMED:
-        snprintf(text, sizeof text,
+        snprintf(text, size,
                  "The Identity header cannot be used as sent (%s): the signer or a hop produced "
                  "a malformed token.",
                  res->detail[0] ? res->detail : "malformed");
         break;
     case SL_IDR_SIGNATURE_INVALID:
         if (res->der_signature)
-            snprintf(text, sizeof text,
+            snprintf(text, size,
                      "The ES256 signature is DER-encoded instead of the raw 64-byte r||s that "
                      "JWS requires: the signer's JWS library encodes signatures wrongly.");
         else if (rfc4474)
-            snprintf(text, sizeof text,
+            snprintf(text, size,
                      "The RFC 4474 signature does not verify with the certificate at %s: a hop "
                      "changed a signed field (From, To, Call-ID, CSeq, Date, Contact or body) "
                      "after signing.",
                      url);
         else
-            snprintf(text, sizeof text,
+            snprintf(text, size,
                      "The PASSporT signature does not verify with the certificate at %s: the "
                      "token was altered after signing or signed with another key.",
                      url);
         break;
     case SL_IDR_ORIG_MISMATCH:
-        snprintf(text, sizeof text,
+        snprintf(text, size,
                  "The PASSporT was signed for caller %s but the INVITE's %s carries %s: a hop "
                  "rewrote the calling number after signing.",
                  pp->orig_tn, res->orig_source ? res->orig_source : "From", res->seen_orig_raw);
         break;
     case SL_IDR_DEST_MISMATCH:
-        snprintf(text, sizeof text,
+        snprintf(text, size,
                  "The PASSporT was signed for callee %s but the INVITE's To carries %s: a hop "
                  "rewrote the called number after signing.",
                  pp->n_dest ? pp->dest_tn[0] : "(none)", res->seen_dest_raw);
@@ -154,7 +124,7 @@ void sl_explain_write(sl_jw *w, const sl_explain_in *in)
         bool by_date = res->iat_off_date;
         int64_t ref = by_date ? res->date : res->capture_sec;
         long long diff = (long long)(pp->iat - ref);
-        snprintf(text, sizeof text,
+        snprintf(text, size,
                  "The token was signed %lld s %s the request's %s, beyond the %lld s a verifier "
                  "allows: the signer's clock is off, or the token was reused or held back.",
                  diff < 0 ? -diff : diff, diff < 0 ? "before" : "after",
@@ -162,13 +132,13 @@ void sl_explain_write(sl_jw *w, const sl_explain_in *in)
         break;
     }
     case SL_IDR_ALG_MISMATCH:
-        snprintf(text, sizeof text,
+        snprintf(text, size,
                  "The Identity header's parameters disagree with what was signed (%s): a hop "
                  "rewrote the header parameters or the signer filled them inconsistently.",
                  res->detail);
         break;
     case SL_IDR_PPT_MISMATCH:
-        snprintf(text, sizeof text,
+        snprintf(text, size,
                  "The ppt parameter (%s) differs from the signed ppt (%s): a hop rewrote the "
                  "header parameters or the signer filled them inconsistently.",
                  res->ppt_param[0] ? res->ppt_param : "none", pp->ppt[0] ? pp->ppt : "none");
@@ -180,7 +150,7 @@ void sl_explain_write(sl_jw *w, const sl_explain_in *in)
         size_t fn = sl_certstore_dir_name(sl_slice_make(url, strlen(url)), file, sizeof file);
         if (fn == 0 || fn + 1 >= sizeof file)
             snprintf(file, sizeof file, "%s", "(the URL with \"://\" and each \"/\" as \"_\")");
-        snprintf(text, sizeof text,
+        snprintf(text, size,
                  "%s the certificate at %s was not supplied to sipsleuth, so the signature was not "
                  "checked here: pass --cert %s=FILE, or --cert-dir DIR with the certificate saved "
                  "as DIR/%s.",
@@ -195,14 +165,14 @@ void sl_explain_write(sl_jw *w, const sl_explain_in *in)
             snprintf(when, sizeof when, "%lld", (long long)pp->iat); /* no date that far */
         else
             sl_time_format((sl_time)pp->iat * SL_NS_PER_SEC, when);
-        snprintf(text, sizeof text,
+        snprintf(text, size,
                  "The certificate at %s was not valid when the call was signed (iat %s): the "
                  "signer used an expired or not-yet-valid certificate.",
                  url, when);
         break;
     }
     default: /* SL_IDR_CERT_UNTRUSTED */
-        snprintf(text, sizeof text,
+        snprintf(text, size,
                  "The certificate at %s is not accepted (%s): it does not chain to a trusted "
                  "anchor, so the verifier cannot trust the signer.",
                  url, res->cert_detail[0] ? res->cert_detail : "untrusted");
@@ -211,53 +181,11 @@ void sl_explain_write(sl_jw *w, const sl_explain_in *in)
     if (in->found_on) {
         /* A relayed rejection: the finding is the downstream leg's, and the
          * reader of this leg needs to know where to look. */
-        char relayed[sizeof text + 96];
-        snprintf(relayed, sizeof relayed, "Found on the downstream leg to %s: %c%s", in->found_on,
-                 text[0] >= 'A' && text[0] <= 'Z' && text[1] != ' ' ? text[0] - 'A' + 'a' : text[0],
-                 text + 1);
-        sl_jw_kstr(w, "explanation", relayed);
-    } else {
-        sl_jw_kstr(w, "explanation", text);
+        char found[sizeof out->text - SL_EXPLAIN_RELAYED_MAX];
+        memcpy(found, text, sizeof found); /* text fits: it was written within size */
+        snprintf(text, sizeof out->text, "Found on the downstream leg to %s: %c%s", in->found_on,
+                 found[0] >= 'A' && found[0] <= 'Z' && found[1] != ' ' ? found[0] - 'A' + 'a'
+                                                                       : found[0],
+                 found + 1);
     }
-    sl_jw_key(ev, "evidence");
-    sl_jw_obj_begin(ev);
-    switch (r) {
-    case SL_IDR_ORIG_MISMATCH: evidence_tn(ev, res, true); break;
-    case SL_IDR_DEST_MISMATCH: evidence_tn(ev, res, false); break;
-    case SL_IDR_IAT_STALE:
-        sl_jw_kint(ev, "signed_iat", pp->iat);
-        if (res->has_date)
-            sl_jw_kint(ev, "date", res->date);
-        sl_jw_kint(ev, "capture_time", res->capture_sec);
-        sl_jw_kint(ev, "tolerance_s", iat_tolerance);
-        break;
-    case SL_IDR_ALG_MISMATCH:
-        sl_jw_kstr(ev, "signed_alg", pp->alg);
-        sl_jw_kstr(ev, "alg_param", res->alg_param);
-        sl_jw_kstr(ev, "signed_x5u", pp->x5u);
-        sl_jw_kstr(ev, "info", res->info);
-        break;
-    case SL_IDR_PPT_MISMATCH:
-        sl_jw_kstr(ev, "signed_ppt", pp->ppt);
-        sl_jw_kstr(ev, "ppt_param", res->ppt_param);
-        break;
-    case SL_IDR_CERT_UNTRUSTED:
-    case SL_IDR_CERT_EXPIRED:
-        sl_jw_kstr(ev, "x5u", url);
-        sl_jw_kint(ev, "signed_iat", pp->iat);
-        sl_jw_kstr(ev, "certificate", res->cert_detail);
-        break;
-    default:
-        sl_jw_kstr(ev, "x5u", url);
-        if (res->detail[0])
-            sl_jw_kstr(ev, "detail", res->detail);
-        break;
-    }
-    sl_jw_key(ev, "reasons");
-    sl_jw_arr_begin(ev);
-    for (int k = 0; k < SL_IDR__COUNT; k++)
-        if (res->reasons & (1u << k))
-            sl_jw_str(ev, sl_id_reason_name((sl_id_reason)k));
-    sl_jw_arr_end(ev);
-    sl_jw_obj_end(ev);
 }

@@ -5,6 +5,9 @@
 
 #include "check.h"
 
+#include "sipsleuth/anomaly_event.h"
+#include "sipsleuth/identity_event.h"
+
 #include "../hash.h"
 
 #include <arpa/inet.h>
@@ -37,7 +40,7 @@ typedef struct record {
 struct sl_identity {
     sl_identity_config cfg;
     sl_id_checker ck; /* the certificates, the signature cache, the slack */
-    sl_output *out;
+    sl_sink sink;
     /* A ring: the oldest is overwritten once it holds max_records. It grows
      * (doubling) only while it has not wrapped, so until then it is in
      * arrival order and the slots from `next` on are unused. */
@@ -61,7 +64,7 @@ void sl_identity_config_default(sl_identity_config *cfg)
     cfg->max_certs = SL_CERTSTORE_MAX;
 }
 
-sl_identity *sl_identity_new(const sl_identity_config *cfg, sl_certstore *cs, sl_output *out)
+sl_identity *sl_identity_new(const sl_identity_config *cfg, sl_certstore *cs, const sl_sink *sink)
 {
     sl_identity *id = calloc(1, sizeof *id);
     if (!id) {
@@ -78,7 +81,7 @@ sl_identity *sl_identity_new(const sl_identity_config *cfg, sl_certstore *cs, sl
         id->cfg.max_certs = SL_CERTSTORE_MAX;
     id->ck.certs = cs;
     id->ck.iat_tolerance = id->cfg.iat_tolerance;
-    id->out = out;
+    id->sink = *sink;
     id->ck.verifier = sl_verifier_new(4096);
     if (!id->ck.verifier || !cs || !sl_certstore_set_max(cs, id->cfg.max_certs)) {
         sl_identity_free(id);
@@ -99,86 +102,45 @@ void sl_identity_free(sl_identity *id)
     free(id);
 }
 
-static const char *form_name(sl_identity_form f)
-{
-    switch (f) {
-    case SL_IDENTITY_FULL: return "full";
-    case SL_IDENTITY_COMPACT: return "compact";
-    case SL_IDENTITY_RFC4474: return "rfc4474";
-    }
-    return "full";
-}
-
 /* valid: nothing wrong; unverifiable: nothing wrong that could be judged
  * (the certificate is missing, or a compact SHAKEN token cannot be rebuilt). */
-static const char *verdict_of(const sl_identity_result *res)
+static sl_id_verdict verdict_of(const sl_identity_result *res)
 {
     if (!res->reasons)
-        return "valid";
+        return SL_ID_VALID;
     if (res->reasons == 1u << SL_IDR_CERT_UNAVAILABLE ||
         (res->form == SL_IDENTITY_COMPACT && res->reasons == 1u << SL_IDR_MALFORMED &&
          res->ppt_param[0]))
-        return "unverifiable";
-    return "invalid";
-}
-
-static void kstr_or_null(sl_jw *w, const char *key, const char *s)
-{
-    if (s && s[0])
-        sl_jw_kstr(w, key, s);
-    else
-        sl_jw_knull(w, key);
+        return SL_ID_UNVERIFIABLE;
+    return SL_ID_INVALID;
 }
 
 static void write_identity(sl_identity *id, const sl_sip_ctx *ctx, const sl_identity_result *res,
                            size_t index, size_t count)
 {
-    const char *verdict = verdict_of(res);
-    if (!strcmp(verdict, "valid"))
+    sl_id_verdict verdict = verdict_of(res);
+    if (verdict == SL_ID_VALID)
         id->valid++;
-    else if (!strcmp(verdict, "invalid"))
+    else if (verdict == SL_ID_INVALID)
         id->invalid++;
     else
         id->unverifiable++;
     for (int r = 0; r < SL_IDR__COUNT; r++)
         if (res->reasons & (1u << r))
             id->reason_counts[r]++;
-    sl_jw *w = sl_event_begin(id->out, SL_EV_IDENTITY, ctx->ts, ctx->call_id, &ctx->flow);
-    if (!w)
+    if (!sl_sink_wants(&id->sink, SL_EV_IDENTITY))
         return;
-    sl_jw_kstr(w, "verdict", verdict);
-    sl_jw_key(w, "reasons");
-    sl_jw_arr_begin(w);
-    for (int r = 0; r < SL_IDR__COUNT; r++)
-        if (res->reasons & (1u << r))
-            sl_jw_str(w, sl_id_reason_name((sl_id_reason)r));
-    sl_jw_arr_end(w);
-    sl_jw_kstr(w, "form", form_name(res->form));
-    const sl_passport *pp = &res->pp;
-    kstr_or_null(w, "alg", pp->alg[0] ? pp->alg : res->alg_param);
-    kstr_or_null(w, "ppt", pp->ppt[0] ? pp->ppt : res->ppt_param);
-    kstr_or_null(w, "attest", pp->attest);
-    kstr_or_null(w, "orig_tn", res->decoded ? pp->orig_tn : NULL);
-    sl_jw_key(w, "dest_tn"); /* always an array: [] when there is no PASSporT */
-    sl_jw_arr_begin(w);
-    for (size_t i = 0; res->decoded && i < pp->n_dest; i++)
-        sl_jw_str(w, pp->dest_tn[i]);
-    sl_jw_arr_end(w);
-    if (res->decoded || res->form == SL_IDENTITY_RFC4474)
-        sl_jw_kint(w, "iat", pp->iat);
-    else
-        sl_jw_knull(w, "iat");
-    kstr_or_null(w, "x5u", pp->x5u[0] ? pp->x5u : res->info);
-    /* extensions (README) */
-    sl_jw_kbool(w, "chain_checked", res->chain_checked);
-    kstr_or_null(w, "detail", res->detail[0] ? res->detail : res->cert_detail);
-    kstr_or_null(w, "seen_orig_tn", res->seen_orig);
-    kstr_or_null(w, "seen_dest_tn", res->seen_dest);
-    if (count > 1) {
-        sl_jw_kuint(w, "index", index);
-        sl_jw_kuint(w, "count", count);
-    }
-    sl_event_end(id->out);
+    sl_identity_event ev = {
+        .head = {.type = SL_EV_IDENTITY,
+                 .ts = ctx->ts,
+                 .call_id = ctx->call_id,
+                 .flow = &ctx->flow},
+        .verdict = verdict,
+        .res = res,
+        .index = index,
+        .count = count,
+    };
+    sl_sink_emit(&id->sink, &ev.head);
 }
 
 static void report_flags(sl_identity *id, const sl_sip_ctx *ctx, uint32_t flags)
@@ -186,24 +148,20 @@ static void report_flags(sl_identity *id, const sl_sip_ctx *ctx, uint32_t flags)
     while (flags) {
         uint32_t bit = flags & (~flags + 1);
         flags &= ~bit;
-        sl_jw *w = sl_event_anomaly(id->out, ctx->ts, ctx->call_id, &ctx->flow,
-                                    sl_identity_flag_kind(bit));
-        if (!w)
-            continue;
-        sl_jw_kstr(w, "layer", "identity");
-        sl_event_end(id->out);
+        sl_anomaly_event ev =
+            sl_anomaly_event_make(sl_identity_flag_kind(bit), ctx->ts, ctx->call_id, &ctx->flow);
+        ev.layer = "identity";
+        sl_sink_emit(&id->sink, &ev.head);
     }
 }
 
 /* A cap was reached: an anomaly with a detail text. */
 static void report_cap(sl_identity *id, const sl_sip_ctx *ctx, const char *kind, const char *detail)
 {
-    sl_jw *w = sl_event_anomaly(id->out, ctx->ts, ctx->call_id, &ctx->flow, kind);
-    if (!w)
-        return;
-    sl_jw_kstr(w, "layer", "identity");
-    sl_jw_kstr(w, "detail", detail);
-    sl_event_end(id->out);
+    sl_anomaly_event ev = sl_anomaly_event_make(kind, ctx->ts, ctx->call_id, &ctx->flow);
+    ev.layer = "identity";
+    ev.detail = detail;
+    sl_sink_emit(&id->sink, &ev.head);
 }
 
 static bool same_addr(const sl_addr *a, const sl_addr *b)
@@ -431,29 +389,23 @@ static void addr_text(const sl_addr *a, char *out, size_t cap)
         out[0] = '\0';
 }
 
-static void write_reason_header(sl_jw *w, const sl_sip_ctx *ctx)
+/* The response's Reason header with protocol STIR, if any. */
+static const sl_sip_header *stir_reason(const sl_sip_ctx *ctx)
 {
     const sl_sip_header *reason = sl_sip_find(ctx->msg, SL_HDR_REASON);
     for (; reason; reason = sl_sip_find_next(ctx->msg, reason))
         if (sl_slice_istarts(reason->value, "STIR"))
             break;
-    if (reason) {
-        uint8_t buf[512];
-        sl_jw_key(w, "reason_header");
-        sl_jw_bytes(w, buf, sl_sip_unfold(reason->value, buf, sizeof buf));
-    } else {
-        sl_jw_knull(w, "reason_header");
-    }
+    return reason;
 }
 
-static void on_rejection(sl_identity *id, const sl_dialogs *dialogs, const sl_sip_ctx *ctx)
+static void on_rejection(sl_identity *id, const sl_sip_ctx *ctx, const sl_txn_verdict *v)
 {
     int status = ctx->msg->status_code;
     record *r = request_of(id, ctx);
     if (r && r->answered)
         return;
     sl_explain_in in = {.status = status, .iat_tolerance = id->cfg.iat_tolerance};
-    sl_dialog_request req;
     const record *f = NULL; /* the record whose finding explains it */
     char found_on[64];
     if (r) {
@@ -467,35 +419,44 @@ static void on_rejection(sl_identity *id, const sl_dialogs *dialogs, const sl_si
         }
         in.request = SL_EXPLAIN_SIGNED;
         in.res = &f->res;
-    } else if (dialogs && sl_dialogs_request_for(dialogs, ctx, &req)) {
-        in.request = unmatched_request(id, req.time, ctx->ts);
+    } else if (v->has_request) {
+        in.request = unmatched_request(id, v->request.time, ctx->ts);
     } else {
         in.request = SL_EXPLAIN_NOT_CAPTURED;
     }
     id->rejections++;
     sl_id_cause cause = sl_explain_cause(&in);
     id->cause_counts[cause]++;
-    sl_jw *w = sl_event_begin(id->out, SL_EV_REJECTION, ctx->ts, ctx->call_id, &ctx->flow);
-    if (!w)
+    if (!sl_sink_wants(&id->sink, SL_EV_REJECTION))
         return;
-    sl_jw_kint(w, "status_code", status);
-    sl_explain_write(w, &in);
-    write_reason_header(w, ctx);
-    if (f && f->has_modifier && (f->res.reasons & TAMPER_REASONS) &&
-        (cause == SL_IDR_ORIG_MISMATCH || cause == SL_IDR_DEST_MISMATCH ||
-         cause == SL_IDR_SIGNATURE_INVALID)) {
-        char ip[64];
+    sl_explanation x;
+    sl_explain(&in, &x);
+    const sl_sip_header *reason = stir_reason(ctx);
+    char ip[64];
+    bool modified = f && f->has_modifier && (f->res.reasons & TAMPER_REASONS) &&
+                    (cause == SL_IDR_ORIG_MISMATCH || cause == SL_IDR_DEST_MISMATCH ||
+                     cause == SL_IDR_SIGNATURE_INVALID);
+    if (modified)
         addr_text(&f->modified_by, ip, sizeof ip);
-        sl_jw_kstr(w, "modified_by", ip);
-    } else {
-        sl_jw_knull(w, "modified_by");
-    }
-    sl_event_end(id->out);
+    sl_rejection_event ev = {
+        .head = {.type = SL_EV_REJECTION,
+                 .ts = ctx->ts,
+                 .call_id = ctx->call_id,
+                 .flow = &ctx->flow},
+        .status_code = status,
+        .explanation = &x,
+        .res = in.res,
+        .iat_tolerance = in.iat_tolerance,
+        .has_reason_header = reason != NULL,
+        .reason_header = reason ? reason->value : sl_slice_make(NULL, 0),
+        .modified_by = modified ? ip : NULL,
+    };
+    sl_sink_emit(&id->sink, &ev.head);
 }
 
-void sl_identity_on_message(sl_identity *id, const sl_dialogs *dialogs, const sl_sip_ctx *ctx)
+void sl_identity_on_message(sl_identity *id, const sl_sip_ctx *ctx, const sl_txn_verdict *v)
 {
-    if (ctx->retransmission || !ctx->call_id.len)
+    if (v->retransmission || !ctx->call_id.len)
         return;
     if (ctx->msg->is_request) {
         on_request(id, ctx);
@@ -503,7 +464,7 @@ void sl_identity_on_message(sl_identity *id, const sl_dialogs *dialogs, const sl
     }
     int sc = ctx->msg->status_code;
     if (sc == 428 || (sc >= 436 && sc <= 438))
-        on_rejection(id, dialogs, ctx);
+        on_rejection(id, ctx, v);
 }
 
 void sl_identity_get_counts(const sl_identity *id, sl_identity_counts *out)

@@ -1,5 +1,5 @@
 /* The reasons' names as the events spell them. */
-#include "sipsleuth/identity_result.h"
+#include "sipsleuth/identity_event.h"
 
 static const char *const reason_names[SL_IDR__COUNT] = {
     "malformed",    "signature_invalid", "orig_mismatch",    "dest_mismatch",  "iat_stale",
@@ -19,4 +19,14 @@ const char *sl_id_cause_name(sl_id_cause c)
     case SL_ID_CAUSE_NOT_CAPTURED: return NULL;
     default: return sl_id_reason_name((sl_id_reason)c);
     }
+}
+
+const char *sl_id_verdict_name(sl_id_verdict v)
+{
+    switch (v) {
+    case SL_ID_VALID: return "valid";
+    case SL_ID_INVALID: return "invalid";
+    case SL_ID_UNVERIFIABLE: return "unverifiable";
+    }
+    return "unknown";
 }

@@ -89,6 +89,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     sl_output *out = sl_output_open("/dev/null", SL_EV_ALL);
     if (!out)
         abort();
+    sl_output_set_sip_detail(out, cfg.sip_raw, cfg.max_contacts);
     sl_pipeline *p = sl_pipeline_new(&cfg, out);
     if (!p)
         abort();

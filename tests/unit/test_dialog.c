@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "sipsleuth/dialog.h"
+#include "sipsleuth/output.h"
 
 #define BASE_S INT64_C(1772359200) /* 2026-03-01T10:00:00Z */
 #define MAXH 64
@@ -17,6 +18,7 @@
 typedef struct tracker {
     sl_dialogs *d;
     sl_output *out;
+    sl_sink sink;
     char path[64];
     json_t *events; /* after done(): every event written, in order */
 } tracker;
@@ -49,7 +51,8 @@ static void start(tracker *t, const sl_dialog_config *cfg)
     if (cfg)
         c = *cfg;
     c.hash_seed = 42;
-    t->d = sl_dialogs_new(&c, t->out);
+    t->sink = sl_output_sink(t->out);
+    t->d = sl_dialogs_new(&c, &t->sink);
     cr_assert(t->d);
 }
 
@@ -136,8 +139,9 @@ static bool sendmsg_body_at(tracker *t, const leg *l, double s, bool rev, const 
     sl_sip_ctx ctx;
     sl_sip_ctx_init(&ctx, &msg, at(s), &f);
     sl_dialogs_advance(t->d, ctx.ts);
-    sl_dialogs_on_message(t->d, &ctx);
-    return ctx.retransmission;
+    sl_txn_verdict v;
+    sl_dialogs_on_message(t->d, &ctx, &v);
+    return v.retransmission;
 }
 
 static bool sendmsg_at(tracker *t, const leg *l, double s, bool rev, const char *text)
@@ -729,7 +733,7 @@ Test(dialog, non_invite_transactions_are_counted_not_dialogs)
 }
 
 static int hook_calls;
-static void on_end(void *user, const sl_dialog_summary *s)
+static void on_end(void *user, const sl_dialog_event *s)
 {
     (void)user;
     hook_calls++;
@@ -745,7 +749,7 @@ Test(dialog, request_uri_of_a_redirected_request)
     start(&t, &cfg);
     const leg *l = &L1;
     sendmsg_at(&t, l, 0.0, false, req(l, "INVITE", "a.example", "z9hG4bK1", ALICE, BOB, 1));
-    /* look the 301 up before the tracker sees it, as the redirect analyzer may */
+    /* the verdict on the 301 names the request it answers */
     static char buf[1024];
     const char *text = resp(l, 301, "a.example", "z9hG4bK1", ALICE, BOB_T, 1, "INVITE");
     size_t n = 0;
@@ -766,12 +770,12 @@ Test(dialog, request_uri_of_a_redirected_request)
                  .proto = SL_IPPROTO_UDP};
     sl_sip_ctx ctx;
     sl_sip_ctx_init(&ctx, &msg, at(0.1), &f);
-    sl_dialog_request rq;
-    cr_assert(sl_dialogs_request_for(t.d, &ctx, &rq));
-    cr_assert(rq.initial);
-    cr_assert(sl_slice_eq(rq.request_uri, "sip:bob@b.example"));
-    cr_assert_eq(rq.time, at(0.0));
-    sl_dialogs_on_message(t.d, &ctx);
+    sl_txn_verdict v;
+    sl_dialogs_on_message(t.d, &ctx, &v);
+    cr_assert(v.has_request);
+    cr_assert(v.request.initial);
+    cr_assert(sl_slice_eq(v.request.request_uri, "sip:bob@b.example"));
+    cr_assert_eq(v.request.time, at(0.0));
     cr_assert_eq(hook_calls, 1);
     done(&t, 1);
     json_t *ev = only_dialog(&t);
@@ -824,7 +828,8 @@ Test(dialog, a_million_open_dialogs_stay_under_the_cap, .timeout = 300)
     cfg.hash_seed = 7;
     sl_output *out = sl_output_open("/dev/null", SL_EV_ALL);
     cr_assert(out);
-    sl_dialogs *d = sl_dialogs_new(&cfg, out);
+    sl_sink sink = sl_output_sink(out);
+    sl_dialogs *d = sl_dialogs_new(&cfg, &sink);
     cr_assert(d);
 
     static const char inv[] = "INVITE sip:bob@b.example SIP/2.0\r\n"
@@ -852,7 +857,8 @@ Test(dialog, a_million_open_dialogs_stay_under_the_cap, .timeout = 300)
         int n = snprintf(id, sizeof id, "call-%zu@a.example", i);
         ctx.call_id = sl_slice_make(id, (size_t)n);
         sl_dialogs_advance(d, ctx.ts);
-        sl_dialogs_on_message(d, &ctx);
+        sl_txn_verdict v;
+        sl_dialogs_on_message(d, &ctx, &v);
         size_t m = sl_dialogs_memory(d);
         if (m > peak)
             peak = m;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sipsleuth/output.h"
 #include "sipsleuth/redirect.h"
 
 #define BASE_NS (INT64_C(1772359200) * SL_NS_PER_SEC)
@@ -16,6 +17,7 @@
 
 typedef struct harness {
     sl_output *out;
+    sl_sink sink;
     sl_dialogs *d;
     sl_redirects *r;
     char path[64];
@@ -34,13 +36,12 @@ static void start(harness *h)
     sl_routes_config rc;
     sl_routes_config_default(&rc);
     rc.hash_seed = 3;
-    h->r = sl_redirects_new(&rc, h->out);
+    h->sink = sl_output_sink(h->out);
+    h->r = sl_redirects_new(&rc, &h->sink);
     sl_dialog_config dc;
     sl_dialog_config_default(&dc);
     dc.hash_seed = 5;
-    dc.annotate = sl_redirects_annotate_dialog;
-    dc.annotate_user = h->r;
-    h->d = sl_dialogs_new(&dc, h->out);
+    h->d = sl_dialogs_new(&dc, &h->sink);
     cr_assert(h->r && h->d);
 }
 
@@ -96,8 +97,9 @@ static void send_msg(harness *h, int ms, const char *src, const char *dst, const
     sl_sip_ctx_init(&ctx, &msg, ts, &f);
     sl_dialogs_advance(h->d, ts);
     sl_redirects_advance(h->r, ts);
-    sl_dialogs_on_message(h->d, &ctx);
-    sl_redirects_on_message(h->r, h->d, &ctx);
+    sl_txn_verdict v;
+    sl_dialogs_on_message(h->d, &ctx, &v);
+    sl_redirects_on_message(h->r, &ctx, &v);
 }
 
 static char mbuf[2048];

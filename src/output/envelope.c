@@ -1,19 +1,11 @@
-/* The event sink: NDJSON lines built in one buffer and written in large
- * writes, flushed when the buffer fills, when a second of wall time has passed
- * since the last flush, and at close. */
+/* The members every event begins with: timestamp, event_type, call_id, the
+ * flow with its community ID, and the layers it came in. */
+#include "envelope.h"
+
 #include "sipsleuth/community_id.h"
-#include "sipsleuth/event.h"
 
 #include <arpa/inet.h>
-#include <assert.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
-#include <unistd.h>
-
-#define FLUSH_BYTES ((size_t)256 << 10)
 
 /* The flow members of recent flows' events, as JSON text:
  * `"src_ip":..,"src_port":..,"dest_ip":..,"dest_port":..,"proto":..,"community_id":..`.
@@ -51,24 +43,21 @@ typedef struct time_prefix {
 } time_prefix;
 #define TIME_PREFIX_LEN 20
 
-struct sl_output {
+struct sl_envelope {
     flow_set flows[FLOW_SETS];
     time_prefix time;
-    char *path; /* NULL for stdout */
-    int fd;
-    sl_event_mask mask;
-    sl_jw w;
-    int64_t last_flush_ms;
-    uint64_t counts[SL_EV__COUNT];
-    char error[512];
-    bool failed;
-    sl_anomaly_count_fn count_anomaly;
-    void *count_user;
 };
 
-static const char *const type_names[SL_EV__COUNT] = {
-    "sip", "dialog", "redirect", "route", "identity", "rejection", "anomaly", "stats",
-};
+sl_envelope *sl_envelope_new(void)
+{
+    return calloc(1, sizeof(sl_envelope));
+}
+
+void sl_envelope_free(sl_envelope *e)
+{
+    free(e);
+}
+
 /* The same, as JSON strings: written raw, without escaping, on every event. */
 #define JSON_TEXT(s)                                                                               \
     {                                                                                              \
@@ -83,171 +72,6 @@ static const struct {
     JSON_TEXT("\"anomaly\""), JSON_TEXT("\"stats\""),
 };
 #define TYPE_JSON_MAX 11
-
-const char *sl_event_type_name(sl_event_type t)
-{
-    return (unsigned)t < SL_EV__COUNT ? type_names[t] : "unknown";
-}
-
-bool sl_event_mask_parse(const char *list, sl_event_mask *mask, const char **bad, size_t *bad_len)
-{
-    /* A list that starts by taking a type away takes it from the default:
-     * "-stats" is the default without stats. */
-    sl_event_mask m = list[0] == '-' ? SL_EV_DEFAULT : 0;
-    const char *p = list;
-    for (;;) {
-        const char *e = strchr(p, ',');
-        size_t n = e ? (size_t)(e - p) : strlen(p);
-        bool neg = n > 0 && p[0] == '-';
-        sl_slice name = sl_slice_make(p + neg, n - neg);
-        sl_event_mask bits = 0;
-        if (sl_slice_eq(name, "all"))
-            bits = SL_EV_ALL;
-        else if (sl_slice_eq(name, "default"))
-            bits = SL_EV_DEFAULT;
-        else
-            for (int t = 0; t < SL_EV__COUNT; t++)
-                if (sl_slice_eq(name, type_names[t]))
-                    bits = 1u << t;
-        if (!bits) {
-            *bad = p;
-            *bad_len = n;
-            return false;
-        }
-        m = neg ? (m & ~bits) : (m | bits);
-        if (!e)
-            break;
-        p = e + 1;
-    }
-    *mask = m;
-    return true;
-}
-
-sl_flow sl_flow_from_packet(const sl_packet *pkt, uint8_t proto)
-{
-    sl_flow f = {.src = pkt->src,
-                 .dst = pkt->dst,
-                 .sport = pkt->sport,
-                 .dport = pkt->dport,
-                 .proto = proto,
-                 .outer = pkt};
-    return f;
-}
-
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int open_path(const char *path)
-{
-    return open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-}
-
-sl_output *sl_output_open(const char *path, sl_event_mask mask)
-{
-    sl_output *o = calloc(1, sizeof *o);
-    if (!o)
-        return NULL;
-    o->mask = mask;
-    o->fd = STDOUT_FILENO;
-    if (path && strcmp(path, "-") != 0) {
-        o->path = strdup(path);
-        o->fd = o->path ? open_path(path) : -1;
-        if (o->fd < 0) {
-            int err = errno;
-            free(o->path);
-            free(o);
-            errno = err;
-            return NULL;
-        }
-    }
-    sl_jw_init(&o->w);
-    o->last_flush_ms = wall_ms();
-    return o;
-}
-
-bool sl_output_reopen(sl_output *o)
-{
-    if (!o->path)
-        return true;
-    if (!sl_output_flush(o))
-        return false;
-    int fd = open_path(o->path);
-    if (fd < 0) {
-        snprintf(o->error, sizeof o->error, "cannot reopen output %s: %s", o->path,
-                 strerror(errno));
-        o->failed = true;
-        return false;
-    }
-    close(o->fd);
-    o->fd = fd;
-    return true;
-}
-
-const char *sl_output_error(const sl_output *o)
-{
-    return o->failed ? o->error : NULL;
-}
-bool sl_output_wants(const sl_output *o, sl_event_type t)
-{
-    return o->mask & (1u << t);
-}
-uint64_t sl_output_count(const sl_output *o, sl_event_type t)
-{
-    return o->counts[t];
-}
-
-bool sl_output_flush(sl_output *o)
-{
-    o->last_flush_ms = wall_ms();
-    if (o->failed) {
-        sl_jw_reset(&o->w);
-        return false;
-    }
-    if (o->w.failed) {
-        snprintf(o->error, sizeof o->error, "out of memory buffering events");
-        o->failed = true;
-        return false;
-    }
-    size_t off = 0;
-    while (off < o->w.len) {
-        ssize_t n = write(o->fd, o->w.buf + off, o->w.len - off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            const char *what = o->path ? o->path : "standard output";
-            if (n < 0 && errno == EPIPE)
-                snprintf(o->error, sizeof o->error, "output %s closed by its reader", what);
-            else
-                snprintf(o->error, sizeof o->error, "cannot write events to %s: %s", what,
-                         n < 0 ? strerror(errno) : "nothing written");
-            o->failed = true;
-            sl_jw_reset(&o->w);
-            return false;
-        }
-        off += (size_t)n;
-    }
-    sl_jw_reset(&o->w);
-    return true;
-}
-
-bool sl_output_close(sl_output *o)
-{
-    if (!o)
-        return true;
-    bool ok = sl_output_flush(o);
-    if (o->path && close(o->fd) != 0 && ok) {
-        snprintf(o->error, sizeof o->error, "cannot close %s: %s", o->path, strerror(errno));
-        ok = false;
-    }
-    sl_jw_free(&o->w);
-    free(o->path);
-    free(o);
-    return ok;
-}
 
 /* Dotted quad without inet_ntop (~1 700 instructions a call in glibc). */
 static size_t ipv4_text(const uint8_t *b, char *out)
@@ -265,7 +89,7 @@ static size_t ipv4_text(const uint8_t *b, char *out)
     return (size_t)(p - out - 1);
 }
 
-static void write_addr(sl_jw *w, const char *key, const sl_addr *a)
+void sl_json_addr(sl_jw *w, const char *key, const sl_addr *a)
 {
     char text[INET6_ADDRSTRLEN];
     sl_jw_key(w, key);
@@ -302,9 +126,9 @@ static bool flow_key_eq(const flow_key *a, const flow_key *b)
 
 static void write_flow_members(sl_jw *w, const sl_flow *flow)
 {
-    write_addr(w, "src_ip", &flow->src);
+    sl_json_addr(w, "src_ip", &flow->src);
     sl_jw_kuint(w, "src_port", flow->sport);
-    write_addr(w, "dest_ip", &flow->dst);
+    sl_json_addr(w, "dest_ip", &flow->dst);
     sl_jw_kuint(w, "dest_port", flow->dport);
     sl_jw_key(w, "proto");
     if (flow->tls)
@@ -340,14 +164,14 @@ static flow_key flow_key_of(const sl_flow *f)
 }
 
 /* The flow's members: from the cache when the flow was seen recently. */
-static void write_flow(sl_output *o, sl_jw *w, const sl_flow *f)
+static void write_flow(sl_envelope *e, sl_jw *w, const sl_flow *f)
 {
     if (f->src.family != f->dst.family) {
         write_flow_members(w, f); /* not cached: the key holds one family */
         return;
     }
     flow_key k = flow_key_of(f);
-    flow_set *set = &o->flows[flow_hash(&k) % FLOW_SETS];
+    flow_set *set = &e->flows[flow_hash(&k) % FLOW_SETS];
     for (int i = 0; i < FLOW_WAYS; i++) {
         flow_slot *s = &set->way[i];
         if (s->len && flow_key_eq(&s->key, &k)) {
@@ -355,16 +179,16 @@ static void write_flow(sl_output *o, sl_jw *w, const sl_flow *f)
             return;
         }
     }
-    size_t start = w->len + (w->need_comma[w->depth] ? 1 : 0);
+    size_t mark = sl_jw_member_mark(w);
     write_flow_members(w, f);
-    size_t n = w->len - start;
-    if (w->failed || n == 0 || n > FLOW_TEXT_MAX)
+    sl_slice text = sl_jw_text_since(w, mark);
+    if (text.len == 0 || text.len > FLOW_TEXT_MAX)
         return;
     flow_slot *s = &set->way[set->next];
     set->next = (uint8_t)((set->next + 1) % FLOW_WAYS);
     s->key = k;
-    s->len = (uint8_t)n;
-    memcpy(s->text, w->buf + start, n);
+    s->len = (uint8_t)text.len;
+    memcpy(s->text, text.ptr, text.len);
 }
 
 static const char *tunnel_name(sl_tunnel_kind k)
@@ -399,8 +223,8 @@ static void write_encap(sl_jw *w, const sl_tunnel *t)
         sl_jw_kuint(w, "version", t->version);
         sl_jw_kuint(w, "capture_id", t->id);
     }
-    write_addr(w, "src_ip", &t->outer_src);
-    write_addr(w, "dest_ip", &t->outer_dst);
+    sl_json_addr(w, "src_ip", &t->outer_src);
+    sl_json_addr(w, "dest_ip", &t->outer_dst);
     sl_jw_obj_end(w);
 }
 
@@ -434,8 +258,8 @@ static void write_outer(sl_jw *w, const sl_packet *pkt)
         sl_jw_obj_begin(w);
         open++;
         sl_jw_kstr(w, "type", tunnel_name(t->kind));
-        write_addr(w, "src_ip", &t->outer_src);
-        write_addr(w, "dest_ip", &t->outer_dst);
+        sl_json_addr(w, "src_ip", &t->outer_src);
+        sl_json_addr(w, "dest_ip", &t->outer_dst);
         if (t->id)
             sl_jw_kuint(w, "id", t->id);
     }
@@ -467,7 +291,7 @@ static const char *time_prefix_of(time_prefix *tp, int64_t sec, sl_time ts)
 /* `"timestamp":"...","event_type":"..."` in one piece: the first members of
  * every event. The text is sl_time_format's: its seconds from the cache, its
  * microseconds (truncated, as there) formatted here. */
-static size_t event_head(sl_output *o, sl_event_type type, sl_time ts, char *out)
+static size_t event_head(sl_envelope *e, sl_event_type type, sl_time ts, char *out)
 {
     int64_t sec = ts / SL_NS_PER_SEC, ns = ts % SL_NS_PER_SEC;
     if (ns < 0) {
@@ -477,7 +301,7 @@ static size_t event_head(sl_output *o, sl_event_type type, sl_time ts, char *out
     char *p = out;
     memcpy(p, "\"timestamp\":\"", 13); // NOLINT(bugprone-not-null-terminated-result): JSON text
     p += 13;
-    memcpy(p, time_prefix_of(&o->time, sec, ts), TIME_PREFIX_LEN);
+    memcpy(p, time_prefix_of(&e->time, sec, ts), TIME_PREFIX_LEN);
     p += TIME_PREFIX_LEN;
     unsigned us = (unsigned)(ns / 1000);
     for (int i = 5; i >= 0; i--, us /= 10)
@@ -489,52 +313,18 @@ static size_t event_head(sl_output *o, sl_event_type type, sl_time ts, char *out
     return (size_t)(p + type_json[type].len - out);
 }
 
-sl_jw *sl_event_begin(sl_output *o, sl_event_type type, sl_time ts, sl_slice call_id,
-                      const sl_flow *flow)
+void sl_envelope_write(sl_envelope *e, sl_jw *w, const sl_event *ev)
 {
-    if (!sl_output_wants(o, type))
-        return NULL;
-    sl_jw *w = &o->w;
-    sl_jw_obj_begin(w);
-    char head[13 + TIME_PREFIX_LEN + 6 + 16 + TYPE_JSON_MAX];
-    sl_jw_raw(w, head, event_head(o, type, ts, head)); /* members: nothing to escape */
-    if (about_a_call(type))
-        sl_jw_kslice_or_null(w, "call_id", call_id); /* null: the message had none */
-    else if (call_id.len)
-        sl_jw_kslice(w, "call_id", call_id);
+    char text[13 + TIME_PREFIX_LEN + 6 + 16 + TYPE_JSON_MAX];
+    sl_jw_raw(w, text, event_head(e, ev->type, ev->ts, text)); /* members: nothing to escape */
+    if (about_a_call(ev->type))
+        sl_jw_kslice_or_null(w, "call_id", ev->call_id); /* null: the message had none */
+    else if (ev->call_id.len)
+        sl_jw_kslice(w, "call_id", ev->call_id);
+    const sl_flow *flow = ev->flow;
     if (flow && flow->proto) {
-        write_flow(o, w, flow);
+        write_flow(e, w, flow);
         if (flow->outer)
             write_outer(w, flow->outer);
     }
-    sl_jw_key(w, type_names[type]);
-    sl_jw_obj_begin(w);
-    o->counts[type]++;
-    return w;
-}
-
-void sl_output_set_anomaly_counter(sl_output *o, sl_anomaly_count_fn fn, void *user)
-{
-    o->count_anomaly = fn;
-    o->count_user = user;
-}
-
-sl_jw *sl_event_anomaly(sl_output *o, sl_time ts, sl_slice call_id, const sl_flow *flow,
-                        const char *kind)
-{
-    if (o->count_anomaly)
-        o->count_anomaly(o->count_user, kind);
-    sl_jw *w = sl_event_begin(o, SL_EV_ANOMALY, ts, call_id, flow);
-    if (w)
-        sl_jw_kstr(w, "kind", kind);
-    return w;
-}
-
-void sl_event_end(sl_output *o)
-{
-    sl_jw *w = &o->w;
-    assert(w->depth == 2);            /* inside the detail object */
-    sl_jw_end_document(w, "}}\n", 3); /* closes it and the event */
-    if (w->len >= FLUSH_BYTES || wall_ms() - o->last_flush_ms >= 1000)
-        sl_output_flush(o);
 }

@@ -1,6 +1,6 @@
-#include "sipsleuth/sip_event.h"
+#include "writers.h"
 
-void sl_jw_header_value(sl_jw *w, sl_slice value)
+void sl_json_header_value(sl_jw *w, sl_slice value)
 {
     if (sl_jw_plain(w, value.ptr, value.len))
         return; /* the usual case: no folding (CR, LF), nothing to escape */
@@ -18,7 +18,7 @@ static void kheader(sl_jw *w, const char *key, const sl_sip_msg *msg, sl_sip_hdr
     const sl_sip_header *h = sl_sip_find(msg, id);
     if (h) {
         sl_jw_key(w, key);
-        sl_jw_header_value(w, h->value);
+        sl_json_header_value(w, h->value);
     }
 }
 
@@ -46,16 +46,9 @@ static void write_contacts(sl_jw *w, const sl_sip_msg *msg, size_t max)
     sl_jw_arr_end(w);
 }
 
-void sl_sip_event_write(sl_output *out, const sl_sip_ctx *ctx, bool truncated, bool with_raw,
-                        size_t max_contacts)
+void sl_json_sip(sl_jw *w, const sl_sip_event *ev, bool with_raw, size_t max_contacts)
 {
-    /* A message that came in HEP is stamped with the agent's capture time;
-     * the analyzers run on the collector's (see README, HEP). */
-    const sl_packet *pkt = ctx->flow.outer;
-    sl_time ts = pkt && pkt->origin_ts ? pkt->origin_ts : ctx->ts;
-    sl_jw *w = sl_event_begin(out, SL_EV_SIP, ts, ctx->call_id, &ctx->flow);
-    if (!w)
-        return;
+    const sl_sip_ctx *ctx = ev->msg;
     const sl_sip_msg *msg = ctx->msg;
     if (msg->is_request) {
         sl_jw_kslice(w, "method", msg->method);
@@ -77,10 +70,9 @@ void sl_sip_event_write(sl_output *out, const sl_sip_ctx *ctx, bool truncated, b
     write_contacts(w, msg, max_contacts);
     kheader(w, "user_agent", msg, SL_HDR_USER_AGENT);
     kheader(w, "server", msg, SL_HDR_SERVER);
-    sl_jw_kbool(w, "retransmission", ctx->retransmission);
-    if (truncated)
+    sl_jw_kbool(w, "retransmission", ev->retransmission);
+    if (ev->truncated)
         sl_jw_kbool(w, "truncated", true);
     if (with_raw)
         sl_jw_kslice(w, "raw", ctx->raw);
-    sl_event_end(out);
 }

@@ -1,0 +1,35 @@
+/* The `anomaly` event: something malformed, cut or over a cap, by kind
+ * (docs/events.md lists the kinds). Members left NULL / false are not
+ * written; the ones present are written in the order of this struct. */
+#ifndef SIPSLEUTH_ANOMALY_EVENT_H
+#define SIPSLEUTH_ANOMALY_EVENT_H
+
+#include "sipsleuth/anomaly.h"
+#include "sipsleuth/event.h"
+
+typedef struct sl_anomaly_event {
+    sl_event head;
+    const char *kind;
+    const char *layer;
+    bool has_offset;
+    size_t offset;      /* of the offending byte within the layer */
+    const char *detail; /* what was dropped or why, in words */
+    const char *reason; /* an evicted dialog: why it was evicted */
+    bool has_age;
+    sl_time age; /* an evicted dialog: since its first message */
+    /* An evicted route: */
+    const char *uri, *target;
+    bool has_last_used;
+    sl_time last_used;
+} sl_anomaly_event;
+
+/* A record of this kind about call_id (may be empty) and flow (may be NULL). */
+static inline sl_anomaly_event sl_anomaly_event_make(const char *kind, sl_time ts, sl_slice call_id,
+                                                     const sl_flow *flow)
+{
+    sl_anomaly_event ev = {
+        .head = {.type = SL_EV_ANOMALY, .ts = ts, .call_id = call_id, .flow = flow}, .kind = kind};
+    return ev;
+}
+
+#endif

@@ -1,0 +1,24 @@
+#include "writers.h"
+
+void sl_json_anomaly(sl_jw *w, const sl_anomaly_event *ev)
+{
+    sl_jw_kstr(w, "kind", ev->kind);
+    if (ev->layer)
+        sl_jw_kstr(w, "layer", ev->layer);
+    if (ev->has_offset)
+        sl_jw_kuint(w, "offset", ev->offset);
+    if (ev->detail)
+        sl_jw_kstr(w, "detail", ev->detail);
+    if (ev->reason)
+        sl_jw_kstr(w, "reason", ev->reason);
+    if (ev->has_age)
+        sl_jw_kms(w, "age_ms", sl_time_ms(0, ev->age));
+    if (ev->uri)
+        sl_jw_kstr(w, "uri", ev->uri);
+    if (ev->target)
+        sl_jw_kstr(w, "target", ev->target);
+    if (ev->has_last_used) {
+        sl_jw_key(w, "last_used");
+        sl_jw_time(w, ev->last_used);
+    }
+}

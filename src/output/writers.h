@@ -1,0 +1,24 @@
+/* Each event type's detail object, written from its record (internal to the
+ * output module). */
+#ifndef SIPSLEUTH_OUTPUT_WRITERS_H
+#define SIPSLEUTH_OUTPUT_WRITERS_H
+
+#include "sipsleuth/anomaly_event.h"
+#include "sipsleuth/dialog_event.h"
+#include "sipsleuth/identity_event.h"
+#include "sipsleuth/json_writer.h"
+#include "sipsleuth/redirect_event.h"
+#include "sipsleuth/sip_event.h"
+
+void sl_json_sip(sl_jw *w, const sl_sip_event *ev, bool with_raw, size_t max_contacts);
+void sl_json_anomaly(sl_jw *w, const sl_anomaly_event *ev);
+void sl_json_dialog(sl_jw *w, const sl_dialog_event *ev);
+void sl_json_redirect(sl_jw *w, const sl_redirect_event *ev);
+void sl_json_route(sl_jw *w, const sl_route_event *ev);
+void sl_json_identity(sl_jw *w, const sl_identity_event *ev);
+void sl_json_rejection(sl_jw *w, const sl_rejection_event *ev);
+
+/* A header value as a JSON string, folded lines read as single spaces. */
+void sl_json_header_value(sl_jw *w, sl_slice value);
+
+#endif
