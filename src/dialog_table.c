@@ -504,56 +504,24 @@ size_t sl_dialogs_active(const sl_dialogs *d)
 
 /* ---- stats ---- */
 
-void sl_dialogs_stats(const sl_dialogs *d, sl_jw *w)
+void sl_dialogs_get_stats(const sl_dialogs *d, sl_dialog_stats *out)
 {
-    sl_jw_key(w, "dialogs");
-    sl_jw_obj_begin(w);
-    sl_jw_kuint(w, "active", d->n_active);
-    sl_jw_kuint(w, "records", d->n_recs);
-    sl_jw_kuint(w, "created", d->created);
-    sl_jw_kuint(w, "evicted", d->evicted);
-    sl_jw_key(w, "by_state");
-    sl_jw_obj_begin(w);
-    for (int s = 0; s < SL_DIALOG__COUNT; s++)
-        sl_jw_kuint(w, state_names[s], d->by_state[s]);
-    sl_jw_obj_end(w);
-    sl_jw_kuint(w, "memory_bytes", d->mem);
-    sl_jw_kuint(w, "memory_cap", d->cfg.max_memory);
-    sl_jw_kuint(w, "max_dialogs", d->cfg.max_dialogs);
-    sl_jw_kuint(w, "numbered_calls", sl_numbering_entries(d->numbering));
-    sl_jw_kuint(w, "numbering_evicted", sl_numbering_evicted(d->numbering));
-    sl_jw_obj_end(w);
-
-    sl_jw_key(w, "transactions");
-    sl_jw_obj_begin(w);
-    sl_jw_key(w, "by_method");
-    sl_jw_obj_begin(w);
-    for (int m = 0; m < SL_M__COUNT; m++) {
-        const method_stats *s = &d->ms[m];
-        if (!s->requests && !s->retransmissions)
-            continue;
-        sl_jw_key(w, sl_method_name((sl_method)m));
-        sl_jw_obj_begin(w);
-        sl_jw_kuint(w, "requests", s->requests);
-        sl_jw_kuint(w, "retransmissions", s->retransmissions);
-        sl_jw_kuint(w, "unanswered", s->unanswered);
-        sl_jw_key(w, "final");
-        sl_jw_obj_begin(w);
-        for (int st = 0; st < 600; st++) {
-            if (!s->final[st])
-                continue;
-            char key[8];
-            snprintf(key, sizeof key, "%d", st + 100);
-            sl_jw_kuint(w, key, s->final[st]);
-        }
-        sl_jw_obj_end(w);
-        sl_jw_obj_end(w);
-    }
-    sl_jw_obj_end(w);
-    sl_jw_kuint(w, "unmatched_responses", d->unmatched);
-    sl_jw_kuint(w, "unmatched_retransmissions", d->unmatched_retrans);
-    sl_jw_kuint(w, "matched_by_cseq", d->by_cseq);
-    sl_jw_kuint(w, "untracked_messages", d->untracked);
-    sl_jw_kuint(w, "evicted_groups", d->other_evicted);
-    sl_jw_obj_end(w);
+    *out = (sl_dialog_stats){
+        .active = d->n_active,
+        .records = d->n_recs,
+        .created = d->created,
+        .evicted = d->evicted,
+        .memory_bytes = d->mem,
+        .memory_cap = d->cfg.max_memory,
+        .max_dialogs = d->cfg.max_dialogs,
+        .numbered_calls = sl_numbering_entries(d->numbering),
+        .numbering_evicted = sl_numbering_evicted(d->numbering),
+        .by_method = d->ms,
+        .unmatched_responses = d->unmatched,
+        .unmatched_retransmissions = d->unmatched_retrans,
+        .matched_by_cseq = d->by_cseq,
+        .untracked_messages = d->untracked,
+        .evicted_groups = d->other_evicted,
+    };
+    memcpy(out->by_state, d->by_state, sizeof out->by_state);
 }

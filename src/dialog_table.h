@@ -67,10 +67,6 @@ struct rec {
     char data[];     /* call_id, from, to, request_uri, tag (TAG_MAX) */
 };
 
-typedef struct method_stats {
-    uint64_t requests, retransmissions, unanswered;
-    uint32_t final[600]; /* by status - 100 */
-} method_stats;
 
 struct sl_dialogs {
     sl_dialog_config cfg;
@@ -87,7 +83,7 @@ struct sl_dialogs {
     size_t mem;
     uint64_t created, evicted, other_evicted, unmatched, unmatched_retrans, untracked, by_cseq;
     uint64_t by_state[SL_DIALOG__COUNT];
-    method_stats ms[SL_M__COUNT];
+    sl_txn_method_stats ms[SL_M__COUNT];
 };
 
 /* What on_message derives from a message once. */

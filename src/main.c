@@ -2,6 +2,7 @@
 #include "sipsleuth/capture.h"
 #include "sipsleuth/cli.h"
 #include "sipsleuth/decode.h"
+#include "sipsleuth/output.h"
 #include "sipsleuth/privileges.h"
 #include "sipsleuth/progress.h"
 #include "sipsleuth/routes_cli.h"
@@ -238,7 +239,8 @@ int main(int argc, char **argv)
         o.cfg.dialog.on_end = sl_summary_on_dialog;
         o.cfg.dialog.user = w.summary;
     }
-    sl_pipeline *p = (o.summary && !w.summary) ? NULL : sl_pipeline_new(&o.cfg, out);
+    sl_sink sink = sl_output_sink(out);
+    sl_pipeline *p = (o.summary && !w.summary) ? NULL : sl_pipeline_new(&o.cfg, &sink);
     if (!p) {
         fprintf(stderr, "sipsleuth: out of memory\n");
         sl_summary_free(w.summary);
@@ -296,8 +298,10 @@ int main(int argc, char **argv)
     sl_progress_free(w.progress);
     /* Nothing was read (no input could be opened): no final state to report,
      * rather than a stats event of zeros stamped 1970. */
-    if (opened)
+    if (opened) {
         sl_pipeline_finish(p, &cs);
+        sl_output_flush(out);
+    }
     if (opened && w.summary && !write_summary(&o, w.summary, p))
         status = 1;
     if (sl_pipeline_routes_error(p)) {

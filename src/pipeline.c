@@ -13,6 +13,7 @@
 #include "sipsleuth/sip_event.h"
 #include "sipsleuth/sip_values.h"
 #include "sipsleuth/stats.h"
+#include "sipsleuth/stats_event.h"
 #include "sipsleuth/tcp_stream.h"
 #include "sipsleuth/tcp_tls.h"
 
@@ -21,8 +22,7 @@
 
 struct sl_pipeline {
     sl_config cfg;
-    sl_output *out;
-    sl_sink out_sink; /* the output's */
+    sl_sink out_sink; /* where events go */
     sl_sink sink;     /* the analyzers': counts anomalies, then the output's */
     sl_counters counters;
     sl_time ts;    /* the frame being processed: events about it carry this time */
@@ -297,72 +297,6 @@ static void on_sctp_message(void *user, const uint8_t *data, size_t len, sl_time
     on_datagram(user, data, len, ts, flow, truncated);
 }
 
-static void write_sctp_stats(const sl_pipeline *p, sl_jw *w)
-{
-    sl_sctp_stats s;
-    sl_sctp_get_stats(p->sctp, &s);
-    sl_jw_key(w, "sctp");
-    sl_jw_obj_begin(w);
-    sl_jw_kuint(w, "packets", s.packets);
-    sl_jw_kuint(w, "associations", s.associations);
-    sl_jw_kuint(w, "open", s.open);
-    sl_jw_kuint(w, "closed", s.closed);
-    sl_jw_kuint(w, "timeouts", s.timeouts);
-    sl_jw_kuint(w, "evictions", s.evictions);
-    sl_jw_kuint(w, "chunks", s.chunks);
-    sl_jw_kuint(w, "data_chunks", s.data_chunks);
-    sl_jw_kuint(w, "duplicates", s.duplicates);
-    sl_jw_kuint(w, "messages", s.messages);
-    sl_jw_kuint(w, "reassembled", s.reassembled);
-    sl_jw_kuint(w, "too_large", s.too_large);
-    sl_jw_kuint(w, "dropped_fragments", s.dropped_fragments);
-    sl_jw_kuint(w, "bad_chunks", s.bad_chunks);
-    sl_jw_kuint(w, "buffered_bytes", s.buffered);
-    sl_jw_kuint(w, "memory_bytes", sl_sctp_memory(p->sctp));
-    sl_jw_obj_end(w);
-}
-
-static void write_tcp_stats(const sl_pipeline *p, sl_jw *w)
-{
-    sl_tcp_stats ts;
-    sl_tcp_get_stats(p->tcp, &ts);
-    sl_jw_key(w, "tcp");
-    sl_jw_obj_begin(w);
-    sl_jw_kuint(w, "streams", ts.streams);
-    sl_jw_kuint(w, "open", ts.open);
-    sl_jw_kuint(w, "closed", ts.closed);
-    sl_jw_kuint(w, "timeouts", ts.timeouts);
-    sl_jw_kuint(w, "evictions", ts.evictions);
-    sl_jw_kuint(w, "gaps", ts.gaps);
-    sl_jw_kuint(w, "messages", ts.messages);
-    sl_jw_kuint(w, "websocket_messages", ts.ws_messages);
-    sl_jw_kuint(w, "invalid", ts.invalid);
-    sl_jw_kuint(w, "too_large", ts.too_large);
-    sl_jw_kuint(w, "truncated", ts.truncated);
-    sl_jw_kuint(w, "retransmitted_bytes", ts.retransmitted);
-    sl_jw_kuint(w, "not_sip_streams", ts.not_sip_streams);
-    sl_jw_kuint(w, "buffered_bytes", ts.buffered);
-    sl_jw_kuint(w, "memory_bytes", sl_tcp_memory(p->tcp));
-    sl_jw_obj_end(w);
-}
-
-static void write_defrag_stats(const sl_pipeline *p, sl_jw *w)
-{
-    sl_defrag_stats ds;
-    sl_defrag_get_stats(p->defrag, &ds);
-    sl_jw_key(w, "defrag");
-    sl_jw_obj_begin(w);
-    sl_jw_kuint(w, "datagrams", ds.datagrams);
-    sl_jw_kuint(w, "duplicates", ds.duplicates);
-    sl_jw_kuint(w, "overlaps", ds.overlaps);
-    sl_jw_kuint(w, "timeouts", ds.timeouts);
-    sl_jw_kuint(w, "evictions", ds.evictions);
-    sl_jw_kuint(w, "rejected", ds.rejected);
-    sl_jw_kuint(w, "trains", ds.trains);
-    sl_jw_kuint(w, "memory_bytes", sl_defrag_memory(p->defrag));
-    sl_jw_obj_end(w);
-}
-
 void sl_pipeline_set_capture_stats(sl_pipeline *p, sl_capture_stats_fn fn, void *user)
 {
     p->capture_stats = fn;
@@ -385,40 +319,43 @@ static size_t memory_in_use(const sl_pipeline *p)
 
 static void write_stats(sl_pipeline *p, const sl_capture_stats *cs, bool final)
 {
+    if (!sl_sink_wants(&p->sink, SL_EV_STATS))
+        return;
     sl_capture_stats now;
     if (!cs && p->capture_stats) {
         p->capture_stats(p->capture_stats_user, &now);
         cs = &now;
     }
-    sl_jw *w = sl_event_begin(p->out, SL_EV_STATS, p->clock, sl_slice_make(NULL, 0), NULL);
-    if (!w)
-        return;
-    sl_counters_write(&p->counters, w);
-    write_defrag_stats(p, w);
-    write_tcp_stats(p, w);
-    sl_tcp_tls_write_stats(p->tls, w);
-    write_sctp_stats(p, w);
+    sl_stats_event ev = {
+        .head = {.type = SL_EV_STATS, .ts = p->clock},
+        .counters = &p->counters,
+        .defrag_memory = sl_defrag_memory(p->defrag),
+        .tcp_memory = sl_tcp_memory(p->tcp),
+        .sctp_memory = sl_sctp_memory(p->sctp),
+        .identity_memory = sl_identity_memory(p->identity),
+        .memory_bytes = memory_in_use(p),
+        .capture = cs && cs->live ? cs : NULL,
+        .final = final,
+    };
+    sl_defrag_get_stats(p->defrag, &ev.defrag);
+    sl_tcp_get_stats(p->tcp, &ev.tcp);
+    sl_tcp_tls_get_stats(p->tls, &ev.tls);
+    sl_tls_keylog_stats keylog;
+    if (p->cfg.tls_keylog) {
+        sl_tls_keylog_get_stats(p->cfg.tls_keylog, &keylog);
+        ev.keylog = &keylog;
+        ev.keylog_memory = sl_tls_keylog_memory(p->cfg.tls_keylog);
+    }
+    sl_sctp_get_stats(p->sctp, &ev.sctp);
+    sl_dedup_stats dedup;
     if (p->dedup) {
-        sl_dedup_stats ds;
-        sl_dedup_get_stats(p->dedup, &ds);
-        sl_jw_key(w, "dedup");
-        sl_jw_obj_begin(w);
-        sl_jw_kuint(w, "checked", ds.checked);
-        sl_jw_kuint(w, "duplicates", ds.duplicates);
-        sl_jw_kuint(w, "overwrites", ds.overwrites);
-        sl_jw_obj_end(w);
+        sl_dedup_get_stats(p->dedup, &dedup);
+        ev.dedup = &dedup;
     }
-    sl_dialogs_stats(p->dialogs, w);
-    sl_redirects_stats(p->redirects, w);
-    sl_identity_stats(p->identity, w);
-    if (cs && cs->live) {
-        sl_jw_kuint(w, "pcap_received", cs->received);
-        sl_jw_kuint(w, "kernel_dropped", cs->dropped);
-        sl_jw_kuint(w, "interface_dropped", cs->if_dropped);
-    }
-    sl_jw_kuint(w, "memory_bytes", memory_in_use(p));
-    sl_jw_kbool(w, "final", final);
-    sl_event_end(p->out);
+    sl_dialogs_get_stats(p->dialogs, &ev.dialogs);
+    sl_redirects_get_stats(p->redirects, &ev.redirects);
+    sl_identity_get_counts(p->identity, &ev.identity);
+    sl_sink_emit(&p->sink, &ev.head);
 }
 
 static bool save_routes(sl_pipeline *p)
@@ -578,7 +515,6 @@ void sl_pipeline_finish(sl_pipeline *p, const sl_capture_stats *cs)
     if (p->routes_loaded)
         save_routes(p);
     write_stats(p, cs, true);
-    sl_output_flush(p->out);
 }
 
 /* Every record the analyzers emit passes here: an anomaly is counted
@@ -606,14 +542,13 @@ static bool pipeline_wants(void *self, sl_event_type type)
     return type == SL_EV_ANOMALY || sl_sink_wants(&p->out_sink, type);
 }
 
-sl_pipeline *sl_pipeline_new(const sl_config *cfg, sl_output *out)
+sl_pipeline *sl_pipeline_new(const sl_config *cfg, const sl_sink *out)
 {
     sl_pipeline *p = calloc(1, sizeof *p);
     if (!p)
         return NULL;
     p->cfg = *cfg;
-    p->out = out;
-    p->out_sink = sl_output_sink(out);
+    p->out_sink = *out;
     p->sink = (sl_sink){.wants = pipeline_wants, .emit = pipeline_emit, .self = p};
     p->headers = calloc(cfg->max_headers ? cfg->max_headers : 1, sizeof *p->headers);
     p->defrag = sl_defrag_new(&cfg->defrag, report_state_anomaly, p);

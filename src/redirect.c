@@ -376,26 +376,19 @@ bool sl_redirects_followed(sl_redirects *r, const sl_dialog_event *s, sl_redirec
 
 /* ---- stats ---- */
 
-void sl_redirects_stats(const sl_redirects *r, sl_jw *w)
+void sl_redirects_get_stats(const sl_redirects *r, sl_redirect_stats *out)
 {
-    sl_jw_key(w, "redirects");
-    sl_jw_obj_begin(w);
-    sl_jw_kuint(w, "total", r->by_class[0] + r->by_class[1] + r->by_class[2] + r->by_class[3]);
-    sl_jw_kuint(w, "multiple_choices_300", r->by_class[0]);
-    sl_jw_kuint(w, "moved_permanently_301", r->by_class[1]);
-    sl_jw_kuint(w, "moved_temporarily_302", r->by_class[2]);
-    sl_jw_kuint(w, "other_3xx", r->by_class[3]);
-    sl_jw_kuint(w, "contacts", r->contacts);
-    sl_jw_kuint(w, "request_not_captured", r->from_to_uri);
-    sl_jw_kuint(w, "unlearnable", r->unlearnable);
-    sl_jw_obj_end(w);
-
-    sl_jw_key(w, "routes");
-    sl_jw_obj_begin(w);
-    sl_jw_kuint(w, "entries", sl_routes_count(r->routes));
+    *out = (sl_redirect_stats){
+        .multiple_choices_300 = r->by_class[0],
+        .moved_permanently_301 = r->by_class[1],
+        .moved_temporarily_302 = r->by_class[2],
+        .other_3xx = r->by_class[3],
+        .contacts = r->contacts,
+        .request_not_captured = r->from_to_uri,
+        .unlearnable = r->unlearnable,
+        .route_entries = sl_routes_count(r->routes),
+        .routes_memory = sl_routes_memory(r->routes),
+    };
     for (int a = 0; a < SL_ROUTE__COUNT; a++)
-        sl_jw_kuint(w, sl_route_action_name((sl_route_action)a),
-                    sl_routes_counter(r->routes, (sl_route_action)a));
-    sl_jw_kuint(w, "memory_bytes", sl_routes_memory(r->routes));
-    sl_jw_obj_end(w);
+        out->route_actions[a] = sl_routes_counter(r->routes, (sl_route_action)a);
 }

@@ -476,34 +476,3 @@ void sl_tcp_feed(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n)
     else
         sl_tcp_frame(t, c, d, p, n);
 }
-
-void sl_tcp_tls_write_stats(const sl_tcp_tls *x, sl_jw *w)
-{
-    const sl_tls_stats *st = &x->st;
-    sl_jw_key(w, "tls");
-    sl_jw_obj_begin(w);
-    sl_jw_kuint(w, "connections", st->connections);
-    sl_jw_kuint(w, "decrypted", st->decrypted);
-    sl_jw_kuint(w, "no_key", st->no_key);
-    sl_jw_kuint(w, "unsupported", st->unsupported);
-    sl_jw_kuint(w, "invalid", st->invalid);
-    sl_jw_kuint(w, "decrypt_failed", st->decrypt_failed);
-    sl_jw_kuint(w, "records", st->records);
-    sl_jw_kuint(w, "plaintext_bytes", st->plaintext_bytes);
-    sl_jw_kuint(w, "dropped_bytes", st->dropped_bytes);
-    sl_jw_kuint(w, "key_updates", st->key_updates);
-    if (x->kl) {
-        sl_tls_keylog_stats ks;
-        sl_tls_keylog_get_stats(x->kl, &ks);
-        sl_jw_key(w, "keylog");
-        sl_jw_obj_begin(w);
-        sl_jw_kuint(w, "entries", ks.entries);
-        sl_jw_kuint(w, "lines", ks.lines);
-        sl_jw_kuint(w, "malformed", ks.malformed);
-        sl_jw_kuint(w, "evicted", ks.evicted);
-        sl_jw_kuint(w, "reads", ks.reads);
-        sl_jw_kuint(w, "memory_bytes", sl_tls_keylog_memory(x->kl));
-        sl_jw_obj_end(w);
-    }
-    sl_jw_obj_end(w);
-}

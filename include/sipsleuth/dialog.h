@@ -17,8 +17,8 @@
 #define SIPSLEUTH_DIALOG_H
 
 #include "sipsleuth/dialog_event.h"
-#include "sipsleuth/json_writer.h"
 #include "sipsleuth/sip_context.h"
+#include "sipsleuth/transaction.h"
 
 typedef struct sl_dialog_config {
     size_t max_dialogs;         /* records tracked at once (attempts + non-INVITE groups) */
@@ -83,9 +83,26 @@ void sl_dialogs_advance(sl_dialogs *d, sl_time now);
  * transactions. The tracker stays usable, and empty. */
 void sl_dialogs_finish(sl_dialogs *d, sl_time now);
 
-/* Writes "dialogs" and "transactions" members into the open `stats` detail
- * object. */
-void sl_dialogs_stats(const sl_dialogs *d, sl_jw *w);
+/* Per-method transaction counters (stats.transactions.by_method). */
+typedef struct sl_txn_method_stats {
+    uint64_t requests, retransmissions, unanswered;
+    uint32_t final[600]; /* by status - 100 */
+} sl_txn_method_stats;
+
+/* stats.dialogs and stats.transactions. */
+typedef struct sl_dialog_stats {
+    size_t active, records;
+    uint64_t created, evicted;
+    uint64_t by_state[SL_DIALOG__COUNT];
+    size_t memory_bytes, memory_cap, max_dialogs;
+    size_t numbered_calls;
+    uint64_t numbering_evicted;
+    const sl_txn_method_stats *by_method; /* SL_M__COUNT, the tracker's own */
+    uint64_t unmatched_responses, unmatched_retransmissions, matched_by_cseq, untracked_messages,
+        evicted_groups;
+} sl_dialog_stats;
+
+void sl_dialogs_get_stats(const sl_dialogs *d, sl_dialog_stats *out);
 
 /* Bytes of state held now (records, owned strings, the table). */
 size_t sl_dialogs_memory(const sl_dialogs *d);

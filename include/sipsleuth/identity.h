@@ -11,7 +11,6 @@
 #include "sipsleuth/explain.h"
 #include "sipsleuth/identity_header.h"
 #include "sipsleuth/identity_result.h"
-#include "sipsleuth/json_writer.h"
 #include "sipsleuth/passport.h"
 #include "sipsleuth/sip_context.h"
 #include "sipsleuth/verify.h"
@@ -39,14 +38,13 @@ void sl_identity_on_message(sl_identity *id, const sl_sip_ctx *ctx, const sl_txn
 /* Bytes held: remembered requests, the verification cache, certificates
  * (their count times a typical size). */
 size_t sl_identity_memory(const sl_identity *id);
-/* "identity" member of the stats event. */
-void sl_identity_stats(const sl_identity *id, sl_jw *w);
 
-/* Totals for the --summary report. */
+/* Totals for stats.identity and the --summary report. */
 typedef struct sl_identity_counts {
     uint64_t signed_requests, valid, invalid, unverifiable, rejections;
-    uint64_t reasons[SL_IDR__COUNT];     /* identity verdicts naming each reason */
-    uint64_t causes[SL_ID_CAUSE__COUNT]; /* rejections by cause */
+    uint64_t signatures_checked, cache_hits; /* signature checks made, and spared by the cache */
+    uint64_t reasons[SL_IDR__COUNT];         /* identity verdicts naming each reason */
+    uint64_t causes[SL_ID_CAUSE__COUNT];     /* rejections by cause */
 } sl_identity_counts;
 
 void sl_identity_get_counts(const sl_identity *id, sl_identity_counts *out);

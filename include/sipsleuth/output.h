@@ -3,7 +3,6 @@
 #define SIPSLEUTH_OUTPUT_H
 
 #include "sipsleuth/event.h"
-#include "sipsleuth/json_writer.h"
 
 typedef struct sl_output sl_output;
 
@@ -26,9 +25,5 @@ const char *sl_output_error(const sl_output *o);
 bool sl_output_wants(const sl_output *o, sl_event_type t);
 /* Events written so far, per type. */
 uint64_t sl_output_count(const sl_output *o, sl_event_type t);
-
-sl_jw *sl_event_begin(sl_output *o, sl_event_type type, sl_time ts, sl_slice call_id,
-                      const sl_flow *flow);
-void sl_event_end(sl_output *o);
 
 #endif

@@ -3,16 +3,7 @@
 #ifndef SIPSLEUTH_PIPELINE_H
 #define SIPSLEUTH_PIPELINE_H
 
-#include "sipsleuth/dedup.h"
-#include "sipsleuth/defrag.h"
-#include "sipsleuth/dialog.h"
-#include "sipsleuth/output.h"
-#include "sipsleuth/identity.h"
-#include "sipsleuth/routes.h"
-#include "sipsleuth/sctp_assoc.h"
-#include "sipsleuth/stats.h"
-#include "sipsleuth/tcp_stream.h"
-#include "sipsleuth/tls_keylog.h"
+#include "sipsleuth/stats_event.h"
 
 /* Every cap on state an attacker can create is a field here or in a module's
  * config (README: resource limits); reaching one is a counted anomaly. The
@@ -44,17 +35,12 @@ typedef struct sl_config {
 
 void sl_config_defaults(sl_config *cfg);
 
-/* What the capture layer knows that the pipeline cannot see (live mode). */
-typedef struct sl_capture_stats {
-    bool live;
-    uint64_t received, dropped, if_dropped;
-} sl_capture_stats;
-
 typedef struct sl_pipeline sl_pipeline;
 /* Reads the capture's counters now, for periodic stats events (live). */
 typedef void (*sl_capture_stats_fn)(void *user, sl_capture_stats *cs);
 
-sl_pipeline *sl_pipeline_new(const sl_config *cfg, sl_output *out);
+/* Events go to out (copied; what it points to must outlive the pipeline). */
+sl_pipeline *sl_pipeline_new(const sl_config *cfg, const sl_sink *out);
 void sl_pipeline_free(sl_pipeline *p);
 
 /* One captured frame of link type dlt (libpcap DLT_ value). */

@@ -7,7 +7,6 @@
 #define SIPSLEUTH_REDIRECT_H
 
 #include "sipsleuth/dialog.h"
-#include "sipsleuth/json_writer.h"
 #include "sipsleuth/routes.h"
 #include "sipsleuth/sip_context.h"
 
@@ -32,7 +31,14 @@ void sl_redirects_advance(sl_redirects *r, sl_time now);
  * the next call. */
 bool sl_redirects_followed(sl_redirects *r, const sl_dialog_event *s, sl_redirect_followed *out);
 
-/* Writes a "redirects" and a "routes" member into the open `stats` object. */
-void sl_redirects_stats(const sl_redirects *r, sl_jw *w);
+/* stats.redirects and stats.routes. */
+typedef struct sl_redirect_stats {
+    uint64_t multiple_choices_300, moved_permanently_301, moved_temporarily_302, other_3xx;
+    uint64_t contacts, request_not_captured, unlearnable;
+    size_t route_entries, routes_memory;
+    uint64_t route_actions[SL_ROUTE__COUNT];
+} sl_redirect_stats;
+
+void sl_redirects_get_stats(const sl_redirects *r, sl_redirect_stats *out);
 
 #endif

@@ -3,7 +3,6 @@
 #ifndef SIPSLEUTH_STATS_H
 #define SIPSLEUTH_STATS_H
 
-#include "sipsleuth/json_writer.h"
 #include "sipsleuth/sip.h"
 
 #define SL_STATS_METHODS 32
@@ -37,7 +36,5 @@ typedef struct sl_counters {
 
 void sl_counters_message(sl_counters *c, const sl_sip_msg *msg);
 void sl_counters_anomaly(sl_counters *c, const char *kind);
-/* Writes the counters as members of the open stats object. */
-void sl_counters_write(const sl_counters *c, sl_jw *w);
 
 #endif

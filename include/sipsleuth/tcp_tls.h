@@ -21,7 +21,6 @@
 #ifndef SIPSLEUTH_TCP_TLS_H
 #define SIPSLEUTH_TCP_TLS_H
 
-#include "sipsleuth/json_writer.h"
 #include "sipsleuth/tcp_stream.h"
 #include "sipsleuth/tls_keylog.h"
 
@@ -48,7 +47,5 @@ void sl_tcp_tls_free(sl_tcp_tls *x);
 /* Turns TLS detection on for table t (before its first segment). */
 void sl_tcp_attach_tls(sl_tcp_table *t, sl_tcp_tls *x);
 void sl_tcp_tls_get_stats(const sl_tcp_tls *x, sl_tls_stats *out);
-/* The stats event's "tls" object (with the key log's counters). */
-void sl_tcp_tls_write_stats(const sl_tcp_tls *x, sl_jw *w);
 
 #endif

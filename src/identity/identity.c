@@ -474,6 +474,7 @@ void sl_identity_get_counts(const sl_identity *id, sl_identity_counts *out)
                                 .invalid = id->invalid,
                                 .unverifiable = id->unverifiable,
                                 .rejections = id->rejections};
+    sl_verifier_stats(id->ck.verifier, &out->signatures_checked, &out->cache_hits);
     memcpy(out->reasons, id->reason_counts, sizeof out->reasons);
     memcpy(out->causes, id->cause_counts, sizeof out->causes);
 }
@@ -485,21 +486,4 @@ size_t sl_identity_memory(const sl_identity *id)
 {
     return sizeof *id + id->n_slots * sizeof *id->records + id->long_call_id_bytes +
            sl_verifier_memory(id->ck.verifier) + sl_certstore_count(id->ck.certs) * CERT_BYTES;
-}
-
-void sl_identity_stats(const sl_identity *id, sl_jw *w)
-{
-    uint64_t checked, hits;
-    sl_verifier_stats(id->ck.verifier, &checked, &hits);
-    sl_jw_key(w, "identity");
-    sl_jw_obj_begin(w);
-    sl_jw_kuint(w, "signed_requests", id->requests);
-    sl_jw_kuint(w, "valid", id->valid);
-    sl_jw_kuint(w, "invalid", id->invalid);
-    sl_jw_kuint(w, "unverifiable", id->unverifiable);
-    sl_jw_kuint(w, "signatures_checked", checked);
-    sl_jw_kuint(w, "cache_hits", hits);
-    sl_jw_kuint(w, "rejections", id->rejections);
-    sl_jw_kuint(w, "memory_bytes", sl_identity_memory(id));
-    sl_jw_obj_end(w);
 }

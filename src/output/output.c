@@ -216,7 +216,8 @@ static void write_detail(const sl_output *o, sl_jw *w, const sl_event *ev)
     case SL_EV_ROUTE: sl_json_route(w, (const sl_route_event *)ev); break;
     case SL_EV_IDENTITY: sl_json_identity(w, (const sl_identity_event *)ev); break;
     case SL_EV_REJECTION: sl_json_rejection(w, (const sl_rejection_event *)ev); break;
-    default: break;
+    case SL_EV_STATS: sl_json_stats(w, (const sl_stats_event *)ev); break;
+    case SL_EV__COUNT: break;
     }
 }
 
@@ -257,19 +258,4 @@ static bool wants(void *self, sl_event_type type)
 sl_sink sl_output_sink(sl_output *o)
 {
     return (sl_sink){.wants = wants, .emit = emit, .self = o};
-}
-
-sl_jw *sl_event_begin(sl_output *o, sl_event_type type, sl_time ts, sl_slice call_id,
-                      const sl_flow *flow)
-{
-    if (!sl_output_wants(o, type))
-        return NULL;
-    sl_event ev = {.type = type, .ts = ts, .call_id = call_id, .flow = flow};
-    begin_event(o, &ev);
-    return &o->w;
-}
-
-void sl_event_end(sl_output *o)
-{
-    end_event(o);
 }

@@ -9,6 +9,7 @@
 #include "sipsleuth/json_writer.h"
 #include "sipsleuth/redirect_event.h"
 #include "sipsleuth/sip_event.h"
+#include "sipsleuth/stats_event.h"
 
 void sl_json_sip(sl_jw *w, const sl_sip_event *ev, bool with_raw, size_t max_contacts);
 void sl_json_anomaly(sl_jw *w, const sl_anomaly_event *ev);
@@ -17,6 +18,7 @@ void sl_json_redirect(sl_jw *w, const sl_redirect_event *ev);
 void sl_json_route(sl_jw *w, const sl_route_event *ev);
 void sl_json_identity(sl_jw *w, const sl_identity_event *ev);
 void sl_json_rejection(sl_jw *w, const sl_rejection_event *ev);
+void sl_json_stats(sl_jw *w, const sl_stats_event *ev);
 
 /* A header value as a JSON string, folded lines read as single spaces. */
 void sl_json_header_value(sl_jw *w, sl_slice value);

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "sipsleuth/event.h"
+#include "sipsleuth/output.h"
 #include "sipsleuth/pipeline.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -90,7 +91,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!out)
         abort();
     sl_output_set_sip_detail(out, cfg.sip_raw, cfg.max_contacts);
-    sl_pipeline *p = sl_pipeline_new(&cfg, out);
+    sl_sink sink = sl_output_sink(out);
+    sl_pipeline *p = sl_pipeline_new(&cfg, &sink);
     if (!p)
         abort();
     size_t off = PCAP_HEADER;

@@ -4,6 +4,7 @@
  * libpcap's — through the counters below. */
 #include "guarded.h"
 #include "sipsleuth/decode.h"
+#include "sipsleuth/output.h"
 #include "sipsleuth/pipeline.h"
 #include "sipsleuth/sip_context.h"
 
@@ -120,7 +121,8 @@ Test(no_alloc, pipeline_steady_state)
     sl_output *out = sl_output_open("/dev/null", SL_EV_ALL);
     sl_config cfg;
     sl_config_defaults(&cfg);
-    sl_pipeline *p = sl_pipeline_new(&cfg, out);
+    sl_sink sink = sl_output_sink(out);
+    sl_pipeline *p = sl_pipeline_new(&cfg, &sink);
     for (int pass = 0; pass < 3; pass++) {
         sl_output_flush(out);
         allocations = 0;
