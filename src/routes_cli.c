@@ -1,8 +1,8 @@
 /* The `sipsleuth routes` subcommand (see routes_cli.h and README.md). */
 #include "sipsleuth/routes_cli.h"
 
-#include "sipsleuth/json_writer.h"
 #include "sipsleuth/routes_file.h"
+#include "sipsleuth/routes_json.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -21,15 +21,6 @@ static int usage_error(const char *what)
 static void time_text(sl_time t, char buf[SL_TIME_TEXT_LEN])
 {
     sl_time_format(t, buf);
-}
-
-/* Writes the writer's document and a newline to stdout; a failed write is caught by the
- * ferror(stdout) check at the end. */
-static void flush_line(sl_jw *w)
-{
-    sl_jw_end_document(w, "\n", 1);
-    (void)fwrite(w->buf, 1, w->len, stdout);
-    sl_jw_reset(w);
 }
 
 /* ---- list ---- */
@@ -58,38 +49,11 @@ static int lookup(const sl_routes *t, const char *arg)
         return usage_error("lookup: not a sip:, sips: or tel: URI");
     sl_route_resolution res;
     bool moved = sl_routes_resolve(t, uri, &res);
-    sl_jw w;
-    sl_jw_init(&w);
-    sl_jw_obj_begin(&w);
-    sl_jw_kstr(&w, "uri", uri);
-    sl_jw_kbool(&w, "moved", moved);
-    /* The same members whether or not it moved: a URI that never moved is
-     * its own target, zero hops, its path itself alone. */
-    sl_jw_kstr(&w, "target", moved ? res.target : uri);
-    sl_jw_kuint(&w, "hops", moved ? res.n_path - 1 : 0);
-    sl_jw_kbool(&w, "loop", moved && res.loop);
-    sl_jw_kbool(&w, "too_long", moved && res.too_long);
-    sl_jw_key(&w, "path");
-    sl_jw_arr_begin(&w);
-    if (moved)
-        for (size_t i = 0; i < res.n_path; i++)
-            sl_jw_str(&w, res.path[i]);
-    else
-        sl_jw_str(&w, uri);
-    sl_jw_arr_end(&w);
-    sl_jw_obj_end(&w);
-    flush_line(&w);
-    sl_jw_free(&w);
+    sl_json_route_lookup(stdout, uri, moved, &res);
     return 0;
 }
 
 /* ---- export ---- */
-
-typedef struct exporter {
-    const sl_routes *t;
-    bool csv;
-    sl_jw w;
-} exporter;
 
 static void csv_field(const char *s, bool last)
 {
@@ -107,15 +71,15 @@ static void csv_field(const char *s, bool last)
     putchar(last ? '\n' : ',');
 }
 
-static void export_one(void *user, const sl_route *r)
+static void export_csv(void *user, const sl_route *r)
 {
-    exporter *x = user;
+    const sl_routes *t = user;
     sl_route_resolution res;
-    sl_routes_resolve(x->t, r->uri, &res);
+    sl_routes_resolve(t, r->uri, &res);
     char first[SL_TIME_TEXT_LEN], last[SL_TIME_TEXT_LEN];
     time_text(r->first_seen, first);
     time_text(r->last_seen, last);
-    if (x->csv) {
+    {
         char q[16] = "", ex[24] = "", hops[24], times[24];
         if (r->q >= 0)
             snprintf(q, sizeof q, "%.3f", r->q);
@@ -134,50 +98,21 @@ static void export_one(void *user, const sl_route *r)
         csv_field(last, false);
         csv_field(times, false);
         csv_field(r->server, true);
-        return;
     }
-    sl_jw *w = &x->w;
-    sl_jw_obj_begin(w);
-    sl_jw_kstr(w, "uri", r->uri);
-    sl_jw_kstr(w, "target", r->target);
-    sl_jw_kstr(w, "resolved", res.target);
-    sl_jw_kuint(w, "hops", res.n_path - 1);
-    sl_jw_kbool(w, "loop", res.loop);
-    sl_jw_key(w, "q");
-    if (r->q >= 0)
-        sl_jw_double(w, r->q, 3);
-    else
-        sl_jw_null(w);
-    if (r->expires >= 0)
-        sl_jw_kint(w, "expires", r->expires);
-    else
-        sl_jw_knull(w, "expires");
-    sl_jw_kstr(w, "first_seen", first);
-    sl_jw_kstr(w, "last_seen", last);
-    sl_jw_kuint(w, "times_seen", r->times_seen);
-    sl_jw_kstr(w, "server", r->server);
-    sl_jw_obj_end(w);
 }
 
 static int export_table(const sl_routes *t, bool csv)
 {
-    exporter x = {.t = t, .csv = csv};
     if (csv) {
         puts("uri,target,resolved,hops,loop,q,expires,first_seen,last_seen,times_seen,server");
-        sl_routes_foreach(t, export_one, &x);
+        sl_routes_foreach(t, export_csv, (void *)t);
         return 0;
     }
-    sl_jw_init(&x.w);
-    sl_jw_arr_begin(&x.w);
-    sl_routes_foreach(t, export_one, &x);
-    sl_jw_arr_end(&x.w);
-    int rc = x.w.failed ? 1 : 0;
-    if (!rc)
-        flush_line(&x.w);
-    else
+    if (!sl_json_routes_export(stdout, t)) {
         fprintf(stderr, "sipsleuth routes: out of memory\n");
-    sl_jw_free(&x.w);
-    return rc;
+        return 1;
+    }
+    return 0;
 }
 
 int sl_routes_cli(int argc, char **argv)

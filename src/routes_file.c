@@ -1,6 +1,8 @@
 /* Loading and saving the routing table file (see routes_file.h). */
 #include "sipsleuth/routes_file.h"
 
+#include "sipsleuth/routes_json.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -237,31 +239,6 @@ bool sl_routes_load(sl_routes *t, const char *path, bool *missing, char *err, si
 
 /* ---- save ---- */
 
-static json_t *time_json(sl_time t)
-{
-    char buf[SL_TIME_TEXT_LEN];
-    sl_time_format(t, buf);
-    return json_string(buf);
-}
-
-static void add_entry(void *user, const sl_route *r)
-{
-    json_t *arr = user;
-    json_t *e = json_object();
-    if (!e)
-        return;
-    json_object_set_new(e, "uri", json_string(r->uri));
-    json_object_set_new(e, "target", json_string(r->target));
-    json_object_set_new(e, "q", r->q >= 0 ? json_real(r->q) : json_null());
-    json_object_set_new(e, "expires", r->expires >= 0 ? json_integer(r->expires) : json_null());
-    json_object_set_new(e, "first_seen", time_json(r->first_seen));
-    json_object_set_new(e, "last_seen", time_json(r->last_seen));
-    json_object_set_new(e, "last_used", time_json(r->last_used));
-    json_object_set_new(e, "times_seen", json_integer((json_int_t)r->times_seen));
-    json_object_set_new(e, "server", json_string(r->server));
-    json_array_append_new(arr, e);
-}
-
 static bool write_all(int fd, const char *p, size_t n)
 {
     while (n) {
@@ -295,21 +272,7 @@ static int open_dir_of(const char *path)
 
 bool sl_routes_save(const sl_routes *t, const char *path, char *err, size_t errlen)
 {
-    json_t *doc = json_object(), *arr = json_array();
-    if (!doc || !arr) {
-        json_decref(doc);
-        json_decref(arr);
-        return fail(err, errlen, "out of memory");
-    }
-    json_object_set_new(doc, "version", json_integer(SL_ROUTES_FILE_VERSION));
-    json_object_set_new(doc, "generator", json_string("sipsleuth " SL_VERSION));
-    sl_routes_foreach(t, add_entry, arr);
-    bool complete = json_array_size(arr) == sl_routes_count(t);
-    json_object_set_new(doc, "routes", arr);
-    char *text =
-        complete ? json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6))
-                 : NULL;
-    json_decref(doc);
+    char *text = sl_routes_file_text(t);
     if (!text)
         return fail(err, errlen, "out of memory");
 

@@ -2,8 +2,8 @@
 #ifndef SIPSLEUTH_OUTPUT_ENVELOPE_H
 #define SIPSLEUTH_OUTPUT_ENVELOPE_H
 
+#include "json_writer.h"
 #include "sipsleuth/event.h"
-#include "sipsleuth/json_writer.h"
 
 typedef struct sl_envelope sl_envelope;
 

@@ -3,10 +3,10 @@
 #ifndef SIPSLEUTH_OUTPUT_WRITERS_H
 #define SIPSLEUTH_OUTPUT_WRITERS_H
 
+#include "json_writer.h"
 #include "sipsleuth/anomaly_event.h"
 #include "sipsleuth/dialog_event.h"
 #include "sipsleuth/identity_event.h"
-#include "sipsleuth/json_writer.h"
 #include "sipsleuth/redirect_event.h"
 #include "sipsleuth/sip_event.h"
 #include "sipsleuth/stats_event.h"

@@ -1,6 +1,6 @@
 /* The event writer must produce valid JSON for any bytes a packet can hold. */
+#include "../../src/output/json_writer.h"
 #include "sipsleuth/event.h"
-#include "sipsleuth/json_writer.h"
 
 #include <criterion/criterion.h>
 #include <jansson.h>
