@@ -39,8 +39,8 @@ CREATE TABLE IF NOT EXISTS sipsleuth.events
 
     `sip.method` Nullable(String),
     `sip.status_code` Nullable(UInt16),
-    `sip.reason` Nullable(String),
-    `sip.uri` Nullable(String),
+    `sip.reason_phrase` Nullable(String),
+    `sip.request_uri` Nullable(String),
     `sip.from` Nullable(String),
     `sip.to` Nullable(String),
     `sip.from_tag` Nullable(String),
@@ -53,7 +53,7 @@ CREATE TABLE IF NOT EXISTS sipsleuth.events
     `sip.truncated` Nullable(UInt8),
 
     `dialog.state` Nullable(String),
-    `dialog.final_status` Nullable(UInt16),
+    `dialog.status_code` Nullable(UInt16),
     `dialog.from` Nullable(String),
     `dialog.to` Nullable(String),
     `dialog.request_uri` Nullable(String),
@@ -77,7 +77,7 @@ CREATE TABLE IF NOT EXISTS sipsleuth.events
     `dialog.closed` Nullable(String),
 
     `redirect.status_code` Nullable(UInt16),
-    `redirect.reason` Nullable(String),
+    `redirect.reason_phrase` Nullable(String),
     `redirect.permanent` Nullable(UInt8),
     `redirect.request_uri` Nullable(String),
     `redirect.server_ip` Nullable(String),
@@ -93,7 +93,7 @@ CREATE TABLE IF NOT EXISTS sipsleuth.events
     `route.q` Nullable(Float64),
     `route.expires` Nullable(Int64),
     `route.times_seen` Nullable(UInt64),
-    `route.server` Nullable(String),
+    `route.server_ip` Nullable(String),
 
     `identity.verdict` Nullable(String),
     `identity.reasons` Array(String),

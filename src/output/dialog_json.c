@@ -35,9 +35,9 @@ void sl_json_dialog(sl_jw *w, const sl_dialog_event *s)
     bool answered = final_known && s->final_status >= 200 && s->final_status < 300;
     sl_jw_kstr(w, "state", sl_dialog_state_name(s->state));
     if (s->final_status)
-        sl_jw_kint(w, "final_status", s->final_status);
+        sl_jw_kint(w, "status_code", s->final_status);
     else
-        sl_jw_knull(w, "final_status");
+        sl_jw_knull(w, "status_code");
     sl_jw_kslice_or_null(w, "from", s->from);
     sl_jw_kslice_or_null(w, "to", s->to);
     sl_jw_kslice_or_null(w, "request_uri", s->request_uri);

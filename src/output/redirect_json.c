@@ -20,7 +20,7 @@ static void kexpires(sl_jw *w, const char *key, int64_t e)
 void sl_json_redirect(sl_jw *w, const sl_redirect_event *ev)
 {
     sl_jw_kint(w, "status_code", ev->status_code);
-    sl_jw_kslice(w, "reason", ev->reason);
+    sl_jw_kslice(w, "reason_phrase", ev->reason);
     sl_jw_kbool(w, "permanent", ev->status_code == 301);
     sl_jw_kslice_or_null(w, "request_uri", ev->request_uri);
     sl_jw_kstr(w, "request_uri_from", ev->request_uri_from_request ? "request" : "to");
@@ -69,5 +69,5 @@ void sl_json_route(sl_jw *w, const sl_route_event *ev)
     kq(w, "q", rt->q);
     kexpires(w, "expires", rt->expires);
     sl_jw_kuint(w, "times_seen", rt->times_seen);
-    sl_jw_kstr(w, "server", rt->server);
+    sl_jw_kstr(w, "server_ip", rt->server);
 }

@@ -52,7 +52,7 @@ void sl_json_sip(sl_jw *w, const sl_sip_event *ev, bool with_raw, size_t max_con
     const sl_sip_msg *msg = ctx->msg;
     if (msg->is_request) {
         sl_jw_kslice(w, "method", msg->method);
-        sl_jw_kslice(w, "uri", msg->request_uri);
+        sl_jw_kslice(w, "request_uri", msg->request_uri);
     } else {
         sl_jw_key(w, "method");
         if (ctx->has_cseq)
@@ -60,7 +60,7 @@ void sl_json_sip(sl_jw *w, const sl_sip_event *ev, bool with_raw, size_t max_con
         else
             sl_jw_null(w);
         sl_jw_kint(w, "status_code", msg->status_code);
-        sl_jw_kslice(w, "reason", msg->reason);
+        sl_jw_kslice(w, "reason_phrase", msg->reason);
     }
     sl_jw_kslice_or_null(w, "from", ctx->from.uri);
     sl_jw_kslice_or_null(w, "from_tag", ctx->from_tag);

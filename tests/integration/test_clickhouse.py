@@ -211,11 +211,11 @@ def main():
         check("rows per event type equal the NDJSON lines (%d in all)" % len(events),
               got == dict(want), "%s != %s" % (got, dict(want)))
 
-        want = collections.Counter((d["dialog"]["state"], d["dialog"]["final_status"])
+        want = collections.Counter((d["dialog"]["state"], d["dialog"]["status_code"])
                                    for d in ev("dialog"))
         got = {(s, None if c == "\\N" else int(c)): int(n) for s, c, n in server.query(
-            "SELECT `dialog.state`, `dialog.final_status`, count() FROM sipsleuth.events "
-            "WHERE event_type = 'dialog' GROUP BY `dialog.state`, `dialog.final_status`")}
+            "SELECT `dialog.state`, `dialog.status_code`, count() FROM sipsleuth.events "
+            "WHERE event_type = 'dialog' GROUP BY `dialog.state`, `dialog.status_code`")}
         check("calls per outcome and final status", got == dict(want) and len(want) >= 5,
               "%s != %s" % (got, dict(want)))
 

@@ -94,7 +94,7 @@ def sipsleuth_attempts(binary, path):
             continue
         pair = frozenset((ev.get("src_ip"), ev.get("dest_ip")))
         d = ev["dialog"]
-        got[(ev.get("call_id"), pair, d["final_status"], d["auth_challenges"])] += 1
+        got[(ev.get("call_id"), pair, d["status_code"], d["auth_challenges"])] += 1
         dialogs.append(ev)
     errors = numbering_errors(dialogs)
     # the same numbers on every run: each run hashes with another random seed

@@ -46,7 +46,7 @@ def main():
               req.get(key))
         tag = name[6:-5]
         check(name + ": message content", req["call_id"] == "encap-%s@example" % tag and
-              req["sip"]["method"] == "REGISTER" and req["sip"]["uri"] == "sip:example.com" and
+              req["sip"]["method"] == "REGISTER" and req["sip"]["request_uri"] == "sip:example.com" and
               req["sip"]["from_tag"] == tag and resp["sip"]["status_code"] == 200, req["sip"])
         host = "[%s]:5060" % inner_src if ":" in inner_src else inner_src + ":5060"
         want_req, want_resp = transaction(host, tag)

@@ -44,9 +44,9 @@ def check_event(ev):
         if missing:
             problems.append("sip lacks %s" % sorted(missing))
         if "status_code" in s:
-            if not isinstance(s["status_code"], int) or "reason" not in s:
+            if not isinstance(s["status_code"], int) or "reason_phrase" not in s:
                 problems.append("bad response fields")
-        elif not isinstance(s.get("method"), str) or "uri" not in s:
+        elif not isinstance(s.get("method"), str) or "request_uri" not in s:
             problems.append("bad request fields")
         if not isinstance(s.get("contacts"), list):
             problems.append("contacts not a list")

@@ -40,7 +40,7 @@ EXPECTED = {
     "redirect-learn.pcap": [
         redirect("00:00.050000", 301, "sip:alice@Old.Example.COM;transport=udp",
                  [(ALICE_NEW, None, None)]),
-        route("00:00.050000", "learned", ALICE_OLD, ALICE_NEW, times_seen=1, server=S),
+        route("00:00.050000", "learned", ALICE_OLD, ALICE_NEW, times_seen=1, server_ip=S),
         route("00:20.000000", "stale_use", ALICE_OLD, ALICE_NEW, src_ip=C, method="INVITE"),
         redirect("00:20.050000", 301, ALICE_OLD, [(ALICE_NEW, None, None)]),
         route("00:20.050000", "refreshed", ALICE_OLD, ALICE_NEW, times_seen=2),

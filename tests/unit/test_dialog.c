@@ -278,7 +278,7 @@ Test(dialog, completed_caller_hangs_up)
     expect_str(ev, "proto", "UDP");
     json_t *d = det(ev, "dialog");
     expect_str(d, "state", "completed");
-    expect_int(d, "final_status", 200);
+    expect_int(d, "status_code", 200);
     expect_str(d, "from", "sip:alice@a.example");
     expect_str(d, "to", "sip:bob@b.example");
     expect_str(d, "request_uri", "sip:bob@b.example");
@@ -338,7 +338,7 @@ static void failed_call(int status, const char *state)
     expect_time(ev, "2026-03-01T10:00:01.500000Z");
     json_t *d = det(ev, "dialog");
     expect_str(d, "state", state);
-    expect_int(d, "final_status", status);
+    expect_int(d, "status_code", status);
     expect_null(d, "setup_ms"); /* only answered calls have a setup time */
     expect_ms(d, "final_ms", 1500.0);
     expect_null(d, "pdd_ms");
@@ -381,7 +381,7 @@ Test(dialog, cancelled)
     json_t *ev = only_dialog(&t);
     json_t *d = det(ev, "dialog");
     expect_str(d, "state", "cancelled");
-    expect_int(d, "final_status", 487);
+    expect_int(d, "status_code", 487);
     expect_null(d, "setup_ms");
     expect_ms(d, "final_ms", 5020.0);
     expect_ms(d, "pdd_ms", 100.0);
@@ -402,7 +402,7 @@ Test(dialog, cancel_without_final_is_cancelled_at_end_of_input)
     expect_time(ev, "2026-03-01T10:00:03.000000Z");
     json_t *d = det(ev, "dialog");
     expect_str(d, "state", "cancelled");
-    expect_null(d, "final_status");
+    expect_null(d, "status_code");
     expect_null(d, "setup_ms");
     expect_str(d, "closed", "end_of_input");
     json_decref(ev);
@@ -429,7 +429,7 @@ Test(dialog, invite_retransmissions_then_timeout)
     expect_time(ev, "2026-03-01T10:00:32.000000Z");
     json_t *d = det(ev, "dialog");
     expect_str(d, "state", "timeout");
-    expect_null(d, "final_status");
+    expect_null(d, "status_code");
     expect_null(d, "setup_ms");
     expect_int(d, "messages", 4);
     expect_int(d, "retransmissions", 3);
@@ -536,10 +536,10 @@ Test(dialog, redirect_then_new_invite_same_call_id)
     cr_assert_eq(json_array_size(ds), 2);
     json_t *d0 = det(json_array_get(ds, 0), "dialog"), *d1 = det(json_array_get(ds, 1), "dialog");
     expect_str(d0, "state", "redirected");
-    expect_int(d0, "final_status", 302);
+    expect_int(d0, "status_code", 302);
     expect_int(d0, "attempt", 1);
     expect_str(d1, "state", "answered");
-    expect_int(d1, "final_status", 200);
+    expect_int(d1, "status_code", 200);
     expect_str(d1, "start", "2026-03-01T10:00:00.200000Z");
     expect_ms(d1, "setup_ms", 1000.0);
     expect_null(d1, "duration_ms");
@@ -650,7 +650,7 @@ Test(dialog, rfc2543_matching_without_the_cookie)
     cr_assert_eq(json_array_size(ds), 2);
     json_t *d0 = det(json_array_get(ds, 0), "dialog");
     expect_str(d0, "state", "failed");
-    expect_int(d0, "final_status", 404);
+    expect_int(d0, "status_code", 404);
     expect_int(d0, "retransmissions", 1);
     /* still open when the input ended, 1 s later: not a timeout */
     expect_str(det(json_array_get(ds, 1), "dialog"), "state", "unfinished");
@@ -895,7 +895,7 @@ Test(dialog, auth_challenge_then_retry_is_one_attempt)
     json_t *ev = only_dialog(&t);
     json_t *d = det(ev, "dialog");
     expect_str(d, "state", "completed");
-    expect_int(d, "final_status", 200);
+    expect_int(d, "status_code", 200);
     expect_int(d, "auth_challenges", 1);
     json_t *codes = json_object_get(d, "challenge_codes");
     cr_assert_eq(json_array_size(codes), 1);
@@ -929,12 +929,12 @@ Test(dialog, unanswered_challenge_is_a_failure)
     cr_assert_eq(json_array_size(ds), 2);
     json_t *d0 = det(json_array_get(ds, 0), "dialog"), *d1 = det(json_array_get(ds, 1), "dialog");
     expect_str(d0, "state", "failed");
-    expect_int(d0, "final_status", 401);
+    expect_int(d0, "status_code", 401);
     expect_str(d0, "closed", "timer"); /* 120 s after the challenge */
     expect_time(json_array_get(ds, 0), "2026-03-01T10:02:00.100000Z");
     expect_ms(d0, "final_ms", 100.0);
     expect_str(d1, "state", "failed");
-    expect_int(d1, "final_status", 407);
+    expect_int(d1, "status_code", 407);
     expect_str(d1, "closed", "end_of_input");
     expect_int(d1, "auth_challenges", 1);
     json_decref(ds);
@@ -988,7 +988,7 @@ Test(dialog, unfinished_at_end_of_input_timeout_by_timer)
     expect_null(d0, "final_ms");
     expect_str(d1, "state", "unfinished");
     expect_str(d1, "closed", "end_of_input");
-    expect_null(d1, "final_status");
+    expect_null(d1, "status_code");
     expect_null(d1, "final_ms");
     cr_assert(json_is_true(json_object_get(d1, "ringing")));
     cr_assert(json_is_true(json_object_get(d1, "early_media")));
