@@ -169,19 +169,18 @@ size_t sl_sip_skip_keepalive(const uint8_t *buf, size_t len)
     return i;
 }
 
-const char *sl_sip_flag_kind(uint32_t flag)
+sl_anomaly_kind sl_sip_flag_kind(uint32_t flag)
 {
     switch (flag) {
-    case SL_SIP_F_HEADERS_DROPPED: return "sip_headers_dropped";
-    case SL_SIP_F_NO_CONTENT_LENGTH: return "sip_no_content_length";
-    case SL_SIP_F_BAD_CONTENT_LENGTH: return "sip_bad_content_length";
-    case SL_SIP_F_BODY_SHORT: return "sip_body_short";
-    case SL_SIP_F_NO_BLANK_LINE: return "sip_no_blank_line";
-    case SL_SIP_F_HEADER_NO_COLON: return "sip_header_no_colon";
-    case SL_SIP_F_DUP_CONTENT_LENGTH: return "sip_dup_content_length";
-    case SL_SIP_F_BARE_LF: return "sip_bare_lf";
-    case SL_SIP_F_LONE_CR: return "sip_lone_cr";
-    default: return "sip_unknown_flag";
+    case SL_SIP_F_HEADERS_DROPPED: return SL_ANOM_SIP_HEADERS_DROPPED;
+    case SL_SIP_F_NO_CONTENT_LENGTH: return SL_ANOM_SIP_NO_CONTENT_LENGTH;
+    case SL_SIP_F_BAD_CONTENT_LENGTH: return SL_ANOM_SIP_BAD_CONTENT_LENGTH;
+    case SL_SIP_F_BODY_SHORT: return SL_ANOM_SIP_BODY_SHORT;
+    case SL_SIP_F_NO_BLANK_LINE: return SL_ANOM_SIP_NO_BLANK_LINE;
+    case SL_SIP_F_HEADER_NO_COLON: return SL_ANOM_SIP_HEADER_NO_COLON;
+    case SL_SIP_F_DUP_CONTENT_LENGTH: return SL_ANOM_SIP_DUP_CONTENT_LENGTH;
+    case SL_SIP_F_LONE_CR: return SL_ANOM_SIP_LONE_CR;
+    default: return SL_ANOM_NONE; /* SL_SIP_F_BARE_LF: tolerated, never reported */
     }
 }
 
@@ -388,9 +387,9 @@ static inline void headers_done(const header_state *st, sl_sip_msg *msg)
     msg->repeated = st->repeated;
 }
 
-static sl_status invalid(sl_anomaly *an, const char *kind, size_t offset)
+static sl_status invalid(sl_anomaly *an, sl_anomaly_kind kind, size_t offset)
 {
-    sl_anomaly_set(an, "sip", kind, offset);
+    sl_anomaly_set(an, kind, offset);
     return SL_INVALID;
 }
 
@@ -407,7 +406,7 @@ sl_status sl_sip_parse(const uint8_t *buf, size_t len, sl_sip_framing framing, s
     size_t bad = 0;
 
     if (len == 0)
-        return stream ? SL_PARTIAL : invalid(an, "sip_empty", 0);
+        return stream ? SL_PARTIAL : invalid(an, SL_ANOM_SIP_EMPTY, 0);
 
     /* Start line. A datagram's end also ends its line. */
     size_t scan = len < MAX_START_LINE ? len : MAX_START_LINE;
@@ -423,7 +422,7 @@ sl_status sl_sip_parse(const uint8_t *buf, size_t len, sl_sip_framing framing, s
         if (stream || len >= MAX_START_LINE) {
             sl_status s = scan_open_line(buf, len, &bad);
             if (s == SL_INVALID)
-                return invalid(an, "sip_bad_start_line", bad);
+                return invalid(an, SL_ANOM_SIP_BAD_START_LINE, bad);
             return SL_PARTIAL;
         }
         end = pos = len; /* len > 0: an empty buffer returned above */
@@ -431,7 +430,7 @@ sl_status sl_sip_parse(const uint8_t *buf, size_t len, sl_sip_framing framing, s
             end--;
     }
     if (scan_start_line(buf, end, true, msg, &bad) != SL_OK)
-        return invalid(an, "sip_bad_start_line", bad);
+        return invalid(an, SL_ANOM_SIP_BAD_START_LINE, bad);
 
     /* Header lines. A header is completed by the next line that does not
      * begin with whitespace (folding), so it is added one line late. */
@@ -516,7 +515,7 @@ sl_status sl_sip_parse(const uint8_t *buf, size_t len, sl_sip_framing framing, s
         body_len = stream ? 0 : left; /* a stream message without one has no body */
     } else if (!msg->has_content_length) {
         if (stream)
-            return invalid(an, "sip_bad_content_length", (size_t)(st.cl.raw.ptr - buf));
+            return invalid(an, SL_ANOM_SIP_BAD_CONTENT_LENGTH, (size_t)(st.cl.raw.ptr - buf));
         body_len = left;
     } else if (msg->content_length > left) {
         if (stream)

@@ -176,7 +176,7 @@ static void write_dialog(sl_dialogs *d, const sl_dialog_summary *s, sl_time ts)
     sl_event_end(d->out);
 }
 
-static void write_anomaly(sl_dialogs *d, rec *r, const char *kind, const char *reason)
+static void write_anomaly(sl_dialogs *d, rec *r, sl_anomaly_kind kind, const char *reason)
 {
     if (!d->out)
         return;
@@ -260,13 +260,13 @@ void sl_dialog_rec_free(sl_dialogs *d, rec *r)
 static void evict(sl_dialogs *d, rec *r, const char *reason)
 {
     if (r->kind == K_ATTEMPT) {
-        write_anomaly(d, r, "dialog_evicted", reason);
+        write_anomaly(d, r, SL_ANOM_DIALOG_EVICTED, reason);
         sl_dialog_close_attempt(d, r, open_outcome(r, SL_CLOSE_EVICTED), SL_CLOSE_EVICTED,
                                 d->clock);
         d->evicted++;
     } else {
         if (has_unanswered(r))
-            write_anomaly(d, r, "transactions_evicted", reason);
+            write_anomaly(d, r, SL_ANOM_TRANSACTIONS_EVICTED, reason);
         d->other_evicted++;
     }
     sl_dialog_rec_free(d, r);

@@ -520,13 +520,13 @@ void sl_output_set_anomaly_counter(sl_output *o, sl_anomaly_count_fn fn, void *u
 }
 
 sl_jw *sl_event_anomaly(sl_output *o, sl_time ts, sl_slice call_id, const sl_flow *flow,
-                        const char *kind)
+                        sl_anomaly_kind kind)
 {
     if (o->count_anomaly)
         o->count_anomaly(o->count_user, kind);
     sl_jw *w = sl_event_begin(o, SL_EV_ANOMALY, ts, call_id, flow);
     if (w)
-        sl_jw_kstr(w, "kind", kind);
+        sl_jw_kstr(w, "kind", sl_anomaly_name(kind));
     return w;
 }
 

@@ -133,7 +133,7 @@ static void on_route_note(void *user, const sl_route_note *n)
     const sl_route *rt = n->route;
     sl_slice call_id = r->ctx ? r->ctx->call_id : sl_slice_make(NULL, 0);
     if (n->action == SL_ROUTE_EVICTED) {
-        sl_jw *w = sl_event_anomaly(r->out, n->ts, call_id, NULL, "route_evicted");
+        sl_jw *w = sl_event_anomaly(r->out, n->ts, call_id, NULL, SL_ANOM_ROUTE_EVICTED);
         if (!w)
             return;
         sl_jw_kstr(w, "layer", "routes");

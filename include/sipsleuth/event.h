@@ -4,6 +4,7 @@
 #ifndef SIPSLEUTH_EVENT_H
 #define SIPSLEUTH_EVENT_H
 
+#include "sipsleuth/anomaly.h"
 #include "sipsleuth/json_writer.h"
 #include "sipsleuth/packet.h"
 #include "sipsleuth/sltime.h"
@@ -70,12 +71,12 @@ sl_jw *sl_event_begin(sl_output *o, sl_event_type type, sl_time ts, sl_slice cal
 void sl_event_end(sl_output *o);
 
 /* Every anomaly is counted, whether or not anomaly events are written: the
- * pipeline sets fn to feed its stats (kind is a static string). */
-typedef void (*sl_anomaly_count_fn)(void *user, const char *kind);
+ * pipeline sets fn to feed its stats. */
+typedef void (*sl_anomaly_count_fn)(void *user, sl_anomaly_kind kind);
 void sl_output_set_anomaly_counter(sl_output *o, sl_anomaly_count_fn fn, void *user);
 /* Counts an anomaly of this kind and starts its event with `kind` written:
  * as sl_event_begin, NULL when anomaly events are not wanted. */
 sl_jw *sl_event_anomaly(sl_output *o, sl_time ts, sl_slice call_id, const sl_flow *flow,
-                        const char *kind);
+                        sl_anomaly_kind kind);
 
 #endif

@@ -53,8 +53,8 @@ typedef struct sl_sip_header {
     sl_sip_hdr_id id;
 } sl_sip_header;
 
-/* Findings that do not stop the parse; each is also reported as an anomaly
- * kind by sl_sip_flag_kind(). */
+/* Findings that do not stop the parse; each but SL_SIP_F_BARE_LF is also
+ * reported as an anomaly of the kind sl_sip_flag_kind() names. */
 enum {
     SL_SIP_F_HEADERS_DROPPED = 1u << 0,    /* more headers than the caller's array */
     SL_SIP_F_NO_CONTENT_LENGTH = 1u << 1,  /* none given (allowed on UDP) */
@@ -119,8 +119,9 @@ sl_status sl_sip_parse(const uint8_t *buf, size_t len, sl_sip_framing framing, s
 /* Number of leading CR/LF bytes (RFC 5626 keep-alives) at the start of buf. */
 size_t sl_sip_skip_keepalive(const uint8_t *buf, size_t len);
 
-/* The anomaly kind name of one SL_SIP_F_* bit, e.g. "sip_body_short". */
-const char *sl_sip_flag_kind(uint32_t flag);
+/* The anomaly kind of one SL_SIP_F_* bit, e.g. SL_ANOM_SIP_BODY_SHORT;
+ * SL_ANOM_NONE for SL_SIP_F_BARE_LF, which is not reported. */
+sl_anomaly_kind sl_sip_flag_kind(uint32_t flag);
 
 /* Maps a header name (full or compact, any case) to its id. */
 sl_sip_hdr_id sl_sip_header_id(sl_slice name);

@@ -190,18 +190,19 @@ static void report_flags(sl_identity *id, const sl_sip_ctx *ctx, uint32_t flags)
                                     sl_identity_flag_kind(bit));
         if (!w)
             continue;
-        sl_jw_kstr(w, "layer", "identity");
+        sl_jw_kstr(w, "layer", sl_anomaly_layer(sl_identity_flag_kind(bit)));
         sl_event_end(id->out);
     }
 }
 
 /* A cap was reached: an anomaly with a detail text. */
-static void report_cap(sl_identity *id, const sl_sip_ctx *ctx, const char *kind, const char *detail)
+static void report_cap(sl_identity *id, const sl_sip_ctx *ctx, sl_anomaly_kind kind,
+                       const char *detail)
 {
     sl_jw *w = sl_event_anomaly(id->out, ctx->ts, ctx->call_id, &ctx->flow, kind);
     if (!w)
         return;
-    sl_jw_kstr(w, "layer", "identity");
+    sl_jw_kstr(w, "layer", sl_anomaly_layer(kind));
     sl_jw_kstr(w, "detail", detail);
     sl_event_end(id->out);
 }
@@ -310,7 +311,7 @@ static record *remember(sl_identity *id, const sl_sip_ctx *ctx)
     }
     if (live(id, r, ctx->ts)) {
         forgot(id, r->ts);
-        report_cap(id, ctx, "identity_pending_evicted",
+        report_cap(id, ctx, SL_ANOM_IDENTITY_PENDING_EVICTED,
                    "a signed request still awaiting its response was forgotten (max_records)");
     }
     if (r->long_call_id)
@@ -351,7 +352,7 @@ static void on_request(sl_identity *id, const sl_sip_ctx *ctx)
         uint64_t refused = sl_certstore_refused(id->ck.certs);
         sl_id_check(&id->ck, ctx, &h, parsed, &res);
         if (sl_certstore_refused(id->ck.certs) != refused)
-            report_cap(id, ctx, "certstore_full",
+            report_cap(id, ctx, SL_ANOM_CERTSTORE_FULL,
                        "a certificate was not looked up: the store is full (max_certs)");
         if (parsed && h.flags)
             report_flags(id, ctx, h.flags);
