@@ -169,6 +169,23 @@ size_t sl_sip_skip_keepalive(const uint8_t *buf, size_t len)
     return i;
 }
 
+/* Remembers where a finding was first seen; every such offset is past the
+ * start line's first byte, so 0 means not yet. */
+static void flag_at(sl_sip_msg *msg, uint32_t flags, size_t offset)
+{
+    for (unsigned i = 0; i < SL_SIP_N_FLAGS; i++)
+        if ((flags >> i & 1) && !msg->flag_offsets[i])
+            msg->flag_offsets[i] = offset;
+}
+
+size_t sl_sip_flag_offset(const sl_sip_msg *msg, uint32_t flag)
+{
+    for (unsigned i = 0; i < SL_SIP_N_FLAGS; i++)
+        if (flag >> i & 1)
+            return msg->flag_offsets[i];
+    return 0;
+}
+
 sl_anomaly_kind sl_sip_flag_kind(uint32_t flag)
 {
     switch (flag) {
@@ -362,10 +379,14 @@ add_header(header_state *st, sl_sip_msg *msg, size_t ns, size_t ne, size_t vs, s
     sl_slice name = sl_slice_make(b + ns, ne - ns), value = sl_slice_make(b + vs, ve - vs);
     sl_sip_hdr_id id = header_id(name.ptr, name.len);
     st->seen++;
-    if (id == SL_HDR_CONTENT_LENGTH)
-        st->flags |= on_content_length(&st->cl, msg, value);
+    if (id == SL_HDR_CONTENT_LENGTH) {
+        uint32_t f = on_content_length(&st->cl, msg, value);
+        st->flags |= f;
+        flag_at(msg, f, vs);
+    }
     if (st->n == st->cap) {
         st->flags |= SL_SIP_F_HEADERS_DROPPED;
+        flag_at(msg, SL_SIP_F_HEADERS_DROPPED, ns);
         return;
     }
     /* Field by field: building a struct and copying it stalls on store forwarding. */
@@ -414,9 +435,10 @@ sl_status sl_sip_parse(const uint8_t *buf, size_t len, sl_sip_framing framing, s
     bool lone_cr;
     if (start_line_end(buf, scan, &end, &pos, &lone_cr)) {
         msg->start_line_ended = true;
-        if (lone_cr)
+        if (lone_cr) {
             msg->flags |= SL_SIP_F_LONE_CR;
-        else if (end + 1 == pos)
+            flag_at(msg, SL_SIP_F_LONE_CR, end);
+        } else if (end + 1 == pos)
             msg->flags |= SL_SIP_F_BARE_LF;
     } else {
         if (stream || len >= MAX_START_LINE) {
@@ -463,8 +485,10 @@ sl_status sl_sip_parse(const uint8_t *buf, size_t len, sl_sip_framing framing, s
         if (c == ' ' || c == '\t') {
             if (pending)
                 ve = end;
-            else if (!skipping)
+            else if (!skipping) {
                 st.flags |= SL_SIP_F_HEADER_NO_COLON; /* a fold with nothing to continue */
+                flag_at(msg, SL_SIP_F_HEADER_NO_COLON, pos);
+            }
             skipping = !pending;
             pos = next;
             continue;
@@ -486,6 +510,7 @@ sl_status sl_sip_parse(const uint8_t *buf, size_t len, sl_sip_framing framing, s
             i++;
         if (name_end == pos || i == end || buf[i] != ':') {
             st.flags |= SL_SIP_F_HEADER_NO_COLON;
+            flag_at(msg, SL_SIP_F_HEADER_NO_COLON, pos);
             skipping = true; /* its continuation lines go with it */
         } else {
             pending = true;
@@ -504,6 +529,7 @@ sl_status sl_sip_parse(const uint8_t *buf, size_t len, sl_sip_framing framing, s
         if (stream)
             return SL_PARTIAL;
         msg->flags |= SL_SIP_F_NO_BLANK_LINE;
+        flag_at(msg, SL_SIP_F_NO_BLANK_LINE, len);
         pos = len;
     }
 
@@ -512,6 +538,7 @@ sl_status sl_sip_parse(const uint8_t *buf, size_t len, sl_sip_framing framing, s
     size_t body_len;
     if (!st.cl.seen) {
         msg->flags |= SL_SIP_F_NO_CONTENT_LENGTH;
+        flag_at(msg, SL_SIP_F_NO_CONTENT_LENGTH, pos);
         body_len = stream ? 0 : left; /* a stream message without one has no body */
     } else if (!msg->has_content_length) {
         if (stream)
@@ -521,6 +548,7 @@ sl_status sl_sip_parse(const uint8_t *buf, size_t len, sl_sip_framing framing, s
         if (stream)
             return SL_PARTIAL;
         msg->flags |= SL_SIP_F_BODY_SHORT;
+        flag_at(msg, SL_SIP_F_BODY_SHORT, len);
         body_len = left;
     } else {
         body_len = (size_t)msg->content_length;

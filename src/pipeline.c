@@ -110,7 +110,8 @@ static void report_sip_flags(sl_pipeline *p, const sl_sip_ctx *ctx)
             continue; /* optional on UDP (RFC 3261 20.14) and SCTP, which keep message bounds */
         if (bit == SL_SIP_F_BARE_LF)
             continue; /* tolerated and common; not worth an event per message */
-        sl_anomaly an = {.kind = sl_sip_flag_kind(bit)};
+        sl_anomaly an = {.kind = sl_sip_flag_kind(bit),
+                         .offset = sl_sip_flag_offset(ctx->msg, bit)};
         report_anomaly(p, &an, &ctx->flow, ctx->call_id);
     }
 }

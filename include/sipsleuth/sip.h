@@ -65,6 +65,7 @@ enum {
     SL_SIP_F_DUP_CONTENT_LENGTH = 1u << 6, /* Content-Length given twice, differently */
     SL_SIP_F_BARE_LF = 1u << 7,            /* lines end in LF without CR (accepted) */
     SL_SIP_F_LONE_CR = 1u << 8,            /* the start line ends in a CR without LF (accepted) */
+    SL_SIP_N_FLAGS = 9
 };
 
 typedef struct sl_sip_msg {
@@ -91,6 +92,8 @@ typedef struct sl_sip_msg {
     sl_slice body;
     size_t length;  /* bytes of the input this message occupies (start line to body end) */
     uint32_t flags; /* SL_SIP_F_* */
+    /* per flag bit: where its first finding is (sl_sip_flag_offset) */
+    size_t flag_offsets[SL_SIP_N_FLAGS];
     /* The start line ended in a line end (false only for a datagram that is
      * one unended line). When true, a message that parsed is also one that
      * sl_sip_probe() accepts: the caller need not probe it first. */
@@ -119,6 +122,10 @@ sl_status sl_sip_parse(const uint8_t *buf, size_t len, sl_sip_framing framing, s
 /* Number of leading CR/LF bytes (RFC 5626 keep-alives) at the start of buf. */
 size_t sl_sip_skip_keepalive(const uint8_t *buf, size_t len);
 
+/* The offset in the message of one SL_SIP_F_* bit's first finding: the line
+ * or value at fault, where the headers end (no Content-Length) or where the
+ * datagram ends (body short, no blank line). */
+size_t sl_sip_flag_offset(const sl_sip_msg *msg, uint32_t flag);
 /* The anomaly kind of one SL_SIP_F_* bit, e.g. SL_ANOM_SIP_BODY_SHORT;
  * SL_ANOM_NONE for SL_SIP_F_BARE_LF, which is not reported. */
 sl_anomaly_kind sl_sip_flag_kind(uint32_t flag);

@@ -582,6 +582,41 @@ Test(sip, bad_content_length)
     }
 }
 
+/* A finding's offset (the anomaly's) is where it first shows in the message. */
+Test(sip, flag_offsets)
+{
+    sl_sip_msg m;
+    sl_anomaly an;
+    const char *dg = "OPTIONS sip:a@b SIP/2.0\r\n"
+                     "Via: x\r\n"
+                     "NoColon\r\n"
+                     "Content-Length: 9\r\n"
+                     "Content-Length: 8\r\n"
+                     "\r\n"
+                     "short";
+    cr_assert_eq(parse(dg, SL_SIP_DATAGRAM, &m, &an), SL_OK);
+    cr_assert_eq(m.flags,
+                 SL_SIP_F_HEADER_NO_COLON | SL_SIP_F_DUP_CONTENT_LENGTH | SL_SIP_F_BODY_SHORT);
+    cr_assert_eq(sl_sip_flag_offset(&m, SL_SIP_F_HEADER_NO_COLON),
+                 (size_t)(strstr(dg, "NoC") - dg));
+    cr_assert_eq(sl_sip_flag_offset(&m, SL_SIP_F_DUP_CONTENT_LENGTH),
+                 (size_t)(strstr(dg, "8\r\n") - dg));
+    cr_assert_eq(sl_sip_flag_offset(&m, SL_SIP_F_BODY_SHORT), strlen(dg));
+
+    const char *cut = "SIP/2.0 200 OK\rVia: x\r\nContent-Length: x\r\nTo: y";
+    cr_assert_eq(parse(cut, SL_SIP_DATAGRAM, &m, &an), SL_OK);
+    cr_assert_eq(m.flags, SL_SIP_F_LONE_CR | SL_SIP_F_BAD_CONTENT_LENGTH | SL_SIP_F_NO_BLANK_LINE);
+    cr_assert_eq(sl_sip_flag_offset(&m, SL_SIP_F_LONE_CR), strlen("SIP/2.0 200 OK"));
+    cr_assert_eq(sl_sip_flag_offset(&m, SL_SIP_F_BAD_CONTENT_LENGTH),
+                 (size_t)(strstr(cut, "x\r\nTo") - cut));
+    cr_assert_eq(sl_sip_flag_offset(&m, SL_SIP_F_NO_BLANK_LINE), strlen(cut));
+
+    const char *none = "SIP/2.0 200 OK\r\nVia: x\r\n\r\nbody";
+    cr_assert_eq(parse(none, SL_SIP_DATAGRAM, &m, &an), SL_OK);
+    cr_assert_eq(m.flags, SL_SIP_F_NO_CONTENT_LENGTH);
+    cr_assert_eq(sl_sip_flag_offset(&m, SL_SIP_F_NO_CONTENT_LENGTH), strlen(none) - 4);
+}
+
 Test(sip, content_length_limits_and_whitespace)
 {
     sl_sip_msg m;
