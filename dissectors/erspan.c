@@ -10,11 +10,11 @@ static sl_status erspan_header(sl_reader *r, unsigned version, uint32_t *session
 {
     uint16_t ver_vlan, sess;
     if (!sl_rd_be16(r, &ver_vlan) || !sl_rd_be16(r, &sess) || !sl_rd_skip(r, 4)) {
-        sl_anomaly_set(an, "erspan", "erspan_truncated", r->off);
+        sl_anomaly_set(an, SL_ANOM_ERSPAN_TRUNCATED, r->off);
         return SL_TRUNCATED;
     }
     if (ver_vlan >> 12 != version) {
-        sl_anomaly_set(an, "erspan", "erspan_bad_version", 0);
+        sl_anomaly_set(an, SL_ANOM_ERSPAN_BAD_VERSION, 0);
         return SL_INVALID;
     }
     *session = sess & 0x03ff;
@@ -54,6 +54,6 @@ sl_status sl_erspan3_decode(sl_slice *data, uint32_t *session, uint16_t *type, s
     return SL_OK;
 
 truncated:
-    sl_anomaly_set(an, "erspan", "erspan_truncated", r.off);
+    sl_anomaly_set(an, SL_ANOM_ERSPAN_TRUNCATED, r.off);
     return SL_TRUNCATED;
 }

@@ -6,7 +6,7 @@ sl_status sl_eth_decode(sl_slice *data, uint16_t *type, sl_anomaly *an)
     sl_reader r = sl_reader_make(data->ptr, data->len);
     uint16_t t;
     if (!sl_rd_skip(&r, 12) || !sl_rd_be16(&r, &t)) {
-        sl_anomaly_set(an, "eth", "eth_truncated", 0);
+        sl_anomaly_set(an, SL_ANOM_ETH_TRUNCATED, 0);
         return SL_TRUNCATED;
     }
     /* Values up to 1500 are an 802.3 length (LLC follows); 1501-1535 are undefined. */

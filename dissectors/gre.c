@@ -43,6 +43,6 @@ sl_status sl_gre_decode(sl_slice *data, sl_gre *gre, sl_anomaly *an)
     return SL_OK;
 
 truncated:
-    sl_anomaly_set(an, "gre", "gre_truncated", r.off);
+    sl_anomaly_set(an, SL_ANOM_GRE_TRUNCATED, r.off);
     return SL_TRUNCATED;
 }

@@ -42,7 +42,7 @@ sl_status sl_gtpu_decode(sl_slice *data, sl_gtpu *g, sl_anomaly *an)
         !sl_rd_be32(&r, &g->teid))
         goto truncated;
     if ((flags >> GTP_VERSION_SHIFT) != 1 || !(flags & GTP_PT)) {
-        sl_anomaly_set(an, "gtpu", "gtpu_bad_version", 0);
+        sl_anomaly_set(an, SL_ANOM_GTPU_BAD_VERSION, 0);
         return SL_INVALID;
     }
     /* Everything after the mandatory header lies within `len`: the reader is
@@ -63,7 +63,7 @@ sl_status sl_gtpu_decode(sl_slice *data, sl_gtpu *g, sl_anomaly *an)
             next = 0;
         while (next != 0) {
             if (g->n_ext == SL_GTPU_MAX_EXT) {
-                sl_anomaly_set(an, "gtpu", "gtpu_too_many_ext", r.off);
+                sl_anomaly_set(an, SL_ANOM_GTPU_TOO_MANY_EXT, r.off);
                 return SL_INVALID;
             }
             size_t at = r.off;
@@ -71,7 +71,7 @@ sl_status sl_gtpu_decode(sl_slice *data, sl_gtpu *g, sl_anomaly *an)
             if (!sl_rd_u8(&r, &units))
                 goto short_or_cut;
             if (units == 0) { /* 4-octet units including this octet: 0 cannot be */
-                sl_anomaly_set(an, "gtpu", "gtpu_bad_ext", at);
+                sl_anomaly_set(an, SL_ANOM_GTPU_BAD_EXT, at);
                 return SL_INVALID;
             }
             /* contents, then the next type in the header's last octet */
@@ -87,10 +87,10 @@ short_or_cut:
     /* Optional fields past the stated length: the header lies; past the
      * captured bytes within it: the capture was cut. */
     if (!g->cut) {
-        sl_anomaly_set(an, "gtpu", "gtpu_bad_length", r.off);
+        sl_anomaly_set(an, SL_ANOM_GTPU_BAD_LENGTH, r.off);
         return SL_INVALID;
     }
 truncated:
-    sl_anomaly_set(an, "gtpu", "gtpu_truncated", r.off);
+    sl_anomaly_set(an, SL_ANOM_GTPU_TRUNCATED, r.off);
     return SL_TRUNCATED;
 }

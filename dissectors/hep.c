@@ -70,7 +70,7 @@ static sl_status decode_v2(sl_slice data, sl_hep *h, sl_anomaly *an)
     uint8_t fam = family_of(af);
     size_t alen = fam == 6 ? 16 : 4;
     if (fam == 0 || hlen != 8 + 2 * alen + (h->version == 2 ? 12 : 0)) {
-        sl_anomaly_set(an, "hep", "hep_bad_header", 1);
+        sl_anomaly_set(an, SL_ANOM_HEP_BAD_HEADER, 1);
         return SL_INVALID;
     }
     h->src.family = h->dst.family = fam;
@@ -93,7 +93,7 @@ static sl_status decode_v2(sl_slice data, sl_hep *h, sl_anomaly *an)
     return SL_OK;
 
 truncated:
-    sl_anomaly_set(an, "hep", "hep_truncated", r.off);
+    sl_anomaly_set(an, SL_ANOM_HEP_TRUNCATED, r.off);
     return SL_TRUNCATED;
 }
 
@@ -174,7 +174,7 @@ static sl_status decode_v3(sl_slice data, sl_hep *h, sl_anomaly *an)
         goto truncated;
     h->version = 3;
     if (total < HEP3_HEADER) {
-        sl_anomaly_set(an, "hep", "hep_bad_length", 4);
+        sl_anomaly_set(an, SL_ANOM_HEP_BAD_LENGTH, 4);
         return SL_INVALID;
     }
     if (total > data.len)
@@ -188,28 +188,28 @@ static sl_status decode_v3(sl_slice data, sl_hep *h, sl_anomaly *an)
         uint16_t vendor, type, clen;
         if (!sl_rd_be16(&r, &vendor) || !sl_rd_be16(&r, &type) || !sl_rd_be16(&r, &clen) ||
             clen < CHUNK_HEADER) {
-            sl_anomaly_set(an, "hep", "hep_bad_chunk", at);
+            sl_anomaly_set(an, SL_ANOM_HEP_BAD_CHUNK, at);
             return SL_INVALID;
         }
         sl_slice v;
         if (!sl_rd_slice(&r, clen - CHUNK_HEADER, &v)) {
-            sl_anomaly_set(an, "hep", "hep_bad_chunk", at);
+            sl_anomaly_set(an, SL_ANOM_HEP_BAD_CHUNK, at);
             return SL_INVALID;
         }
         if (vendor == 0 && !take_chunk(h, type, v, &af, &have_payload)) {
-            sl_anomaly_set(an, "hep", "hep_bad_chunk", at);
+            sl_anomaly_set(an, SL_ANOM_HEP_BAD_CHUNK, at);
             return SL_INVALID;
         }
     }
     uint8_t fam = family_of(af);
     if (!have_payload || fam == 0 || h->src.family != fam || h->dst.family != fam) {
-        sl_anomaly_set(an, "hep", "hep_missing_chunk", 0);
+        sl_anomaly_set(an, SL_ANOM_HEP_MISSING_CHUNK, 0);
         return SL_INVALID;
     }
     return SL_OK;
 
 truncated:
-    sl_anomaly_set(an, "hep", "hep_truncated", r.off);
+    sl_anomaly_set(an, SL_ANOM_HEP_TRUNCATED, r.off);
     return SL_TRUNCATED;
 }
 
@@ -221,9 +221,9 @@ sl_status sl_hep_decode(sl_slice data, sl_hep *h, sl_anomaly *an)
     if (data.len >= 1 && (data.ptr[0] == 1 || data.ptr[0] == 2))
         return decode_v2(data, h, an);
     if (data.len < 4) {
-        sl_anomaly_set(an, "hep", "hep_truncated", 0);
+        sl_anomaly_set(an, SL_ANOM_HEP_TRUNCATED, 0);
         return SL_TRUNCATED;
     }
-    sl_anomaly_set(an, "hep", "hep_bad_version", 0);
+    sl_anomaly_set(an, SL_ANOM_HEP_BAD_VERSION, 0);
     return SL_INVALID;
 }

@@ -163,14 +163,14 @@ sl_status sl_identity_info_parse(sl_slice value, sl_identity_hdr *out)
     return st;
 }
 
-const char *sl_identity_flag_kind(uint32_t flag)
+sl_anomaly_kind sl_identity_flag_kind(uint32_t flag)
 {
     switch (flag) {
-    case SL_IDH_F_MISSING_SEMI: return "identity_missing_semicolon";
-    case SL_IDH_F_INFO_NO_BRACKETS: return "identity_info_no_brackets";
-    case SL_IDH_F_QUOTED_PARAM: return "identity_quoted_param";
-    case SL_IDH_F_QUOTED_TOKEN: return "identity_quoted_token";
-    case SL_IDH_F_NO_INFO: return "identity_no_info";
-    default: return "identity_unknown";
+    case SL_IDH_F_MISSING_SEMI: return SL_ANOM_IDENTITY_MISSING_SEMICOLON;
+    case SL_IDH_F_INFO_NO_BRACKETS: return SL_ANOM_IDENTITY_INFO_NO_BRACKETS;
+    case SL_IDH_F_QUOTED_PARAM: return SL_ANOM_IDENTITY_QUOTED_PARAM;
+    case SL_IDH_F_QUOTED_TOKEN: return SL_ANOM_IDENTITY_QUOTED_TOKEN;
+    case SL_IDH_F_NO_INFO: return SL_ANOM_IDENTITY_NO_INFO;
+    default: return SL_ANOM_NONE;
     }
 }

@@ -17,12 +17,12 @@ sl_status sl_ipv4_decode(sl_slice *data, size_t *stated, sl_packet *pkt, sl_anom
     if (!sl_rd_u8(&r, &vihl))
         goto truncated;
     if (vihl >> 4 != 4) {
-        sl_anomaly_set(an, "ipv4", "ipv4_bad_version", 0);
+        sl_anomaly_set(an, SL_ANOM_IPV4_BAD_VERSION, 0);
         return SL_INVALID;
     }
     size_t hlen = (size_t)(vihl & 0x0f) * 4;
     if (hlen < 20) {
-        sl_anomaly_set(an, "ipv4", "ipv4_bad_ihl", 0);
+        sl_anomaly_set(an, SL_ANOM_IPV4_BAD_IHL, 0);
         return SL_INVALID;
     }
     if (!sl_rd_skip(&r, 1) || !sl_rd_be16(&r, &total) || !sl_rd_be16(&r, &id) ||
@@ -30,7 +30,7 @@ sl_status sl_ipv4_decode(sl_slice *data, size_t *stated, sl_packet *pkt, sl_anom
         !sl_rd_skip(&r, 2) || !sl_rd_slice(&r, 8, &addrs) || !sl_rd_skip(&r, hlen - 20))
         goto truncated;
     if (total < hlen) {
-        sl_anomaly_set(an, "ipv4", "ipv4_total_length_short", 2);
+        sl_anomaly_set(an, SL_ANOM_IPV4_TOTAL_LENGTH_SHORT, 2);
         return SL_INVALID;
     }
     /* The checksum is not verified: offloading NICs leave it unset in captures. */
@@ -58,6 +58,6 @@ sl_status sl_ipv4_decode(sl_slice *data, size_t *stated, sl_packet *pkt, sl_anom
     return SL_OK;
 
 truncated:
-    sl_anomaly_set(an, "ipv4", "ipv4_truncated", r.off);
+    sl_anomaly_set(an, SL_ANOM_IPV4_TRUNCATED, r.off);
     return SL_TRUNCATED;
 }

@@ -39,13 +39,13 @@ sl_status sl_ipv6_ext_walk(uint8_t *proto, sl_slice *data, size_t *stated, size_
     while (sl_ipv6_is_ext(*proto)) {
         size_t at = off + r.off;
         if (++n > MAX_EXT_HEADERS) {
-            sl_anomaly_set(an, "ipv6", "ipv6_too_many_ext_headers", at);
+            sl_anomaly_set(an, SL_ANOM_IPV6_TOO_MANY_EXT_HEADERS, at);
             return SL_INVALID;
         }
         size_t start = r.off;
         uint8_t next, len8;
         if (left < 8) {
-            sl_anomaly_set(an, "ipv6", "ipv6_ext_overrun", at);
+            sl_anomaly_set(an, SL_ANOM_IPV6_EXT_OVERRUN, at);
             return SL_INVALID;
         }
         if (!sl_rd_u8(&r, &next) || !sl_rd_u8(&r, &len8))
@@ -54,7 +54,7 @@ sl_status sl_ipv6_ext_walk(uint8_t *proto, sl_slice *data, size_t *stated, size_
                       : *proto == IP6_AH     ? ((size_t)len8 + 2) * 4
                                              : ((size_t)len8 + 1) * 8;
         if (hlen > left) {
-            sl_anomaly_set(an, "ipv6", "ipv6_ext_overrun", at + 1);
+            sl_anomaly_set(an, SL_ANOM_IPV6_EXT_OVERRUN, at + 1);
             return SL_INVALID;
         }
         if (*proto == IP6_FRAGMENT) {
@@ -83,7 +83,7 @@ sl_status sl_ipv6_ext_walk(uint8_t *proto, sl_slice *data, size_t *stated, size_
     return SL_OK;
 
 truncated:
-    sl_anomaly_set(an, "ipv6", "ipv6_ext_truncated", off + r.off);
+    sl_anomaly_set(an, SL_ANOM_IPV6_EXT_TRUNCATED, off + r.off);
     return SL_TRUNCATED;
 }
 
@@ -100,16 +100,16 @@ sl_status sl_ipv6_decode(sl_slice *data, size_t *stated, sl_packet *pkt, sl_anom
     uint16_t plen;
     sl_slice addrs;
     if (!sl_rd_u8(&r, &vtc)) {
-        sl_anomaly_set(an, "ipv6", "ipv6_truncated", 0);
+        sl_anomaly_set(an, SL_ANOM_IPV6_TRUNCATED, 0);
         return SL_TRUNCATED;
     }
     if (vtc >> 4 != 6) {
-        sl_anomaly_set(an, "ipv6", "ipv6_bad_version", 0);
+        sl_anomaly_set(an, SL_ANOM_IPV6_BAD_VERSION, 0);
         return SL_INVALID;
     }
     if (!sl_rd_skip(&r, 3) || !sl_rd_be16(&r, &plen) || !sl_rd_u8(&r, &next) ||
         !sl_rd_skip(&r, 1) || !sl_rd_slice(&r, 32, &addrs)) {
-        sl_anomaly_set(an, "ipv6", "ipv6_truncated", r.off);
+        sl_anomaly_set(an, SL_ANOM_IPV6_TRUNCATED, r.off);
         return SL_TRUNCATED;
     }
     set_v6(&pkt->src, addrs.ptr);

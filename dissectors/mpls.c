@@ -9,7 +9,7 @@ sl_status sl_mpls_decode(sl_slice *data, uint16_t *type, sl_packet *pkt, sl_anom
     do {
         size_t at = r.off;
         if (!sl_rd_be32(&r, &entry)) {
-            sl_anomaly_set(an, "mpls", "mpls_truncated", at);
+            sl_anomaly_set(an, SL_ANOM_MPLS_TRUNCATED, at);
             return SL_TRUNCATED;
         }
         if (pkt->n_mpls < SL_MAX_MPLS)
@@ -17,7 +17,7 @@ sl_status sl_mpls_decode(sl_slice *data, uint16_t *type, sl_packet *pkt, sl_anom
     } while (!(entry & 0x100));
     *data = sl_rd_rest(&r);
     if (data->len == 0) {
-        sl_anomaly_set(an, "mpls", "mpls_truncated", r.off);
+        sl_anomaly_set(an, SL_ANOM_MPLS_TRUNCATED, r.off);
         return SL_TRUNCATED;
     }
     /* No protocol field: IP is told apart from pseudowires by its first nibble. */

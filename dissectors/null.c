@@ -6,7 +6,7 @@ sl_status sl_null_decode(sl_slice *data, uint16_t *type, sl_anomaly *an)
     sl_reader r = sl_reader_make(data->ptr, data->len);
     uint32_t af;
     if (!sl_rd_be32(&r, &af)) {
-        sl_anomaly_set(an, "null", "null_truncated", 0);
+        sl_anomaly_set(an, SL_ANOM_NULL_TRUNCATED, 0);
         return SL_TRUNCATED;
     }
     /* DLT_NULL is in the capturing host's byte order, DLT_LOOP in network

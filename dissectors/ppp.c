@@ -34,6 +34,6 @@ sl_status sl_ppp_decode(sl_slice *data, uint16_t *type, sl_anomaly *an)
     return SL_OK;
 
 truncated:
-    sl_anomaly_set(an, "ppp", "ppp_truncated", r.off);
+    sl_anomaly_set(an, SL_ANOM_PPP_TRUNCATED, r.off);
     return SL_TRUNCATED;
 }

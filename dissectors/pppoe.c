@@ -8,7 +8,7 @@ sl_status sl_pppoe_decode(sl_slice *data, uint16_t *type, sl_anomaly *an)
     uint16_t session, length;
     if (!sl_rd_u8(&r, &ver_type) || !sl_rd_u8(&r, &code) || !sl_rd_be16(&r, &session) ||
         !sl_rd_be16(&r, &length)) {
-        sl_anomaly_set(an, "pppoe", "pppoe_truncated", r.off);
+        sl_anomaly_set(an, SL_ANOM_PPPOE_TRUNCATED, r.off);
         return SL_TRUNCATED;
     }
     (void)session;

@@ -9,12 +9,12 @@ sl_status sl_sctp_decode(sl_slice data, size_t stated, sl_packet *pkt, sl_anomal
 {
     sl_reader r = sl_reader_make(data.ptr, data.len);
     if (stated < SL_SCTP_HEADER_LEN) {
-        sl_anomaly_set(an, "sctp", "sctp_too_short", 0);
+        sl_anomaly_set(an, SL_ANOM_SCTP_TOO_SHORT, 0);
         return SL_INVALID;
     }
     /* ports, verification tag, checksum (not verified: see sctp.h) */
     if (!sl_rd_be16(&r, &pkt->sport) || !sl_rd_be16(&r, &pkt->dport) || !sl_rd_skip(&r, 8)) {
-        sl_anomaly_set(an, "sctp", "sctp_truncated", r.off);
+        sl_anomaly_set(an, SL_ANOM_SCTP_TRUNCATED, r.off);
         return SL_TRUNCATED;
     }
     sl_slice rest = sl_rd_rest(&r);
@@ -48,7 +48,7 @@ bool sl_sctp_next_chunk(sl_sctp_iter *it, sl_sctp_chunk *c, sl_anomaly *an)
     size_t stated_left = it->stated - it->off;
     if (stated_left < 4) {
         /* fewer bytes than a chunk header: stray padding at most */
-        sl_anomaly_set(an, "sctp", "sctp_bad_chunk_length", at);
+        sl_anomaly_set(an, SL_ANOM_SCTP_BAD_CHUNK_LENGTH, at);
         it->done = true;
         return false;
     }
@@ -57,7 +57,7 @@ bool sl_sctp_next_chunk(sl_sctp_iter *it, sl_sctp_chunk *c, sl_anomaly *an)
         return false;
     }
     if (c->length < 4 || c->length > stated_left) {
-        sl_anomaly_set(an, "sctp", "sctp_bad_chunk_length", at + 2);
+        sl_anomaly_set(an, SL_ANOM_SCTP_BAD_CHUNK_LENGTH, at + 2);
         it->done = true;
         return false;
     }
@@ -81,7 +81,7 @@ sl_status sl_sctp_data_parse(const sl_sctp_chunk *c, sl_sctp_data *d, sl_anomaly
     const size_t hlen = idata ? 16 : 12; /* after the 4-byte chunk header */
     sl_reader r = sl_reader_make(c->value.ptr, c->value.len);
     if ((size_t)c->length - 4 < hlen) {
-        sl_anomaly_set(an, "sctp", "sctp_data_too_short", c->offset + 2);
+        sl_anomaly_set(an, SL_ANOM_SCTP_DATA_TOO_SHORT, c->offset + 2);
         return SL_INVALID;
     }
     d->idata = idata;
@@ -105,7 +105,7 @@ sl_status sl_sctp_data_parse(const sl_sctp_chunk *c, sl_sctp_data *d, sl_anomaly
         d->fsn = 0;
     }
     if ((size_t)c->length - 4 == hlen) {
-        sl_anomaly_set(an, "sctp", "sctp_data_empty", c->offset + 2);
+        sl_anomaly_set(an, SL_ANOM_SCTP_DATA_EMPTY, c->offset + 2);
         return SL_INVALID;
     }
     d->payload = sl_rd_rest(&r);

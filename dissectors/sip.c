@@ -169,19 +169,35 @@ size_t sl_sip_skip_keepalive(const uint8_t *buf, size_t len)
     return i;
 }
 
-const char *sl_sip_flag_kind(uint32_t flag)
+/* Remembers where a finding was first seen; every such offset is past the
+ * start line's first byte, so 0 means not yet. */
+static void flag_at(sl_sip_msg *msg, uint32_t flags, size_t offset)
+{
+    for (unsigned i = 0; i < SL_SIP_N_FLAGS; i++)
+        if ((flags >> i & 1) && !msg->flag_offsets[i])
+            msg->flag_offsets[i] = offset;
+}
+
+size_t sl_sip_flag_offset(const sl_sip_msg *msg, uint32_t flag)
+{
+    for (unsigned i = 0; i < SL_SIP_N_FLAGS; i++)
+        if (flag >> i & 1)
+            return msg->flag_offsets[i];
+    return 0;
+}
+
+sl_anomaly_kind sl_sip_flag_kind(uint32_t flag)
 {
     switch (flag) {
-    case SL_SIP_F_HEADERS_DROPPED: return "sip_headers_dropped";
-    case SL_SIP_F_NO_CONTENT_LENGTH: return "sip_no_content_length";
-    case SL_SIP_F_BAD_CONTENT_LENGTH: return "sip_bad_content_length";
-    case SL_SIP_F_BODY_SHORT: return "sip_body_short";
-    case SL_SIP_F_NO_BLANK_LINE: return "sip_no_blank_line";
-    case SL_SIP_F_HEADER_NO_COLON: return "sip_header_no_colon";
-    case SL_SIP_F_DUP_CONTENT_LENGTH: return "sip_dup_content_length";
-    case SL_SIP_F_BARE_LF: return "sip_bare_lf";
-    case SL_SIP_F_LONE_CR: return "sip_lone_cr";
-    default: return "sip_unknown_flag";
+    case SL_SIP_F_HEADERS_DROPPED: return SL_ANOM_SIP_HEADERS_DROPPED;
+    case SL_SIP_F_NO_CONTENT_LENGTH: return SL_ANOM_SIP_NO_CONTENT_LENGTH;
+    case SL_SIP_F_BAD_CONTENT_LENGTH: return SL_ANOM_SIP_BAD_CONTENT_LENGTH;
+    case SL_SIP_F_BODY_SHORT: return SL_ANOM_SIP_BODY_SHORT;
+    case SL_SIP_F_NO_BLANK_LINE: return SL_ANOM_SIP_NO_BLANK_LINE;
+    case SL_SIP_F_HEADER_NO_COLON: return SL_ANOM_SIP_HEADER_NO_COLON;
+    case SL_SIP_F_DUP_CONTENT_LENGTH: return SL_ANOM_SIP_DUP_CONTENT_LENGTH;
+    case SL_SIP_F_LONE_CR: return SL_ANOM_SIP_LONE_CR;
+    default: return SL_ANOM_NONE; /* SL_SIP_F_BARE_LF: tolerated, never reported */
     }
 }
 
@@ -363,10 +379,14 @@ add_header(header_state *st, sl_sip_msg *msg, size_t ns, size_t ne, size_t vs, s
     sl_slice name = sl_slice_make(b + ns, ne - ns), value = sl_slice_make(b + vs, ve - vs);
     sl_sip_hdr_id id = header_id(name.ptr, name.len);
     st->seen++;
-    if (id == SL_HDR_CONTENT_LENGTH)
-        st->flags |= on_content_length(&st->cl, msg, value);
+    if (id == SL_HDR_CONTENT_LENGTH) {
+        uint32_t f = on_content_length(&st->cl, msg, value);
+        st->flags |= f;
+        flag_at(msg, f, vs);
+    }
     if (st->n == st->cap) {
         st->flags |= SL_SIP_F_HEADERS_DROPPED;
+        flag_at(msg, SL_SIP_F_HEADERS_DROPPED, ns);
         return;
     }
     /* Field by field: building a struct and copying it stalls on store forwarding. */
@@ -388,9 +408,9 @@ static inline void headers_done(const header_state *st, sl_sip_msg *msg)
     msg->repeated = st->repeated;
 }
 
-static sl_status invalid(sl_anomaly *an, const char *kind, size_t offset)
+static sl_status invalid(sl_anomaly *an, sl_anomaly_kind kind, size_t offset)
 {
-    sl_anomaly_set(an, "sip", kind, offset);
+    sl_anomaly_set(an, kind, offset);
     return SL_INVALID;
 }
 
@@ -407,7 +427,7 @@ sl_status sl_sip_parse(const uint8_t *buf, size_t len, sl_sip_framing framing, s
     size_t bad = 0;
 
     if (len == 0)
-        return stream ? SL_PARTIAL : invalid(an, "sip_empty", 0);
+        return stream ? SL_PARTIAL : invalid(an, SL_ANOM_SIP_EMPTY, 0);
 
     /* Start line. A datagram's end also ends its line. */
     size_t scan = len < MAX_START_LINE ? len : MAX_START_LINE;
@@ -415,15 +435,16 @@ sl_status sl_sip_parse(const uint8_t *buf, size_t len, sl_sip_framing framing, s
     bool lone_cr;
     if (start_line_end(buf, scan, &end, &pos, &lone_cr)) {
         msg->start_line_ended = true;
-        if (lone_cr)
+        if (lone_cr) {
             msg->flags |= SL_SIP_F_LONE_CR;
-        else if (end + 1 == pos)
+            flag_at(msg, SL_SIP_F_LONE_CR, end);
+        } else if (end + 1 == pos)
             msg->flags |= SL_SIP_F_BARE_LF;
     } else {
         if (stream || len >= MAX_START_LINE) {
             sl_status s = scan_open_line(buf, len, &bad);
             if (s == SL_INVALID)
-                return invalid(an, "sip_bad_start_line", bad);
+                return invalid(an, SL_ANOM_SIP_BAD_START_LINE, bad);
             return SL_PARTIAL;
         }
         end = pos = len; /* len > 0: an empty buffer returned above */
@@ -431,7 +452,7 @@ sl_status sl_sip_parse(const uint8_t *buf, size_t len, sl_sip_framing framing, s
             end--;
     }
     if (scan_start_line(buf, end, true, msg, &bad) != SL_OK)
-        return invalid(an, "sip_bad_start_line", bad);
+        return invalid(an, SL_ANOM_SIP_BAD_START_LINE, bad);
 
     /* Header lines. A header is completed by the next line that does not
      * begin with whitespace (folding), so it is added one line late. */
@@ -464,8 +485,10 @@ sl_status sl_sip_parse(const uint8_t *buf, size_t len, sl_sip_framing framing, s
         if (c == ' ' || c == '\t') {
             if (pending)
                 ve = end;
-            else if (!skipping)
+            else if (!skipping) {
                 st.flags |= SL_SIP_F_HEADER_NO_COLON; /* a fold with nothing to continue */
+                flag_at(msg, SL_SIP_F_HEADER_NO_COLON, pos);
+            }
             skipping = !pending;
             pos = next;
             continue;
@@ -487,6 +510,7 @@ sl_status sl_sip_parse(const uint8_t *buf, size_t len, sl_sip_framing framing, s
             i++;
         if (name_end == pos || i == end || buf[i] != ':') {
             st.flags |= SL_SIP_F_HEADER_NO_COLON;
+            flag_at(msg, SL_SIP_F_HEADER_NO_COLON, pos);
             skipping = true; /* its continuation lines go with it */
         } else {
             pending = true;
@@ -505,6 +529,7 @@ sl_status sl_sip_parse(const uint8_t *buf, size_t len, sl_sip_framing framing, s
         if (stream)
             return SL_PARTIAL;
         msg->flags |= SL_SIP_F_NO_BLANK_LINE;
+        flag_at(msg, SL_SIP_F_NO_BLANK_LINE, len);
         pos = len;
     }
 
@@ -513,15 +538,17 @@ sl_status sl_sip_parse(const uint8_t *buf, size_t len, sl_sip_framing framing, s
     size_t body_len;
     if (!st.cl.seen) {
         msg->flags |= SL_SIP_F_NO_CONTENT_LENGTH;
+        flag_at(msg, SL_SIP_F_NO_CONTENT_LENGTH, pos);
         body_len = stream ? 0 : left; /* a stream message without one has no body */
     } else if (!msg->has_content_length) {
         if (stream)
-            return invalid(an, "sip_bad_content_length", (size_t)(st.cl.raw.ptr - buf));
+            return invalid(an, SL_ANOM_SIP_BAD_CONTENT_LENGTH, (size_t)(st.cl.raw.ptr - buf));
         body_len = left;
     } else if (msg->content_length > left) {
         if (stream)
             return SL_PARTIAL;
         msg->flags |= SL_SIP_F_BODY_SHORT;
+        flag_at(msg, SL_SIP_F_BODY_SHORT, len);
         body_len = left;
     } else {
         body_len = (size_t)msg->content_length;

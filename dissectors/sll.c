@@ -17,7 +17,7 @@ sl_status sl_sll_decode(sl_slice *data, uint16_t *type, sl_anomaly *an)
     uint16_t hatype, proto;
     if (!sl_rd_skip(&r, 2) || !sl_rd_be16(&r, &hatype) || !sl_rd_skip(&r, 10) ||
         !sl_rd_be16(&r, &proto)) {
-        sl_anomaly_set(an, "sll", "sll_truncated", 0);
+        sl_anomaly_set(an, SL_ANOM_SLL_TRUNCATED, 0);
         return SL_TRUNCATED;
     }
     *type = sll_type(hatype, proto);
@@ -33,7 +33,7 @@ sl_status sl_sll2_decode(sl_slice *data, uint16_t *type, sl_anomaly *an)
     uint16_t proto, hatype;
     if (!sl_rd_be16(&r, &proto) || !sl_rd_skip(&r, 6) || !sl_rd_be16(&r, &hatype) ||
         !sl_rd_skip(&r, 10)) {
-        sl_anomaly_set(an, "sll2", "sll2_truncated", 0);
+        sl_anomaly_set(an, SL_ANOM_SLL2_TRUNCATED, 0);
         return SL_TRUNCATED;
     }
     *type = sll_type(hatype, proto);

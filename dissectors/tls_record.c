@@ -1,8 +1,6 @@
 /* TLS record and hello parsing: see include/sipsleuth/tls_record.h. */
 #include "sipsleuth/tls_record.h"
 
-#define LAYER "tls"
-
 /* The ServerHello random that marks a HelloRetryRequest (RFC 8446 4.1.3). */
 static const uint8_t hrr_random[SL_TLS_RANDOM_LEN] = {
     0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
@@ -18,16 +16,16 @@ sl_status sl_tls_record_parse(const uint8_t *buf, size_t len, sl_tls_record *r, 
     if (len < SL_TLS_RECORD_HEADER)
         return SL_PARTIAL;
     if (buf[0] < SL_TLS_CHANGE_CIPHER_SPEC || buf[0] > SL_TLS_HEARTBEAT) {
-        sl_anomaly_set(an, LAYER, "tls_bad_content_type", 0);
+        sl_anomaly_set(an, SL_ANOM_TLS_BAD_CONTENT_TYPE, 0);
         return SL_INVALID;
     }
     if (buf[1] != 3 || buf[2] > 4) {
-        sl_anomaly_set(an, LAYER, "tls_bad_version", 1);
+        sl_anomaly_set(an, SL_ANOM_TLS_BAD_VERSION, 1);
         return SL_INVALID;
     }
     size_t n = be16(buf + 3);
     if (n == 0 || n > SL_TLS_MAX_RECORD_BODY) {
-        sl_anomaly_set(an, LAYER, "tls_bad_record_length", 3);
+        sl_anomaly_set(an, SL_ANOM_TLS_BAD_RECORD_LENGTH, 3);
         return SL_INVALID;
     }
     r->type = buf[0];
@@ -122,7 +120,8 @@ sl_status sl_tls_hello_parse(const uint8_t *body, size_t len, bool client, sl_tl
     const uint8_t *rnd = take(&r, SL_TLS_RANDOM_LEN);
     skip_vec(&r, 1); /* legacy_session_id */
     if (!v || !rnd || r.bad) {
-        sl_anomaly_set(an, LAYER, client ? "tls_bad_client_hello" : "tls_bad_server_hello", r.off);
+        sl_anomaly_set(an, client ? SL_ANOM_TLS_BAD_CLIENT_HELLO : SL_ANOM_TLS_BAD_SERVER_HELLO,
+                       r.off);
         return SL_INVALID;
     }
     h->legacy_version = h->version = be16(v);
@@ -139,7 +138,8 @@ sl_status sl_tls_hello_parse(const uint8_t *body, size_t len, bool client, sl_tl
         h->retry_request = memcmp(h->random, hrr_random, SL_TLS_RANDOM_LEN) == 0;
     }
     if (r.bad) {
-        sl_anomaly_set(an, LAYER, client ? "tls_bad_client_hello" : "tls_bad_server_hello", r.off);
+        sl_anomaly_set(an, client ? SL_ANOM_TLS_BAD_CLIENT_HELLO : SL_ANOM_TLS_BAD_SERVER_HELLO,
+                       r.off);
         return SL_INVALID;
     }
     return SL_OK;

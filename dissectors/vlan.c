@@ -9,7 +9,7 @@ sl_status sl_vlan_decode(sl_slice *data, uint16_t *type, sl_packet *pkt, sl_anom
     do {
         size_t at = r.off;
         if (!sl_rd_be16(&r, &tci) || !sl_rd_be16(&r, &t)) {
-            sl_anomaly_set(an, "vlan", "vlan_truncated", at);
+            sl_anomaly_set(an, SL_ANOM_VLAN_TRUNCATED, at);
             return SL_TRUNCATED;
         }
         if (pkt->n_vlan < SL_MAX_VLAN)

@@ -14,12 +14,12 @@ sl_status sl_ws_frame_parse(const uint8_t *buf, size_t len, sl_ws_frame *f, sl_a
     f->opcode = b0 & 0x0F;
     f->masked = (b1 & 0x80) != 0;
     if (b0 & 0x70) {
-        sl_anomaly_set(an, "websocket", "ws_reserved_bits", 0);
+        sl_anomaly_set(an, SL_ANOM_WS_RESERVED_BITS, 0);
         return SL_INVALID;
     }
     bool control = (f->opcode & 0x8) != 0;
     if ((f->opcode > SL_WS_BINARY && !control) || f->opcode > SL_WS_PONG) {
-        sl_anomaly_set(an, "websocket", "ws_bad_opcode", 0);
+        sl_anomaly_set(an, SL_ANOM_WS_BAD_OPCODE, 0);
         return SL_INVALID;
     }
     uint64_t plen = b1 & 0x7F;
@@ -33,13 +33,13 @@ sl_status sl_ws_frame_parse(const uint8_t *buf, size_t len, sl_ws_frame *f, sl_a
         if (!sl_rd_be32(&r, &hi) || !sl_rd_be32(&r, &lo))
             return SL_PARTIAL;
         if (hi & 0x80000000u) {
-            sl_anomaly_set(an, "websocket", "ws_bad_length", 2);
+            sl_anomaly_set(an, SL_ANOM_WS_BAD_LENGTH, 2);
             return SL_INVALID;
         }
         plen = ((uint64_t)hi << 32) | lo;
     }
     if (control && (!f->fin || plen > 125)) {
-        sl_anomaly_set(an, "websocket", "ws_bad_control_frame", 0);
+        sl_anomaly_set(an, SL_ANOM_WS_BAD_CONTROL_FRAME, 0);
         return SL_INVALID;
     }
     if (f->masked) {

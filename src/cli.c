@@ -1,6 +1,7 @@
 /* The analysis mode's command line: options → sl_cli (see cli.h). */
 #include "sipsleuth/cli.h"
 
+#include "sipsleuth/anomaly.h"
 #include "sipsleuth/cli_limits.h"
 #include "sipsleuth/sip_ports.h"
 #include "sipsleuth/tls_keylog.h"
@@ -17,7 +18,7 @@ static void usage(FILE *f)
         "usage: sipsleuth [options] -r FILE [-r FILE ...]   analyze pcap/pcapng files (- = stdin)\n"
         "       sipsleuth [options] -i IFACE                 live capture\n"
         "       sipsleuth routes --routes FILE [list|lookup URI|export --format json|csv]\n"
-        "       sipsleuth --help | --version\n"
+        "       sipsleuth --help | --version | --list-anomalies\n"
         "\n"
         "  -r FILE               read a capture file; several are read in order as one stream\n"
         "  -i IFACE              capture live (promiscuous, immediate delivery); one\n"
@@ -57,6 +58,8 @@ static void usage(FILE *f)
         "  -q, --quiet           no progress line while reading files at a terminal\n"
         "  -h, --help            this text\n"
         "  -V, --version         the version\n"
+        "      --list-anomalies  the anomaly kinds, one a line: name, layer, description\n"
+        "                        (tab-separated)\n"
         "\n"
         "Resource limits: reaching one is a counted anomaly (README: Resource limits).\n"
         "SIZE is in bytes, or with a K, M or G suffix.\n");
@@ -139,6 +142,7 @@ int sl_cli_parse(int argc, char **argv, sl_cli *o)
         OPT_TRUST,
         OPT_IAT_TOLERANCE,
         OPT_TLS_KEYLOG,
+        OPT_LIST_ANOMALIES,
         OPT_LIMIT /* + index in sl_limit_options */
     };
     static const struct option options[] = {
@@ -164,6 +168,7 @@ int sl_cli_parse(int argc, char **argv, sl_cli *o)
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
+        {"list-anomalies", no_argument, NULL, OPT_LIST_ANOMALIES},
     };
     enum { N_OPTIONS = sizeof options / sizeof options[0] };
     struct option longopts[N_OPTIONS + SL_N_LIMIT_OPTIONS + 1] = {{0}};
@@ -277,6 +282,7 @@ int sl_cli_parse(int argc, char **argv, sl_cli *o)
         case 'q': o->quiet = true; break;
         case 'h': usage(stdout); return -1;
         case 'V': printf("sipsleuth %s\n", SL_VERSION); return -1;
+        case OPT_LIST_ANOMALIES: sl_anomaly_list(stdout); return -1;
         case ':':
             fprintf(stderr, "sipsleuth: option %s needs a value\n", argv[optind - 1]);
             return 2;

@@ -58,7 +58,7 @@ bool sl_decode_link_supported(int dlt)
 static bool enter_tunnel(dec *d, sl_tunnel_kind kind, uint32_t id, uint8_t version)
 {
     if (++d->depth > MAX_DEPTH) {
-        sl_anomaly_set(d->an, "decode", "decode_too_deep", 0);
+        sl_anomaly_set(d->an, SL_ANOM_DECODE_TOO_DEEP, 0);
         return false;
     }
     sl_packet *p = d->pkt;
@@ -173,7 +173,7 @@ static sl_decode_result decode_gtpu(dec *d, sl_slice data)
     sl_status st = sl_gtpu_decode(&data, &g, &an);
     if (st == SL_OK && g.cut && !pkt->truncated) {
         st = SL_INVALID; /* longer than the UDP datagram that carries it */
-        sl_anomaly_set(&an, "gtpu", "gtpu_bad_length", 2);
+        sl_anomaly_set(&an, SL_ANOM_GTPU_BAD_LENGTH, 2);
     }
     uint16_t type = st == SL_OK ? sl_guess_ip(data) : 0;
     if (!port && type == 0)
@@ -188,7 +188,7 @@ static sl_decode_result decode_gtpu(dec *d, sl_slice data)
         return SL_DECODE_ERROR;
     }
     if (type == 0 && g.cut && data.len == 0) { /* the capture ends at the T-PDU */
-        sl_anomaly_set(d->an, "gtpu", "gtpu_truncated", 8);
+        sl_anomaly_set(d->an, SL_ANOM_GTPU_TRUNCATED, 8);
         return SL_DECODE_ERROR;
     }
     if (type == 0) { /* no T-PDU, or an Ethernet / unstructured PDU session */
@@ -310,7 +310,7 @@ sl_decode_result sl_decode_frame(int dlt, const uint8_t *frame, size_t caplen, s
     case LINK_RAW_PCAP:
         type = sl_guess_ip(data);
         if (type == 0) {
-            sl_anomaly_set(an, "raw", caplen ? "raw_bad_version" : "raw_truncated", 0);
+            sl_anomaly_set(an, caplen ? SL_ANOM_RAW_BAD_VERSION : SL_ANOM_RAW_TRUNCATED, 0);
             return SL_DECODE_ERROR;
         }
         return decode_ip(&d, type, data);

@@ -82,8 +82,8 @@ static size_t bucket_of(const sl_defrag *d, const sl_packet *pkt)
     return (size_t)sl_hash_bytes(d->cfg.seed, key, 6 + 2 * n) & (d->nbuckets - 1);
 }
 
-static void report(sl_defrag *d, const char *kind, const train *t, const sl_packet *pkt, sl_time ts,
-                   const char *detail)
+static void report(sl_defrag *d, sl_anomaly_kind kind, const train *t, const sl_packet *pkt,
+                   sl_time ts, const char *detail)
 {
     if (!d->fn)
         return;
@@ -96,7 +96,7 @@ static void report(sl_defrag *d, const char *kind, const train *t, const sl_pack
     d->fn(d->user, kind, &flow, ts, detail);
 }
 
-static void report_train(sl_defrag *d, const char *kind, const train *t, const sl_packet *pkt,
+static void report_train(sl_defrag *d, sl_anomaly_kind kind, const train *t, const sl_packet *pkt,
                          sl_time ts, const char *why)
 {
     char detail[128];
@@ -147,7 +147,7 @@ static bool evict_oldest(sl_defrag *d, const train *keep, const sl_packet *pkt, 
         victim = victim->newer;
     if (!victim)
         return false;
-    report_train(d, "ip_frag_evicted", victim, pkt, ts, why);
+    report_train(d, SL_ANOM_IP_FRAG_EVICTED, victim, pkt, ts, why);
     d->st.evictions++;
     train_free(d, victim);
     return true;
@@ -189,7 +189,7 @@ void sl_defrag_expire(sl_defrag *d, sl_time now)
     if (now > d->now)
         d->now = now;
     while (d->oldest && d->now - d->oldest->first_ts >= d->cfg.timeout) {
-        report_train(d, "ip_frag_timeout", d->oldest, NULL, d->now, "timeout");
+        report_train(d, SL_ANOM_IP_FRAG_TIMEOUT, d->oldest, NULL, d->now, "timeout");
         d->st.timeouts++;
         train_free(d, d->oldest);
     }
@@ -301,7 +301,7 @@ static sl_status assemble(sl_defrag *d, train *t, sl_slice *out)
     return SL_OK;
 }
 
-static sl_status reject(sl_defrag *d, const sl_packet *pkt, sl_time ts, const char *kind,
+static sl_status reject(sl_defrag *d, const sl_packet *pkt, sl_time ts, sl_anomaly_kind kind,
                         const char *detail)
 {
     d->st.rejected++;
@@ -319,9 +319,9 @@ sl_status sl_defrag_add(sl_defrag *d, const sl_packet *pkt, sl_time ts, sl_slice
 
     if (!pkt->frag.is_fragment || (pkt->src.family != 4 && pkt->src.family != 6) ||
         pkt->src.family != pkt->dst.family)
-        return reject(d, pkt, ts, "ip_frag_invalid", "not a fragment");
+        return reject(d, pkt, ts, SL_ANOM_IP_FRAG_INVALID, "not a fragment");
     if (pkt->truncated)
-        return reject(d, pkt, ts, "ip_frag_truncated", "fragment cut short by the snaplen");
+        return reject(d, pkt, ts, SL_ANOM_IP_FRAG_TRUNCATED, "fragment cut short by the snaplen");
 
     const uint64_t off = pkt->frag.offset, len = pkt->ip_payload.len;
     const bool more = pkt->frag.more;
@@ -329,17 +329,17 @@ sl_status sl_defrag_add(sl_defrag *d, const sl_packet *pkt, sl_time ts, sl_slice
     if (off + len > limit) {
         snprintf(detail, sizeof detail, "id %u: fragment ends at %" PRIu64 ", beyond %" PRIu64,
                  (unsigned)pkt->frag.id, off + len, limit);
-        return reject(d, pkt, ts, "ip_frag_too_big", detail);
+        return reject(d, pkt, ts, SL_ANOM_IP_FRAG_TOO_BIG, detail);
     }
     if (more && (len == 0 || len % 8 != 0)) {
         snprintf(detail, sizeof detail, "id %u: non-last fragment of %" PRIu64 " bytes",
                  (unsigned)pkt->frag.id, len);
-        return reject(d, pkt, ts, "ip_frag_bad_length", detail);
+        return reject(d, pkt, ts, SL_ANOM_IP_FRAG_BAD_LENGTH, detail);
     }
 
     train *t = find_or_create(d, pkt, ts);
     if (!t) {
-        report(d, "ip_frag_nomem", NULL, pkt, ts, "allocation failed");
+        report(d, SL_ANOM_IP_FRAG_NOMEM, NULL, pkt, ts, "allocation failed");
         return SL_NOMEM;
     }
 
@@ -349,7 +349,7 @@ sl_status sl_defrag_add(sl_defrag *d, const sl_packet *pkt, sl_time ts, sl_slice
         snprintf(detail, sizeof detail, "id %u: fragment [%u, %u) disagrees with the end %u",
                  (unsigned)t->id, (unsigned)off, (unsigned)e,
                  (unsigned)(t->has_end ? t->end : t->max_end));
-        return reject(d, pkt, ts, "ip_frag_inconsistent_end", detail);
+        return reject(d, pkt, ts, SL_ANOM_IP_FRAG_INCONSISTENT_END, detail);
     }
     if (!more) {
         t->has_end = true;
@@ -365,16 +365,16 @@ sl_status sl_defrag_add(sl_defrag *d, const sl_packet *pkt, sl_time ts, sl_slice
         snprintf(detail, sizeof detail,
                  "id %u: fragment [%u, %u) rewrites held bytes; the first ones are kept",
                  (unsigned)t->id, (unsigned)off, (unsigned)e);
-        report(d, "ip_frag_overlap", t, pkt, ts, detail);
+        report(d, SL_ANOM_IP_FRAG_OVERLAP, t, pkt, ts, detail);
     } else if (added == 0 && len > 0) {
         d->st.duplicates++;
     }
     if (st != SL_OK) {
-        report(d, "ip_frag_nomem", t, pkt, ts, "allocation failed");
+        report(d, SL_ANOM_IP_FRAG_NOMEM, t, pkt, ts, "allocation failed");
         return st;
     }
     if (t->npieces > d->cfg.max_frags) {
-        report_train(d, "ip_frag_too_many", t, pkt, ts, "piece cap");
+        report_train(d, SL_ANOM_IP_FRAG_TOO_MANY, t, pkt, ts, "piece cap");
         d->st.rejected++;
         train_free(d, t);
         return SL_INVALID;
@@ -383,7 +383,7 @@ sl_status sl_defrag_add(sl_defrag *d, const sl_packet *pkt, sl_time ts, sl_slice
         ;
     if (d->mem > d->cfg.max_bytes) {
         /* this train alone is over the cap */
-        report_train(d, "ip_frag_evicted", t, pkt, ts, "memory cap");
+        report_train(d, SL_ANOM_IP_FRAG_EVICTED, t, pkt, ts, "memory cap");
         d->st.evictions++;
         train_free(d, t);
         return SL_NOMEM;
@@ -393,7 +393,7 @@ sl_status sl_defrag_add(sl_defrag *d, const sl_packet *pkt, sl_time ts, sl_slice
         return SL_PARTIAL;
     st = assemble(d, t, out);
     if (st != SL_OK) {
-        report(d, "ip_frag_nomem", t, pkt, ts, "allocation failed");
+        report(d, SL_ANOM_IP_FRAG_NOMEM, t, pkt, ts, "allocation failed");
         return st;
     }
     while (d->mem > d->cfg.max_bytes && evict_oldest(d, NULL, pkt, ts, "memory cap"))
@@ -405,7 +405,7 @@ void sl_defrag_flush(sl_defrag *d)
 {
     for (train *t = d->oldest, *next; t; t = next) {
         next = t->newer;
-        report_train(d, "ip_frag_incomplete", t, NULL, d->now, "end of input");
+        report_train(d, SL_ANOM_IP_FRAG_INCOMPLETE, t, NULL, d->now, "end of input");
         train_free(d, t);
     }
 }

@@ -129,13 +129,13 @@ static void summarize(rec *r, sl_dialog_close why, sl_time ts, sl_dialog_event *
     s->attempt = r->attempt;
 }
 
-static void write_anomaly(sl_dialogs *d, rec *r, const char *kind, const char *reason)
+static void write_anomaly(sl_dialogs *d, rec *r, sl_anomaly_kind kind, const char *reason)
 {
     if (!d->sink.emit)
         return;
     sl_flow f = r_flow(r);
     sl_anomaly_event ev = sl_anomaly_event_make(kind, d->clock, r_call_id(r), &f);
-    ev.layer = "dialog";
+    ev.layer = sl_anomaly_layer(kind);
     ev.reason = reason;
     ev.has_age = true;
     ev.age = d->clock - r->born;
@@ -213,13 +213,13 @@ void sl_dialog_rec_free(sl_dialogs *d, rec *r)
 static void evict(sl_dialogs *d, rec *r, const char *reason)
 {
     if (r->kind == K_ATTEMPT) {
-        write_anomaly(d, r, "dialog_evicted", reason);
+        write_anomaly(d, r, SL_ANOM_DIALOG_EVICTED, reason);
         sl_dialog_close_attempt(d, r, open_outcome(r, SL_CLOSE_EVICTED), SL_CLOSE_EVICTED,
                                 d->clock);
         d->evicted++;
     } else {
         if (has_unanswered(r))
-            write_anomaly(d, r, "transactions_evicted", reason);
+            write_anomaly(d, r, SL_ANOM_TRANSACTIONS_EVICTED, reason);
         d->other_evicted++;
     }
     sl_dialog_rec_free(d, r);

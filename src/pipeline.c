@@ -83,14 +83,14 @@ static void report_anomaly(sl_pipeline *p, const sl_anomaly *an, const sl_flow *
                            sl_slice call_id)
 {
     sl_anomaly_event ev = sl_anomaly_event_make(an->kind, p->ts, call_id, flow);
-    ev.layer = an->layer ? an->layer : "unknown";
+    ev.layer = sl_anomaly_layer(an->kind);
     ev.has_offset = true;
     ev.offset = an->offset;
     sl_sink_emit(&p->sink, &ev.head);
 }
 
 /* Anomalies of the stateful stages (defrag, streams): a kind and a detail text. */
-static void report_state_anomaly(void *user, const char *kind, const sl_flow *flow, sl_time ts,
+static void report_state_anomaly(void *user, sl_anomaly_kind kind, const sl_flow *flow, sl_time ts,
                                  const char *detail)
 {
     sl_pipeline *p = user;
@@ -110,7 +110,8 @@ static void report_sip_flags(sl_pipeline *p, const sl_sip_ctx *ctx)
             continue; /* optional on UDP (RFC 3261 20.14) and SCTP, which keep message bounds */
         if (bit == SL_SIP_F_BARE_LF)
             continue; /* tolerated and common; not worth an event per message */
-        sl_anomaly an = {.kind = sl_sip_flag_kind(bit), .layer = "sip"};
+        sl_anomaly an = {.kind = sl_sip_flag_kind(bit),
+                         .offset = sl_sip_flag_offset(ctx->msg, bit)};
         report_anomaly(p, &an, &ctx->flow, ctx->call_id);
     }
 }
@@ -120,11 +121,11 @@ static void check_value_caps(sl_pipeline *p, const sl_sip_ctx *ctx)
 {
     if (sl_sip_count_values(ctx->msg, SL_HDR_CONTACT, p->cfg.max_contacts + 1) >
         p->cfg.max_contacts) {
-        sl_anomaly an = {.kind = "sip_too_many_contacts", .layer = "sip"};
+        sl_anomaly an = {.kind = SL_ANOM_SIP_TOO_MANY_CONTACTS};
         report_anomaly(p, &an, &ctx->flow, ctx->call_id);
     }
     if (sl_sip_count_values(ctx->msg, SL_HDR_VIA, p->cfg.max_vias + 1) > p->cfg.max_vias) {
-        sl_anomaly an = {.kind = "sip_too_many_vias", .layer = "sip"};
+        sl_anomaly an = {.kind = SL_ANOM_SIP_TOO_MANY_VIAS};
         report_anomaly(p, &an, &ctx->flow, ctx->call_id);
     }
 }
@@ -167,7 +168,7 @@ static bool over_message_cap(sl_pipeline *p, size_t len, const sl_flow *flow)
 {
     if (len <= p->cfg.tcp.max_message)
         return false;
-    sl_anomaly an = {.kind = "sip_message_too_large", .layer = "sip"};
+    sl_anomaly an = {.kind = SL_ANOM_SIP_MESSAGE_TOO_LARGE};
     report_anomaly(p, &an, flow, sl_slice_make(NULL, 0));
     return true;
 }
@@ -197,7 +198,7 @@ static void dissect(sl_pipeline *p, const uint8_t *data, size_t len, sl_time ts,
     if (st != SL_OK) {
         p->counters.sip_parse_errors++;
         if (!an.kind)
-            an = (sl_anomaly){.kind = "sip_invalid", .layer = "sip"};
+            an = (sl_anomaly){.kind = SL_ANOM_SIP_INVALID};
         report_anomaly(p, &an, flow, sl_slice_make(NULL, 0));
         return;
     }
@@ -261,7 +262,7 @@ static void on_stream_truncated(void *user, const uint8_t *data, size_t len, siz
     char detail[96];
     snprintf(detail, sizeof detail, "%zu bytes captured, %zu cut by the snap length", len, lost);
     sl_anomaly_event ev =
-        sl_anomaly_event_make("truncated_message", ts, find_call_id(data, len), flow);
+        sl_anomaly_event_make(SL_ANOM_TRUNCATED_MESSAGE, ts, find_call_id(data, len), flow);
     ev.detail = detail;
     sl_sink_emit(&p->sink, &ev.head);
 }
@@ -380,7 +381,7 @@ static void save_routes_due(sl_pipeline *p)
     p->next_routes_save = p->clock + p->cfg.routes_save_interval;
     if (sl_routes_generation(sl_redirects_routes(p->redirects)) != p->routes_saved &&
         !save_routes(p))
-        report_state_anomaly(p, "routes_save_failed", NULL, p->clock, p->routes_error);
+        report_state_anomaly(p, SL_ANOM_ROUTES_SAVE_FAILED, NULL, p->clock, p->routes_error);
 }
 
 bool sl_pipeline_load_routes(sl_pipeline *p, char *err, size_t errlen)

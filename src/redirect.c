@@ -115,8 +115,8 @@ static void on_route_note(void *user, const sl_route_note *n)
     const sl_route *rt = n->route;
     sl_slice call_id = r->ctx ? r->ctx->call_id : sl_slice_make(NULL, 0);
     if (n->action == SL_ROUTE_EVICTED) {
-        sl_anomaly_event ev = sl_anomaly_event_make("route_evicted", n->ts, call_id, NULL);
-        ev.layer = "routes";
+        sl_anomaly_event ev = sl_anomaly_event_make(SL_ANOM_ROUTE_EVICTED, n->ts, call_id, NULL);
+        ev.layer = sl_anomaly_layer(ev.kind);
         ev.uri = rt->uri;
         ev.target = rt->target;
         ev.has_last_used = true;

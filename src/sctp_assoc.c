@@ -85,7 +85,8 @@ static sl_flow assoc_flow(const sl_sctp_table *t, const assoc *a, int d)
     return f;
 }
 
-static void anomaly(sl_sctp_table *t, const assoc *a, int d, const char *kind, const char *detail)
+static void anomaly(sl_sctp_table *t, const assoc *a, int d, sl_anomaly_kind kind,
+                    const char *detail)
 {
     if (!t->cb.on_anomaly)
         return;
@@ -239,7 +240,7 @@ static void drop_head(sl_sctp_table *t, assoc *a, int d, const char *why)
     char detail[128];
     snprintf(detail, sizeof detail,
              "%zu fragments (%zu bytes) of an unfinished message dropped (%s)", n, bytes, why);
-    anomaly(t, a, d, "sctp_reassembly_gap", detail);
+    anomaly(t, a, d, SL_ANOM_SCTP_REASSEMBLY_GAP, detail);
 }
 
 static void deliver(sl_sctp_table *t, const assoc *a, int d, const uint8_t *p, size_t n,
@@ -259,7 +260,7 @@ static void too_large(sl_sctp_table *t, assoc *a, int d, const frag *last, size_
     t->st.too_large++;
     char detail[96];
     snprintf(detail, sizeof detail, "user message of more than %zu bytes dropped", bytes);
-    anomaly(t, a, d, "sctp_message_too_large", detail);
+    anomaly(t, a, d, SL_ANOM_SCTP_MESSAGE_TOO_LARGE, detail);
     h->dropping = !last->end;
     h->drop_idata = last->idata;
     h->drop_unordered = last->unordered;
@@ -289,7 +290,7 @@ static void hold_fragment(sl_sctp_table *t, assoc *a, int d, const sl_sctp_data 
         return;
     frag *f = malloc(sizeof *f + c->payload.len);
     if (!f) {
-        anomaly(t, a, d, "sctp_nomem", "fragment dropped");
+        anomaly(t, a, d, SL_ANOM_SCTP_NOMEM, "fragment dropped");
         return;
     }
     *f = (frag){.idata = c->idata,
@@ -333,7 +334,7 @@ static void hold_fragment(sl_sctp_table *t, assoc *a, int d, const sl_sctp_data 
     } else if (first->begin && last->end) {
         uint8_t *msg = malloc(bytes ? bytes : 1);
         if (!msg) {
-            anomaly(t, a, d, "sctp_nomem", "reassembled message dropped");
+            anomaly(t, a, d, SL_ANOM_SCTP_NOMEM, "reassembled message dropped");
             t->st.dropped_fragments += drop_run(t, h, first, last);
             return;
         }
@@ -479,7 +480,7 @@ static void evict(sl_sctp_table *t, assoc *a, const char *why)
     if (a->h[0].head || a->h[1].head) {
         char detail[96];
         snprintf(detail, sizeof detail, "least recently active association evicted (%s)", why);
-        anomaly(t, a, 0, "sctp_assoc_evicted", detail);
+        anomaly(t, a, 0, SL_ANOM_SCTP_ASSOC_EVICTED, detail);
     }
     assoc_free(t, a, why);
 }

@@ -30,17 +30,9 @@ void sl_counters_message(sl_counters *c, const sl_sip_msg *msg)
     }
 }
 
-void sl_counters_anomaly(sl_counters *c, const char *kind)
+void sl_counters_anomaly(sl_counters *c, sl_anomaly_kind kind)
 {
     c->anomalies++;
-    for (unsigned i = 0; i < c->n_anomaly_kinds; i++)
-        if (c->anomaly_kinds[i].kind == kind || strcmp(c->anomaly_kinds[i].kind, kind) == 0) {
-            c->anomaly_kinds[i].count++;
-            return;
-        }
-    if (c->n_anomaly_kinds < SL_STATS_ANOMALY_KINDS) {
-        c->anomaly_kinds[c->n_anomaly_kinds].kind = kind;
-        c->anomaly_kinds[c->n_anomaly_kinds].count = 1;
-        c->n_anomaly_kinds++;
-    }
+    if (c->anomaly_counts[kind]++ == 0)
+        c->anomaly_kinds[c->n_anomaly_kinds++] = kind;
 }

@@ -406,30 +406,29 @@ static void write_anomalies(const sl_counters *c, FILE *f)
 {
     section(f, "Anomalies by kind");
     unsigned n = c->n_anomaly_kinds;
-    unsigned order[SL_STATS_ANOMALY_KINDS];
+    sl_anomaly_kind order[SL_ANOM__COUNT];
     for (unsigned i = 0; i < n; i++) {
         /* Insertion by count, then name: deterministic whatever the arrival order. */
+        const sl_anomaly_kind k = c->anomaly_kinds[i];
         unsigned j = i;
         while (j > 0) {
-            const unsigned p = order[j - 1];
-            uint64_t pc = c->anomaly_kinds[p].count, ic = c->anomaly_kinds[i].count;
-            if (pc > ic ||
-                (pc == ic && strcmp(c->anomaly_kinds[p].kind, c->anomaly_kinds[i].kind) < 0))
+            const sl_anomaly_kind p = order[j - 1];
+            uint64_t pc = c->anomaly_counts[p], kc = c->anomaly_counts[k];
+            if (pc > kc || (pc == kc && strcmp(sl_anomaly_name(p), sl_anomaly_name(k)) < 0))
                 break;
             order[j] = p;
             j--;
         }
-        order[j] = i;
+        order[j] = k;
     }
     uint64_t listed = 0;
     for (unsigned i = 0; i < n && i < TOP_ANOMALIES; i++) {
-        fprintf(f, "  %-44s %9llu\n", c->anomaly_kinds[order[i]].kind,
-                (unsigned long long)c->anomaly_kinds[order[i]].count);
-        listed += c->anomaly_kinds[order[i]].count;
+        fprintf(f, "  %-44s %9llu\n", sl_anomaly_name(order[i]),
+                (unsigned long long)c->anomaly_counts[order[i]]);
+        listed += c->anomaly_counts[order[i]];
     }
     if (c->anomalies > listed)
-        fprintf(f, "  %-44s %9llu\n", n ? "other kinds" : "(kinds not recorded)",
-                (unsigned long long)(c->anomalies - listed));
+        fprintf(f, "  %-44s %9llu\n", "other kinds", (unsigned long long)(c->anomalies - listed));
     if (!c->anomalies)
         fprintf(f, "  none\n");
 }

@@ -132,7 +132,7 @@ static void oversized(sl_tcp_table *t, conn *c, int d, size_t head, uint64_t tot
     char detail[96];
     snprintf(detail, sizeof detail, "message of %llu bytes dropped (cap %zu)",
              (unsigned long long)total, t->cfg.max_message);
-    sl_tcp_anomaly(t, c, d, "tcp_message_too_large", detail);
+    sl_tcp_anomaly(t, c, d, SL_ANOM_TCP_MESSAGE_TOO_LARGE, detail);
     t->st.too_large++;
     reset_hints(h);
     *used = head;
@@ -198,8 +198,8 @@ static bool step_sip(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n
     }
     char detail[96];
     snprintf(detail, sizeof detail, "%s at offset %zu; searching for the next message",
-             an.kind ? an.kind : "sip_invalid", an.offset);
-    sl_tcp_anomaly(t, c, d, "tcp_sip_invalid", detail);
+             an.kind ? sl_anomaly_name(an.kind) : "sip_invalid", an.offset);
+    sl_tcp_anomaly(t, c, d, SL_ANOM_TCP_SIP_INVALID, detail);
     t->st.invalid++;
     reset_hints(h);
     h->mode = M_RESYNC;
@@ -341,7 +341,7 @@ static void too_large(sl_tcp_table *t, conn *c, int d)
         h->discard = h->need > h->len ? h->need - h->len : 0; /* in step when known */
         snprintf(detail, sizeof detail, "unfinished message over %zu bytes dropped",
                  t->cfg.max_message);
-        sl_tcp_anomaly(t, c, d, "tcp_message_too_large", detail);
+        sl_tcp_anomaly(t, c, d, SL_ANOM_TCP_MESSAGE_TOO_LARGE, detail);
         break;
     case M_HTTP:
     case M_WS: sl_tcp_not_sip(t, h); break;
@@ -356,7 +356,7 @@ static bool hold(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n)
 {
     half *h = &c->h[d];
     if (!sl_tcp_reserve(t, &h->buf, &h->cap, h->len + n)) {
-        sl_tcp_anomaly(t, c, d, "tcp_nomem", "unfinished data dropped");
+        sl_tcp_anomaly(t, c, d, SL_ANOM_TCP_NOMEM, "unfinished data dropped");
         return false;
     }
     memcpy(h->buf + h->len, p, n);
@@ -462,7 +462,7 @@ static void report_cut(sl_tcp_table *t, const conn *c, int d, const uint8_t *dat
     }
     char detail[96];
     snprintf(detail, sizeof detail, "%zu bytes captured, %zu cut by the snap length", len, lost);
-    sl_tcp_anomaly(t, c, d, "truncated_message", detail);
+    sl_tcp_anomaly(t, c, d, SL_ANOM_TRUNCATED_MESSAGE, detail);
 }
 
 /* Searching (START, RESYNC), the held bytes may be a start line the cut ends
@@ -546,7 +546,7 @@ void sl_tcp_framing_end(sl_tcp_table *t, conn *c, int d, const char *why)
         char detail[96];
         snprintf(detail, sizeof detail, "%zu bytes of an unfinished message dropped (%s)",
                  h->mode == M_SIP ? h->len : h->ws_len, why);
-        sl_tcp_anomaly(t, c, d, "tcp_incomplete_message", detail);
+        sl_tcp_anomaly(t, c, d, SL_ANOM_TCP_INCOMPLETE_MESSAGE, detail);
     }
     sl_tcp_framing_free(t, h);
 }

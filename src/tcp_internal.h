@@ -91,7 +91,8 @@ struct sl_tcp_table {
 /* The flow of direction d of c (outer set when c is the connection of the
  * segment being processed). */
 sl_flow sl_tcp_flow(const sl_tcp_table *t, const conn *c, int d);
-void sl_tcp_anomaly(sl_tcp_table *t, const conn *c, int d, const char *kind, const char *detail);
+void sl_tcp_anomaly(sl_tcp_table *t, const conn *c, int d, sl_anomaly_kind kind,
+                    const char *detail);
 
 /* tcp_framing.c: delivery, and buffers charged to the table. */
 void sl_tcp_deliver(sl_tcp_table *t, const conn *c, int d, const uint8_t *msg, size_t len);

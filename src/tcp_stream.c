@@ -38,7 +38,7 @@ sl_flow sl_tcp_flow(const sl_tcp_table *t, const conn *c, int d)
     return f;
 }
 
-void sl_tcp_anomaly(sl_tcp_table *t, const conn *c, int d, const char *kind, const char *detail)
+void sl_tcp_anomaly(sl_tcp_table *t, const conn *c, int d, sl_anomaly_kind kind, const char *detail)
 {
     if (!t->cb.on_anomaly)
         return;
@@ -99,7 +99,7 @@ static void gap(sl_tcp_table *t, conn *c, int d, const char *why)
     snprintf(detail, sizeof detail, "%u bytes missing (%s)%s",
              (unsigned)(h->ooo->seq - h->next_seq), why,
              h->len > 0 || h->ws_in_msg ? "; the unfinished message is dropped" : "");
-    sl_tcp_anomaly(t, c, d, "tcp_gap", detail);
+    sl_tcp_anomaly(t, c, d, SL_ANOM_TCP_GAP, detail);
     t->st.gaps++;
     sl_tcp_framing_gap(t, c, d);
     h->next_seq = h->ooo->seq;
@@ -196,7 +196,7 @@ static void hold_ahead(sl_tcp_table *t, conn *c, int d, uint32_t seq, const uint
             const uint8_t *from = p ? p + (s - (uint32_t)(seq - base)) : NULL;
             seg *ns = seg_new(t, base + (uint32_t)s, from, (uint32_t)(hole_end - s));
             if (!ns) {
-                sl_tcp_anomaly(t, c, d, "tcp_nomem", "out-of-order segment dropped");
+                sl_tcp_anomaly(t, c, d, SL_ANOM_TCP_NOMEM, "out-of-order segment dropped");
                 return;
             }
             ns->next = q;
@@ -390,7 +390,7 @@ static void evict(sl_tcp_table *t, conn *c, const char *why)
     if (holds_sip(c)) {
         char detail[96];
         snprintf(detail, sizeof detail, "least recently active connection evicted (%s)", why);
-        sl_tcp_anomaly(t, c, 0, "tcp_stream_evicted", detail);
+        sl_tcp_anomaly(t, c, 0, SL_ANOM_TCP_STREAM_EVICTED, detail);
     }
     conn_close(t, c, why);
 }

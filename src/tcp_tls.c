@@ -128,7 +128,7 @@ void sl_tcp_tls_gap(sl_tcp_table *t, conn *c, int d)
 }
 
 /* Both directions stop; one anomaly for the connection. */
-static void give_up(sl_tcp_table *t, conn *c, int d, const char *kind, const char *detail)
+static void give_up(sl_tcp_table *t, conn *c, int d, sl_anomaly_kind kind, const char *detail)
 {
     sl_tls_conn *s = c->tls;
     s->dir[0].dead = s->dir[1].dead = true;
@@ -158,7 +158,7 @@ static bool key_setup(sl_tcp_table *t, conn *c, int d)
         return true;
     if (s->client < 0 || !s->have_server_hello) {
         x->st.no_key++;
-        give_up(t, c, d, "tls_no_key",
+        give_up(t, c, d, SL_ANOM_TLS_NO_KEY,
                 s->client < 0 ? "ClientHello not captured (the capture began mid-connection?)"
                               : "ServerHello not captured");
         return false;
@@ -167,7 +167,7 @@ static bool key_setup(sl_tcp_table *t, conn *c, int d)
         x->st.unsupported++;
         snprintf(detail, sizeof detail, "version 0x%04x, cipher suite 0x%04x not decrypted",
                  s->version, s->suite_id);
-        give_up(t, c, d, "tls_unsupported", detail);
+        give_up(t, c, d, SL_ANOM_TLS_UNSUPPORTED, detail);
         return false;
     }
     sl_tls_keys k;
@@ -202,7 +202,7 @@ static bool key_setup(sl_tcp_table *t, conn *c, int d)
                  : found ? "the key log lacks this version's secrets"
                          : "not in the key log",
                  rnd);
-        give_up(t, c, d, "tls_no_key", detail);
+        give_up(t, c, d, SL_ANOM_TLS_NO_KEY, detail);
         return false;
     }
     s->keyed = true;
@@ -226,7 +226,7 @@ static void handshake_plain(sl_tcp_table *t, conn *c, int d, const uint8_t *body
     if (type == SL_TLS_HS_CLIENT_HELLO && !td->hello_seen && s->client < 0) {
         if (sl_tls_hello_parse(msg.ptr, msg.len, true, &h, &an) != SL_OK) {
             t->tls->st.invalid++;
-            give_up(t, c, d, "tls_invalid", an.kind);
+            give_up(t, c, d, SL_ANOM_TLS_INVALID, sl_anomaly_name(an.kind));
             return;
         }
         s->client = d;
@@ -234,7 +234,7 @@ static void handshake_plain(sl_tcp_table *t, conn *c, int d, const uint8_t *body
     } else if (type == SL_TLS_HS_SERVER_HELLO && !s->have_server_hello && s->client != d) {
         if (sl_tls_hello_parse(msg.ptr, msg.len, false, &h, &an) != SL_OK) {
             t->tls->st.invalid++;
-            give_up(t, c, d, "tls_invalid", an.kind);
+            give_up(t, c, d, SL_ANOM_TLS_INVALID, sl_anomaly_name(an.kind));
             return;
         }
         if (h.retry_request)
@@ -249,7 +249,7 @@ static void handshake_plain(sl_tcp_table *t, conn *c, int d, const uint8_t *body
             char detail[96];
             snprintf(detail, sizeof detail, "version 0x%04x, cipher suite 0x%04x not decrypted",
                      s->version, s->suite_id);
-            give_up(t, c, d, "tls_unsupported", detail);
+            give_up(t, c, d, SL_ANOM_TLS_UNSUPPORTED, detail);
         }
     }
     td->hello_seen = true;
@@ -283,7 +283,7 @@ static void decrypt_failed(sl_tcp_table *t, conn *c, int d, uint64_t seq)
     char detail[96];
     snprintf(detail, sizeof detail, "record %llu fails authentication; this direction is dropped",
              (unsigned long long)seq);
-    sl_tcp_anomaly(t, c, d, "tls_decrypt_failed", detail);
+    sl_tcp_anomaly(t, c, d, SL_ANOM_TLS_DECRYPT_FAILED, detail);
 }
 
 /* One protected record: decrypted, its application data framed. */
@@ -351,7 +351,7 @@ static void record(sl_tcp_table *t, conn *c, int d, const uint8_t *rec, size_t l
             /* the client's 0-RTT early data: not decrypted, said once */
             t->tls->st.dropped_bytes += len;
             if (!s->early_reported)
-                sl_tcp_anomaly(t, c, d, "tls_unsupported", "0-RTT early data not decrypted");
+                sl_tcp_anomaly(t, c, d, SL_ANOM_TLS_UNSUPPORTED, "0-RTT early data not decrypted");
             s->early_reported = true;
             break;
         }
@@ -386,7 +386,7 @@ static bool hold(sl_tcp_table *t, tls_dir *td, const uint8_t *p, size_t n)
 static void invalid_record(sl_tcp_table *t, conn *c, int d, const sl_anomaly *an)
 {
     t->tls->st.invalid++;
-    give_up(t, c, d, "tls_invalid", an->kind ? an->kind : "tls_bad_record");
+    give_up(t, c, d, SL_ANOM_TLS_INVALID, an->kind ? sl_anomaly_name(an->kind) : "tls_bad_record");
 }
 
 /* The bytes of a TLS connection's direction d. */
@@ -416,7 +416,7 @@ static void feed_tls(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n
                 continue;
             }
             if (!hold(t, td, p, n)) {
-                sl_tcp_anomaly(t, c, d, "tcp_nomem", "TLS record dropped");
+                sl_tcp_anomaly(t, c, d, SL_ANOM_TCP_NOMEM, "TLS record dropped");
                 td->dead = true;
             }
             return;
@@ -429,7 +429,7 @@ static void feed_tls(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n
         }
         size_t take = need - td->len < n ? need - td->len : n;
         if (!hold(t, td, p, take)) {
-            sl_tcp_anomaly(t, c, d, "tcp_nomem", "TLS record dropped");
+            sl_tcp_anomaly(t, c, d, SL_ANOM_TCP_NOMEM, "TLS record dropped");
             td->dead = true;
             continue;
         }

@@ -61,7 +61,7 @@ bool sl_tcp_step_ws(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n,
         if (!h->ws_ctrl && !h->ws_drop) {
             /* the length was checked against the cap when the header came */
             if (!sl_tcp_reserve(t, &h->ws, &h->ws_cap, h->ws_len + take)) {
-                sl_tcp_anomaly(t, c, d, "tcp_nomem", "WebSocket message dropped");
+                sl_tcp_anomaly(t, c, d, SL_ANOM_TCP_NOMEM, "WebSocket message dropped");
                 h->ws_drop = true;
             } else {
                 /* an unmasked frame has an all-zero mask: this copies it */
@@ -83,7 +83,8 @@ bool sl_tcp_step_ws(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n,
     if (st == SL_PARTIAL)
         return false;
     if (st != SL_OK) {
-        sl_tcp_anomaly(t, c, d, "ws_invalid_frame", an.kind ? an.kind : "ws_invalid");
+        sl_tcp_anomaly(t, c, d, SL_ANOM_WS_INVALID_FRAME,
+                       an.kind ? sl_anomaly_name(an.kind) : "ws_invalid");
         sl_tcp_not_sip(t, h);
         return true;
     }
@@ -97,12 +98,13 @@ bool sl_tcp_step_ws(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n,
     if (!h->ws_ctrl) {
         if (f.opcode != SL_WS_CONTINUATION) {
             if (h->ws_in_msg && !h->ws_drop)
-                sl_tcp_anomaly(t, c, d, "ws_message_incomplete", "a new message began before FIN");
+                sl_tcp_anomaly(t, c, d, SL_ANOM_WS_MESSAGE_INCOMPLETE,
+                               "a new message began before FIN");
             h->ws_len = 0;
             h->ws_in_msg = true;
             h->ws_drop = false;
         } else if (!h->ws_in_msg) {
-            sl_tcp_anomaly(t, c, d, "ws_unexpected_continuation",
+            sl_tcp_anomaly(t, c, d, SL_ANOM_WS_UNEXPECTED_CONTINUATION,
                            "continuation frame outside a message");
             h->ws_in_msg = h->ws_drop = true;
         }
@@ -110,7 +112,7 @@ bool sl_tcp_step_ws(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n,
             char detail[96];
             snprintf(detail, sizeof detail, "WebSocket message over %zu bytes dropped",
                      t->cfg.max_message);
-            sl_tcp_anomaly(t, c, d, "tcp_message_too_large", detail);
+            sl_tcp_anomaly(t, c, d, SL_ANOM_TCP_MESSAGE_TOO_LARGE, detail);
             t->st.too_large++;
             h->ws_drop = true;
             sl_tcp_release(t, &h->ws, &h->ws_len, &h->ws_cap);

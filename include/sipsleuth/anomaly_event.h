@@ -9,8 +9,8 @@
 
 typedef struct sl_anomaly_event {
     sl_event head;
-    const char *kind;
-    const char *layer;
+    sl_anomaly_kind kind;
+    const char *layer; /* sl_anomaly_layer(kind), for the producers that write it */
     bool has_offset;
     size_t offset;      /* of the offending byte within the layer */
     const char *detail; /* what was dropped or why, in words */
@@ -24,8 +24,8 @@ typedef struct sl_anomaly_event {
 } sl_anomaly_event;
 
 /* A record of this kind about call_id (may be empty) and flow (may be NULL). */
-static inline sl_anomaly_event sl_anomaly_event_make(const char *kind, sl_time ts, sl_slice call_id,
-                                                     const sl_flow *flow)
+static inline sl_anomaly_event sl_anomaly_event_make(sl_anomaly_kind kind, sl_time ts,
+                                                     sl_slice call_id, const sl_flow *flow)
 {
     sl_anomaly_event ev = {
         .head = {.type = SL_EV_ANOMALY, .ts = ts, .call_id = call_id, .flow = flow}, .kind = kind};

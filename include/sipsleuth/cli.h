@@ -26,8 +26,8 @@ typedef struct sl_cli {
 } sl_cli;
 
 /* Parses argv into o, which must be zeroed. Returns 0 to run; -1 when the
- * run is already done (--help, --version printed); else the exit status,
- * after one line on stderr (2: bad usage). */
+ * run is already done (--help, --version, --list-anomalies printed); else
+ * the exit status, after one line on stderr (2: bad usage). */
 int sl_cli_parse(int argc, char **argv, sl_cli *o);
 
 #endif

@@ -23,6 +23,7 @@
 #ifndef SIPSLEUTH_DEFRAG_H
 #define SIPSLEUTH_DEFRAG_H
 
+#include "sipsleuth/anomaly.h"
 #include "sipsleuth/event.h"
 #include "sipsleuth/packet.h"
 #include "sipsleuth/sltime.h"
@@ -36,11 +37,11 @@ typedef struct sl_defrag_config {
     uint64_t seed;     /* hash seed; default 0 (set a random one against floods) */
 } sl_defrag_config;
 
-/* An anomaly: `kind` is a static name ("ip_frag_timeout", ...), `flow` holds
+/* An anomaly: `kind` is SL_ANOM_IP_FRAG_TIMEOUT, ..., `flow` holds
  * the addresses and IP protocol (ports 0; outer NULL when not caused by a
  * packet), `detail` a short human-readable text valid during the call. */
-typedef void (*sl_defrag_anomaly_fn)(void *user, const char *kind, const sl_flow *flow, sl_time ts,
-                                     const char *detail);
+typedef void (*sl_defrag_anomaly_fn)(void *user, sl_anomaly_kind kind, const sl_flow *flow,
+                                     sl_time ts, const char *detail);
 
 typedef struct sl_defrag_stats {
     uint64_t fragments;  /* fragments offered */

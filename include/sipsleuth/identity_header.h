@@ -4,6 +4,7 @@
 #ifndef SIPSLEUTH_IDENTITY_HEADER_H
 #define SIPSLEUTH_IDENTITY_HEADER_H
 
+#include "sipsleuth/anomaly.h"
 #include "sipsleuth/slice.h"
 #include "sipsleuth/status.h"
 
@@ -42,7 +43,7 @@ sl_status sl_identity_header_parse(sl_slice value, sl_identity_hdr *out);
  * out->alg and out->flags (other fields untouched). */
 sl_status sl_identity_info_parse(sl_slice value, sl_identity_hdr *out);
 
-/* The anomaly kind of one SL_IDH_F_* bit, e.g. "identity_missing_semicolon". */
-const char *sl_identity_flag_kind(uint32_t flag);
+/* The anomaly kind of one SL_IDH_F_* bit, e.g. SL_ANOM_IDENTITY_MISSING_SEMICOLON. */
+sl_anomaly_kind sl_identity_flag_kind(uint32_t flag);
 
 #endif

@@ -28,6 +28,7 @@
 #ifndef SIPSLEUTH_SCTP_ASSOC_H
 #define SIPSLEUTH_SCTP_ASSOC_H
 
+#include "sipsleuth/anomaly.h"
 #include "sipsleuth/event.h"
 #include "sipsleuth/packet.h"
 #include "sipsleuth/sltime.h"
@@ -45,8 +46,8 @@ typedef struct sl_sctp_callbacks {
      * its direction (proto SCTP; outer set when a packet caused it). */
     void (*on_message)(void *user, const uint8_t *data, size_t len, sl_time ts, const sl_flow *flow,
                        bool truncated);
-    /* kind: a static name; detail: text valid during the call (may be NULL). */
-    void (*on_anomaly)(void *user, const char *kind, const sl_flow *flow, sl_time ts,
+    /* detail: text valid during the call (may be NULL). */
+    void (*on_anomaly)(void *user, sl_anomaly_kind kind, const sl_flow *flow, sl_time ts,
                        const char *detail);
     void *user;
 } sl_sctp_callbacks;

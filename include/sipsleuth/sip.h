@@ -53,8 +53,8 @@ typedef struct sl_sip_header {
     sl_sip_hdr_id id;
 } sl_sip_header;
 
-/* Findings that do not stop the parse; each is also reported as an anomaly
- * kind by sl_sip_flag_kind(). */
+/* Findings that do not stop the parse; each but SL_SIP_F_BARE_LF is also
+ * reported as an anomaly of the kind sl_sip_flag_kind() names. */
 enum {
     SL_SIP_F_HEADERS_DROPPED = 1u << 0,    /* more headers than the caller's array */
     SL_SIP_F_NO_CONTENT_LENGTH = 1u << 1,  /* none given (allowed on UDP) */
@@ -65,6 +65,7 @@ enum {
     SL_SIP_F_DUP_CONTENT_LENGTH = 1u << 6, /* Content-Length given twice, differently */
     SL_SIP_F_BARE_LF = 1u << 7,            /* lines end in LF without CR (accepted) */
     SL_SIP_F_LONE_CR = 1u << 8,            /* the start line ends in a CR without LF (accepted) */
+    SL_SIP_N_FLAGS = 9
 };
 
 typedef struct sl_sip_msg {
@@ -91,6 +92,8 @@ typedef struct sl_sip_msg {
     sl_slice body;
     size_t length;  /* bytes of the input this message occupies (start line to body end) */
     uint32_t flags; /* SL_SIP_F_* */
+    /* per flag bit: where its first finding is (sl_sip_flag_offset) */
+    size_t flag_offsets[SL_SIP_N_FLAGS];
     /* The start line ended in a line end (false only for a datagram that is
      * one unended line). When true, a message that parsed is also one that
      * sl_sip_probe() accepts: the caller need not probe it first. */
@@ -119,8 +122,13 @@ sl_status sl_sip_parse(const uint8_t *buf, size_t len, sl_sip_framing framing, s
 /* Number of leading CR/LF bytes (RFC 5626 keep-alives) at the start of buf. */
 size_t sl_sip_skip_keepalive(const uint8_t *buf, size_t len);
 
-/* The anomaly kind name of one SL_SIP_F_* bit, e.g. "sip_body_short". */
-const char *sl_sip_flag_kind(uint32_t flag);
+/* The offset in the message of one SL_SIP_F_* bit's first finding: the line
+ * or value at fault, where the headers end (no Content-Length) or where the
+ * datagram ends (body short, no blank line). */
+size_t sl_sip_flag_offset(const sl_sip_msg *msg, uint32_t flag);
+/* The anomaly kind of one SL_SIP_F_* bit, e.g. SL_ANOM_SIP_BODY_SHORT;
+ * SL_ANOM_NONE for SL_SIP_F_BARE_LF, which is not reported. */
+sl_anomaly_kind sl_sip_flag_kind(uint32_t flag);
 
 /* Maps a header name (full or compact, any case) to its id. */
 sl_sip_hdr_id sl_sip_header_id(sl_slice name);

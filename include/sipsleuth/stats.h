@@ -3,11 +3,11 @@
 #ifndef SIPSLEUTH_STATS_H
 #define SIPSLEUTH_STATS_H
 
+#include "sipsleuth/anomaly.h"
 #include "sipsleuth/sip.h"
 
 #define SL_STATS_METHODS 32
 #define SL_STATS_METHOD_LEN 24
-#define SL_STATS_ANOMALY_KINDS 64
 
 typedef struct sl_counters {
     uint64_t packets, bytes;
@@ -27,14 +27,13 @@ typedef struct sl_counters {
     uint64_t other_methods;
     uint64_t status[700]; /* responses by status code 100..699 */
 
-    struct {
-        const char *kind; /* static string from the parser */
-        uint64_t count;
-    } anomaly_kinds[SL_STATS_ANOMALY_KINDS];
+    uint64_t anomaly_counts[SL_ANOM__COUNT];
+    /* the kinds counted, in the order they were first seen (that of the stats' keys) */
+    sl_anomaly_kind anomaly_kinds[SL_ANOM__COUNT];
     unsigned n_anomaly_kinds;
 } sl_counters;
 
 void sl_counters_message(sl_counters *c, const sl_sip_msg *msg);
-void sl_counters_anomaly(sl_counters *c, const char *kind);
+void sl_counters_anomaly(sl_counters *c, sl_anomaly_kind kind);
 
 #endif

@@ -35,6 +35,7 @@
 #ifndef SIPSLEUTH_TCP_STREAM_H
 #define SIPSLEUTH_TCP_STREAM_H
 
+#include "sipsleuth/anomaly.h"
 #include "sipsleuth/event.h"
 #include "sipsleuth/packet.h"
 #include "sipsleuth/sip.h"
@@ -58,8 +59,8 @@ typedef struct sl_tcp_callbacks {
      * direction it travelled in (proto TCP; outer set when a packet of this
      * connection caused the delivery, else NULL). */
     void (*on_message)(void *user, const uint8_t *msg, size_t len, sl_time ts, const sl_flow *flow);
-    /* kind: a static name ("tcp_gap", ...); detail: text valid during the call. */
-    void (*on_anomaly)(void *user, const char *kind, const sl_flow *flow, sl_time ts,
+    /* kind: SL_ANOM_TCP_GAP, ...; detail: text valid during the call. */
+    void (*on_anomaly)(void *user, sl_anomaly_kind kind, const sl_flow *flow, sl_time ts,
                        const char *detail);
     void *user;
     /* Optional: a SIP message as the table parsed it to frame it, with

@@ -150,16 +150,17 @@ static void report_flags(sl_identity *id, const sl_sip_ctx *ctx, uint32_t flags)
         flags &= ~bit;
         sl_anomaly_event ev =
             sl_anomaly_event_make(sl_identity_flag_kind(bit), ctx->ts, ctx->call_id, &ctx->flow);
-        ev.layer = "identity";
+        ev.layer = sl_anomaly_layer(ev.kind);
         sl_sink_emit(&id->sink, &ev.head);
     }
 }
 
 /* A cap was reached: an anomaly with a detail text. */
-static void report_cap(sl_identity *id, const sl_sip_ctx *ctx, const char *kind, const char *detail)
+static void report_cap(sl_identity *id, const sl_sip_ctx *ctx, sl_anomaly_kind kind,
+                       const char *detail)
 {
     sl_anomaly_event ev = sl_anomaly_event_make(kind, ctx->ts, ctx->call_id, &ctx->flow);
-    ev.layer = "identity";
+    ev.layer = sl_anomaly_layer(kind);
     ev.detail = detail;
     sl_sink_emit(&id->sink, &ev.head);
 }
@@ -268,7 +269,7 @@ static record *remember(sl_identity *id, const sl_sip_ctx *ctx)
     }
     if (live(id, r, ctx->ts)) {
         forgot(id, r->ts);
-        report_cap(id, ctx, "identity_pending_evicted",
+        report_cap(id, ctx, SL_ANOM_IDENTITY_PENDING_EVICTED,
                    "a signed request still awaiting its response was forgotten (max_records)");
     }
     if (r->long_call_id)
@@ -309,7 +310,7 @@ static void on_request(sl_identity *id, const sl_sip_ctx *ctx)
         uint64_t refused = sl_certstore_refused(id->ck.certs);
         sl_id_check(&id->ck, ctx, &h, parsed, &res);
         if (sl_certstore_refused(id->ck.certs) != refused)
-            report_cap(id, ctx, "certstore_full",
+            report_cap(id, ctx, SL_ANOM_CERTSTORE_FULL,
                        "a certificate was not looked up: the store is full (max_certs)");
         if (parsed && h.flags)
             report_flags(id, ctx, h.flags);

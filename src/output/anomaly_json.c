@@ -2,7 +2,7 @@
 
 void sl_json_anomaly(sl_jw *w, const sl_anomaly_event *ev)
 {
-    sl_jw_kstr(w, "kind", ev->kind);
+    sl_jw_kstr(w, "kind", sl_anomaly_name(ev->kind));
     if (ev->layer)
         sl_jw_kstr(w, "layer", ev->layer);
     if (ev->has_offset)

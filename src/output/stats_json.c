@@ -58,7 +58,8 @@ static void write_counters(sl_jw *w, const sl_counters *c)
     sl_jw_key(w, "anomalies_by_kind");
     sl_jw_obj_begin(w);
     for (unsigned i = 0; i < c->n_anomaly_kinds; i++)
-        sl_jw_kuint(w, c->anomaly_kinds[i].kind, c->anomaly_kinds[i].count);
+        sl_jw_kuint(w, sl_anomaly_name(c->anomaly_kinds[i]),
+                    c->anomaly_counts[c->anomaly_kinds[i]]);
     sl_jw_obj_end(w);
 }
 

@@ -28,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     sl_anomaly an;
     sl_decode_result r = sl_decode_frame(dlt, frame, len, &pkt, &an);
     /* an error always names its anomaly; a success may carry a finding */
-    if ((r == SL_DECODE_ERROR && !an.kind) || (an.kind && !an.layer))
+    if ((r == SL_DECODE_ERROR && !an.kind) || (an.kind && !sl_anomaly_layer(an.kind)))
         abort();
     check_inside(pkt.ip_payload, frame, len);
     check_inside(pkt.payload, frame, len);

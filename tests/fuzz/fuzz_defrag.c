@@ -14,7 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static volatile uint8_t sink;
 
-static void on_anomaly(void *user, const char *kind, const sl_flow *flow, sl_time ts,
+static void on_anomaly(void *user, sl_anomaly_kind kind, const sl_flow *flow, sl_time ts,
                        const char *detail)
 {
     (void)user;

@@ -27,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     sl_gtpu g;
     sl_anomaly an = {0};
     sl_status st = sl_gtpu_decode(&s, &g, &an);
-    if ((st == SL_OK) == (an.kind != NULL) || g.n_ext > SL_GTPU_MAX_EXT)
+    if ((st == SL_OK) == (an.kind != SL_ANOM_NONE) || g.n_ext > SL_GTPU_MAX_EXT)
         abort();
     if (st == SL_OK)
         check_inside(s, data, size);

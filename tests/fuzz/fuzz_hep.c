@@ -26,7 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     sl_hep h;
     sl_anomaly an = {0};
     sl_status st = sl_hep_decode(sl_slice_make(data, size), &h, &an);
-    if ((st == SL_OK) == (an.kind != NULL))
+    if ((st == SL_OK) == (an.kind != SL_ANOM_NONE))
         abort();
     if (st == SL_OK) {
         check_inside(h.payload, data, size);

@@ -37,7 +37,7 @@ static void on_message(void *user, const uint8_t *msg, size_t len, sl_time ts, c
     sink ^= sum;
 }
 
-static void on_anomaly(void *user, const char *kind, const sl_flow *flow, sl_time ts,
+static void on_anomaly(void *user, sl_anomaly_kind kind, const sl_flow *flow, sl_time ts,
                        const char *detail)
 {
     (void)user;

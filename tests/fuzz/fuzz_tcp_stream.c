@@ -68,7 +68,7 @@ static void on_truncated(void *user, const uint8_t *data, size_t len, size_t los
         sl_sip_parse(data, len, SL_SIP_DATAGRAM, &m, NULL);
 }
 
-static void on_anomaly(void *user, const char *kind, const sl_flow *flow, sl_time ts,
+static void on_anomaly(void *user, sl_anomaly_kind kind, const sl_flow *flow, sl_time ts,
                        const char *detail)
 {
     (void)user;

@@ -137,14 +137,14 @@ static void on_sip(void *user, const sl_sip_msg *msg, const uint8_t *data, sl_ti
         abort();
 }
 
-static void on_anomaly(void *user, const char *kind, const sl_flow *flow, sl_time ts,
+static void on_anomaly(void *user, sl_anomaly_kind kind, const sl_flow *flow, sl_time ts,
                        const char *detail)
 {
     (void)user;
     (void)ts;
     if (!kind || !detail || !flow)
         abort();
-    if (strncmp(kind, "tls_", 4) == 0 && !flow->tls)
+    if (strncmp(sl_anomaly_name(kind), "tls_", 4) == 0 && !flow->tls)
         abort();
 }
 
@@ -152,7 +152,7 @@ static void parsers(const uint8_t *data, size_t size)
 {
     sl_tls_record r;
     sl_anomaly an = {0};
-    if ((sl_tls_record_parse(data, size, &r, &an) == SL_INVALID) != (an.kind != NULL))
+    if ((sl_tls_record_parse(data, size, &r, &an) == SL_INVALID) != (an.kind != SL_ANOM_NONE))
         abort();
     sl_tls_hello h;
     (void)sl_tls_hello_parse(data, size, true, &h, NULL);

@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         sl_ws_frame f;
         sl_anomaly an = {0};
         sl_status st = sl_ws_frame_parse(data + off, size - off, &f, &an);
-        if ((st == SL_INVALID) != (an.kind != NULL))
+        if ((st == SL_INVALID) != (an.kind != SL_ANOM_NONE))
             abort();
         if (st != SL_OK)
             break;

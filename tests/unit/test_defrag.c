@@ -12,7 +12,7 @@ typedef struct seen {
     char kinds[MAX_SEEN][40];
 } seen;
 
-static void on_anomaly(void *user, const char *kind, const sl_flow *flow, sl_time ts,
+static void on_anomaly(void *user, sl_anomaly_kind kind, const sl_flow *flow, sl_time ts,
                        const char *detail)
 {
     (void)flow;
@@ -20,7 +20,7 @@ static void on_anomaly(void *user, const char *kind, const sl_flow *flow, sl_tim
     cr_assert_not_null(detail);
     seen *s = user;
     if (s->n < MAX_SEEN)
-        snprintf(s->kinds[s->n], sizeof s->kinds[0], "%s", kind);
+        snprintf(s->kinds[s->n], sizeof s->kinds[0], "%s", sl_anomaly_name(kind));
     s->n++;
 }
 

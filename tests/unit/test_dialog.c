@@ -122,7 +122,7 @@ static bool sendmsg_body_at(tracker *t, const leg *l, double s, bool rev, const 
     sl_sip_msg msg = {.headers = hdrs, .max_headers = MAXH};
     sl_anomaly an = {0};
     cr_assert_eq(sl_sip_parse((const uint8_t *)buf, n, SL_SIP_DATAGRAM, &msg, &an), SL_OK,
-                 "parse failed (%s): %s", an.kind ? an.kind : "?", buf);
+                 "parse failed (%s): %s", an.kind ? sl_anomaly_name(an.kind) : "?", buf);
     sl_flow f;
     memset(&f, 0, sizeof f);
     f.src = addr(rev ? l->b_ip : l->a_ip);

@@ -576,10 +576,45 @@ Test(sip, bad_content_length)
         cr_assert_eq(m.length, (size_t)n);
 
         cr_assert_eq(parse_n(buf, (size_t)n, SL_SIP_STREAM, &m, &an), SL_INVALID, "%s", values[i]);
-        cr_assert_str_eq(an.kind, "sip_bad_content_length");
-        cr_assert_str_eq(an.layer, "sip");
+        cr_assert_str_eq(sl_anomaly_name(an.kind), "sip_bad_content_length");
+        cr_assert_str_eq(sl_anomaly_layer(an.kind), "sip");
         cr_assert_eq(an.offset, strlen("SIP/2.0 200 OK\r\nContent-Length: "), "%s", values[i]);
     }
+}
+
+/* A finding's offset (the anomaly's) is where it first shows in the message. */
+Test(sip, flag_offsets)
+{
+    sl_sip_msg m;
+    sl_anomaly an;
+    const char *dg = "OPTIONS sip:a@b SIP/2.0\r\n"
+                     "Via: x\r\n"
+                     "NoColon\r\n"
+                     "Content-Length: 9\r\n"
+                     "Content-Length: 8\r\n"
+                     "\r\n"
+                     "short";
+    cr_assert_eq(parse(dg, SL_SIP_DATAGRAM, &m, &an), SL_OK);
+    cr_assert_eq(m.flags,
+                 SL_SIP_F_HEADER_NO_COLON | SL_SIP_F_DUP_CONTENT_LENGTH | SL_SIP_F_BODY_SHORT);
+    cr_assert_eq(sl_sip_flag_offset(&m, SL_SIP_F_HEADER_NO_COLON),
+                 (size_t)(strstr(dg, "NoC") - dg));
+    cr_assert_eq(sl_sip_flag_offset(&m, SL_SIP_F_DUP_CONTENT_LENGTH),
+                 (size_t)(strstr(dg, "8\r\n") - dg));
+    cr_assert_eq(sl_sip_flag_offset(&m, SL_SIP_F_BODY_SHORT), strlen(dg));
+
+    const char *cut = "SIP/2.0 200 OK\rVia: x\r\nContent-Length: x\r\nTo: y";
+    cr_assert_eq(parse(cut, SL_SIP_DATAGRAM, &m, &an), SL_OK);
+    cr_assert_eq(m.flags, SL_SIP_F_LONE_CR | SL_SIP_F_BAD_CONTENT_LENGTH | SL_SIP_F_NO_BLANK_LINE);
+    cr_assert_eq(sl_sip_flag_offset(&m, SL_SIP_F_LONE_CR), strlen("SIP/2.0 200 OK"));
+    cr_assert_eq(sl_sip_flag_offset(&m, SL_SIP_F_BAD_CONTENT_LENGTH),
+                 (size_t)(strstr(cut, "x\r\nTo") - cut));
+    cr_assert_eq(sl_sip_flag_offset(&m, SL_SIP_F_NO_BLANK_LINE), strlen(cut));
+
+    const char *none = "SIP/2.0 200 OK\r\nVia: x\r\n\r\nbody";
+    cr_assert_eq(parse(none, SL_SIP_DATAGRAM, &m, &an), SL_OK);
+    cr_assert_eq(m.flags, SL_SIP_F_NO_CONTENT_LENGTH);
+    cr_assert_eq(sl_sip_flag_offset(&m, SL_SIP_F_NO_CONTENT_LENGTH), strlen(none) - 4);
 }
 
 Test(sip, content_length_limits_and_whitespace)
@@ -634,7 +669,7 @@ Test(sip, header_without_colon)
     assert_slice(m.headers[0].value, "SIP/2.0/UDP h");
     assert_slice(m.headers[1].name, "CSeq");
     cr_assert_eq(m.length, strlen(s));
-    cr_assert_null(an.kind);
+    cr_assert_eq(an.kind, SL_ANOM_NONE);
 
     /* a continuation right after the start line has nothing to continue */
     cr_assert_eq(parse("SIP/2.0 200 OK\r\n folded\r\nCSeq: 1 A\r\n\r\n", SL_SIP_DATAGRAM, &m, &an),
@@ -796,8 +831,8 @@ Test(sip, bad_start_lines)
             sl_anomaly an;
             cr_assert_eq(parse(cases[i].line, (sl_sip_framing)f, &m, &an), SL_INVALID, "case %zu",
                          i);
-            cr_assert_str_eq(an.kind, "sip_bad_start_line");
-            cr_assert_str_eq(an.layer, "sip");
+            cr_assert_str_eq(sl_anomaly_name(an.kind), "sip_bad_start_line");
+            cr_assert_str_eq(sl_anomaly_layer(an.kind), "sip");
             cr_assert_eq(an.offset, cases[i].offset, "case %zu: offset %zu", i, an.offset);
         }
         cr_assert_eq(sl_sip_probe((const uint8_t *)cases[i].line, strlen(cases[i].line)),
@@ -823,7 +858,7 @@ Test(sip, status_line_variants)
     /* control bytes are not text (seen in fuzzed captures; tshark rejects them too) */
     static const char nul[] = "SIP/2.0 401 Unauthori%s\0\r\nCSeq: 1 A\r\n\r\n";
     cr_assert_eq(parse_n(nul, sizeof nul - 1, SL_SIP_DATAGRAM, &m, &an), SL_INVALID);
-    cr_assert_str_eq(an.kind, "sip_bad_start_line");
+    cr_assert_str_eq(sl_anomaly_name(an.kind), "sip_bad_start_line");
     cr_assert_eq(an.offset, 23);
     cr_assert_eq(parse("SIP/2.0 200 O\x7fK\r\n\r\n", SL_SIP_DATAGRAM, &m, &an), SL_INVALID);
     cr_assert_eq(an.offset, 13);
@@ -834,7 +869,7 @@ Test(sip, empty_and_keepalives)
     sl_sip_msg m;
     sl_anomaly an;
     cr_assert_eq(parse_n("", 0, SL_SIP_DATAGRAM, &m, &an), SL_INVALID);
-    cr_assert_str_eq(an.kind, "sip_empty");
+    cr_assert_str_eq(sl_anomaly_name(an.kind), "sip_empty");
     cr_assert_eq(parse_n("", 0, SL_SIP_STREAM, &m, &an), SL_PARTIAL);
     cr_assert_eq(sl_sip_probe((const uint8_t *)"", 0), SL_PARTIAL);
 
@@ -935,10 +970,12 @@ Test(sip, flag_kinds)
         {SL_SIP_F_NO_BLANK_LINE, "sip_no_blank_line"},
         {SL_SIP_F_HEADER_NO_COLON, "sip_header_no_colon"},
         {SL_SIP_F_DUP_CONTENT_LENGTH, "sip_dup_content_length"},
-        {SL_SIP_F_BARE_LF, "sip_bare_lf"},
+        {SL_SIP_F_LONE_CR, "sip_lone_cr"},
     };
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-        cr_assert_str_eq(sl_sip_flag_kind(kinds[i].flag), kinds[i].kind);
-    cr_assert_not_null(sl_sip_flag_kind(1u << 31));
-    cr_assert_not_null(sl_sip_flag_kind(0));
+        cr_assert_str_eq(sl_anomaly_name(sl_sip_flag_kind(kinds[i].flag)), kinds[i].kind);
+    /* tolerated and never reported; no other bit has a kind */
+    cr_assert_eq(sl_sip_flag_kind(SL_SIP_F_BARE_LF), SL_ANOM_NONE);
+    cr_assert_eq(sl_sip_flag_kind(1u << 31), SL_ANOM_NONE);
+    cr_assert_eq(sl_sip_flag_kind(0), SL_ANOM_NONE);
 }

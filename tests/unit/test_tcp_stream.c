@@ -57,7 +57,7 @@ static void on_message(void *user, const uint8_t *msg, size_t len, sl_time ts, c
     r->n++;
 }
 
-static void on_anomaly(void *user, const char *kind, const sl_flow *flow, sl_time ts,
+static void on_anomaly(void *user, sl_anomaly_kind kind, const sl_flow *flow, sl_time ts,
                        const char *detail)
 {
     (void)flow;
@@ -65,7 +65,7 @@ static void on_anomaly(void *user, const char *kind, const sl_flow *flow, sl_tim
     cr_assert_not_null(detail);
     rec *r = user;
     if (r->n_anom < MAX_REC)
-        snprintf(r->kinds[r->n_anom], sizeof r->kinds[0], "%s", kind);
+        snprintf(r->kinds[r->n_anom], sizeof r->kinds[0], "%s", sl_anomaly_name(kind));
     r->n_anom++;
 }
 
