@@ -62,10 +62,6 @@ void sl_config_defaults(sl_config *cfg)
     cfg->tls_max_keys = SL_TLS_DEFAULT_MAX_KEYS;
 }
 
-sl_time sl_pipeline_now(const sl_pipeline *p)
-{
-    return p->clock;
-}
 const sl_counters *sl_pipeline_counters(const sl_pipeline *p)
 {
     return &p->counters;

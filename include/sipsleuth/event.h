@@ -26,7 +26,6 @@ typedef uint32_t sl_event_mask; /* bit (1 << sl_event_type) */
 /* The default: everything but the per-message `sip` events. */
 #define SL_EV_DEFAULT (SL_EV_ALL & ~(1u << SL_EV_SIP))
 
-const char *sl_event_type_name(sl_event_type t);
 /* Parses "sip,dialog" / "all" / "default" / "all,-sip"; false with the bad
  * name in *bad (a pointer into list) on error. */
 bool sl_event_mask_parse(const char *list, sl_event_mask *mask, const char **bad, size_t *bad_len);

@@ -58,8 +58,6 @@ void sl_pipeline_finish(sl_pipeline *p, const sl_capture_stats *cs);
 bool sl_pipeline_load_routes(sl_pipeline *p, char *err, size_t errlen);
 /* After sl_pipeline_finish: why the routes file could not be saved, or NULL. */
 const char *sl_pipeline_routes_error(const sl_pipeline *p);
-/* The capture time of the latest frame (0 before any). */
-sl_time sl_pipeline_now(const sl_pipeline *p);
 /* For the end-of-run summary: the message and anomaly counters, the
  * learned routing table and the identity verifier. */
 const sl_counters *sl_pipeline_counters(const sl_pipeline *p);

@@ -21,11 +21,6 @@ static inline sl_slice sl_slice_make(const void *p, size_t n)
 
 #define SL_SLICE_LIT(lit) sl_slice_make((lit), sizeof(lit) - 1)
 
-static inline bool sl_slice_empty(sl_slice s)
-{
-    return s.len == 0;
-}
-
 /* Exact byte comparison with a NUL-terminated string. */
 bool sl_slice_eq(sl_slice s, const char *str);
 /* ASCII case-insensitive comparison with a NUL-terminated string. */

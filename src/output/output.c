@@ -35,11 +35,6 @@ struct sl_output {
 static const char *const type_names[SL_EV__COUNT] = {
     "sip", "dialog", "redirect", "route", "identity", "rejection", "anomaly", "stats",
 };
-const char *sl_event_type_name(sl_event_type t)
-{
-    return (unsigned)t < SL_EV__COUNT ? type_names[t] : "unknown";
-}
-
 bool sl_event_mask_parse(const char *list, sl_event_mask *mask, const char **bad, size_t *bad_len)
 {
     /* A list that starts by taking a type away takes it from the default:
