@@ -58,20 +58,25 @@ void sl_envelope_free(sl_envelope *e)
     free(e);
 }
 
-/* The same, as JSON strings: written raw, without escaping, on every event. */
-#define JSON_TEXT(s)                                                                               \
+/* Each type's name, and the same as a JSON string: written raw, without
+ * escaping, on every event. */
+#define TYPE(s)                                                                                    \
     {                                                                                              \
-        (s), sizeof(s) - 1                                                                         \
+        s, "\"" s "\"", sizeof(s) + 1                                                              \
     }
 static const struct {
-    const char *text;
-    size_t len;
-} type_json[SL_EV__COUNT] = {
-    JSON_TEXT("\"sip\""),     JSON_TEXT("\"dialog\""),   JSON_TEXT("\"redirect\""),
-    JSON_TEXT("\"route\""),   JSON_TEXT("\"identity\""), JSON_TEXT("\"rejection\""),
-    JSON_TEXT("\"anomaly\""), JSON_TEXT("\"stats\""),
+    const char *name, *json;
+    size_t json_len;
+} types[SL_EV__COUNT] = {
+    TYPE("sip"),      TYPE("dialog"),    TYPE("redirect"), TYPE("route"),
+    TYPE("identity"), TYPE("rejection"), TYPE("anomaly"),  TYPE("stats"),
 };
 #define TYPE_JSON_MAX 11
+
+const char *sl_event_type_name(sl_event_type t)
+{
+    return types[t].name;
+}
 
 /* Dotted quad without inet_ntop (~1 700 instructions a call in glibc). */
 static size_t ipv4_text(const uint8_t *b, char *out)
@@ -309,8 +314,8 @@ static size_t event_head(sl_envelope *e, sl_event_type type, sl_time ts, char *o
     p += 6;
     memcpy(p, "Z\",\"event_type\":", 16); // NOLINT(bugprone-not-null-terminated-result): JSON text
     p += 16;
-    memcpy(p, type_json[type].text, type_json[type].len);
-    return (size_t)(p + type_json[type].len - out);
+    memcpy(p, types[type].json, types[type].json_len);
+    return (size_t)(p + types[type].json_len - out);
 }
 
 void sl_envelope_write(sl_envelope *e, sl_jw *w, const sl_event *ev)

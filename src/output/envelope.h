@@ -17,6 +17,9 @@ void sl_envelope_free(sl_envelope *e);
  * recent flows' text, and the current second's, to write them again. */
 void sl_envelope_write(sl_envelope *e, sl_jw *w, const sl_event *ev);
 
+/* "sip", "dialog", ...: the event_type value and the detail object's key. */
+const char *sl_event_type_name(sl_event_type t);
+
 /* An address as a JSON string (null when unset), after key. */
 void sl_json_addr(sl_jw *w, const char *key, const sl_addr *a);
 

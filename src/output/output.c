@@ -32,9 +32,6 @@ struct sl_output {
     bool failed;
 };
 
-static const char *const type_names[SL_EV__COUNT] = {
-    "sip", "dialog", "redirect", "route", "identity", "rejection", "anomaly", "stats",
-};
 bool sl_event_mask_parse(const char *list, sl_event_mask *mask, const char **bad, size_t *bad_len)
 {
     /* A list that starts by taking a type away takes it from the default:
@@ -53,7 +50,7 @@ bool sl_event_mask_parse(const char *list, sl_event_mask *mask, const char **bad
             bits = SL_EV_DEFAULT;
         else
             for (int t = 0; t < SL_EV__COUNT; t++)
-                if (sl_slice_eq(name, type_names[t]))
+                if (sl_slice_eq(name, sl_event_type_name((sl_event_type)t)))
                     bits = 1u << t;
         if (!bits) {
             *bad = p;
@@ -230,7 +227,7 @@ static void begin_event(sl_output *o, const sl_event *ev)
     sl_jw *w = &o->w;
     sl_jw_obj_begin(w);
     sl_envelope_write(o->envelope, w, ev);
-    sl_jw_key(w, type_names[ev->type]);
+    sl_jw_key(w, sl_event_type_name(ev->type));
     sl_jw_obj_begin(w);
     o->counts[ev->type]++;
 }
