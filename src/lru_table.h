@@ -172,6 +172,12 @@ static inline bool sl_lru_over(const sl_lru *t)
     return t->bytes > t->max_bytes;
 }
 
+/* What the memcap has left. */
+static inline size_t sl_lru_room(const sl_lru *t)
+{
+    return t->bytes <= t->max_bytes ? t->max_bytes - t->bytes : 0;
+}
+
 /* n more bytes stay within the memcap. */
 static inline bool sl_lru_fits(const sl_lru *t, size_t n)
 {
