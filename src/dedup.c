@@ -1,6 +1,8 @@
 /* Duplicate suppression: see include/sipsleuth/dedup.h. Open addressing over
  * a fixed array; a lookup probes a few slots and the entry for a new packet
- * goes to the first free or expired one, else over the oldest probed. */
+ * goes to the first free or expired one, else over the oldest probed.
+ * Not on lru_table: a time window over 16-byte slots needs no allocation or
+ * list per packet, and which slot is overwritten shows in the stats. */
 #include "sipsleuth/dedup.h"
 
 #include <stdlib.h>

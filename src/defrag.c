@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "hash.h"
+#include "lru_table.h"
 
 enum {
     IPV4_MAX_PAYLOAD = 65535 - 20,     /* total length field less the minimal header */
@@ -22,9 +23,7 @@ typedef struct piece {
 } piece;
 
 typedef struct train {
-    struct train *hnext;         /* hash chain */
-    struct train *older, *newer; /* creation order, for timeouts and eviction */
-    size_t bucket;
+    sl_lru_node node; /* first; the list is in creation order, for timeouts and eviction */
     sl_addr src, dst;
     uint8_t proto;
     uint32_t id;
@@ -41,11 +40,8 @@ struct sl_defrag {
     sl_defrag_config cfg;
     sl_defrag_anomaly_fn fn;
     void *user;
-    train **buckets;
-    size_t nbuckets; /* a power of two */
-    train *oldest, *newest;
-    size_t mem;
-    uint8_t *out; /* the last completed datagram */
+    sl_lru trains; /* its bytes: everything held, the table and the output buffer */
+    uint8_t *out;  /* the last completed datagram */
     size_t out_cap;
     sl_time now;
     sl_defrag_stats st;
@@ -70,7 +66,7 @@ static bool addr_eq(const sl_addr *a, const sl_addr *b)
     return a->family == b->family && memcmp(a->bytes, b->bytes, addr_len(a)) == 0;
 }
 
-static size_t bucket_of(const sl_defrag *d, const sl_packet *pkt)
+static uint64_t hash_of(const sl_defrag *d, const sl_packet *pkt)
 {
     uint8_t key[2 + 4 + 32];
     size_t n = addr_len(&pkt->src);
@@ -79,7 +75,7 @@ static size_t bucket_of(const sl_defrag *d, const sl_packet *pkt)
     memcpy(key + 2, &pkt->frag.id, 4);
     memcpy(key + 6, pkt->src.bytes, n);
     memcpy(key + 6 + n, pkt->dst.bytes, n);
-    return (size_t)sl_hash_bytes(d->cfg.seed, key, 6 + 2 * n) & (d->nbuckets - 1);
+    return sl_hash_bytes(d->cfg.seed, key, 6 + 2 * n);
 }
 
 static void report(sl_defrag *d, sl_anomaly_kind kind, const train *t, const sl_packet *pkt,
@@ -109,32 +105,21 @@ static void report_train(sl_defrag *d, sl_anomaly_kind kind, const train *t, con
     report(d, kind, t, pkt, ts, detail);
 }
 
+static train *oldest(const sl_defrag *d)
+{
+    return (train *)d->trains.oldest;
+}
+
 static void train_free(sl_defrag *d, train *t)
 {
-    for (train **pp = &d->buckets[t->bucket]; *pp; pp = &(*pp)->hnext) {
-        if (*pp == t) {
-            *pp = t->hnext;
-            break;
-        }
-    }
-    /* unlink from the age list */
-    if (t->older)
-        t->older->newer = t->newer;
-    else
-        d->oldest = t->newer;
-    if (t->newer)
-        t->newer->older = t->older;
-    else
-        d->newest = t->older;
-
+    sl_lru_remove(&d->trains, &t->node);
     for (piece *p = t->pieces, *next; p; p = next) {
         next = p->next;
-        d->mem -= sizeof *p + p->len;
+        sl_lru_release(&d->trains, sizeof *p + p->len);
         free(p);
     }
     d->st.bytes -= t->held;
-    d->st.trains--;
-    d->mem -= sizeof *t;
+    sl_lru_release(&d->trains, sizeof *t);
     free(t);
 }
 
@@ -142,9 +127,9 @@ static void train_free(sl_defrag *d, train *t)
 static bool evict_oldest(sl_defrag *d, const train *keep, const sl_packet *pkt, sl_time ts,
                          const char *why)
 {
-    train *victim = d->oldest;
+    train *victim = oldest(d);
     if (victim && victim == keep)
-        victim = victim->newer;
+        victim = (train *)victim->node.newer;
     if (!victim)
         return false;
     report_train(d, SL_ANOM_IP_FRAG_EVICTED, victim, pkt, ts, why);
@@ -172,15 +157,11 @@ sl_defrag *sl_defrag_new(const sl_defrag_config *cfg, sl_defrag_anomaly_fn fn, v
     size_t want = d->cfg.max_trains;
     if (want > d->cfg.max_bytes / 256)
         want = d->cfg.max_bytes / 256;
-    d->nbuckets = 16;
-    while (d->nbuckets < want)
-        d->nbuckets <<= 1;
-    d->buckets = calloc(d->nbuckets, sizeof *d->buckets);
-    if (!d->buckets) {
+    if (!sl_lru_init(&d->trains, want > 16 ? want : 16, d->cfg.max_trains, d->cfg.max_bytes)) {
         free(d);
         return NULL;
     }
-    d->mem = sizeof *d + d->nbuckets * sizeof *d->buckets;
+    sl_lru_charge(&d->trains, sizeof *d + sl_lru_bucket_bytes(&d->trains));
     return d;
 }
 
@@ -188,22 +169,25 @@ void sl_defrag_expire(sl_defrag *d, sl_time now)
 {
     if (now > d->now)
         d->now = now;
-    while (d->oldest && d->now - d->oldest->first_ts >= d->cfg.timeout) {
-        report_train(d, SL_ANOM_IP_FRAG_TIMEOUT, d->oldest, NULL, d->now, "timeout");
+    train *t;
+    while ((t = oldest(d)) && d->now - t->first_ts >= d->cfg.timeout) {
+        report_train(d, SL_ANOM_IP_FRAG_TIMEOUT, t, NULL, d->now, "timeout");
         d->st.timeouts++;
-        train_free(d, d->oldest);
+        train_free(d, t);
     }
 }
 
 static train *find_or_create(sl_defrag *d, const sl_packet *pkt, sl_time ts)
 {
-    size_t b = bucket_of(d, pkt);
-    for (train *t = d->buckets[b]; t; t = t->hnext)
+    uint64_t h = hash_of(d, pkt);
+    for (sl_lru_node *n = sl_lru_first(&d->trains, h); n; n = sl_lru_next(n)) {
+        train *t = (train *)n;
         if (t->id == pkt->frag.id && t->proto == pkt->ip_proto && addr_eq(&t->src, &pkt->src) &&
             addr_eq(&t->dst, &pkt->dst))
             return t;
+    }
 
-    while (d->st.trains >= d->cfg.max_trains && evict_oldest(d, NULL, pkt, ts, "train cap"))
+    while (sl_lru_full(&d->trains) && evict_oldest(d, NULL, pkt, ts, "train cap"))
         ;
     train *t = calloc(1, sizeof *t);
     if (!t)
@@ -213,17 +197,8 @@ static train *find_or_create(sl_defrag *d, const sl_packet *pkt, sl_time ts)
     t->proto = pkt->ip_proto;
     t->id = pkt->frag.id;
     t->first_ts = ts;
-    t->bucket = b;
-    t->hnext = d->buckets[b];
-    d->buckets[b] = t;
-    t->older = d->newest;
-    if (d->newest)
-        d->newest->newer = t;
-    else
-        d->oldest = t;
-    d->newest = t;
-    d->st.trains++;
-    d->mem += sizeof *t;
+    sl_lru_insert(&d->trains, &t->node, h);
+    sl_lru_charge(&d->trains, sizeof *t);
     return t;
 }
 
@@ -235,7 +210,7 @@ static piece *piece_new(sl_defrag *d, uint32_t off, const uint8_t *src, uint32_t
     p->off = off;
     p->len = len;
     memcpy(p->data, src, len);
-    d->mem += sizeof *p + len;
+    sl_lru_charge(&d->trains, sizeof *p + len);
     return p;
 }
 
@@ -289,7 +264,7 @@ static sl_status assemble(sl_defrag *d, train *t, sl_slice *out)
         uint8_t *nb = realloc(d->out, t->end);
         if (!nb)
             return SL_NOMEM;
-        d->mem += t->end - d->out_cap;
+        sl_lru_charge(&d->trains, t->end - d->out_cap);
         d->out = nb;
         d->out_cap = t->end;
     }
@@ -379,9 +354,9 @@ sl_status sl_defrag_add(sl_defrag *d, const sl_packet *pkt, sl_time ts, sl_slice
         train_free(d, t);
         return SL_INVALID;
     }
-    while (d->mem > d->cfg.max_bytes && evict_oldest(d, t, pkt, ts, "memory cap"))
+    while (sl_lru_over(&d->trains) && evict_oldest(d, t, pkt, ts, "memory cap"))
         ;
-    if (d->mem > d->cfg.max_bytes) {
+    if (sl_lru_over(&d->trains)) {
         /* this train alone is over the cap */
         report_train(d, SL_ANOM_IP_FRAG_EVICTED, t, pkt, ts, "memory cap");
         d->st.evictions++;
@@ -396,15 +371,15 @@ sl_status sl_defrag_add(sl_defrag *d, const sl_packet *pkt, sl_time ts, sl_slice
         report(d, SL_ANOM_IP_FRAG_NOMEM, t, pkt, ts, "allocation failed");
         return st;
     }
-    while (d->mem > d->cfg.max_bytes && evict_oldest(d, NULL, pkt, ts, "memory cap"))
+    while (sl_lru_over(&d->trains) && evict_oldest(d, NULL, pkt, ts, "memory cap"))
         ;
     return SL_OK;
 }
 
 void sl_defrag_flush(sl_defrag *d)
 {
-    for (train *t = d->oldest, *next; t; t = next) {
-        next = t->newer;
+    for (train *t = oldest(d), *next; t; t = next) {
+        next = (train *)t->node.newer;
         report_train(d, SL_ANOM_IP_FRAG_INCOMPLETE, t, NULL, d->now, "end of input");
         train_free(d, t);
     }
@@ -415,7 +390,7 @@ void sl_defrag_destroy(sl_defrag *d)
     if (!d)
         return;
     sl_defrag_flush(d);
-    free(d->buckets);
+    sl_lru_free(&d->trains);
     free(d->out);
     free(d);
 }
@@ -423,9 +398,10 @@ void sl_defrag_destroy(sl_defrag *d)
 void sl_defrag_get_stats(const sl_defrag *d, sl_defrag_stats *out)
 {
     *out = d->st;
+    out->trains = d->trains.count;
 }
 
 size_t sl_defrag_memory(const sl_defrag *d)
 {
-    return d->mem;
+    return d->trains.bytes;
 }

@@ -40,8 +40,9 @@ static bool addr_eq(const sl_addr *a, const sl_addr *b)
 static size_t collect(const sl_dialogs *d, uint64_t h, const sl_sip_ctx *c, cand *out)
 {
     size_t n = 0;
-    for (rec *r = d->buckets[h & d->mask]; r && n < SAME_CALL_MAX; r = r->chain) {
-        if (r->hash != h || r->len_call_id != c->call_id.len ||
+    for (sl_lru_node *e = sl_lru_first(&d->recs, h); e && n < SAME_CALL_MAX; e = sl_lru_next(e)) {
+        rec *r = (rec *)e;
+        if (r->len_call_id != c->call_id.len ||
             memcmp(r->data, c->call_id.ptr, c->call_id.len) != 0)
             continue;
         const sl_flow *f = &c->flow;
@@ -157,8 +158,8 @@ static size_t match_dialogs(cand *c, size_t n, const msgv *m, rec **hits)
 static void new_attempt(sl_dialogs *d, const msgv *m, uint64_t h)
 {
     uint32_t leg, attempt;
-    sl_numbering_next(d->numbering, h, m->ctx->call_id, &m->ctx->flow, d->clock, &d->mem, &leg,
-                      &attempt);
+    sl_numbering_next(d->numbering, h, m->ctx->call_id, &m->ctx->flow, d->clock, &d->recs.bytes,
+                      &leg, &attempt);
     /* Candidates gathered before this are stale from here: creating may evict. */
     rec *r = sl_dialog_rec_new(d, m, h, K_ATTEMPT);
     if (!r)
@@ -492,7 +493,7 @@ void sl_dialogs_on_message(sl_dialogs *d, const sl_sip_ctx *ctx, sl_txn_verdict 
      * walk) and its Call-ID (the compare) load together, not one after the
      * other. */
     uint64_t h = call_id_hash(seed, ctx->call_id);
-    rec *const *bucket = &d->buckets[h & d->mask];
+    sl_lru_node *const *bucket = sl_lru_head(&d->recs, h);
     __builtin_prefetch(bucket);
     msgv m = {
         .ctx = ctx,
@@ -502,7 +503,7 @@ void sl_dialogs_on_message(sl_dialogs *d, const sl_sip_ctx *ctx, sl_txn_verdict 
     };
     if (*bucket) {
         __builtin_prefetch(*bucket);
-        __builtin_prefetch((*bucket)->data);
+        __builtin_prefetch(((const rec *)*bucket)->data);
     }
     m.from_h = sl_hash_bytes(seed, ctx->from_tag.ptr, ctx->from_tag.len);
     m.to_h = sl_hash_bytes(seed, ctx->to_tag.ptr, ctx->to_tag.len);

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "hash.h"
+#include "lru_table.h"
 
 #define LEGS_INLINE 1
 #define LEGS_MAX 16 /* legs remembered per Call-ID; later legs are numbered, not kept */
@@ -27,9 +28,7 @@ typedef struct leg {
 
 typedef struct entry entry;
 struct entry {
-    entry *chain;
-    entry *older, *newer;
-    uint64_t hash;
+    sl_lru_node node; /* first; the list is in order of last use */
     sl_time last;
     uint32_t id_len;    /* the Call-ID's length */
     uint32_t legs_seen; /* leg numbers given out */
@@ -43,10 +42,10 @@ static size_t entry_size(const entry *e)
     return sizeof *e + (e->legs == e->inl ? 0 : e->cap_legs * sizeof(leg));
 }
 
+/* The bytes are charged to the dialog tracker's account (the callers' mem),
+ * not to the table's. */
 struct sl_numbering {
-    entry **buckets;
-    size_t mask, n, max;
-    entry *oldest, *newest;
+    sl_lru entries;
     sl_time retain;
     uint64_t evicted;
 };
@@ -56,42 +55,26 @@ sl_numbering *sl_numbering_new(size_t max_entries, sl_time retain, size_t *mem)
     sl_numbering *n = calloc(1, sizeof *n);
     if (!n)
         return NULL;
-    size_t nb = 1024;
-    n->buckets = calloc(nb, sizeof *n->buckets);
-    if (!n->buckets) {
+    if (!sl_lru_init(&n->entries, 1024, max_entries ? max_entries : 1, SIZE_MAX)) {
         free(n);
         return NULL;
     }
-    n->mask = nb - 1;
-    n->max = max_entries ? max_entries : 1;
     n->retain = retain;
-    *mem += sizeof *n + nb * sizeof *n->buckets;
+    *mem += sizeof *n + sl_lru_bucket_bytes(&n->entries);
     return n;
 }
 
-static void unlink_entry(sl_numbering *n, entry *e)
+static entry *oldest(const sl_numbering *n)
 {
-    entry **pp = &n->buckets[e->hash & n->mask];
-    while (*pp != e)
-        pp = &(*pp)->chain;
-    *pp = e->chain;
-    if (e->older)
-        e->older->newer = e->newer;
-    else
-        n->oldest = e->newer;
-    if (e->newer)
-        e->newer->older = e->older;
-    else
-        n->newest = e->older;
+    return (entry *)n->entries.oldest;
 }
 
 static void free_entry(sl_numbering *n, entry *e, size_t *mem)
 {
-    unlink_entry(n, e);
+    sl_lru_remove(&n->entries, &e->node);
     *mem -= entry_size(e);
     if (e->legs != e->inl)
         free(e->legs);
-    n->n--;
     free(e);
 }
 
@@ -99,32 +82,33 @@ void sl_numbering_free(sl_numbering *n, size_t *mem)
 {
     if (!n)
         return;
-    while (n->oldest)
-        free_entry(n, n->oldest, mem);
-    *mem -= sizeof *n + (n->mask + 1) * sizeof *n->buckets;
-    free(n->buckets);
+    while (oldest(n))
+        free_entry(n, oldest(n), mem);
+    *mem -= sizeof *n + sl_lru_bucket_bytes(&n->entries);
+    sl_lru_free(&n->entries);
     free(n);
 }
 
 void sl_numbering_expire(sl_numbering *n, sl_time now, size_t *mem)
 {
-    while (n->oldest && now - n->oldest->last >= n->retain)
-        free_entry(n, n->oldest, mem);
+    entry *e;
+    while ((e = oldest(n)) && now - e->last >= n->retain)
+        free_entry(n, e, mem);
 }
 
 bool sl_numbering_drop_oldest(sl_numbering *n, size_t *mem)
 {
-    if (!n->oldest)
+    if (!oldest(n))
         return false;
     // NOLINTNEXTLINE(clang-analyzer-unix.Malloc): the head has no older: oldest moves on
-    free_entry(n, n->oldest, mem);
+    free_entry(n, oldest(n), mem);
     n->evicted++;
     return true;
 }
 
 size_t sl_numbering_entries(const sl_numbering *n)
 {
-    return n->n;
+    return n->entries.count;
 }
 
 uint64_t sl_numbering_evicted(const sl_numbering *n)
@@ -132,77 +116,35 @@ uint64_t sl_numbering_evicted(const sl_numbering *n)
     return n->evicted;
 }
 
-static void grow_table(sl_numbering *n, size_t *mem)
-{
-    size_t nb = (n->mask + 1) * 2;
-    entry **b = calloc(nb, sizeof *b);
-    if (!b)
-        return; /* longer chains instead */
-    for (size_t i = 0; i <= n->mask; i++) {
-        entry *e = n->buckets[i];
-        while (e) {
-            entry *next = e->chain;
-            e->chain = b[e->hash & (nb - 1)];
-            b[e->hash & (nb - 1)] = e;
-            e = next;
-        }
-    }
-    *mem += (nb - (n->mask + 1)) * sizeof *b;
-    free(n->buckets);
-    n->buckets = b;
-    n->mask = nb - 1;
-}
-
 static entry *find(const sl_numbering *n, uint64_t h, size_t id_len)
 {
-    for (entry *e = n->buckets[h & n->mask]; e; e = e->chain)
-        if (e->hash == h && e->id_len == id_len)
-            return e;
+    for (sl_lru_node *e = sl_lru_first(&n->entries, h); e; e = sl_lru_next(e))
+        if (((entry *)e)->id_len == id_len)
+            return (entry *)e;
     return NULL;
 }
 
 static entry *create(sl_numbering *n, uint64_t h, size_t id_len, size_t *mem)
 {
-    while (n->n >= n->max && sl_numbering_drop_oldest(n, mem)) {
+    while (sl_lru_full(&n->entries) && sl_numbering_drop_oldest(n, mem)) {
     }
     entry *e = calloc(1, sizeof *e);
     if (!e)
         return NULL;
-    e->hash = h;
     e->id_len = (uint32_t)id_len;
     e->legs = e->inl;
     e->cap_legs = LEGS_INLINE;
-    size_t b = h & n->mask;
-    e->chain = n->buckets[b];
-    n->buckets[b] = e;
-    e->older = n->newest;
-    if (n->newest)
-        n->newest->newer = e;
-    else
-        n->oldest = e;
-    n->newest = e;
-    n->n++;
+    sl_lru_insert(&n->entries, &e->node, h);
     *mem += sizeof *e;
-    if (n->n > n->mask + 1)
-        grow_table(n, mem);
+    /* longer chains when out of memory */
+    *mem += sl_lru_grow(&n->entries, SIZE_MAX);
     return e;
 }
 
 /* Most recently used goes last: the list stays in order of expiry. */
 static void touch(sl_numbering *n, entry *e, sl_time now)
 {
-    if (n->newest != e) {
-        /* e is in the list and not its last: it has a newer neighbour */
-        if (e->older)
-            e->older->newer = e->newer;
-        else
-            n->oldest = e->newer;
-        e->newer->older = e->older;
-        e->older = n->newest;
-        e->newer = NULL;
-        n->newest->newer = e;
-        n->newest = e;
-    }
+    sl_lru_touch(&n->entries, &e->node);
     if (now > e->last)
         e->last = now;
 }

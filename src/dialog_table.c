@@ -192,21 +192,9 @@ void sl_dialog_rec_free(sl_dialogs *d, rec *r)
             d->ms[t->method].unanswered++;
     }
     timer_unlink(d, r);
-    rec **pp = &d->buckets[r->hash & d->mask];
-    while (*pp != r)
-        pp = &(*pp)->chain;
-    *pp = r->chain;
-    if (r->older)
-        r->older->newer = r->newer;
-    else
-        d->oldest = r->newer;
-    if (r->newer)
-        r->newer->older = r->older;
-    else
-        d->newest = r->older;
-    sl_txn_set_free(&r->txns, &d->mem);
-    d->mem -= r->size;
-    d->n_recs--;
+    sl_lru_remove(&d->recs, &r->node);
+    sl_txn_set_free(&r->txns, &d->recs.bytes);
+    sl_lru_release(&d->recs, r->size);
     free(r);
 }
 
@@ -230,8 +218,8 @@ static void evict(sl_dialogs *d, rec *r, const char *reason)
 static bool make_room(sl_dialogs *d, size_t size)
 {
     for (;;) {
-        bool over_count = d->n_recs >= d->cfg.max_dialogs;
-        if (!over_count && d->mem + size <= d->cfg.max_memory)
+        bool over_count = sl_lru_full(&d->recs);
+        if (!over_count && sl_lru_fits(&d->recs, size))
             return true;
         if (d->thead[P_ENDED]) {
             sl_dialog_rec_free(d, d->thead[P_ENDED]);
@@ -239,35 +227,12 @@ static bool make_room(sl_dialogs *d, size_t size)
         }
         /* Forgetting old numbers only risks a repeated attempt number; an
          * eviction loses a call's outcome. */
-        if (!over_count && sl_numbering_drop_oldest(d->numbering, &d->mem))
+        if (!over_count && sl_numbering_drop_oldest(d->numbering, &d->recs.bytes))
             continue;
-        if (!d->oldest)
+        if (!d->recs.oldest)
             return false;
-        evict(d, d->oldest, over_count ? "max_dialogs" : "max_memory");
+        evict(d, (rec *)d->recs.oldest, over_count ? "max_dialogs" : "max_memory");
     }
-}
-
-static void grow_table(sl_dialogs *d)
-{
-    size_t n = (d->mask + 1) * 2, grow = (n - (d->mask + 1)) * sizeof(rec *);
-    if (d->mem + grow > d->cfg.max_memory)
-        return; /* longer chains rather than more memory */
-    rec **b = calloc(n, sizeof *b);
-    if (!b)
-        return;
-    for (size_t i = 0; i <= d->mask; i++) {
-        rec *r = d->buckets[i];
-        while (r) {
-            rec *next = r->chain;
-            r->chain = b[r->hash & (n - 1)];
-            b[r->hash & (n - 1)] = r;
-            r = next;
-        }
-    }
-    free(d->buckets);
-    d->buckets = b;
-    d->mask = n - 1;
-    d->mem += grow;
 }
 
 static uint32_t kept_len(sl_slice s)
@@ -292,7 +257,6 @@ rec *sl_dialog_rec_new(sl_dialogs *d, const msgv *m, uint64_t hash, enum kind ki
     if (!r)
         return NULL;
     r->size = size;
-    r->hash = hash;
     r->serial = d->serial++;
     r->kind = (uint8_t)kind;
     r->born = c->ts;
@@ -315,20 +279,11 @@ rec *sl_dialog_rec_new(sl_dialogs *d, const msgv *m, uint64_t hash, enum kind ki
     if (lr)
         memcpy(p + lf + lt, c->msg->request_uri.ptr, lr);
 
-    size_t b = hash & d->mask;
-    r->chain = d->buckets[b];
-    d->buckets[b] = r;
-    r->older = d->newest;
-    if (d->newest)
-        d->newest->newer = r;
-    else
-        d->oldest = r;
-    d->newest = r;
-    d->n_recs++;
-    d->mem += size;
+    sl_lru_insert(&d->recs, &r->node, hash);
+    sl_lru_charge(&d->recs, size);
     timer_append(d, r, kind == K_ATTEMPT ? P_CALLING : P_OTHER);
-    if (d->n_recs > d->mask + 1)
-        grow_table(d);
+    /* within the memcap, else longer chains rather than more memory */
+    sl_lru_charge(&d->recs, sl_lru_grow(&d->recs, sl_lru_room(&d->recs)));
     return r;
 }
 
@@ -336,7 +291,7 @@ sl_txn *sl_dialog_txn_new(sl_dialogs *d, rec *r, const msgv *m, sl_method meth, 
 {
     bool reused;
     int idx;
-    sl_txn *t = sl_txn_set_add(&r->txns, &d->mem, d->cfg.max_memory, &reused, &idx);
+    sl_txn *t = sl_txn_set_add(&r->txns, &d->recs.bytes, d->cfg.max_memory, &reused, &idx);
     if (!t)
         return NULL;
     if (reused && sl_txn_awaits_final(t))
@@ -405,14 +360,14 @@ void sl_dialogs_advance(sl_dialogs *d, sl_time now)
         d->clock = now;
     if (d->clock >= d->next_due)
         run_timers(d);
-    sl_numbering_expire(d->numbering, d->clock, &d->mem);
+    sl_numbering_expire(d->numbering, d->clock, &d->recs.bytes);
 }
 
 void sl_dialogs_finish(sl_dialogs *d, sl_time now)
 {
     sl_dialogs_advance(d, now);
-    while (d->oldest) {
-        rec *r = d->oldest;
+    while (d->recs.oldest) {
+        rec *r = (rec *)d->recs.oldest;
         if (r->kind == K_ATTEMPT && r->phase != P_ENDED)
             sl_dialog_close_attempt(d, r, open_outcome(r, SL_CLOSE_END_OF_INPUT),
                                     SL_CLOSE_END_OF_INPUT, d->clock);
@@ -464,17 +419,14 @@ sl_dialogs *sl_dialogs_new(const sl_dialog_config *cfg, const sl_sink *sink)
     d->timeout[P_OTHER] = d->cfg.noninvite_timeout;
     d->next_due = INT64_MAX;
     d->clock = INT64_MIN;
-    size_t nb = 1024;
-    d->buckets = calloc(nb, sizeof *d->buckets);
-    if (!d->buckets) {
+    if (!sl_lru_init(&d->recs, 1024, d->cfg.max_dialogs, d->cfg.max_memory)) {
         free(d);
         return NULL;
     }
-    d->mask = nb - 1;
-    d->mem = sizeof *d + nb * sizeof *d->buckets;
-    d->numbering = sl_numbering_new(d->cfg.max_dialogs, d->cfg.numbering_retain, &d->mem);
+    sl_lru_charge(&d->recs, sizeof *d + sl_lru_bucket_bytes(&d->recs));
+    d->numbering = sl_numbering_new(d->cfg.max_dialogs, d->cfg.numbering_retain, &d->recs.bytes);
     if (!d->numbering) {
-        free(d->buckets);
+        sl_lru_free(&d->recs);
         free(d);
         return NULL;
     }
@@ -485,16 +437,16 @@ void sl_dialogs_free(sl_dialogs *d)
 {
     if (!d)
         return;
-    while (d->oldest)
-        sl_dialog_rec_free(d, d->oldest);
-    sl_numbering_free(d->numbering, &d->mem);
-    free(d->buckets);
+    while (d->recs.oldest)
+        sl_dialog_rec_free(d, (rec *)d->recs.oldest);
+    sl_numbering_free(d->numbering, &d->recs.bytes);
+    sl_lru_free(&d->recs);
     free(d);
 }
 
 size_t sl_dialogs_memory(const sl_dialogs *d)
 {
-    return d->mem;
+    return d->recs.bytes;
 }
 
 size_t sl_dialogs_active(const sl_dialogs *d)
@@ -508,10 +460,10 @@ void sl_dialogs_get_stats(const sl_dialogs *d, sl_dialog_stats *out)
 {
     *out = (sl_dialog_stats){
         .active = d->n_active,
-        .records = d->n_recs,
+        .records = d->recs.count,
         .created = d->created,
         .evicted = d->evicted,
-        .memory_bytes = d->mem,
+        .memory_bytes = d->recs.bytes,
         .memory_cap = d->cfg.max_memory,
         .max_dialogs = d->cfg.max_dialogs,
         .numbered_calls = sl_numbering_entries(d->numbering),

@@ -7,6 +7,7 @@
 #define SIPSLEUTH_SRC_DIALOG_TABLE_H
 
 #include "dialog_numbering.h"
+#include "lru_table.h"
 #include "sipsleuth/dialog.h"
 #include "sipsleuth/transaction.h"
 
@@ -35,8 +36,7 @@ typedef struct rec rec;
  * that a walk touches one cache line per record it passes; the transactions
  * sit just before the Call-ID (data) that a match compares next. */
 struct rec {
-    rec *chain;    /* hash bucket */
-    uint64_t hash; /* of the Call-ID */
+    sl_lru_node node; /* hash: of the Call-ID; the list is in creation order */
     uint32_t len_call_id, len_from, len_to, len_ruri;
     uint8_t kind, phase;
     uint8_t outcome; /* sl_dialog_state, once written */
@@ -47,7 +47,6 @@ struct rec {
     uint16_t cport, eport;
     uint16_t final_status;
     uint32_t messages;  /* here, not with the counters below: no padding, same size */
-    rec *older, *newer; /* creation order, for eviction and flushing */
     rec *tprev, *tnext; /* the timer list of its phase */
     uint64_t serial;    /* creation order, for deterministic choices */
     sl_time anchor;     /* when its current timer started */
@@ -67,20 +66,16 @@ struct rec {
     char data[];     /* call_id, from, to, request_uri, tag (TAG_MAX) */
 };
 
-
 struct sl_dialogs {
     sl_dialog_config cfg;
     sl_sink sink; /* .emit NULL: none */
-    rec **buckets;
-    size_t mask;
+    sl_lru recs;  /* its bytes: the records, their transactions, the numbering */
     sl_numbering *numbering;
-    size_t n_recs, n_active;
-    rec *oldest, *newest;
+    size_t n_active;
     rec *thead[P__COUNT], *ttail[P__COUNT];
     sl_time timeout[P__COUNT];
     sl_time clock, next_due;
     uint64_t serial;
-    size_t mem;
     uint64_t created, evicted, other_evicted, unmatched, unmatched_retrans, untracked, by_cseq;
     uint64_t by_state[SL_DIALOG__COUNT];
     sl_txn_method_stats ms[SL_M__COUNT];

@@ -4,6 +4,7 @@
 #include "sipsleuth/routes.h"
 
 #include "hash.h"
+#include "lru_table.h"
 #include "sipsleuth/sip.h"
 
 #include <stdio.h>
@@ -12,12 +13,10 @@
 #include <sys/random.h>
 
 typedef struct entry {
+    sl_lru_node node; /* first; the list: least recently used first */
     sl_route r;
-    struct entry *hnext;       /* hash chain */
-    struct entry *prev, *next; /* LRU list */
-    size_t heap_at;            /* index in the expiry heap, or NO_HEAP */
-    sl_time due;               /* when it expires (only when in the heap) */
-    uint64_t h;
+    size_t heap_at; /* index in the expiry heap, or NO_HEAP */
+    sl_time due;    /* when it expires (only when in the heap) */
     size_t mem;
 } entry;
 
@@ -27,9 +26,7 @@ struct sl_routes {
     sl_routes_config cfg;
     sl_routes_notify notify;
     void *user;
-    entry **buckets;
-    size_t n_buckets, count, mem;
-    entry *lru_head, *lru_tail;
+    sl_lru routes; /* its bytes: the entries' */
     entry **heap;
     size_t heap_len, heap_cap;
     sl_time clock;
@@ -145,9 +142,7 @@ sl_routes *sl_routes_new(const sl_routes_config *cfg, sl_routes_notify notify, v
         t->cfg.hash_seed = (uint64_t)(uintptr_t)t ^ UINT64_C(0x9e3779b97f4a7c15);
     t->notify = notify;
     t->user = user;
-    t->n_buckets = 64;
-    t->buckets = calloc(t->n_buckets, sizeof *t->buckets);
-    if (!t->buckets) {
+    if (!sl_lru_init(&t->routes, 64, t->cfg.max_routes, SIZE_MAX)) {
         free(t);
         return NULL;
     }
@@ -166,21 +161,20 @@ void sl_routes_free(sl_routes *t)
 {
     if (!t)
         return;
-    for (entry *e = t->lru_head; e;) {
-        entry *n = e->next;
-        free_entry(e);
-        e = n;
+    for (sl_lru_node *e = t->routes.oldest, *n; e; e = n) {
+        n = e->newer;
+        free_entry((entry *)e);
     }
-    free(t->buckets);
+    sl_lru_free(&t->routes);
     free(t->heap);
     free(t);
 }
 
 static entry *find(const sl_routes *t, const char *uri, uint64_t h)
 {
-    for (entry *e = t->buckets[h & (t->n_buckets - 1)]; e; e = e->hnext)
-        if (e->h == h && strcmp(e->r.uri, uri) == 0)
-            return e;
+    for (sl_lru_node *n = sl_lru_first(&t->routes, h); n; n = sl_lru_next(n))
+        if (strcmp(((entry *)n)->r.uri, uri) == 0)
+            return (entry *)n;
     return NULL;
 }
 
@@ -190,66 +184,15 @@ const sl_route *sl_routes_get(const sl_routes *t, const char *uri)
     return e ? &e->r : NULL;
 }
 
-static void grow_buckets(sl_routes *t)
+/* Loaded entries arrive in any order: keep the list sorted by last_used.
+ * e is the newest. */
+static void lru_sort_in(sl_routes *t, entry *e)
 {
-    size_t n = t->n_buckets * 2;
-    entry **b = calloc(n, sizeof *b);
-    if (!b)
-        return; /* longer chains, still correct */
-    for (size_t i = 0; i < t->n_buckets; i++) {
-        for (entry *e = t->buckets[i]; e;) {
-            entry *next = e->hnext;
-            e->hnext = b[e->h & (n - 1)];
-            b[e->h & (n - 1)] = e;
-            e = next;
-        }
-    }
-    free(t->buckets);
-    t->buckets = b;
-    t->n_buckets = n;
-}
-
-/* LRU list: head = least recently used. */
-static void lru_unlink(sl_routes *t, entry *e)
-{
-    if (e->prev)
-        e->prev->next = e->next;
-    else
-        t->lru_head = e->next;
-    if (e->next)
-        e->next->prev = e->prev;
-    else
-        t->lru_tail = e->prev;
-    e->prev = e->next = NULL;
-}
-
-static void lru_append(sl_routes *t, entry *e)
-{
-    e->prev = t->lru_tail;
-    e->next = NULL;
-    if (t->lru_tail)
-        t->lru_tail->next = e;
-    else
-        t->lru_head = e;
-    t->lru_tail = e;
-}
-
-/* Loaded entries arrive in any order: keep the list sorted by last_used. */
-static void lru_insert_sorted(sl_routes *t, entry *e)
-{
-    entry *after = t->lru_tail;
-    while (after && after->r.last_used > e->r.last_used)
-        after = after->prev;
-    e->prev = after;
-    e->next = after ? after->next : t->lru_head;
-    if (e->next)
-        e->next->prev = e;
-    else
-        t->lru_tail = e;
-    if (after)
-        after->next = e;
-    else
-        t->lru_head = e;
+    sl_lru_node *after = e->node.older;
+    while (after && ((entry *)after)->r.last_used > e->r.last_used)
+        after = after->older;
+    if (after != e->node.older)
+        sl_lru_place(&t->routes, &e->node, after);
 }
 
 /* ---- expiry heap ---- */
@@ -338,14 +281,9 @@ static void notify(sl_routes *t, sl_route_action a, const entry *e, const char *
 
 static void unlink_entry(sl_routes *t, entry *e)
 {
-    entry **pp = &t->buckets[e->h & (t->n_buckets - 1)];
-    while (*pp != e)
-        pp = &(*pp)->hnext;
-    *pp = e->hnext;
-    lru_unlink(t, e);
+    sl_lru_remove(&t->routes, &e->node);
     heap_remove(t, e);
-    t->count--;
-    t->mem -= e->mem;
+    sl_lru_release(&t->routes, e->mem);
     t->generation++;
 }
 
@@ -380,13 +318,13 @@ static void set_server(sl_route *r, const char *server)
     snprintf(r->server, sizeof r->server, "%s", server ? server : "");
 }
 
-/* A new entry, linked everywhere but the LRU list (the caller places it).
- * Makes room first by evicting the least recently used. */
+/* A new entry, the most recently used. Makes room first by evicting the
+ * least recently used. */
 static entry *add_entry(sl_routes *t, const sl_route *src, sl_time ts)
 {
-    while (t->count >= t->cfg.max_routes && t->lru_head) {
-        // NOLINTNEXTLINE(clang-analyzer-unix.Malloc): the head has no prev: lru_head moves on
-        remove_entry(t, t->lru_head, SL_ROUTE_EVICTED, ts);
+    while (sl_lru_full(&t->routes) && t->routes.oldest) {
+        // NOLINTNEXTLINE(clang-analyzer-unix.Malloc): the head has no older: oldest moves on
+        remove_entry(t, (entry *)t->routes.oldest, SL_ROUTE_EVICTED, ts);
     }
     entry *e = calloc(1, sizeof *e);
     if (!e)
@@ -403,14 +341,10 @@ static entry *add_entry(sl_routes *t, const sl_route *src, sl_time ts)
         free_entry(e);
         return NULL;
     }
-    if (t->count >= t->n_buckets)
-        grow_buckets(t);
-    e->h = hash_of(t, e->r.uri);
-    e->hnext = t->buckets[e->h & (t->n_buckets - 1)];
-    t->buckets[e->h & (t->n_buckets - 1)] = e;
+    sl_lru_insert(&t->routes, &e->node, hash_of(t, e->r.uri));
+    sl_lru_grow(&t->routes, SIZE_MAX); /* sl_routes_memory counts the buckets */
     e->mem = sizeof *e + strlen(e->r.uri) + strlen(e->r.target) + 2;
-    t->mem += e->mem;
-    t->count++;
+    sl_lru_charge(&t->routes, e->mem);
     t->generation++;
     return e;
 }
@@ -462,7 +396,6 @@ sl_route_action sl_routes_learn(sl_routes *t, const sl_route_learn *l)
         e = add_entry(t, &r, l->ts);
         if (!e)
             return SL_ROUTE__COUNT;
-        lru_append(t, e);
         a = SL_ROUTE_LEARNED;
     } else {
         a = SL_ROUTE_REFRESHED;
@@ -471,8 +404,8 @@ sl_route_action sl_routes_learn(sl_routes *t, const sl_route_learn *l)
             if (!target)
                 return SL_ROUTE__COUNT;
             previous = e->r.target;
-            t->mem += strlen(target);
-            t->mem -= strlen(previous);
+            sl_lru_charge(&t->routes, strlen(target));
+            sl_lru_release(&t->routes, strlen(previous));
             e->mem = e->mem + strlen(target) - strlen(previous);
             e->r.target = target;
             a = SL_ROUTE_CHANGED;
@@ -483,8 +416,7 @@ sl_route_action sl_routes_learn(sl_routes *t, const sl_route_learn *l)
         e->r.last_used = l->ts;
         e->r.times_seen++;
         set_server(&e->r, l->server);
-        lru_unlink(t, e);
-        lru_append(t, e);
+        sl_lru_touch(&t->routes, &e->node);
         schedule(t, e); /* on failure the entry keeps its former due time */
         t->generation++;
     }
@@ -505,8 +437,7 @@ void sl_routes_used(sl_routes *t, const char *uri, sl_time ts)
         return;
     if (ts > e->r.last_used)
         e->r.last_used = ts;
-    lru_unlink(t, e);
-    lru_append(t, e);
+    sl_lru_touch(&t->routes, &e->node);
     t->generation++;
     notify(t, SL_ROUTE_STALE_USE, e, NULL, ts);
 }
@@ -518,24 +449,25 @@ bool sl_routes_insert(sl_routes *t, const sl_route *r)
     entry *e = add_entry(t, r, r->last_used);
     if (!e)
         return false;
-    lru_insert_sorted(t, e);
+    lru_sort_in(t, e);
     return true;
 }
 
 void sl_routes_foreach(const sl_routes *t, void (*fn)(void *user, const sl_route *r), void *user)
 {
-    for (const entry *e = t->lru_head; e; e = e->next)
-        fn(user, &e->r);
+    for (const sl_lru_node *e = t->routes.oldest; e; e = e->newer)
+        fn(user, &((const entry *)e)->r);
 }
 
 size_t sl_routes_count(const sl_routes *t)
 {
-    return t->count;
+    return t->routes.count;
 }
 
 size_t sl_routes_memory(const sl_routes *t)
 {
-    return t->mem + sizeof *t + t->n_buckets * sizeof *t->buckets + t->heap_cap * sizeof *t->heap;
+    return t->routes.bytes + sizeof *t + sl_lru_bucket_bytes(&t->routes) +
+           t->heap_cap * sizeof *t->heap;
 }
 
 uint64_t sl_routes_generation(const sl_routes *t)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "hash.h"
+#include "lru_table.h"
 #include "sipsleuth/sctp.h"
 
 enum {
@@ -39,10 +40,8 @@ typedef struct half {
 } half;
 
 typedef struct assoc {
-    struct assoc *hnext;       /* hash chain */
-    struct assoc *prev, *next; /* activity order: least recent first */
-    size_t bucket;
-    sl_addr addr[2]; /* addr[0]/port[0]: the sender of the first packet seen */
+    sl_lru_node node; /* first; the list is in activity order */
+    sl_addr addr[2];  /* addr[0]/port[0]: the sender of the first packet seen */
     uint16_t port[2];
     sl_time last;
     half h[2]; /* h[d]: chunks sent by addr[d] */
@@ -51,10 +50,7 @@ typedef struct assoc {
 struct sl_sctp_table {
     sl_sctp_config cfg;
     sl_sctp_callbacks cb;
-    assoc **buckets;
-    size_t nbuckets;
-    assoc *oldest, *newest;
-    size_t mem;
+    sl_lru assocs; /* its bytes: everything the associations hold, and the table */
     sl_time now;
     const sl_packet *pkt; /* the packet being processed, and its association */
     const assoc *cur;
@@ -191,7 +187,7 @@ static void frag_unlink(sl_sctp_table *t, half *h, frag *f)
         h->tail = f->prev;
     h->nfrags--;
     t->st.buffered -= f->len;
-    t->mem -= sizeof *f + f->len;
+    sl_lru_release(&t->assocs, sizeof *f + f->len);
     free(f);
 }
 
@@ -323,7 +319,7 @@ static void hold_fragment(sl_sctp_table *t, assoc *a, int d, const sl_sctp_data 
         h->head = f;
     h->nfrags++;
     t->st.buffered += f->len;
-    t->mem += sizeof *f + f->len;
+    sl_lru_charge(&t->assocs, sizeof *f + f->len);
 
     frag *first, *last;
     size_t bytes;
@@ -405,11 +401,11 @@ static uint64_t endpoint_hash(const sl_sctp_table *t, const sl_addr *a, uint16_t
     return sl_hash_bytes(t->cfg.seed, key, sizeof key);
 }
 
-static size_t bucket_of(const sl_sctp_table *t, const sl_packet *pkt)
+static uint64_t hash_of(const sl_sctp_table *t, const sl_packet *pkt)
 {
     /* symmetric: both directions land in the same bucket */
     uint64_t h = endpoint_hash(t, &pkt->src, pkt->sport) + endpoint_hash(t, &pkt->dst, pkt->dport);
-    return (size_t)sl_mix64(h) & (t->nbuckets - 1);
+    return sl_mix64(h);
 }
 
 static bool addr_eq(const sl_addr *a, const sl_addr *b)
@@ -419,7 +415,8 @@ static bool addr_eq(const sl_addr *a, const sl_addr *b)
 
 static assoc *lookup(const sl_sctp_table *t, const sl_packet *pkt, int *dir)
 {
-    for (assoc *a = t->buckets[bucket_of(t, pkt)]; a; a = a->hnext) {
+    for (sl_lru_node *n = sl_lru_first(&t->assocs, hash_of(t, pkt)); n; n = sl_lru_next(n)) {
+        assoc *a = (assoc *)n;
         for (int d = 0; d < 2; d++) {
             if (a->port[d] == pkt->sport && a->port[!d] == pkt->dport &&
                 addr_eq(&a->addr[d], &pkt->src) && addr_eq(&a->addr[!d], &pkt->dst)) {
@@ -431,27 +428,9 @@ static assoc *lookup(const sl_sctp_table *t, const sl_packet *pkt, int *dir)
     return NULL;
 }
 
-static void list_unlink(sl_sctp_table *t, assoc *a)
+static assoc *oldest(const sl_sctp_table *t)
 {
-    if (a->prev)
-        a->prev->next = a->next;
-    else
-        t->oldest = a->next;
-    if (a->next)
-        a->next->prev = a->prev;
-    else
-        t->newest = a->prev;
-    a->prev = a->next = NULL;
-}
-
-static void list_append(sl_sctp_table *t, assoc *a)
-{
-    a->prev = t->newest;
-    if (t->newest)
-        t->newest->next = a;
-    else
-        t->oldest = a;
-    t->newest = a;
+    return (assoc *)t->assocs.oldest;
 }
 
 /* Reports and frees what the association holds (the callbacks may run), then
@@ -460,17 +439,10 @@ static void assoc_free(sl_sctp_table *t, assoc *a, const char *why)
 {
     for (int d = 0; d < 2; d++)
         dir_reset(t, a, d, why);
-    for (assoc **pp = &t->buckets[a->bucket]; *pp; pp = &(*pp)->hnext) {
-        if (*pp == a) {
-            *pp = a->hnext;
-            break;
-        }
-    }
-    list_unlink(t, a);
+    sl_lru_remove(&t->assocs, &a->node);
     if (t->cur == a)
         t->cur = NULL;
-    t->mem -= sizeof *a;
-    t->st.open--;
+    sl_lru_release(&t->assocs, sizeof *a);
     free(a);
 }
 
@@ -487,8 +459,8 @@ static void evict(sl_sctp_table *t, assoc *a, const char *why)
 
 static assoc *assoc_new(sl_sctp_table *t, const sl_packet *pkt, sl_time ts)
 {
-    while (t->st.open >= t->cfg.max_assocs && t->oldest)
-        evict(t, t->oldest, "association cap");
+    while (sl_lru_full(&t->assocs) && oldest(t))
+        evict(t, oldest(t), "association cap");
     assoc *a = calloc(1, sizeof *a);
     if (!a)
         return NULL;
@@ -496,14 +468,10 @@ static assoc *assoc_new(sl_sctp_table *t, const sl_packet *pkt, sl_time ts)
     a->addr[1] = pkt->dst;
     a->port[0] = pkt->sport;
     a->port[1] = pkt->dport;
-    a->bucket = bucket_of(t, pkt);
-    a->hnext = t->buckets[a->bucket];
-    t->buckets[a->bucket] = a;
-    t->mem += sizeof *a;
-    t->st.open++;
+    sl_lru_insert(&t->assocs, &a->node, hash_of(t, pkt));
+    sl_lru_charge(&t->assocs, sizeof *a);
     t->st.associations++;
     a->last = ts;
-    list_append(t, a);
     return a;
 }
 
@@ -524,15 +492,11 @@ sl_sctp_table *sl_sctp_new(const sl_sctp_config *cfg, const sl_sctp_callbacks *c
     size_t want = t->cfg.max_assocs;
     if (want > t->cfg.max_bytes / 1024)
         want = t->cfg.max_bytes / 1024;
-    t->nbuckets = 16;
-    while (t->nbuckets < want)
-        t->nbuckets <<= 1;
-    t->buckets = calloc(t->nbuckets, sizeof *t->buckets);
-    if (!t->buckets) {
+    if (!sl_lru_init(&t->assocs, want > 16 ? want : 16, t->cfg.max_assocs, t->cfg.max_bytes)) {
         free(t);
         return NULL;
     }
-    t->mem = sizeof *t + t->nbuckets * sizeof *t->buckets;
+    sl_lru_charge(&t->assocs, sizeof *t + sl_lru_bucket_bytes(&t->assocs));
     return t;
 }
 
@@ -566,10 +530,7 @@ void sl_sctp_packet(sl_sctp_table *t, const sl_packet *pkt, sl_time ts)
     t->cur = a;
     if (a) {
         a->last = ts;
-        if (t->newest != a) {
-            list_unlink(t, a);
-            list_append(t, a);
-        }
+        sl_lru_touch(&t->assocs, &a->node);
     }
     bool close = false;
     sl_sctp_iter it;
@@ -614,8 +575,8 @@ void sl_sctp_packet(sl_sctp_table *t, const sl_packet *pkt, sl_time ts)
         t->st.closed++;
         assoc_free(t, a, "association closed");
     }
-    while (t->mem > t->cfg.max_bytes && t->oldest)
-        evict(t, t->oldest, "memory cap");
+    while (sl_lru_over(&t->assocs) && oldest(t))
+        evict(t, oldest(t), "memory cap");
     t->pkt = NULL;
     t->cur = NULL;
 }
@@ -624,17 +585,18 @@ void sl_sctp_expire(sl_sctp_table *t, sl_time now)
 {
     if (now > t->now)
         t->now = now;
-    while (t->oldest && t->now - t->oldest->last >= t->cfg.idle_timeout) {
+    assoc *a;
+    while ((a = oldest(t)) && t->now - a->last >= t->cfg.idle_timeout) {
         t->st.timeouts++;
-        assoc_free(t, t->oldest, "idle timeout");
+        assoc_free(t, a, "idle timeout");
     }
 }
 
 void sl_sctp_flush(sl_sctp_table *t)
 {
     /* the callbacks do not call back into the table: `next` stays valid */
-    for (assoc *a = t->oldest, *next; a; a = next) {
-        next = a->next;
+    for (assoc *a = oldest(t), *next; a; a = next) {
+        next = (assoc *)a->node.newer;
         assoc_free(t, a, "end of input");
     }
 }
@@ -644,16 +606,17 @@ void sl_sctp_destroy(sl_sctp_table *t)
     if (!t)
         return;
     sl_sctp_flush(t);
-    free(t->buckets);
+    sl_lru_free(&t->assocs);
     free(t);
 }
 
 void sl_sctp_get_stats(const sl_sctp_table *t, sl_sctp_stats *out)
 {
     *out = t->st;
+    out->open = t->assocs.count;
 }
 
 size_t sl_sctp_memory(const sl_sctp_table *t)
 {
-    return t->mem;
+    return t->assocs.bytes;
 }

@@ -55,7 +55,7 @@ bool sl_tcp_reserve(sl_tcp_table *t, uint8_t **buf, size_t *cap, size_t want)
     uint8_t *nb = realloc(*buf, n);
     if (!nb)
         return false;
-    t->mem += n - *cap;
+    sl_lru_charge(&t->conns, n - *cap);
     *buf = nb;
     *cap = n;
     return true;
@@ -64,7 +64,7 @@ bool sl_tcp_reserve(sl_tcp_table *t, uint8_t **buf, size_t *cap, size_t want)
 void sl_tcp_release(sl_tcp_table *t, uint8_t **buf, size_t *len, size_t *cap)
 {
     free(*buf);
-    t->mem -= *cap;
+    sl_lru_release(&t->conns, *cap);
     *buf = NULL;
     *len = *cap = 0;
 }

@@ -5,6 +5,7 @@
 #ifndef SIPSLEUTH_SRC_TCP_INTERNAL_H
 #define SIPSLEUTH_SRC_TCP_INTERNAL_H
 
+#include "lru_table.h"
 #include "sipsleuth/tcp_stream.h"
 
 typedef enum mode { M_START, M_SIP, M_RESYNC, M_HTTP, M_WS, M_NOT_SIP } mode;
@@ -58,12 +59,10 @@ typedef struct half {
 struct sl_tls_conn; /* tcp_tls.c: a TLS connection's records and keys */
 
 typedef struct conn {
-    struct conn *hnext;       /* hash chain */
-    struct conn *prev, *next; /* activity order: least recent first */
+    sl_lru_node node; /* first; the list is in activity order */
     /* the table's list of connections waiting for an acknowledged hole */
     struct conn *acked_prev, *acked_next;
     bool on_acked;
-    size_t bucket;
     sl_addr addr[2]; /* addr[0]/port[0]: the sender of the first segment seen */
     uint16_t port[2];
     sl_time last;
@@ -76,10 +75,7 @@ struct sl_tcp_table {
     sl_tcp_config cfg;
     sl_tcp_callbacks cb;
     struct sl_tcp_tls *tls; /* TLS detection and decryption (tcp_tls.c), or NULL */
-    conn **buckets;
-    size_t nbuckets;
-    conn *oldest, *newest;
-    size_t mem;
+    sl_lru conns;           /* its bytes: everything the connections hold, and the table */
     sl_time now;
     const sl_packet *pkt; /* the segment being processed, and its connection */
     const conn *cur;

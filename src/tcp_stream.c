@@ -62,7 +62,7 @@ static void seg_free(sl_tcp_table *t, half *h, seg *s)
 {
     h->ooo_bytes -= seg_bytes(s);
     h->ooo_count--;
-    t->mem -= sizeof *s + seg_bytes(s);
+    sl_lru_release(&t->conns, sizeof *s + seg_bytes(s));
     free(s);
 }
 
@@ -171,7 +171,7 @@ static seg *seg_new(sl_tcp_table *t, uint32_t seq, const uint8_t *p, uint32_t le
     s->cut = !p;
     if (p)
         memcpy(s->data, p, len);
-    t->mem += sizeof *s + bytes;
+    sl_lru_charge(&t->conns, sizeof *s + bytes);
     return s;
 }
 
@@ -271,11 +271,11 @@ static uint64_t endpoint_hash(const sl_tcp_table *t, const sl_addr *a, uint16_t 
     return sl_hash_bytes(t->cfg.seed, key, sizeof key);
 }
 
-static size_t bucket_of(const sl_tcp_table *t, const sl_packet *pkt)
+static uint64_t hash_of(const sl_tcp_table *t, const sl_packet *pkt)
 {
     /* symmetric: both directions land in the same bucket */
     uint64_t h = endpoint_hash(t, &pkt->src, pkt->sport) + endpoint_hash(t, &pkt->dst, pkt->dport);
-    return (size_t)sl_mix64(h) & (t->nbuckets - 1);
+    return sl_mix64(h);
 }
 
 static bool addr_eq(const sl_addr *a, const sl_addr *b)
@@ -285,7 +285,8 @@ static bool addr_eq(const sl_addr *a, const sl_addr *b)
 
 static conn *lookup(sl_tcp_table *t, const sl_packet *pkt, int *dir)
 {
-    for (conn *c = t->buckets[bucket_of(t, pkt)]; c; c = c->hnext) {
+    for (sl_lru_node *n = sl_lru_first(&t->conns, hash_of(t, pkt)); n; n = sl_lru_next(n)) {
+        conn *c = (conn *)n;
         for (int d = 0; d < 2; d++) {
             if (c->port[d] == pkt->sport && c->port[!d] == pkt->dport &&
                 addr_eq(&c->addr[d], &pkt->src) && addr_eq(&c->addr[!d], &pkt->dst)) {
@@ -297,36 +298,15 @@ static conn *lookup(sl_tcp_table *t, const sl_packet *pkt, int *dir)
     return NULL;
 }
 
-static void list_unlink(sl_tcp_table *t, conn *c)
+static conn *oldest(const sl_tcp_table *t)
 {
-    if (c->prev)
-        c->prev->next = c->next;
-    else
-        t->oldest = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
-    else
-        t->newest = c->prev;
-    c->prev = c->next = NULL;
-}
-
-static void list_append(sl_tcp_table *t, conn *c)
-{
-    c->prev = t->newest;
-    if (t->newest)
-        t->newest->next = c;
-    else
-        t->oldest = c;
-    t->newest = c;
+    return (conn *)t->conns.oldest;
 }
 
 static void touch(sl_tcp_table *t, conn *c, sl_time ts)
 {
     c->last = ts;
-    if (t->newest != c) {
-        list_unlink(t, c);
-        list_append(t, c);
-    }
+    sl_lru_touch(&t->conns, &c->node);
 }
 
 /* Skips the remaining holes; the framing reports what stays unfinished. */
@@ -341,13 +321,7 @@ static void flush_half(sl_tcp_table *t, conn *c, int d, const char *why)
 
 static void conn_free(sl_tcp_table *t, conn *c)
 {
-    for (conn **pp = &t->buckets[c->bucket]; *pp; pp = &(*pp)->hnext) {
-        if (*pp == c) {
-            *pp = c->hnext;
-            break;
-        }
-    }
-    list_unlink(t, c);
+    sl_lru_remove(&t->conns, &c->node);
     acked_unlink(t, c);
     for (int d = 0; d < 2; d++) {
         half *h = &c->h[d];
@@ -361,8 +335,7 @@ static void conn_free(sl_tcp_table *t, conn *c)
     if (t->cur == c)
         t->cur = NULL;
     sl_tcp_tls_conn_free(t, c);
-    t->mem -= sizeof *c;
-    t->st.open--;
+    sl_lru_release(&t->conns, sizeof *c);
     free(c);
 }
 
@@ -397,8 +370,8 @@ static void evict(sl_tcp_table *t, conn *c, const char *why)
 
 static conn *conn_new(sl_tcp_table *t, const sl_packet *pkt, sl_time ts)
 {
-    while (t->st.open >= t->cfg.max_streams && t->oldest)
-        evict(t, t->oldest, "stream cap");
+    while (sl_lru_full(&t->conns) && oldest(t))
+        evict(t, oldest(t), "stream cap");
     conn *c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
@@ -406,14 +379,10 @@ static conn *conn_new(sl_tcp_table *t, const sl_packet *pkt, sl_time ts)
     c->addr[1] = pkt->dst;
     c->port[0] = pkt->sport;
     c->port[1] = pkt->dport;
-    c->bucket = bucket_of(t, pkt);
-    c->hnext = t->buckets[c->bucket];
-    t->buckets[c->bucket] = c;
-    t->mem += sizeof *c;
-    t->st.open++;
+    sl_lru_insert(&t->conns, &c->node, hash_of(t, pkt));
+    sl_lru_charge(&t->conns, sizeof *c);
     t->st.streams++;
     c->last = ts;
-    list_append(t, c);
     return c;
 }
 
@@ -436,15 +405,11 @@ sl_tcp_table *sl_tcp_new(const sl_tcp_config *cfg, const sl_tcp_callbacks *cb)
     size_t want = t->cfg.max_streams;
     if (want > t->cfg.max_bytes / 512)
         want = t->cfg.max_bytes / 512;
-    t->nbuckets = 16;
-    while (t->nbuckets < want)
-        t->nbuckets <<= 1;
-    t->buckets = calloc(t->nbuckets, sizeof *t->buckets);
-    if (!t->buckets) {
+    if (!sl_lru_init(&t->conns, want > 16 ? want : 16, t->cfg.max_streams, t->cfg.max_bytes)) {
         free(t);
         return NULL;
     }
-    t->mem = sizeof *t + t->nbuckets * sizeof *t->buckets;
+    sl_lru_charge(&t->conns, sizeof *t + sl_lru_bucket_bytes(&t->conns));
     return t;
 }
 
@@ -525,8 +490,8 @@ void sl_tcp_segment(sl_tcp_table *t, const sl_packet *pkt, sl_time ts)
         conn_free(t, c);
     }
 out:
-    while (t->mem > t->cfg.max_bytes && t->oldest)
-        evict(t, t->oldest, "memory cap");
+    while (sl_lru_over(&t->conns) && oldest(t))
+        evict(t, oldest(t), "memory cap");
     t->pkt = NULL;
     t->cur = NULL;
 }
@@ -548,16 +513,17 @@ void sl_tcp_expire(sl_tcp_table *t, sl_time now)
         }
         t->acked_due = next;
     }
-    while (t->oldest && t->now - t->oldest->last >= t->cfg.idle_timeout) {
+    conn *c;
+    while ((c = oldest(t)) && t->now - c->last >= t->cfg.idle_timeout) {
         t->st.timeouts++;
-        conn_close(t, t->oldest, "idle timeout");
+        conn_close(t, c, "idle timeout");
     }
 }
 
 void sl_tcp_flush(sl_tcp_table *t)
 {
-    while (t->oldest)
-        conn_close(t, t->oldest, "end of input");
+    while (oldest(t))
+        conn_close(t, oldest(t), "end of input");
 }
 
 void sl_tcp_destroy(sl_tcp_table *t)
@@ -565,20 +531,21 @@ void sl_tcp_destroy(sl_tcp_table *t)
     if (!t)
         return;
     sl_tcp_flush(t);
-    free(t->buckets);
+    sl_lru_free(&t->conns);
     free(t);
 }
 
 void sl_tcp_get_stats(const sl_tcp_table *t, sl_tcp_stats *out)
 {
     *out = t->st;
+    out->open = t->conns.count;
     out->buffered = 0;
-    for (const conn *c = t->oldest; c; c = c->next)
+    for (const conn *c = oldest(t); c; c = (const conn *)c->node.newer)
         for (int d = 0; d < 2; d++)
             out->buffered += c->h[d].len + c->h[d].ooo_bytes + c->h[d].ws_len;
 }
 
 size_t sl_tcp_memory(const sl_tcp_table *t)
 {
-    return t->mem;
+    return t->conns.bytes;
 }

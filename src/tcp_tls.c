@@ -96,7 +96,7 @@ static void dir_release(sl_tcp_table *t, tls_dir *td)
     if (td->buf) {
         OPENSSL_cleanse(td->buf, td->cap);
         free(td->buf);
-        t->mem -= td->cap;
+        sl_lru_release(&t->conns, td->cap);
     }
     td->buf = NULL;
     td->len = td->cap = 0;
@@ -112,7 +112,7 @@ void sl_tcp_tls_conn_free(sl_tcp_table *t, conn *c)
         sl_tls_cipher_clear(&s->dir[d].hs);
         sl_tls_cipher_clear(&s->dir[d].ap);
     }
-    t->mem -= sizeof *s;
+    sl_lru_release(&t->conns, sizeof *s);
     free(s);
     c->tls = NULL;
 }
@@ -374,7 +374,7 @@ static bool hold(sl_tcp_table *t, tls_dir *td, const uint8_t *p, size_t n)
         uint8_t *nb = realloc(td->buf, cap);
         if (!nb)
             return false;
-        t->mem += cap - td->cap;
+        sl_lru_charge(&t->conns, cap - td->cap);
         td->buf = nb;
         td->cap = cap;
     }
@@ -462,7 +462,7 @@ static void detect(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n)
     if (!s)
         return; /* framed as before: no SIP will be found in it */
     s->client = -1;
-    t->mem += sizeof *s;
+    sl_lru_charge(&t->conns, sizeof *s);
     c->tls = s;
     t->tls->st.connections++;
 }

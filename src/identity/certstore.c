@@ -6,11 +6,22 @@
 #include <openssl/x509v3.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 
+#include "../hash.h"
+#include "../lru_table.h"
+
+typedef struct cert_node {
+    sl_lru_node node; /* first */
+    sl_cert_entry e;
+} cert_node;
+
+/* The entries by URL; the count cap is --max-certs, and a URL beyond it is
+ * refused rather than evicting one (the list order is not used). */
 struct sl_certstore {
-    sl_cert_entry *entries;
-    size_t n, max;
+    sl_lru entries;
+    uint64_t seed;
     uint64_t refused;
     char *dir;
     X509_STORE *anchors;
@@ -22,10 +33,10 @@ sl_certstore *sl_certstore_new(void)
     sl_certstore *cs = calloc(1, sizeof *cs);
     if (!cs)
         return NULL;
-    cs->max = SL_CERTSTORE_MAX;
-    cs->entries = calloc(cs->max, sizeof *cs->entries);
+    if (getrandom(&cs->seed, sizeof cs->seed, GRND_NONBLOCK) != (ssize_t)sizeof cs->seed)
+        cs->seed = (uint64_t)(uintptr_t)cs ^ UINT64_C(0x9e3779b97f4a7c15);
     cs->anchors = X509_STORE_new();
-    if (!cs->entries || !cs->anchors) {
+    if (!sl_lru_init(&cs->entries, 16, SL_CERTSTORE_MAX, SIZE_MAX) || !cs->anchors) {
         sl_certstore_free(cs);
         return NULL;
     }
@@ -36,15 +47,17 @@ void sl_certstore_free(sl_certstore *cs)
 {
     if (!cs)
         return;
-    for (size_t i = 0; i < cs->n; i++) {
-        sl_cert_entry *e = &cs->entries[i];
+    for (sl_lru_node *n = cs->entries.oldest, *next; n; n = next) {
+        next = n->newer;
+        sl_cert_entry *e = &((cert_node *)n)->e;
         free(e->url);
         X509_free(e->leaf);
         sk_X509_pop_free(e->chain, X509_free);
         sl_verify_key_clear(&e->vkey);
         EVP_PKEY_free(e->key);
+        free(n);
     }
-    free(cs->entries);
+    sl_lru_free(&cs->entries);
     free(cs->dir);
     X509_STORE_free(cs->anchors);
     free(cs);
@@ -145,21 +158,31 @@ static bool valid_at(const sl_validity *v, int64_t at)
     return (!v->has_from || v->from <= at) && (!v->has_until || at < v->until);
 }
 
+static uint64_t url_hash(const sl_certstore *cs, sl_slice url)
+{
+    return sl_hash_bytes(cs->seed, url.ptr, url.len);
+}
+
 static sl_cert_entry *new_entry(sl_certstore *cs, sl_slice url)
 {
-    if (cs->n == cs->max) {
+    if (sl_lru_full(&cs->entries)) {
         cs->refused++;
         return NULL;
     }
-    sl_cert_entry *e = &cs->entries[cs->n];
-    memset(e, 0, sizeof *e);
-    e->url = malloc(url.len + 1);
-    if (!e->url)
+    cert_node *c = calloc(1, sizeof *c);
+    if (!c)
         return NULL;
+    sl_cert_entry *e = &c->e;
+    e->url = malloc(url.len + 1);
+    if (!e->url) {
+        free(c);
+        return NULL;
+    }
     memcpy(e->url, url.ptr, url.len);
     e->url[url.len] = '\0';
     e->trust = -1;
-    cs->n++;
+    sl_lru_insert(&cs->entries, &c->node, url_hash(cs, url));
+    sl_lru_grow(&cs->entries, SIZE_MAX); /* no byte account: identity estimates per entry */
     return e;
 }
 
@@ -187,10 +210,11 @@ static bool fill_entry(sl_cert_entry *e, STACK_OF(X509) * certs)
 
 static sl_cert_entry *lookup(sl_certstore *cs, sl_slice url)
 {
-    for (size_t i = 0; i < cs->n; i++)
-        if (strlen(cs->entries[i].url) == url.len &&
-            memcmp(cs->entries[i].url, url.ptr, url.len) == 0)
-            return &cs->entries[i];
+    for (sl_lru_node *n = sl_lru_first(&cs->entries, url_hash(cs, url)); n; n = sl_lru_next(n)) {
+        sl_cert_entry *e = &((cert_node *)n)->e;
+        if (strlen(e->url) == url.len && memcmp(e->url, url.ptr, url.len) == 0)
+            return e;
+    }
     return NULL;
 }
 
@@ -243,7 +267,7 @@ bool sl_certstore_add_trust(sl_certstore *cs, const char *path, char *err, size_
 
 size_t sl_certstore_count(const sl_certstore *cs)
 {
-    return cs->n;
+    return cs->entries.count;
 }
 
 uint64_t sl_certstore_refused(const sl_certstore *cs)
@@ -253,13 +277,9 @@ uint64_t sl_certstore_refused(const sl_certstore *cs)
 
 bool sl_certstore_set_max(sl_certstore *cs, size_t max)
 {
-    if (max == 0 || max < cs->n || max > SIZE_MAX / sizeof *cs->entries)
+    if (max == 0 || max < cs->entries.count)
         return false;
-    sl_cert_entry *e = realloc(cs->entries, max * sizeof *e);
-    if (!e)
-        return false;
-    cs->entries = e;
-    cs->max = max;
+    cs->entries.max_count = max;
     return true;
 }
 

@@ -43,7 +43,9 @@ struct sl_identity {
     sl_sink sink;
     /* A ring: the oldest is overwritten once it holds max_records. It grows
      * (doubling) only while it has not wrapped, so until then it is in
-     * arrival order and the slots from `next` on are unused. */
+     * arrival order and the slots from `next` on are unused. Not on
+     * lru_table: the lookups scan it in slot order, which decides between
+     * records that both match (find_modifier, downstream_finding). */
     record *records;
     size_t n_slots, next;
     size_t long_call_id_bytes;

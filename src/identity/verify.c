@@ -37,7 +37,9 @@ void sl_verify_key_clear(sl_verify_key *k)
 
 /* The cache: sets of WAYS slots picked by the key; a new result replaces
  * the set's empty or least recently used slot, so a value repeated soon
- * after (another leg) is not lost to one that happens to share its set. */
+ * after (another leg) is not lost to one that happens to share its set.
+ * Not on lru_table: fixed slots, no allocation per signature, and this
+ * per-set replacement decides the hits the stats count. */
 #define WAYS 4
 
 typedef struct slot {
