@@ -226,6 +226,9 @@ int main(int argc, char **argv)
     int rc = sl_cli_parse(argc, argv, &o);
     if (rc)
         return rc < 0 ? 0 : rc;
+    rc = sl_cli_load(&o);
+    if (rc)
+        return rc;
 
     sl_output *out = sl_output_open(o.output, o.events);
     if (!out) {
