@@ -414,31 +414,20 @@ static sl_status invalid(sl_anomaly *an, sl_anomaly_kind kind, size_t offset)
     return SL_INVALID;
 }
 
-sl_status sl_sip_parse(const uint8_t *buf, size_t len, sl_sip_framing framing, sl_sip_msg *msg,
-                       sl_anomaly *an)
+/* The start line, ending at *pos (past its line end). A datagram's end
+ * also ends its line. */
+static inline sl_status parse_start_line(const uint8_t *buf, size_t len, bool stream,
+                                         sl_sip_msg *msg, sl_anomaly *an, size_t *pos)
 {
-    sl_sip_header *headers = msg->headers;
-    size_t max_headers = msg->max_headers;
-    memset(msg, 0, sizeof *msg);
-    msg->headers = headers;
-    msg->max_headers = max_headers;
-    header_state st = {.buf = buf, .headers = headers, .cap = headers ? max_headers : 0};
-    const bool stream = framing == SL_SIP_STREAM;
-    size_t bad = 0;
-
-    if (len == 0)
-        return stream ? SL_PARTIAL : invalid(an, SL_ANOM_SIP_EMPTY, 0);
-
-    /* Start line. A datagram's end also ends its line. */
     size_t scan = len < MAX_START_LINE ? len : MAX_START_LINE;
-    size_t end, pos;
+    size_t end, bad = 0;
     bool lone_cr;
-    if (start_line_end(buf, scan, &end, &pos, &lone_cr)) {
+    if (start_line_end(buf, scan, &end, pos, &lone_cr)) {
         msg->start_line_ended = true;
         if (lone_cr) {
             msg->flags |= SL_SIP_F_LONE_CR;
             flag_at(msg, SL_SIP_F_LONE_CR, end);
-        } else if (end + 1 == pos)
+        } else if (end + 1 == *pos)
             msg->flags |= SL_SIP_F_BARE_LF;
     } else {
         if (stream || len >= MAX_START_LINE) {
@@ -447,17 +436,25 @@ sl_status sl_sip_parse(const uint8_t *buf, size_t len, sl_sip_framing framing, s
                 return invalid(an, SL_ANOM_SIP_BAD_START_LINE, bad);
             return SL_PARTIAL;
         }
-        end = pos = len; /* len > 0: an empty buffer returned above */
+        end = *pos = len; /* len > 0: the caller returned on an empty buffer */
         if (buf[end - 1] == '\r')
             end--;
     }
     if (scan_start_line(buf, end, true, msg, &bad) != SL_OK)
         return invalid(an, SL_ANOM_SIP_BAD_START_LINE, bad);
+    return SL_OK;
+}
 
-    /* Header lines. A header is completed by the next line that does not
-     * begin with whitespace (folding), so it is added one line late. */
-    bool pending = false, skipping = false, blank = false;
-    size_t ns = 0, ne = 0, vs = 0, ve = 0;
+/* The header lines from *pos; *pos ends past the blank line, if any (then
+ * *blank is set). A header is completed by the next line that does not
+ * begin with whitespace (folding), so it is added one line late. Returns
+ * SL_PARTIAL when a stream's line is cut, after headers_done(). */
+static inline sl_status parse_headers(header_state *st, sl_sip_msg *msg, size_t len, bool stream,
+                                      size_t *pos_io, bool *blank)
+{
+    const uint8_t *buf = st->buf;
+    bool pending = false, skipping = false;
+    size_t pos = *pos_io, end, ns = 0, ne = 0, vs = 0, ve = 0;
     while (pos < len) {
         const uint8_t *lf = memchr(buf + pos, '\n', len - pos);
         size_t next;
@@ -466,7 +463,7 @@ sl_status sl_sip_parse(const uint8_t *buf, size_t len, sl_sip_framing framing, s
             next = end + 1;
         } else {
             if (stream) {
-                headers_done(&st, msg);
+                headers_done(st, msg);
                 return SL_PARTIAL;
             }
             end = next = len;
@@ -474,10 +471,10 @@ sl_status sl_sip_parse(const uint8_t *buf, size_t len, sl_sip_framing framing, s
         if (end > pos && buf[end - 1] == '\r')
             end--;
         else if (lf)
-            st.flags |= SL_SIP_F_BARE_LF;
+            st->flags |= SL_SIP_F_BARE_LF;
 
         if (end == pos) {
-            blank = true;
+            *blank = true;
             pos = next;
             break;
         }
@@ -486,7 +483,7 @@ sl_status sl_sip_parse(const uint8_t *buf, size_t len, sl_sip_framing framing, s
             if (pending)
                 ve = end;
             else if (!skipping) {
-                st.flags |= SL_SIP_F_HEADER_NO_COLON; /* a fold with nothing to continue */
+                st->flags |= SL_SIP_F_HEADER_NO_COLON; /* a fold with nothing to continue */
                 flag_at(msg, SL_SIP_F_HEADER_NO_COLON, pos);
             }
             skipping = !pending;
@@ -494,7 +491,7 @@ sl_status sl_sip_parse(const uint8_t *buf, size_t len, sl_sip_framing framing, s
             continue;
         }
         if (pending)
-            add_header(&st, msg, ns, ne, vs, ve);
+            add_header(st, msg, ns, ne, vs, ve);
         pending = false;
 
         size_t i = pos;
@@ -509,7 +506,7 @@ sl_status sl_sip_parse(const uint8_t *buf, size_t len, sl_sip_framing framing, s
         while (i < end && (buf[i] == ' ' || buf[i] == '\t'))
             i++;
         if (name_end == pos || i == end || buf[i] != ':') {
-            st.flags |= SL_SIP_F_HEADER_NO_COLON;
+            st->flags |= SL_SIP_F_HEADER_NO_COLON;
             flag_at(msg, SL_SIP_F_HEADER_NO_COLON, pos);
             skipping = true; /* its continuation lines go with it */
         } else {
@@ -523,26 +520,25 @@ sl_status sl_sip_parse(const uint8_t *buf, size_t len, sl_sip_framing framing, s
         pos = next;
     }
     if (pending)
-        add_header(&st, msg, ns, ne, vs, ve);
-    headers_done(&st, msg);
-    if (!blank) {
-        if (stream)
-            return SL_PARTIAL;
-        msg->flags |= SL_SIP_F_NO_BLANK_LINE;
-        flag_at(msg, SL_SIP_F_NO_BLANK_LINE, len);
-        pos = len;
-    }
+        add_header(st, msg, ns, ne, vs, ve);
+    headers_done(st, msg);
+    *pos_io = pos;
+    return SL_OK;
+}
 
-    /* Body (RFC 3261 18.3). */
+/* The body from pos (RFC 3261 18.3), framed by Content-Length. */
+static inline sl_status parse_body(const header_state *st, sl_sip_msg *msg, size_t len, bool stream,
+                                   size_t pos, sl_anomaly *an)
+{
     size_t left = len - pos;
     size_t body_len;
-    if (!st.cl.seen) {
+    if (!st->cl.seen) {
         msg->flags |= SL_SIP_F_NO_CONTENT_LENGTH;
         flag_at(msg, SL_SIP_F_NO_CONTENT_LENGTH, pos);
         body_len = stream ? 0 : left; /* a stream message without one has no body */
     } else if (!msg->has_content_length) {
         if (stream)
-            return invalid(an, SL_ANOM_SIP_BAD_CONTENT_LENGTH, (size_t)(st.cl.raw.ptr - buf));
+            return invalid(an, SL_ANOM_SIP_BAD_CONTENT_LENGTH, (size_t)(st->cl.raw.ptr - st->buf));
         body_len = left;
     } else if (msg->content_length > left) {
         if (stream)
@@ -553,7 +549,37 @@ sl_status sl_sip_parse(const uint8_t *buf, size_t len, sl_sip_framing framing, s
     } else {
         body_len = (size_t)msg->content_length;
     }
-    msg->body = sl_slice_make(buf + pos, body_len);
+    msg->body = sl_slice_make(st->buf + pos, body_len);
     msg->length = pos + body_len;
     return SL_OK;
+}
+
+sl_status sl_sip_parse(const uint8_t *buf, size_t len, sl_sip_framing framing, sl_sip_msg *msg,
+                       sl_anomaly *an)
+{
+    sl_sip_header *headers = msg->headers;
+    size_t max_headers = msg->max_headers;
+    memset(msg, 0, sizeof *msg);
+    msg->headers = headers;
+    msg->max_headers = max_headers;
+    header_state st = {.buf = buf, .headers = headers, .cap = headers ? max_headers : 0};
+    const bool stream = framing == SL_SIP_STREAM;
+
+    if (len == 0)
+        return stream ? SL_PARTIAL : invalid(an, SL_ANOM_SIP_EMPTY, 0);
+    size_t pos;
+    sl_status s = parse_start_line(buf, len, stream, msg, an, &pos);
+    if (s != SL_OK)
+        return s;
+    bool blank = false;
+    if (parse_headers(&st, msg, len, stream, &pos, &blank) != SL_OK)
+        return SL_PARTIAL;
+    if (!blank) {
+        if (stream)
+            return SL_PARTIAL;
+        msg->flags |= SL_SIP_F_NO_BLANK_LINE;
+        flag_at(msg, SL_SIP_F_NO_BLANK_LINE, len);
+        pos = len;
+    }
+    return parse_body(&st, msg, len, stream, pos, an);
 }

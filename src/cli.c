@@ -4,12 +4,12 @@
 #include "sipsleuth/anomaly.h"
 #include "sipsleuth/cli_limits.h"
 #include "sipsleuth/sip_ports.h"
-#include "sipsleuth/tls_keylog.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static void usage(FILE *f)
 {
@@ -78,249 +78,275 @@ static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
     return true;
 }
 
-/* --cert URL=FILE ('c'), --cert-dir ('d'), --trust ('t'): 0, or the exit status. */
-static int cert_option(sl_cli *o, char which, char *arg)
+enum {
+    OPT_EVENTS = 256,
+    OPT_SUMMARY,
+    OPT_SNAPLEN,
+    OPT_BUFSIZE,
+    OPT_STATS,
+    OPT_DEDUP,
+    OPT_DEDUP_WINDOW,
+    OPT_SIP_RAW,
+    OPT_SIP_PORTS,
+    OPT_USER,
+    OPT_ROUTES,
+    OPT_ROUTES_SAVE,
+    OPT_CERT,
+    OPT_CERT_DIR,
+    OPT_TRUST,
+    OPT_IAT_TOLERANCE,
+    OPT_TLS_KEYLOG,
+    OPT_LIST_ANOMALIES,
+    OPT_LIMIT /* + index in sl_limit_options */
+};
+
+static const struct option options[] = {
+    {"filter", required_argument, NULL, 'f'},
+    {"output", required_argument, NULL, 'o'},
+    {"events", required_argument, NULL, OPT_EVENTS},
+    {"snaplen", required_argument, NULL, OPT_SNAPLEN},
+    {"buffer-size", required_argument, NULL, OPT_BUFSIZE},
+    {"stats-interval", required_argument, NULL, OPT_STATS},
+    {"dedup", no_argument, NULL, OPT_DEDUP},
+    {"sip-raw", no_argument, NULL, OPT_SIP_RAW},
+    {"dedup-window", required_argument, NULL, OPT_DEDUP_WINDOW},
+    {"sip-ports", required_argument, NULL, OPT_SIP_PORTS},
+    {"user", required_argument, NULL, OPT_USER},
+    {"routes", required_argument, NULL, OPT_ROUTES},
+    {"routes-save-interval", required_argument, NULL, OPT_ROUTES_SAVE},
+    {"cert", required_argument, NULL, OPT_CERT},
+    {"cert-dir", required_argument, NULL, OPT_CERT_DIR},
+    {"trust", required_argument, NULL, OPT_TRUST},
+    {"iat-tolerance", required_argument, NULL, OPT_IAT_TOLERANCE},
+    {"tls-keylog", required_argument, NULL, OPT_TLS_KEYLOG},
+    {"summary", no_argument, NULL, OPT_SUMMARY},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {"list-anomalies", no_argument, NULL, OPT_LIST_ANOMALIES},
+};
+enum { N_OPTIONS = sizeof options / sizeof options[0] };
+
+/* options, then one per resource limit, then the terminating zeros. */
+static void build_longopts(struct option longopts[N_OPTIONS + SL_N_LIMIT_OPTIONS + 1])
 {
-    if (!o->cfg.certs && !(o->cfg.certs = sl_certstore_new())) {
+    memcpy(longopts, options, sizeof options);
+    for (int i = 0; i < SL_N_LIMIT_OPTIONS; i++)
+        longopts[N_OPTIONS + i] =
+            (struct option){sl_limit_options[i].name, required_argument, NULL, OPT_LIMIT + i};
+    longopts[N_OPTIONS + SL_N_LIMIT_OPTIONS] = (struct option){0};
+}
+
+/* What options other than sl_cli's fields need until the end of parsing. */
+typedef struct parse_state {
+    char **argv;
+    int argc;
+    const char *sip_ports;
+} parse_state;
+
+/* The option being parsed as typed, for messages. */
+static const char *this_option(const parse_state *ps)
+{
+    return ps->argv[optind - 1];
+}
+
+/* --max-*: 0, or the exit status. */
+static int limit_option(sl_cli *o, const sl_limit_option *l, const char *arg)
+{
+    if (!sl_limit_option_set(l, &o->cfg, arg)) {
+        fprintf(stderr, "sipsleuth: --%s: not a valid number: \"%s\" (%zu to %zu%s)\n", l->name,
+                arg, l->min, l->max, l->bytes ? ", or with K, M, G" : "");
+        return 2;
+    }
+    return 0;
+}
+
+/* -r and -i: 0, or the exit status. */
+static int input_option(sl_cli *o, int c, const char *arg)
+{
+    if (c == 'r') {
+        if (o->n_files == SL_CLI_MAX_FILES) {
+            fprintf(stderr, "sipsleuth: too many -r files (at most %d)\n", SL_CLI_MAX_FILES);
+            return 2;
+        }
+        o->files[o->n_files++] = arg;
+        return 0;
+    }
+    if (o->live.iface) {
+        /* One pcap handle reads one interface; "any" reads them all. */
+        fprintf(stderr, "sipsleuth: only one -i is supported; use -i any for all\n");
+        return 2;
+    }
+    o->live.iface = arg;
+    return 0;
+}
+
+/* --events: 0, or the exit status. */
+static int events_option(sl_cli *o, const char *arg)
+{
+    const char *bad;
+    size_t bad_len;
+    if (strcmp(arg, "none") == 0)
+        o->events = 0; /* e.g. only the --summary report */
+    else if (!sl_event_mask_parse(arg, &o->events, &bad, &bad_len)) {
+        fprintf(stderr, "sipsleuth: --events: unknown event type \"%.*s\"\n", (int)bad_len, bad);
+        return 2;
+    }
+    return 0;
+}
+
+/* The options taking a number of units (bytes, seconds, ms): 0, or the exit status. */
+static int number_option(sl_cli *o, int c, const char *arg, const parse_state *ps)
+{
+    unsigned long v;
+    if (!parse_uint(arg, 0x7fffffff, &v) || (c == OPT_DEDUP_WINDOW && v == 0)) {
+        if (c == OPT_IAT_TOLERANCE)
+            fprintf(stderr, "sipsleuth: --iat-tolerance: not a valid number: \"%s\"\n", arg);
+        else
+            fprintf(stderr, "sipsleuth: %s: not a valid number: \"%s\"\n", this_option(ps), arg);
+        return 2;
+    }
+    switch (c) {
+    case OPT_SNAPLEN: o->live.snaplen = (int)v; break;
+    case OPT_BUFSIZE: o->live.buffer_size = (int)v; break;
+    case OPT_DEDUP_WINDOW:
+        o->cfg.dedup_enabled = true;
+        o->cfg.dedup.window = (sl_time)v * SL_NS_PER_MS;
+        break;
+    case OPT_STATS:
+        o->cfg.stats_interval = (sl_time)v * SL_NS_PER_SEC;
+        o->stats_interval_set = true;
+        break;
+    case OPT_ROUTES_SAVE: o->cfg.routes_save_interval = (sl_time)v * SL_NS_PER_SEC; break;
+    default: o->cfg.identity.iat_tolerance = (int64_t)v; break; /* OPT_IAT_TOLERANCE */
+    }
+    return 0;
+}
+
+/* --cert URL=FILE, --cert-dir, --trust: recorded for sl_cli_load. 0, or the exit status. */
+static int cert_option(sl_cli *o, int c, char *arg, const parse_state *ps)
+{
+    /* Each takes a value: there are fewer than argc of them. */
+    if (!o->certs && !(o->certs = calloc((size_t)ps->argc, sizeof *o->certs))) {
         fprintf(stderr, "sipsleuth: out of memory\n");
         return 1;
     }
-    char err[600];
-    bool ok;
-    if (which == 'c') {
+    sl_cli_cert *r = &o->certs[o->n_certs];
+    r->arg = arg;
+    if (c == OPT_CERT) {
         char *eq = strrchr(arg, '=');
         if (!eq || eq == arg || !eq[1]) {
             fprintf(stderr, "sipsleuth: --cert wants URL=FILE, not \"%s\"\n", arg);
             return 2;
         }
         *eq = '\0';
-        ok = sl_certstore_add_file(o->cfg.certs, arg, eq + 1, err, sizeof err);
-    } else if (which == 'd') {
-        ok = sl_certstore_set_dir(o->cfg.certs, arg, err, sizeof err);
+        r->kind = SL_CLI_CERT;
+        r->file = eq + 1;
     } else {
-        ok = sl_certstore_add_trust(o->cfg.certs, arg, err, sizeof err);
+        r->kind = c == OPT_CERT_DIR ? SL_CLI_CERT_DIR : SL_CLI_TRUST;
     }
-    if (!ok) {
-        fprintf(stderr, "sipsleuth: %s\n", err);
-        return 1;
+    o->n_certs++;
+    return 0;
+}
+
+/* One option from getopt_long: 0, -1 when the run is done, or the exit status. */
+static int parse_option(sl_cli *o, int c, char *arg, parse_state *ps)
+{
+    if (c >= OPT_LIMIT && c < OPT_LIMIT + SL_N_LIMIT_OPTIONS)
+        return limit_option(o, &sl_limit_options[c - OPT_LIMIT], arg);
+    switch (c) {
+    case 'r':
+    case 'i': return input_option(o, c, arg);
+    case 'f': o->filter = arg; break;
+    case 'o': o->output = arg; break;
+    case OPT_SIP_PORTS: ps->sip_ports = arg; break;
+    case OPT_USER: o->user = arg; break;
+    case OPT_TLS_KEYLOG: o->tls_keylog = arg; break;
+    case OPT_EVENTS: return events_option(o, arg);
+    case OPT_DEDUP: o->cfg.dedup_enabled = true; break;
+    case OPT_ROUTES: o->cfg.routes_file = arg; break;
+    case OPT_SIP_RAW: o->cfg.sip_raw = true; break;
+    case OPT_SNAPLEN:
+    case OPT_BUFSIZE:
+    case OPT_STATS:
+    case OPT_DEDUP_WINDOW:
+    case OPT_ROUTES_SAVE:
+    case OPT_IAT_TOLERANCE: return number_option(o, c, arg, ps);
+    case OPT_CERT:
+    case OPT_CERT_DIR:
+    case OPT_TRUST: return cert_option(o, c, arg, ps);
+    case OPT_SUMMARY: o->summary = true; break;
+    case 'q': o->quiet = true; break;
+    case 'h': usage(stdout); return -1;
+    case 'V': printf("sipsleuth %s\n", SL_VERSION); return -1;
+    case OPT_LIST_ANOMALIES: sl_anomaly_list(stdout); return -1;
+    case ':': fprintf(stderr, "sipsleuth: option %s needs a value\n", this_option(ps)); return 2;
+    default:
+        fprintf(stderr, "sipsleuth: unknown option %s (see --help)\n", this_option(ps));
+        return 2;
     }
     return 0;
 }
 
-/* --tls-keylog: read once the caps are known; 0, or the exit status 1. */
-static int open_tls_keylog(sl_cli *o, const char *path)
+/* --sip-ports, and-ed with -f: 0, or the exit status. */
+static int add_sip_ports_filter(sl_cli *o, const char *sip_ports)
 {
-    char err[512];
-    if (!path)
-        return 0;
-    o->cfg.tls_keylog = sl_tls_keylog_open(path, o->cfg.tls_max_keys, err, sizeof err);
-    if (!o->cfg.tls_keylog) {
+    char ports[4096], err[256];
+    if (!sl_sip_ports_filter(sip_ports, ports, sizeof ports, err, sizeof err)) {
         fprintf(stderr, "sipsleuth: %s\n", err);
-        return 1;
+        return 2;
     }
+    /* -f goes first: it is read on untagged offsets, which the `vlan` in
+     * the ports filter shifts for whatever follows it. */
+    size_t cap = sizeof o->filter_built;
+    if ((size_t)(o->filter ? snprintf(o->filter_built, cap, "(%s) and (%s)", o->filter, ports)
+                           : snprintf(o->filter_built, cap, "%s", ports)) >= cap) {
+        fprintf(stderr, "sipsleuth: -f with --sip-ports: the filter is too long\n");
+        return 2;
+    }
+    o->filter = o->filter_built;
     return 0;
 }
 
-/* Returns 0 to run, or the exit status (after printing what is needed). */
-int sl_cli_parse(int argc, char **argv, sl_cli *o)
+/* What no single option decides: 0, or the exit status. */
+static int check_combinations(sl_cli *o, const parse_state *ps)
 {
-    enum {
-        OPT_EVENTS = 256,
-        OPT_SUMMARY,
-        OPT_SNAPLEN,
-        OPT_BUFSIZE,
-        OPT_STATS,
-        OPT_DEDUP,
-        OPT_DEDUP_WINDOW,
-        OPT_SIP_RAW,
-        OPT_SIP_PORTS,
-        OPT_USER,
-        OPT_ROUTES,
-        OPT_ROUTES_SAVE,
-        OPT_CERT,
-        OPT_CERT_DIR,
-        OPT_TRUST,
-        OPT_IAT_TOLERANCE,
-        OPT_TLS_KEYLOG,
-        OPT_LIST_ANOMALIES,
-        OPT_LIMIT /* + index in sl_limit_options */
-    };
-    static const struct option options[] = {
-        {"filter", required_argument, NULL, 'f'},
-        {"output", required_argument, NULL, 'o'},
-        {"events", required_argument, NULL, OPT_EVENTS},
-        {"snaplen", required_argument, NULL, OPT_SNAPLEN},
-        {"buffer-size", required_argument, NULL, OPT_BUFSIZE},
-        {"stats-interval", required_argument, NULL, OPT_STATS},
-        {"dedup", no_argument, NULL, OPT_DEDUP},
-        {"sip-raw", no_argument, NULL, OPT_SIP_RAW},
-        {"dedup-window", required_argument, NULL, OPT_DEDUP_WINDOW},
-        {"sip-ports", required_argument, NULL, OPT_SIP_PORTS},
-        {"user", required_argument, NULL, OPT_USER},
-        {"routes", required_argument, NULL, OPT_ROUTES},
-        {"routes-save-interval", required_argument, NULL, OPT_ROUTES_SAVE},
-        {"cert", required_argument, NULL, OPT_CERT},
-        {"cert-dir", required_argument, NULL, OPT_CERT_DIR},
-        {"trust", required_argument, NULL, OPT_TRUST},
-        {"iat-tolerance", required_argument, NULL, OPT_IAT_TOLERANCE},
-        {"tls-keylog", required_argument, NULL, OPT_TLS_KEYLOG},
-        {"summary", no_argument, NULL, OPT_SUMMARY},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        {"list-anomalies", no_argument, NULL, OPT_LIST_ANOMALIES},
-    };
-    enum { N_OPTIONS = sizeof options / sizeof options[0] };
-    struct option longopts[N_OPTIONS + SL_N_LIMIT_OPTIONS + 1] = {{0}};
-    memcpy(longopts, options, sizeof options);
-    for (int i = 0; i < SL_N_LIMIT_OPTIONS; i++)
-        longopts[N_OPTIONS + i] =
-            (struct option){sl_limit_options[i].name, required_argument, NULL, OPT_LIMIT + i};
-    o->events = SL_EV_DEFAULT;
-    o->live.promiscuous = true;
-    sl_config_defaults(&o->cfg);
-    int c;
-    unsigned long v;
-    const char *sip_ports = NULL, *tls_keylog = NULL;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":r:i:f:o:qhV", longopts, NULL)) != -1) {
-        if (c >= OPT_LIMIT && c < OPT_LIMIT + SL_N_LIMIT_OPTIONS) {
-            const sl_limit_option *l = &sl_limit_options[c - OPT_LIMIT];
-            if (!sl_limit_option_set(l, &o->cfg, optarg)) {
-                fprintf(stderr, "sipsleuth: --%s: not a valid number: \"%s\" (%zu to %zu%s)\n",
-                        l->name, optarg, l->min, l->max, l->bytes ? ", or with K, M, G" : "");
-                return 2;
-            }
-            continue;
-        }
-        switch (c) {
-        case 'r':
-            if (o->n_files == SL_CLI_MAX_FILES) {
-                fprintf(stderr, "sipsleuth: too many -r files (at most %d)\n", SL_CLI_MAX_FILES);
-                return 2;
-            }
-            o->files[o->n_files++] = optarg;
-            break;
-        case 'i':
-            if (o->live.iface) {
-                /* One pcap handle reads one interface; "any" reads them all. */
-                fprintf(stderr, "sipsleuth: only one -i is supported; use -i any for all\n");
-                return 2;
-            }
-            o->live.iface = optarg;
-            break;
-        case 'f': o->filter = optarg; break;
-        case 'o': o->output = optarg; break;
-        case OPT_SIP_PORTS: sip_ports = optarg; break;
-        case OPT_USER: o->user = optarg; break;
-        case OPT_TLS_KEYLOG: tls_keylog = optarg; break;
-        case OPT_EVENTS: {
-            const char *bad;
-            size_t bad_len;
-            if (strcmp(optarg, "none") == 0)
-                o->events = 0; /* e.g. only the --summary report */
-            else if (!sl_event_mask_parse(optarg, &o->events, &bad, &bad_len)) {
-                fprintf(stderr, "sipsleuth: --events: unknown event type \"%.*s\"\n", (int)bad_len,
-                        bad);
-                return 2;
-            }
-            break;
-        }
-        case OPT_DEDUP: o->cfg.dedup_enabled = true; break;
-        case OPT_ROUTES: o->cfg.routes_file = optarg; break;
-        case OPT_ROUTES_SAVE:
-            if (!parse_uint(optarg, 0x7fffffff, &v)) {
-                fprintf(stderr, "sipsleuth: %s: not a valid number: \"%s\"\n", argv[optind - 1],
-                        optarg);
-                return 2;
-            }
-            o->cfg.routes_save_interval = (sl_time)v * SL_NS_PER_SEC;
-            break;
-        case OPT_SIP_RAW: o->cfg.sip_raw = true; break;
-        case OPT_SNAPLEN:
-        case OPT_BUFSIZE:
-        case OPT_STATS:
-        case OPT_DEDUP_WINDOW:
-            if (!parse_uint(optarg, 0x7fffffff, &v) || (c == OPT_DEDUP_WINDOW && v == 0)) {
-                fprintf(stderr, "sipsleuth: %s: not a valid number: \"%s\"\n", argv[optind - 1],
-                        optarg);
-                return 2;
-            }
-            if (c == OPT_SNAPLEN)
-                o->live.snaplen = (int)v;
-            else if (c == OPT_BUFSIZE)
-                o->live.buffer_size = (int)v;
-            else if (c == OPT_DEDUP_WINDOW) {
-                o->cfg.dedup_enabled = true;
-                o->cfg.dedup.window = (sl_time)v * SL_NS_PER_MS;
-            } else {
-                o->cfg.stats_interval = (sl_time)v * SL_NS_PER_SEC;
-                o->stats_interval_set = true;
-            }
-            break;
-        case OPT_CERT:
-        case OPT_CERT_DIR:
-        case OPT_TRUST: {
-            char which = 't';
-            if (c == OPT_CERT)
-                which = 'c';
-            else if (c == OPT_CERT_DIR)
-                which = 'd';
-            int st = cert_option(o, which, optarg);
-            if (st)
-                return st;
-            break;
-        }
-        case OPT_IAT_TOLERANCE:
-            if (!parse_uint(optarg, 0x7fffffff, &v)) {
-                fprintf(stderr, "sipsleuth: --iat-tolerance: not a valid number: \"%s\"\n", optarg);
-                return 2;
-            }
-            o->cfg.identity.iat_tolerance = (int64_t)v;
-            break;
-        case OPT_SUMMARY: o->summary = true; break;
-        case 'q': o->quiet = true; break;
-        case 'h': usage(stdout); return -1;
-        case 'V': printf("sipsleuth %s\n", SL_VERSION); return -1;
-        case OPT_LIST_ANOMALIES: sl_anomaly_list(stdout); return -1;
-        case ':':
-            fprintf(stderr, "sipsleuth: option %s needs a value\n", argv[optind - 1]);
-            return 2;
-        default:
-            fprintf(stderr, "sipsleuth: unknown option %s (see --help)\n", argv[optind - 1]);
-            return 2;
-        }
-    }
-    if (optind < argc) {
-        fprintf(stderr, "sipsleuth: unexpected argument \"%s\" (see --help)\n", argv[optind]);
+    if (optind < ps->argc) {
+        fprintf(stderr, "sipsleuth: unexpected argument \"%s\" (see --help)\n", ps->argv[optind]);
         return 2;
     }
     if ((o->n_files > 0) == (o->live.iface != NULL)) {
         fprintf(stderr, "sipsleuth: give either -r FILE or -i IFACE (see --help)\n");
         return 2;
     }
-    if (sip_ports) {
-        char ports[4096], err[256];
-        if (!sl_sip_ports_filter(sip_ports, ports, sizeof ports, err, sizeof err)) {
-            fprintf(stderr, "sipsleuth: %s\n", err);
-            return 2;
-        }
-        /* -f goes first: it is read on untagged offsets, which the `vlan` in
-         * the ports filter shifts for whatever follows it. */
-        size_t cap = sizeof o->filter_built;
-        if ((size_t)(o->filter ? snprintf(o->filter_built, cap, "(%s) and (%s)", o->filter, ports)
-                               : snprintf(o->filter_built, cap, "%s", ports)) >= cap) {
-            fprintf(stderr, "sipsleuth: -f with --sip-ports: the filter is too long\n");
-            return 2;
-        }
-        o->filter = o->filter_built;
-    }
-    if (o->cfg.certs && sl_certstore_count(o->cfg.certs) > o->cfg.identity.max_certs) {
-        fprintf(stderr, "sipsleuth: --max-certs %zu: fewer than the %zu --cert given\n",
-                o->cfg.identity.max_certs, sl_certstore_count(o->cfg.certs));
-        return 2;
+    if (ps->sip_ports) {
+        int st = add_sip_ports_filter(o, ps->sip_ports);
+        if (st)
+            return st;
     }
     if (o->live.iface && !o->stats_interval_set)
         o->cfg.stats_interval = 60 * SL_NS_PER_SEC;
-    return open_tls_keylog(o, tls_keylog);
+    return 0;
+}
+
+int sl_cli_parse(int argc, char **argv, sl_cli *o)
+{
+    struct option longopts[N_OPTIONS + SL_N_LIMIT_OPTIONS + 1];
+    build_longopts(longopts);
+    o->events = SL_EV_DEFAULT;
+    o->live.promiscuous = true;
+    sl_config_defaults(&o->cfg);
+    parse_state ps = {.argv = argv, .argc = argc};
+    int c, st = 0;
+    opterr = 0;
+    while (!st && (c = getopt_long(argc, argv, ":r:i:f:o:qhV", longopts, NULL)) != -1)
+        st = parse_option(o, c, optarg, &ps);
+    if (!st)
+        st = check_combinations(o, &ps);
+    if (st) {
+        free(o->certs);
+        o->certs = NULL;
+        o->n_certs = 0;
+    }
+    return st;
 }

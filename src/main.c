@@ -218,6 +218,120 @@ static bool outputs_writable(const sl_cli *o, char *err, size_t errlen)
     return !o->cfg.routes_file || dir_writable("--routes", o->cfg.routes_file, err, errlen);
 }
 
+/* What a run holds from setup to teardown. */
+typedef struct run {
+    sl_output *out;
+    sl_pipeline *p;
+    watchers w;
+} run;
+
+/* Output, summary and pipeline with its routes: 0, or the exit status
+ * (after a line on stderr, with nothing left open). */
+static int setup(sl_cli *o, run *r)
+{
+    r->out = sl_output_open(o->output, o->events);
+    if (!r->out) {
+        fprintf(stderr, "sipsleuth: cannot open output %s: %s\n", o->output, strerror(errno));
+        return 1;
+    }
+    sl_output_set_sip_detail(r->out, o->cfg.sip_raw, o->cfg.max_contacts);
+    r->w = (watchers){.base = -1};
+    if (o->summary) {
+        r->w.summary = sl_summary_new();
+        o->cfg.dialog.on_end = sl_summary_on_dialog;
+        o->cfg.dialog.user = r->w.summary;
+    }
+    sl_sink sink = sl_output_sink(r->out);
+    r->p = (o->summary && !r->w.summary) ? NULL : sl_pipeline_new(&o->cfg, &sink);
+    if (!r->p) {
+        fprintf(stderr, "sipsleuth: out of memory\n");
+        sl_summary_free(r->w.summary);
+        return 1;
+    }
+    char routes_err[600];
+    if (!sl_pipeline_load_routes(r->p, routes_err, sizeof routes_err) ||
+        !outputs_writable(o, routes_err, sizeof routes_err)) {
+        fprintf(stderr, "sipsleuth: %s\n", routes_err);
+        sl_pipeline_free(r->p);
+        sl_summary_free(r->w.summary);
+        sl_output_close(r->out);
+        return 1;
+    }
+    return 0;
+}
+
+/* Reads the inputs in order (the interface when live) into the pipeline;
+ * *opened counts those that could be opened, *cs has the last one's
+ * capture statistics. Returns the exit status so far. */
+static int read_inputs(const sl_cli *o, run *r, int *opened, sl_capture_stats *cs)
+{
+    int status = 0;
+    bool bad_filter = false;
+    int inputs = o->live.iface ? 1 : o->n_files;
+    for (int i = 0; i < inputs && !stop_requested && !sl_output_error(r->out); i++) {
+        char err[1024];
+        sl_capture *cap = open_input(o, i, err, sizeof err, &bad_filter);
+        if (!cap) {
+            fprintf(stderr, "sipsleuth: %s\n", err);
+            status = bad_filter ? 2 : 1;
+            if (bad_filter)
+                break;
+            continue;
+        }
+        if (o->user && i == 0 &&
+            (!sl_drop_privileges(o->user, err, sizeof err) ||
+             !outputs_writable(o, err, sizeof err))) {
+            fprintf(stderr, "sipsleuth: %s\n", err);
+            sl_capture_close(cap);
+            status = 1;
+            break;
+        }
+        (*opened)++;
+        active_capture = cap;
+        if (o->live.iface)
+            sl_pipeline_set_capture_stats(r->p, read_capture_stats, cap);
+        if (!o->live.iface)
+            r->w.base = input_size(o, i);
+        if (!run_capture(cap, r->p, r->out, &r->w))
+            status = 1;
+        sl_capture_read_stats(cap, cs);
+        sl_pipeline_set_capture_stats(r->p, NULL, NULL);
+        active_capture = NULL;
+        sl_capture_close(cap);
+    }
+    return status;
+}
+
+/* The final state, the summary and the errors known at the end; frees the
+ * run. Returns the exit status, given the one so far. */
+static int finish(const sl_cli *o, run *r, int opened, const sl_capture_stats *cs, int status)
+{
+    /* Nothing was read (no input could be opened): no final state to report,
+     * rather than a stats event of zeros stamped 1970. */
+    if (opened) {
+        sl_pipeline_finish(r->p, cs);
+        sl_output_flush(r->out);
+    }
+    if (opened && r->w.summary && !write_summary(o, r->w.summary, r->p))
+        status = 1;
+    if (sl_pipeline_routes_error(r->p)) {
+        fprintf(stderr, "sipsleuth: --routes %s: %s\n", o->cfg.routes_file,
+                sl_pipeline_routes_error(r->p));
+        status = 1;
+    }
+    sl_pipeline_free(r->p);
+    sl_summary_free(r->w.summary);
+    const char *out_err = sl_output_error(r->out);
+    if (out_err)
+        fprintf(stderr, "sipsleuth: %s\n", out_err);
+    if (!sl_output_close(r->out) || out_err) {
+        if (!out_err)
+            fprintf(stderr, "sipsleuth: cannot finish writing events\n");
+        status = 1;
+    }
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "routes") == 0)
@@ -226,98 +340,21 @@ int main(int argc, char **argv)
     int rc = sl_cli_parse(argc, argv, &o);
     if (rc)
         return rc < 0 ? 0 : rc;
-
-    sl_output *out = sl_output_open(o.output, o.events);
-    if (!out) {
-        fprintf(stderr, "sipsleuth: cannot open output %s: %s\n", o.output, strerror(errno));
-        return 1;
-    }
-    sl_output_set_sip_detail(out, o.cfg.sip_raw, o.cfg.max_contacts);
-    watchers w = {.base = -1};
-    if (o.summary) {
-        w.summary = sl_summary_new();
-        o.cfg.dialog.on_end = sl_summary_on_dialog;
-        o.cfg.dialog.user = w.summary;
-    }
-    sl_sink sink = sl_output_sink(out);
-    sl_pipeline *p = (o.summary && !w.summary) ? NULL : sl_pipeline_new(&o.cfg, &sink);
-    if (!p) {
-        fprintf(stderr, "sipsleuth: out of memory\n");
-        sl_summary_free(w.summary);
-        return 1;
-    }
-    char routes_err[600];
-    if (!sl_pipeline_load_routes(p, routes_err, sizeof routes_err) ||
-        !outputs_writable(&o, routes_err, sizeof routes_err)) {
-        fprintf(stderr, "sipsleuth: %s\n", routes_err);
-        sl_pipeline_free(p);
-        sl_summary_free(w.summary);
-        sl_output_close(out);
-        return 1;
-    }
+    rc = sl_cli_load(&o);
+    if (rc)
+        return rc;
+    run r;
+    rc = setup(&o, &r);
+    if (rc)
+        return rc;
     install_signals();
     /* The progress line only for a person watching: files, at a terminal. */
     if (!o.live.iface && !o.quiet && isatty(STDERR_FILENO))
-        w.progress = sl_progress_new(stderr, input_size(&o, o.n_files));
-
-    int status = 0, opened = 0;
-    bool bad_filter = false;
+        r.w.progress = sl_progress_new(stderr, input_size(&o, o.n_files));
+    int opened = 0;
     sl_capture_stats cs = {0};
-    int inputs = o.live.iface ? 1 : o.n_files;
-    for (int i = 0; i < inputs && !stop_requested && !sl_output_error(out); i++) {
-        char err[1024];
-        sl_capture *cap = open_input(&o, i, err, sizeof err, &bad_filter);
-        if (!cap) {
-            fprintf(stderr, "sipsleuth: %s\n", err);
-            status = bad_filter ? 2 : 1;
-            if (bad_filter)
-                break;
-            continue;
-        }
-        if (o.user && i == 0 &&
-            (!sl_drop_privileges(o.user, err, sizeof err) ||
-             !outputs_writable(&o, err, sizeof err))) {
-            fprintf(stderr, "sipsleuth: %s\n", err);
-            sl_capture_close(cap);
-            status = 1;
-            break;
-        }
-        opened++;
-        active_capture = cap;
-        if (o.live.iface)
-            sl_pipeline_set_capture_stats(p, read_capture_stats, cap);
-        if (!o.live.iface)
-            w.base = input_size(&o, i);
-        if (!run_capture(cap, p, out, &w))
-            status = 1;
-        sl_capture_read_stats(cap, &cs);
-        sl_pipeline_set_capture_stats(p, NULL, NULL);
-        active_capture = NULL;
-        sl_capture_close(cap);
-    }
-    sl_progress_free(w.progress);
-    /* Nothing was read (no input could be opened): no final state to report,
-     * rather than a stats event of zeros stamped 1970. */
-    if (opened) {
-        sl_pipeline_finish(p, &cs);
-        sl_output_flush(out);
-    }
-    if (opened && w.summary && !write_summary(&o, w.summary, p))
-        status = 1;
-    if (sl_pipeline_routes_error(p)) {
-        fprintf(stderr, "sipsleuth: --routes %s: %s\n", o.cfg.routes_file,
-                sl_pipeline_routes_error(p));
-        status = 1;
-    }
-    sl_pipeline_free(p);
-    sl_summary_free(w.summary);
-    const char *out_err = sl_output_error(out);
-    if (out_err)
-        fprintf(stderr, "sipsleuth: %s\n", out_err);
-    if (!sl_output_close(out) || out_err) {
-        if (!out_err)
-            fprintf(stderr, "sipsleuth: cannot finish writing events\n");
-        status = 1;
-    }
-    return status;
+    int status = read_inputs(&o, &r, &opened, &cs);
+    sl_progress_free(r.w.progress);
+    r.w.progress = NULL;
+    return finish(&o, &r, opened, &cs, status);
 }

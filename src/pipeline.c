@@ -7,7 +7,7 @@
 #include "sipsleuth/dialog.h"
 #include "sipsleuth/dialog_event.h"
 #include "sipsleuth/redirect.h"
-#include "sipsleuth/routes_file.h"
+#include "sipsleuth/routes_saver.h"
 #include "sipsleuth/sctp_assoc.h"
 #include "sipsleuth/sip_context.h"
 #include "sipsleuth/sip_event.h"
@@ -37,10 +37,7 @@ struct sl_pipeline {
     sl_dedup *dedup; /* NULL unless --dedup */
     sl_redirects *redirects;
     sl_identity *identity;
-    bool routes_loaded;    /* save only a table whose file was read (or absent) */
-    uint64_t routes_saved; /* table generation last written */
-    sl_time next_routes_save;
-    char routes_error[512];
+    sl_routes_saver routes_saver;
     sl_capture_stats_fn capture_stats; /* live: the kernel's counters for periodic stats */
     void *capture_stats_user;
 };
@@ -355,50 +352,22 @@ static void write_stats(sl_pipeline *p, const sl_capture_stats *cs, bool final)
     sl_sink_emit(&p->sink, &ev.head);
 }
 
-static bool save_routes(sl_pipeline *p)
-{
-    sl_routes *rt = sl_redirects_routes(p->redirects);
-    if (!sl_routes_save(rt, p->cfg.routes_file, p->routes_error, sizeof p->routes_error))
-        return false;
-    p->routes_error[0] = '\0';
-    p->routes_saved = sl_routes_generation(rt);
-    return true;
-}
-
-/* The periodic save, on capture time, when the table changed since the last. */
+/* The periodic save of the routes file, on capture time. */
 static void save_routes_due(sl_pipeline *p)
 {
-    if (!p->routes_loaded || p->cfg.routes_save_interval <= 0)
-        return;
-    if (p->next_routes_save == 0)
-        p->next_routes_save = p->clock + p->cfg.routes_save_interval;
-    if (p->clock < p->next_routes_save)
-        return;
-    p->next_routes_save = p->clock + p->cfg.routes_save_interval;
-    if (sl_routes_generation(sl_redirects_routes(p->redirects)) != p->routes_saved &&
-        !save_routes(p))
-        report_state_anomaly(p, SL_ANOM_ROUTES_SAVE_FAILED, NULL, p->clock, p->routes_error);
+    sl_routes_saver *rs = &p->routes_saver;
+    if (!sl_routes_saver_tick(rs, sl_redirects_routes(p->redirects), p->clock))
+        report_state_anomaly(p, SL_ANOM_ROUTES_SAVE_FAILED, NULL, p->clock, rs->error);
 }
 
 bool sl_pipeline_load_routes(sl_pipeline *p, char *err, size_t errlen)
 {
-    if (!p->cfg.routes_file)
-        return true;
-    bool missing;
-    sl_routes *rt = sl_redirects_routes(p->redirects);
-    char why[400];
-    if (!sl_routes_load(rt, p->cfg.routes_file, &missing, why, sizeof why)) {
-        snprintf(err, errlen, "--routes %s: %s", p->cfg.routes_file, why);
-        return false;
-    }
-    p->routes_loaded = true;
-    p->routes_saved = missing ? UINT64_MAX : sl_routes_generation(rt);
-    return true;
+    return sl_routes_saver_load(&p->routes_saver, sl_redirects_routes(p->redirects), err, errlen);
 }
 
 const char *sl_pipeline_routes_error(const sl_pipeline *p)
 {
-    return p->routes_error[0] ? p->routes_error : NULL;
+    return sl_routes_saver_error(&p->routes_saver);
 }
 
 void sl_pipeline_advance(sl_pipeline *p, sl_time now)
@@ -509,8 +478,7 @@ void sl_pipeline_finish(sl_pipeline *p, const sl_capture_stats *cs)
     sl_tcp_flush(p->tcp);
     sl_sctp_flush(p->sctp);
     sl_dialogs_finish(p->dialogs, p->clock);
-    if (p->routes_loaded)
-        save_routes(p);
+    sl_routes_saver_finish(&p->routes_saver, sl_redirects_routes(p->redirects));
     write_stats(p, cs, true);
 }
 
@@ -547,6 +515,7 @@ sl_pipeline *sl_pipeline_new(const sl_config *cfg, const sl_sink *out)
     p->cfg = *cfg;
     p->out_sink = *out;
     p->sink = (sl_sink){.wants = pipeline_wants, .emit = pipeline_emit, .self = p};
+    sl_routes_saver_init(&p->routes_saver, cfg->routes_file, cfg->routes_save_interval);
     p->headers = calloc(cfg->max_headers ? cfg->max_headers : 1, sizeof *p->headers);
     p->defrag = sl_defrag_new(&cfg->defrag, report_state_anomaly, p);
     sl_tcp_callbacks cb = {.on_message = on_stream_message,

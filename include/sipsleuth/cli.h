@@ -10,6 +10,13 @@
 
 #define SL_CLI_MAX_FILES 256
 
+/* A certificate option as given; sl_cli_load builds the store from them. */
+typedef struct sl_cli_cert {
+    enum { SL_CLI_CERT, SL_CLI_CERT_DIR, SL_CLI_TRUST } kind;
+    const char *arg;  /* --cert: the URL; else the path */
+    const char *file; /* --cert: FILE */
+} sl_cli_cert;
+
 typedef struct sl_cli {
     const char *files[SL_CLI_MAX_FILES];
     int n_files;
@@ -21,13 +28,21 @@ typedef struct sl_cli {
     sl_event_mask events;
     sl_config cfg;
     bool stats_interval_set;
-    bool summary; /* --summary */
-    bool quiet;   /* -q: no progress line */
+    bool summary;       /* --summary */
+    bool quiet;         /* -q: no progress line */
+    sl_cli_cert *certs; /* --cert, --cert-dir, --trust in order (freed by sl_cli_load) */
+    int n_certs;
+    const char *tls_keylog; /* --tls-keylog */
 } sl_cli;
 
 /* Parses argv into o, which must be zeroed. Returns 0 to run; -1 when the
  * run is already done (--help, --version, --list-anomalies printed); else
  * the exit status, after one line on stderr (2: bad usage). */
 int sl_cli_parse(int argc, char **argv, sl_cli *o);
+
+/* After sl_cli_parse: builds the certificate store (o->cfg.certs) and opens
+ * the TLS key log that the options name. Returns 0, or the exit status
+ * after one line on stderr (1: a file cannot be used; 2: bad usage). */
+int sl_cli_load(sl_cli *o);
 
 #endif

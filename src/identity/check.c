@@ -252,6 +252,32 @@ static bool rebuild_compact(const sl_identity_hdr *h, sl_identity_result *res, c
     return true;
 }
 
+/* The Identity header's parameters against the decoded PASSporT's claims. */
+static void check_params(const sl_identity_hdr *h, bool shaken, sl_identity_result *res)
+{
+    const sl_passport *pp = &res->pp;
+    if (strcmp(pp->alg, "ES256") != 0 || (h->alg.len && !sl_slice_eq(h->alg, pp->alg))) {
+        set_reason(res, SL_IDR_ALG_MISMATCH);
+        add_detail(res, "alg parameter and signed alg differ or are not ES256");
+    }
+    if (pp->typ[0] && strcmp(pp->typ, "passport") != 0) {
+        set_reason(res, SL_IDR_ALG_MISMATCH);
+        add_detail(res, "typ is not passport");
+    }
+    if (h->info.len && pp->x5u[0] && !sl_slice_eq(h->info, pp->x5u)) {
+        set_reason(res, SL_IDR_ALG_MISMATCH);
+        add_detail(res, "x5u_info_mismatch");
+    }
+    if (!sl_slice_eq(h->ppt, pp->ppt)) {
+        set_reason(res, SL_IDR_PPT_MISMATCH);
+        add_detail(res, "ppt parameter and signed ppt differ");
+    }
+    if (shaken && (strlen(pp->attest) != 1 || !strchr("ABC", pp->attest[0]) || !pp->origid[0])) {
+        set_reason(res, SL_IDR_MALFORMED);
+        add_detail(res, "SHAKEN attest or origid missing or invalid");
+    }
+}
+
 static void verify_jws(const sl_id_checker *ck, const sl_sip_ctx *ctx, const sl_identity_hdr *h,
                        sl_identity_result *res)
 {
@@ -289,26 +315,7 @@ static void verify_jws(const sl_id_checker *ck, const sl_sip_ctx *ctx, const sl_
     }
     sl_passport *pp = &res->pp;
     bool shaken = strcmp(pp->ppt, "shaken") == 0;
-    if (strcmp(pp->alg, "ES256") != 0 || (h->alg.len && !sl_slice_eq(h->alg, pp->alg))) {
-        set_reason(res, SL_IDR_ALG_MISMATCH);
-        add_detail(res, "alg parameter and signed alg differ or are not ES256");
-    }
-    if (pp->typ[0] && strcmp(pp->typ, "passport") != 0) {
-        set_reason(res, SL_IDR_ALG_MISMATCH);
-        add_detail(res, "typ is not passport");
-    }
-    if (h->info.len && pp->x5u[0] && !sl_slice_eq(h->info, pp->x5u)) {
-        set_reason(res, SL_IDR_ALG_MISMATCH);
-        add_detail(res, "x5u_info_mismatch");
-    }
-    if (!sl_slice_eq(h->ppt, pp->ppt)) {
-        set_reason(res, SL_IDR_PPT_MISMATCH);
-        add_detail(res, "ppt parameter and signed ppt differ");
-    }
-    if (shaken && (strlen(pp->attest) != 1 || !strchr("ABC", pp->attest[0]) || !pp->origid[0])) {
-        set_reason(res, SL_IDR_MALFORMED);
-        add_detail(res, "SHAKEN attest or origid missing or invalid");
-    }
+    check_params(h, shaken, res);
     if (h->form == SL_IDENTITY_FULL)
         check_claims(ctx, res, ck->iat_tolerance);
     else
