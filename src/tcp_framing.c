@@ -24,49 +24,12 @@
  * request line is far shorter; body text is not held by the kilobyte. */
 #define RESYNC_HOLD 512
 
-/* ---- delivery ---- */
-
-void sl_tcp_deliver(sl_tcp_table *t, const conn *c, int d, const uint8_t *msg, size_t len)
-{
-    t->st.messages++;
-    if (!t->cb.on_message)
-        return;
-    sl_flow f = sl_tcp_flow(t, c, d);
-    t->cb.on_message(t->cb.user, msg, len, t->now, &f);
-}
-
 static void deliver_parsed(sl_tcp_table *t, const conn *c, int d, const uint8_t *data,
                            const sl_sip_msg *msg)
 {
     t->st.messages++;
     sl_flow f = sl_tcp_flow(t, c, d);
     t->cb.on_sip(t->cb.user, msg, data, t->now, &f);
-}
-
-/* ---- owned buffers, charged to the table ---- */
-
-bool sl_tcp_reserve(sl_tcp_table *t, uint8_t **buf, size_t *cap, size_t want)
-{
-    if (want <= *cap)
-        return true;
-    size_t n = *cap ? *cap : 512;
-    while (n < want)
-        n *= 2;
-    uint8_t *nb = realloc(*buf, n);
-    if (!nb)
-        return false;
-    sl_lru_charge(&t->conns, n - *cap);
-    *buf = nb;
-    *cap = n;
-    return true;
-}
-
-void sl_tcp_release(sl_tcp_table *t, uint8_t **buf, size_t *len, size_t *cap)
-{
-    free(*buf);
-    sl_lru_release(&t->conns, *cap);
-    *buf = NULL;
-    *len = *cap = 0;
 }
 
 static void reset_hints(half *h)
@@ -289,12 +252,6 @@ static bool step_resync(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_
     return false;
 }
 
-void sl_tcp_not_sip(sl_tcp_table *t, half *h)
-{
-    h->mode = M_NOT_SIP;
-    t->st.not_sip_streams++;
-}
-
 /* Runs the steps over p[0..n) until one needs more bytes, or until `stop`
  * bytes are consumed; returns the bytes consumed. */
 static size_t run(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n, size_t stop)
@@ -328,7 +285,7 @@ static size_t run(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n, s
 }
 
 /* The unfinished unit outgrew max_message. */
-static void too_large(sl_tcp_table *t, conn *c, int d)
+static void drop_too_large(sl_tcp_table *t, conn *c, int d)
 {
     half *h = &c->h[d];
     char detail[96];
@@ -382,7 +339,7 @@ void sl_tcp_frame(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n)
                 continue;
             if (n > cap) {
                 bool searching = h->mode == M_START || h->mode == M_RESYNC;
-                too_large(t, c, d);
+                drop_too_large(t, c, d);
                 if (searching) {
                     drop_searching(t, h, n);
                     n = 0;
@@ -390,7 +347,7 @@ void sl_tcp_frame(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n)
                 continue;
             }
             if (!hold(t, c, d, p, n)) {
-                too_large(t, c, d);
+                drop_too_large(t, c, d);
                 if (h->mode == M_RESYNC) /* keep a known message end in step */
                     drop_searching(t, h, n);
             }
@@ -398,12 +355,12 @@ void sl_tcp_frame(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n)
         }
         size_t room = cap > h->len ? cap - h->len : 0;
         if (room == 0) {
-            too_large(t, c, d);
+            drop_too_large(t, c, d);
             continue;
         }
         size_t take = n < room ? n : room, old = h->len;
         if (!hold(t, c, d, p, take)) {
-            too_large(t, c, d);
+            drop_too_large(t, c, d);
             continue;
         }
         p += take;
@@ -428,7 +385,6 @@ void sl_tcp_frame(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n)
 
 void sl_tcp_framing_gap(sl_tcp_table *t, conn *c, int d)
 {
-    sl_tcp_tls_gap(t, c, d);
     half *h = &c->h[d];
     switch (h->mode) {
     case M_START:
@@ -475,11 +431,6 @@ static bool held_start(const half *h, size_t *off)
 
 void sl_tcp_framing_cut(sl_tcp_table *t, conn *c, int d, size_t n)
 {
-    if (c->tls) {
-        /* ciphertext was cut: the records' boundaries are lost, as at a hole */
-        sl_tcp_framing_gap(t, c, d);
-        return;
-    }
     half *h = &c->h[d];
     size_t off;
     switch (h->mode) {

@@ -1,6 +1,5 @@
-/* The connection table's state, shared by tcp_stream.c (connections and
- * sequence space) and tcp_framing.c (cutting each direction's in-order bytes
- * into SIP messages). Not a public header: the interface is
+/* The connection table's state, shared by the layers of the TCP module
+ * (listed below). Not a public header: the interface is
  * include/sipsleuth/tcp_stream.h. */
 #ifndef SIPSLEUTH_SRC_TCP_INTERNAL_H
 #define SIPSLEUTH_SRC_TCP_INTERNAL_H
@@ -84,13 +83,19 @@ struct sl_tcp_table {
     sl_time acked_due; /* no hole of theirs is due before this */
 };
 
-/* The flow of direction d of c (outer set when c is the connection of the
- * segment being processed). */
+/* The layers, bottom up (each calls only the ones before it):
+ *   tcp_conn.c       what they all share (below)
+ *   tcp_websocket.c  the HTTP upgrade and WebSocket frames
+ *   tcp_framing.c    plain in-order bytes cut into SIP messages
+ *   tcp_tls.c        in-order bytes: decrypted first when TLS, then framed
+ *   tcp_stream.c     segments into in-order bytes, holes, the connection table */
+
+/* tcp_conn.c: the flow of direction d of c (outer set when c is the
+ * connection of the segment being processed), its anomalies, delivery of a
+ * message, and buffers charged to the table. */
 sl_flow sl_tcp_flow(const sl_tcp_table *t, const conn *c, int d);
 void sl_tcp_anomaly(sl_tcp_table *t, const conn *c, int d, sl_anomaly_kind kind,
                     const char *detail);
-
-/* tcp_framing.c: delivery, and buffers charged to the table. */
 void sl_tcp_deliver(sl_tcp_table *t, const conn *c, int d, const uint8_t *msg, size_t len);
 bool sl_tcp_reserve(sl_tcp_table *t, uint8_t **buf, size_t *cap, size_t want);
 void sl_tcp_release(sl_tcp_table *t, uint8_t **buf, size_t *len, size_t *cap);
@@ -105,8 +110,8 @@ bool sl_tcp_step_ws(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n,
 /* The end of a WebSocket frame's payload: delivers a finished message. */
 void sl_tcp_ws_frame_end(sl_tcp_table *t, conn *c, int d);
 
-/* tcp_framing.c: newly in-order bytes of direction d. */
-void sl_tcp_feed(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n);
+/* tcp_framing.c: newly in-order plain bytes of direction d. */
+void sl_tcp_frame(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n);
 /* Bytes before the next in-order ones were lost: drop the unfinished unit and
  * look for the next message. */
 void sl_tcp_framing_gap(sl_tcp_table *t, conn *c, int d);
@@ -118,12 +123,14 @@ void sl_tcp_framing_end(sl_tcp_table *t, conn *c, int d, const char *why);
 /* Frees the direction's buffers (charged to the table). */
 void sl_tcp_framing_free(sl_tcp_table *t, half *h);
 
-/* tcp_tls.c defines sl_tcp_feed: the bytes of a TLS connection are
- * decrypted first; sl_tcp_frame (tcp_framing.c) frames plain bytes. */
-void sl_tcp_frame(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n);
-/* tcp_tls.c: a hole in direction d (decryption stops); the connection's
- * TLS state goes (with the connection). No-ops without TLS. */
-void sl_tcp_tls_gap(sl_tcp_table *t, conn *c, int d);
+/* tcp_tls.c: what the stream hands on for direction d: newly in-order
+ * bytes, a hole before the next ones, n bytes the snap length cut. On a TLS
+ * connection they go through its decryption (a hole or a cut ends it: the
+ * records' boundaries are lost), else straight to the framing. */
+void sl_tcp_feed(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n);
+void sl_tcp_hole(sl_tcp_table *t, conn *c, int d);
+void sl_tcp_cut(sl_tcp_table *t, conn *c, int d, size_t n);
+/* The connection's TLS state goes (with the connection). No-op without TLS. */
 void sl_tcp_tls_conn_free(sl_tcp_table *t, conn *c);
 
 #endif

@@ -22,30 +22,6 @@ void sl_tcp_config_default(sl_tcp_config *cfg)
     cfg->seed = 0;
 }
 
-/* ---- reporting ---- */
-
-sl_flow sl_tcp_flow(const sl_tcp_table *t, const conn *c, int d)
-{
-    sl_flow f;
-    memset(&f, 0, sizeof f);
-    f.src = c->addr[d];
-    f.dst = c->addr[!d];
-    f.sport = c->port[d];
-    f.dport = c->port[!d];
-    f.proto = SL_IPPROTO_TCP;
-    f.tls = c->tls != NULL;
-    f.outer = c == t->cur ? t->pkt : NULL;
-    return f;
-}
-
-void sl_tcp_anomaly(sl_tcp_table *t, const conn *c, int d, sl_anomaly_kind kind, const char *detail)
-{
-    if (!t->cb.on_anomaly)
-        return;
-    sl_flow f = sl_tcp_flow(t, c, d);
-    t->cb.on_anomaly(t->cb.user, kind, &f, t->now, detail);
-}
-
 /* ---- sequence space ---- */
 
 static bool seq_lt(uint32_t a, uint32_t b)
@@ -77,7 +53,7 @@ static void drain(sl_tcp_table *t, conn *c, int d)
         if (skip < s->len) {
             h->next_seq += s->len - skip;
             if (s->cut) {
-                sl_tcp_framing_cut(t, c, d, s->len - skip);
+                sl_tcp_cut(t, c, d, s->len - skip);
             } else {
                 t->st.retransmitted += skip;
                 sl_tcp_feed(t, c, d, s->data + skip, s->len - skip);
@@ -101,7 +77,7 @@ static void gap(sl_tcp_table *t, conn *c, int d, const char *why)
              h->len > 0 || h->ws_in_msg ? "; the unfinished message is dropped" : "");
     sl_tcp_anomaly(t, c, d, SL_ANOM_TCP_GAP, detail);
     t->st.gaps++;
-    sl_tcp_framing_gap(t, c, d);
+    sl_tcp_hole(t, c, d);
     h->next_seq = h->ooo->seq;
     drain(t, c, d);
 }
@@ -220,7 +196,7 @@ static void hold_ahead(sl_tcp_table *t, conn *c, int d, uint32_t seq, const uint
 
 /* Bytes [seq, seq + n) of direction d: p, or with p NULL a range the snap
  * length cut. */
-static void take(sl_tcp_table *t, conn *c, int d, uint32_t seq, const uint8_t *p, size_t n)
+static void take_in_order(sl_tcp_table *t, conn *c, int d, uint32_t seq, const uint8_t *p, size_t n)
 {
     half *h = &c->h[d];
     if (seq_lt(seq, h->next_seq)) {
@@ -245,7 +221,7 @@ static void take(sl_tcp_table *t, conn *c, int d, uint32_t seq, const uint8_t *p
     if (p)
         sl_tcp_feed(t, c, d, p, n);
     else
-        sl_tcp_framing_cut(t, c, d, n);
+        sl_tcp_cut(t, c, d, n);
     drain(t, c, d);
 }
 
@@ -255,9 +231,9 @@ static void segment_data(sl_tcp_table *t, conn *c, int d, uint32_t seq, const ui
                          uint32_t cut)
 {
     if (n > 0)
-        take(t, c, d, seq, p, n);
+        take_in_order(t, c, d, seq, p, n);
     if (cut > 0)
-        take(t, c, d, seq + (uint32_t)n, NULL, cut);
+        take_in_order(t, c, d, seq + (uint32_t)n, NULL, cut);
 }
 
 /* ---- connections ---- */
@@ -413,6 +389,48 @@ sl_tcp_table *sl_tcp_new(const sl_tcp_config *cfg, const sl_tcp_callbacks *cb)
     return t;
 }
 
+/* A SYN on c's direction d: a new connection on the same ports replaces c
+ * when its ISN is another, or the same one after data has flowed (a
+ * retransmitted SYN cannot follow data). Returns the segment's connection
+ * (NULL when out of memory), with *seq moved past the SYN. */
+static conn *on_syn(sl_tcp_table *t, const sl_packet *pkt, sl_time ts, conn *c, int *d,
+                    uint32_t *seq)
+{
+    half *h = &c->h[*d];
+    if (h->syn ? *seq != h->isn || h->next_seq != h->isn + 1 : h->started) {
+        conn_close(t, c, "reused ports");
+        c = conn_new(t, pkt, ts);
+        if (!c)
+            return NULL;
+        t->cur = c;
+        *d = 0;
+        h = &c->h[0];
+    }
+    if (!h->syn) {
+        h->syn = h->started = true;
+        h->isn = *seq;
+        h->next_seq = *seq + 1;
+    }
+    (*seq)++; /* the SYN takes one sequence number; data (TFO) follows */
+    return c;
+}
+
+/* After a segment either side may be complete (an ACK can skip the peer's
+ * last hole), and then the connection. */
+static void settle(sl_tcp_table *t, conn *c)
+{
+    for (int k = 0; k < 2; k++) {
+        half *e = &c->h[k];
+        acked_hole(t, c, k);
+        if (e->fin && !e->done && (!e->started || !seq_lt(e->next_seq, e->fin_seq)))
+            flush_half(t, c, k, "FIN");
+    }
+    if (c->h[0].done && c->h[1].done) {
+        t->st.closed++;
+        conn_free(t, c);
+    }
+}
+
 void sl_tcp_segment(sl_tcp_table *t, const sl_packet *pkt, sl_time ts)
 {
     t->st.segments++;
@@ -447,23 +465,10 @@ void sl_tcp_segment(sl_tcp_table *t, const sl_packet *pkt, sl_time ts)
     }
     uint32_t seq = pkt->tcp.seq;
     if (syn) {
-        /* A new connection on the same ports: another ISN, or the same one
-         * after data has flowed (a retransmitted SYN cannot follow data). */
-        if (h->syn ? seq != h->isn || h->next_seq != h->isn + 1 : h->started) {
-            conn_close(t, c, "reused ports");
-            c = conn_new(t, pkt, ts);
-            if (!c)
-                goto out;
-            t->cur = c;
-            d = 0;
-            h = &c->h[0];
-        }
-        if (!h->syn) {
-            h->syn = h->started = true;
-            h->isn = seq;
-            h->next_seq = seq + 1;
-        }
-        seq++; /* the SYN takes one sequence number; data (TFO) follows */
+        c = on_syn(t, pkt, ts, c, &d, &seq);
+        if (!c)
+            goto out;
+        h = &c->h[d];
     }
     /* a TCP payload fits in an IP datagram: well under 2^31, and cut too */
     const uint32_t cut = pkt->tcp.cut;
@@ -478,17 +483,7 @@ void sl_tcp_segment(sl_tcp_table *t, const sl_packet *pkt, sl_time ts)
         h->fin = true;
         h->fin_seq = seq + (uint32_t)pkt->payload.len + cut;
     }
-    /* either side may be complete now (an ACK can skip the peer's last hole) */
-    for (int k = 0; k < 2; k++) {
-        half *e = &c->h[k];
-        acked_hole(t, c, k);
-        if (e->fin && !e->done && (!e->started || !seq_lt(e->next_seq, e->fin_seq)))
-            flush_half(t, c, k, "FIN");
-    }
-    if (c->h[0].done && c->h[1].done) {
-        t->st.closed++;
-        conn_free(t, c);
-    }
+    settle(t, c);
 out:
     while (sl_lru_over(&t->conns) && oldest(t))
         evict(t, oldest(t), "memory cap");

@@ -117,7 +117,7 @@ void sl_tcp_tls_conn_free(sl_tcp_table *t, conn *c)
     c->tls = NULL;
 }
 
-void sl_tcp_tls_gap(sl_tcp_table *t, conn *c, int d)
+static void tls_hole(sl_tcp_table *t, conn *c, int d)
 {
     sl_tls_conn *s = c->tls;
     if (!s)
@@ -465,6 +465,20 @@ static void detect(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n)
     sl_lru_charge(&t->conns, sizeof *s);
     c->tls = s;
     t->tls->st.connections++;
+}
+
+void sl_tcp_hole(sl_tcp_table *t, conn *c, int d)
+{
+    tls_hole(t, c, d);
+    sl_tcp_framing_gap(t, c, d);
+}
+
+void sl_tcp_cut(sl_tcp_table *t, conn *c, int d, size_t n)
+{
+    if (c->tls)
+        sl_tcp_hole(t, c, d); /* ciphertext was cut: the records' boundaries are lost */
+    else
+        sl_tcp_framing_cut(t, c, d, n);
 }
 
 void sl_tcp_feed(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n)
