@@ -10,14 +10,10 @@
 /* The flow members of recent flows' events, as JSON text:
  * `"src_ip":..,"src_port":..,"dest_ip":..,"dest_port":..,"proto":..,"community_id":..`.
  * Most events are about a flow seen moments before, and the text (with its
- * SHA-1 community ID) is the same every time: copied, it costs ~100
- * instructions instead of ~1 500 (cached community ID) or ~4 500 (not).
- * Four-way set associative, keyed by the flow, ways replaced in turn. On
- * the udp bench capture (2 000 user agents and an SBC: 3 998 flows, every
- * one busy throughout) 8 192 direct-mapped or two-way slots missed one event
- * in ten (every set holding more flows than ways misses on each turn);
- * 4 096 four-way sets (4.5 MB) missed 4 307 of 97 836 events, 3 998 of them
- * the flow's first. */
+ * SHA-1 community ID) is the same every time, so it is copied rather than
+ * formatted and hashed again. Four-way set associative, keyed by the flow,
+ * ways replaced in turn: a busy site's flows all stay busy, and fewer ways
+ * miss on every turn of a set (docs/performance.md). */
 #define FLOW_SETS 4096
 #define FLOW_WAYS 4
 #define FLOW_TEXT_MAX 232 /* two IPv6 addresses fit */
@@ -78,7 +74,7 @@ const char *sl_event_type_name(sl_event_type t)
     return types[t].name;
 }
 
-/* Dotted quad without inet_ntop (~1 700 instructions a call in glibc). */
+/* Dotted quad without inet_ntop, which is general and slow for this. */
 static size_t ipv4_text(const uint8_t *b, char *out)
 {
     char *p = out;
@@ -282,7 +278,7 @@ static bool about_a_call(sl_event_type t)
 }
 
 /* "YYYY-MM-DDTHH:MM:SS." of ts, from the previous event's when in the same
- * second: sl_time_format cost ~270 instructions an event (callgrind). */
+ * second (most are): only the microseconds change. */
 static const char *time_prefix_of(time_prefix *tp, int64_t sec, sl_time ts)
 {
     if (!tp->valid || tp->sec != sec) {
