@@ -223,6 +223,27 @@ static void retry_after_challenge(sl_dialogs *d, rec *r, const msgv *m)
     sl_dialog_count(d, r, m, false);
 }
 
+/* Keeps the Reason of a message that ends (or cancels) the attempt: its
+ * Q.850 value when it has one (the most telling), else its first. A message
+ * without one leaves what an earlier one said (a 487 after a CANCEL). */
+static void note_reason(rec *r, const sl_sip_msg *msg)
+{
+    sl_sip_reason best = {0}, v;
+    bool found = false;
+    for (const sl_sip_header *h = sl_sip_find(msg, SL_HDR_REASON); h; h = sl_sip_find_next(msg, h))
+        for (sl_slice rest = h->value; sl_sip_reason_next(&rest, &v);)
+            if (!found || (v.protocol == SL_REASON_Q850 && best.protocol != SL_REASON_Q850)) {
+                best = v;
+                found = true;
+            }
+    if (!found)
+        return;
+    r->has_end_reason = true;
+    r->end_protocol = (uint8_t)best.protocol;
+    r->end_has_cause = best.has_cause;
+    r->end_cause = best.cause;
+}
+
 /* A response to one of the attempt's INVITEs (not a retransmission). */
 static void invite_response(sl_dialogs *d, rec *r, const msgv *m, int st)
 {
@@ -262,6 +283,7 @@ static void invite_response(sl_dialogs *d, rec *r, const msgv *m, int st)
         sl_dialog_set_phase(d, r, P_ANSWERED);
         return;
     }
+    note_reason(r, m->ctx->msg);
     sl_dialog_state st_out = st < 400    ? SL_DIALOG_REDIRECTED
                              : st == 487 ? SL_DIALOG_CANCELLED
                                          : SL_DIALOG_FAILED;
@@ -288,6 +310,7 @@ static void in_dialog_request(sl_dialogs *d, rec *r, const msgv *m)
         return;
     r->t_bye = c->ts;
     r->ended_by_caller = by_caller;
+    note_reason(r, c->msg);
     sl_dialog_close_attempt(d, r, SL_DIALOG_COMPLETED, SL_CLOSE_MESSAGE, c->ts);
 }
 
@@ -335,8 +358,10 @@ static void on_request(sl_dialogs *d, const msgv *m, cand *c, size_t n, uint64_t
     if (m->meth == SL_M_CANCEL && find_txn(c, n, any_leg, m->key, SL_M_INVITE, skip, &r, &i)) {
         bool initial = sl_txn_set_at(&r->txns, i)->flags & SL_TXN_INITIAL;
         if (sl_dialog_txn_new(d, r, m, SL_M_CANCEL, true) && r->kind == K_ATTEMPT && initial &&
-            r->phase != P_ENDED)
+            r->phase != P_ENDED) {
             r->cancelled = true;
+            note_reason(r, m->ctx->msg);
+        }
         sl_dialog_count(d, r, m, false);
         return;
     }

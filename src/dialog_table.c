@@ -120,6 +120,10 @@ static void summarize(rec *r, sl_dialog_close why, sl_time ts, sl_dialog_event *
     s->n_challenge_codes = r->n_challenges;
     memcpy(s->challenge_codes, r->challenges, sizeof s->challenge_codes);
     s->ringing = r->ringing;
+    s->has_end_reason = r->has_end_reason;
+    s->end_has_cause = r->end_has_cause;
+    s->end_protocol = (sl_reason_protocol)r->end_protocol;
+    s->end_cause = r->end_cause;
     s->early_media = r->early_media;
     s->messages = r->messages;
     s->retransmissions = r->retrans;

@@ -58,6 +58,9 @@ struct rec {
     uint16_t challenges[SL_DIALOG_CHALLENGES_KEPT];
     uint8_t n_challenges;
     bool ringing, early_media;
+    bool has_end_reason, end_has_cause; /* the Reason header of what ended it */
+    uint8_t end_protocol;               /* sl_reason_protocol */
+    uint16_t end_cause;
     uint64_t from_tag_h; /* the caller's tag */
     uint64_t winner_h;   /* To tag of the 2xx */
     uint64_t early[EARLY_TAGS];

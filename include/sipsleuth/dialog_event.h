@@ -3,6 +3,7 @@
 #define SIPSLEUTH_DIALOG_EVENT_H
 
 #include "sipsleuth/event.h"
+#include "sipsleuth/sip_reason.h"
 
 typedef enum sl_dialog_state {
     SL_DIALOG_COMPLETED,  /* answered, then BYE */
@@ -70,6 +71,11 @@ typedef struct sl_dialog_event {
     uint32_t reinvites;
     uint32_t leg;     /* 0 for the first leg of this Call-ID seen, 1 for the next... */
     uint32_t attempt; /* 1 for the first INVITE attempt on this leg, 2 after a redirect... */
+    /* The Reason header (RFC 3326) of the BYE, CANCEL or final response that
+     * ended the attempt: its Q.850 value when it has one, else its first. */
+    bool has_end_reason, end_has_cause;
+    sl_reason_protocol end_protocol;
+    uint16_t end_cause;
     const sl_redirect_followed *follows; /* NULL: none (filled in by the pipeline) */
 } sl_dialog_event;
 

@@ -75,6 +75,9 @@ CREATE TABLE IF NOT EXISTS sipsleuth.events
     `dialog.leg` Nullable(UInt32),
     `dialog.attempt` Nullable(UInt32),
     `dialog.closed` Nullable(String),
+    `dialog.end_reason.protocol` Nullable(String),
+    `dialog.end_reason.cause` Nullable(UInt16),
+    `dialog.end_reason.cause_name` Nullable(String),
 
     `redirect.status_code` Nullable(UInt16),
     `redirect.reason_phrase` Nullable(String),

@@ -28,6 +28,22 @@ static void write_follows(sl_jw *w, const sl_redirect_followed *f)
     sl_jw_obj_end(w);
 }
 
+/* end_reason: what the Reason header of the ending message said. */
+static void write_end_reason(sl_jw *w, const sl_dialog_event *s)
+{
+    sl_jw_key(w, "end_reason");
+    sl_jw_obj_begin(w);
+    sl_jw_kstr(w, "protocol", sl_reason_protocol_name(s->end_protocol));
+    if (s->end_has_cause) {
+        sl_jw_kuint(w, "cause", s->end_cause);
+        const char *name =
+            s->end_protocol == SL_REASON_Q850 ? sl_q850_cause_name(s->end_cause) : NULL;
+        if (name)
+            sl_jw_kstr(w, "cause_name", name);
+    }
+    sl_jw_obj_end(w);
+}
+
 void sl_json_dialog(sl_jw *w, const sl_dialog_event *s)
 {
     bool completed = s->state == SL_DIALOG_COMPLETED;
@@ -67,6 +83,8 @@ void sl_json_dialog(sl_jw *w, const sl_dialog_event *s)
     sl_jw_kuint(w, "leg", s->leg);
     sl_jw_kuint(w, "attempt", s->attempt);
     sl_jw_kstr(w, "closed", sl_dialog_close_name(s->closed));
+    if (s->has_end_reason)
+        write_end_reason(w, s);
     if (s->follows)
         write_follows(w, s->follows);
 }

@@ -46,6 +46,43 @@ static void write_contacts(sl_jw *w, const sl_sip_msg *msg, size_t max)
     sl_jw_arr_end(w);
 }
 
+/* Reason values listed per message, across its Reason headers. */
+#define MAX_REASONS 8
+
+/* reason_headers: each Reason value (RFC 3326), with a Q.850 cause's name. */
+static void write_reasons(sl_jw *w, const sl_sip_msg *msg)
+{
+    const sl_sip_header *h = sl_sip_find(msg, SL_HDR_REASON);
+    if (!h)
+        return;
+    sl_jw_key(w, "reason_headers");
+    sl_jw_arr_begin(w);
+    size_t n = 0;
+    for (; h && n < MAX_REASONS; h = sl_sip_find_next(msg, h)) {
+        sl_slice rest = h->value;
+        sl_sip_reason r;
+        while (n < MAX_REASONS && sl_sip_reason_next(&rest, &r)) {
+            n++;
+            sl_jw_obj_begin(w);
+            if (r.protocol == SL_REASON_OTHER)
+                sl_jw_kslice(w, "protocol", r.protocol_text);
+            else
+                sl_jw_kstr(w, "protocol", sl_reason_protocol_name(r.protocol));
+            if (r.has_cause) {
+                sl_jw_kuint(w, "cause", r.cause);
+                const char *name =
+                    r.protocol == SL_REASON_Q850 ? sl_q850_cause_name(r.cause) : NULL;
+                if (name)
+                    sl_jw_kstr(w, "cause_name", name);
+            }
+            if (r.text.len)
+                sl_jw_kslice(w, "text", r.text);
+            sl_jw_obj_end(w);
+        }
+    }
+    sl_jw_arr_end(w);
+}
+
 void sl_json_sip(sl_jw *w, const sl_sip_event *ev, bool with_raw, size_t max_contacts)
 {
     const sl_sip_ctx *ctx = ev->msg;
@@ -70,6 +107,7 @@ void sl_json_sip(sl_jw *w, const sl_sip_event *ev, bool with_raw, size_t max_con
     write_contacts(w, msg, max_contacts);
     kheader(w, "user_agent", msg, SL_HDR_USER_AGENT);
     kheader(w, "server", msg, SL_HDR_SERVER);
+    write_reasons(w, msg);
     sl_jw_kbool(w, "retransmission", ev->retransmission);
     if (ev->truncated)
         sl_jw_kbool(w, "truncated", true);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "sipsleuth/sip.h"
+#include "sipsleuth/sip_reason.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -34,6 +35,15 @@ static void exercise_header(const sl_sip_header *h, const uint8_t *data, size_t 
 
     sl_sip_uri uri;
     sl_sip_uri_parse(h->value, &uri);
+
+    sl_slice reasons = h->value;
+    sl_sip_reason r;
+    while (sl_sip_reason_next(&reasons, &r)) {
+        check_slice(r.protocol_text, data, size);
+        check_slice(r.text, data, size);
+        CHECK(r.protocol_text.len > 0);
+        sl_q850_cause_name(r.cause);
+    }
 
     sl_slice rest = h->value, elem, v;
     while (sl_sip_next_element(&rest, &elem)) {
