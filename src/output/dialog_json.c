@@ -28,45 +28,45 @@ static void write_follows(sl_jw *w, const sl_redirect_followed *f)
     sl_jw_obj_end(w);
 }
 
-void sl_json_dialog(sl_jw *w, const sl_dialog_event *s)
+void sl_json_dialog(sl_jw *w, const sl_dialog_event *ev)
 {
-    bool completed = s->state == SL_DIALOG_COMPLETED;
-    bool final_known = s->final != SL_DIALOG_NO_TIME;
-    bool answered = final_known && s->final_status >= 200 && s->final_status < 300;
-    sl_jw_kstr(w, "state", sl_dialog_state_name(s->state));
-    if (s->final_status)
-        sl_jw_kint(w, "status_code", s->final_status);
+    bool completed = ev->state == SL_DIALOG_COMPLETED;
+    bool final_known = ev->final != SL_DIALOG_NO_TIME;
+    bool answered = final_known && ev->final_status >= 200 && ev->final_status < 300;
+    sl_jw_kstr(w, "state", sl_dialog_state_name(ev->state));
+    if (ev->final_status)
+        sl_jw_kint(w, "status_code", ev->final_status);
     else
         sl_jw_knull(w, "status_code");
-    sl_jw_kslice_or_null(w, "from", s->from);
-    sl_jw_kslice_or_null(w, "to", s->to);
-    sl_jw_kslice_or_null(w, "request_uri", s->request_uri);
+    sl_jw_kslice_or_null(w, "from", ev->from);
+    sl_jw_kslice_or_null(w, "to", ev->to);
+    sl_jw_kslice_or_null(w, "request_uri", ev->request_uri);
     sl_jw_key(w, "start");
-    sl_jw_time(w, s->start);
-    kms_or_null(w, "setup_ms", s->start, s->final, answered);
-    kms_or_null(w, "final_ms", s->start, s->final, final_known);
-    kms_or_null(w, "pdd_ms", s->start, s->first_18x, s->first_18x != SL_DIALOG_NO_TIME);
-    kms_or_null(w, "duration_ms", s->final, s->bye, completed);
+    sl_jw_time(w, ev->start);
+    kms_or_null(w, "setup_ms", ev->start, ev->final, answered);
+    kms_or_null(w, "final_ms", ev->start, ev->final, final_known);
+    kms_or_null(w, "pdd_ms", ev->start, ev->first_18x, ev->first_18x != SL_DIALOG_NO_TIME);
+    kms_or_null(w, "duration_ms", ev->final, ev->bye, completed);
     if (completed)
-        sl_jw_kstr(w, "ended_by", s->ended_by_caller ? "caller" : "callee");
+        sl_jw_kstr(w, "ended_by", ev->ended_by_caller ? "caller" : "callee");
     else
         sl_jw_knull(w, "ended_by");
-    sl_jw_kuint(w, "messages", s->messages);
-    sl_jw_kuint(w, "retransmissions", s->retransmissions);
-    sl_jw_kuint(w, "early_dialogs", s->early_dialogs);
-    sl_jw_kslice_or_null(w, "to_tag", s->to_tag);
-    sl_jw_kuint(w, "reinvites", s->reinvites);
-    sl_jw_kuint(w, "auth_challenges", s->auth_challenges);
+    sl_jw_kuint(w, "messages", ev->messages);
+    sl_jw_kuint(w, "retransmissions", ev->retransmissions);
+    sl_jw_kuint(w, "early_dialogs", ev->early_dialogs);
+    sl_jw_kslice_or_null(w, "to_tag", ev->to_tag);
+    sl_jw_kuint(w, "reinvites", ev->reinvites);
+    sl_jw_kuint(w, "auth_challenges", ev->auth_challenges);
     sl_jw_key(w, "challenge_codes");
     sl_jw_arr_begin(w);
-    for (unsigned i = 0; i < s->n_challenge_codes; i++)
-        sl_jw_int(w, s->challenge_codes[i]);
+    for (unsigned i = 0; i < ev->n_challenge_codes; i++)
+        sl_jw_int(w, ev->challenge_codes[i]);
     sl_jw_arr_end(w);
-    sl_jw_kbool(w, "ringing", s->ringing);
-    sl_jw_kbool(w, "early_media", s->early_media);
-    sl_jw_kuint(w, "leg", s->leg);
-    sl_jw_kuint(w, "attempt", s->attempt);
-    sl_jw_kstr(w, "closed", sl_dialog_close_name(s->closed));
-    if (s->follows)
-        write_follows(w, s->follows);
+    sl_jw_kbool(w, "ringing", ev->ringing);
+    sl_jw_kbool(w, "early_media", ev->early_media);
+    sl_jw_kuint(w, "leg", ev->leg);
+    sl_jw_kuint(w, "attempt", ev->attempt);
+    sl_jw_kstr(w, "closed", sl_dialog_close_name(ev->closed));
+    if (ev->follows)
+        write_follows(w, ev->follows);
 }
