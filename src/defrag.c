@@ -284,14 +284,10 @@ static sl_status reject(sl_defrag *d, const sl_packet *pkt, sl_time ts, sl_anoma
     return SL_INVALID;
 }
 
-sl_status sl_defrag_add(sl_defrag *d, const sl_packet *pkt, sl_time ts, sl_slice *out)
+/* The checks a fragment passes before it touches a train. */
+static sl_status check_fragment(sl_defrag *d, const sl_packet *pkt, sl_time ts)
 {
     char detail[128];
-    *out = sl_slice_make(NULL, 0);
-    d->st.fragments++;
-    /* A fragment arriving after its train timed out starts a new one. */
-    sl_defrag_expire(d, ts);
-
     if (!pkt->frag.is_fragment || (pkt->src.family != 4 && pkt->src.family != 6) ||
         pkt->src.family != pkt->dst.family)
         return reject(d, pkt, ts, SL_ANOM_IP_FRAG_INVALID, "not a fragment");
@@ -299,28 +295,29 @@ sl_status sl_defrag_add(sl_defrag *d, const sl_packet *pkt, sl_time ts, sl_slice
         return reject(d, pkt, ts, SL_ANOM_IP_FRAG_TRUNCATED, "fragment cut short by the snaplen");
 
     const uint64_t off = pkt->frag.offset, len = pkt->ip_payload.len;
-    const bool more = pkt->frag.more;
     const uint64_t limit = pkt->src.family == 4 ? IPV4_MAX_PAYLOAD : IPV6_MAX_FRAGMENTABLE;
     if (off + len > limit) {
         snprintf(detail, sizeof detail, "id %u: fragment ends at %" PRIu64 ", beyond %" PRIu64,
                  (unsigned)pkt->frag.id, off + len, limit);
         return reject(d, pkt, ts, SL_ANOM_IP_FRAG_TOO_BIG, detail);
     }
-    if (more && (len == 0 || len % 8 != 0)) {
+    if (pkt->frag.more && (len == 0 || len % 8 != 0)) {
         snprintf(detail, sizeof detail, "id %u: non-last fragment of %" PRIu64 " bytes",
                  (unsigned)pkt->frag.id, len);
         return reject(d, pkt, ts, SL_ANOM_IP_FRAG_BAD_LENGTH, detail);
     }
+    return SL_OK;
+}
 
-    train *t = find_or_create(d, pkt, ts);
-    if (!t) {
-        report(d, SL_ANOM_IP_FRAG_NOMEM, NULL, pkt, ts, "allocation failed");
-        return SL_NOMEM;
-    }
-
-    const uint32_t e = (uint32_t)(off + len);
+/* Checks the fragment against the datagram's end as far as known, and sets
+ * the end when it is the last fragment. */
+static sl_status check_end(sl_defrag *d, train *t, const sl_packet *pkt, sl_time ts)
+{
+    const uint32_t off = pkt->frag.offset, e = (uint32_t)(off + pkt->ip_payload.len);
+    const bool more = pkt->frag.more;
     if ((!more && ((t->has_end && t->end != e) || t->max_end > e)) ||
         (more && t->has_end && e > t->end)) {
+        char detail[128];
         snprintf(detail, sizeof detail, "id %u: fragment [%u, %u) disagrees with the end %u",
                  (unsigned)t->id, (unsigned)off, (unsigned)e,
                  (unsigned)(t->has_end ? t->end : t->max_end));
@@ -330,24 +327,36 @@ sl_status sl_defrag_add(sl_defrag *d, const sl_packet *pkt, sl_time ts, sl_slice
         t->has_end = true;
         t->end = e;
     }
+    return SL_OK;
+}
 
+/* Stores the fragment's new bytes; reports the held bytes it rewrites and
+ * counts it when it brought nothing new. */
+static sl_status store(sl_defrag *d, train *t, const sl_packet *pkt, sl_time ts)
+{
+    const uint32_t off = pkt->frag.offset, len = (uint32_t)pkt->ip_payload.len;
     uint32_t added;
     bool conflict;
-    sl_status st =
-        insert(d, t, (uint32_t)off, pkt->ip_payload.ptr, (uint32_t)len, &added, &conflict);
+    sl_status st = insert(d, t, off, pkt->ip_payload.ptr, len, &added, &conflict);
     if (conflict) {
         d->st.overlaps++;
+        char detail[128];
         snprintf(detail, sizeof detail,
                  "id %u: fragment [%u, %u) rewrites held bytes; the first ones are kept",
-                 (unsigned)t->id, (unsigned)off, (unsigned)e);
+                 (unsigned)t->id, (unsigned)off, (unsigned)(off + len));
         report(d, SL_ANOM_IP_FRAG_OVERLAP, t, pkt, ts, detail);
     } else if (added == 0 && len > 0) {
         d->st.duplicates++;
     }
-    if (st != SL_OK) {
+    if (st != SL_OK)
         report(d, SL_ANOM_IP_FRAG_NOMEM, t, pkt, ts, "allocation failed");
-        return st;
-    }
+    return st;
+}
+
+/* The piece and memory caps once t has grown: older trains are evicted
+ * first; t itself is freed when it breaks a cap on its own. */
+static sl_status enforce_caps(sl_defrag *d, train *t, const sl_packet *pkt, sl_time ts)
+{
     if (t->npieces > d->cfg.max_frags) {
         report_train(d, SL_ANOM_IP_FRAG_TOO_MANY, t, pkt, ts, "piece cap");
         d->st.rejected++;
@@ -357,12 +366,36 @@ sl_status sl_defrag_add(sl_defrag *d, const sl_packet *pkt, sl_time ts, sl_slice
     while (sl_lru_over(&d->trains) && evict_oldest(d, t, pkt, ts, "memory cap"))
         ;
     if (sl_lru_over(&d->trains)) {
-        /* this train alone is over the cap */
         report_train(d, SL_ANOM_IP_FRAG_EVICTED, t, pkt, ts, "memory cap");
         d->st.evictions++;
         train_free(d, t);
         return SL_NOMEM;
     }
+    return SL_OK;
+}
+
+sl_status sl_defrag_add(sl_defrag *d, const sl_packet *pkt, sl_time ts, sl_slice *out)
+{
+    *out = sl_slice_make(NULL, 0);
+    d->st.fragments++;
+    /* A fragment arriving after its train timed out starts a new one. */
+    sl_defrag_expire(d, ts);
+
+    sl_status st = check_fragment(d, pkt, ts);
+    if (st != SL_OK)
+        return st;
+    train *t = find_or_create(d, pkt, ts);
+    if (!t) {
+        report(d, SL_ANOM_IP_FRAG_NOMEM, NULL, pkt, ts, "allocation failed");
+        return SL_NOMEM;
+    }
+    st = check_end(d, t, pkt, ts);
+    if (st == SL_OK)
+        st = store(d, t, pkt, ts);
+    if (st == SL_OK)
+        st = enforce_caps(d, t, pkt, ts);
+    if (st != SL_OK)
+        return st;
 
     if (!t->has_end || t->held != t->end)
         return SL_PARTIAL;

@@ -143,7 +143,7 @@ static void write_anomaly(sl_dialogs *d, rec *r, sl_anomaly_kind kind, const cha
     ev.reason = reason;
     ev.has_age = true;
     ev.age = d->clock - r->born;
-    sl_sink_emit(&d->sink, &ev.head);
+    sl_sink_emit_anomaly(&d->sink, &ev);
 }
 
 void sl_dialog_close_attempt(sl_dialogs *d, rec *r, sl_dialog_state st, sl_dialog_close why,

@@ -79,7 +79,7 @@ static void report_anomaly(sl_pipeline *p, const sl_anomaly *an, const sl_flow *
     ev.layer = sl_anomaly_layer(an->kind);
     ev.has_offset = true;
     ev.offset = an->offset;
-    sl_sink_emit(&p->sink, &ev.head);
+    sl_sink_emit_anomaly(&p->sink, &ev);
 }
 
 /* Anomalies of the stateful stages (defrag, streams): a kind and a detail text. */
@@ -89,7 +89,7 @@ static void report_state_anomaly(void *user, sl_anomaly_kind kind, const sl_flow
     sl_pipeline *p = user;
     sl_anomaly_event ev = sl_anomaly_event_make(kind, ts, sl_slice_make(NULL, 0), flow);
     ev.detail = detail;
-    sl_sink_emit(&p->sink, &ev.head);
+    sl_sink_emit_anomaly(&p->sink, &ev);
 }
 
 /* Non-fatal findings of the SIP parser: one anomaly per flag. */
@@ -257,7 +257,7 @@ static void on_stream_truncated(void *user, const uint8_t *data, size_t len, siz
     sl_anomaly_event ev =
         sl_anomaly_event_make(SL_ANOM_TRUNCATED_MESSAGE, ts, find_call_id(data, len), flow);
     ev.detail = detail;
-    sl_sink_emit(&p->sink, &ev.head);
+    sl_sink_emit_anomaly(&p->sink, &ev);
 }
 
 /* A datagram, or an SCTP user message: one message that must look like SIP. */
@@ -320,11 +320,21 @@ static void write_stats(sl_pipeline *p, const sl_capture_stats *cs, bool final)
         p->capture_stats(p->capture_stats_user, &now);
         cs = &now;
     }
+    const sl_tls_keylog *kl = p->cfg.tls_keylog;
+    sl_tls_keylog_stats keylog = {0};
+    if (kl)
+        sl_tls_keylog_get_stats(kl, &keylog);
+    sl_dedup_stats dedup = {0};
+    if (p->dedup)
+        sl_dedup_get_stats(p->dedup, &dedup);
     sl_stats_event ev = {
         .head = {.type = SL_EV_STATS, .ts = p->clock},
         .counters = &p->counters,
+        .keylog = kl ? &keylog : NULL,
+        .dedup = p->dedup ? &dedup : NULL,
         .defrag_memory = sl_defrag_memory(p->defrag),
         .tcp_memory = sl_tcp_memory(p->tcp),
+        .keylog_memory = kl ? sl_tls_keylog_memory(kl) : 0,
         .sctp_memory = sl_sctp_memory(p->sctp),
         .identity_memory = sl_identity_memory(p->identity),
         .memory_bytes = memory_in_use(p),
@@ -334,18 +344,7 @@ static void write_stats(sl_pipeline *p, const sl_capture_stats *cs, bool final)
     sl_defrag_get_stats(p->defrag, &ev.defrag);
     sl_tcp_get_stats(p->tcp, &ev.tcp);
     sl_tcp_tls_get_stats(p->tls, &ev.tls);
-    sl_tls_keylog_stats keylog;
-    if (p->cfg.tls_keylog) {
-        sl_tls_keylog_get_stats(p->cfg.tls_keylog, &keylog);
-        ev.keylog = &keylog;
-        ev.keylog_memory = sl_tls_keylog_memory(p->cfg.tls_keylog);
-    }
     sl_sctp_get_stats(p->sctp, &ev.sctp);
-    sl_dedup_stats dedup;
-    if (p->dedup) {
-        sl_dedup_get_stats(p->dedup, &dedup);
-        ev.dedup = &dedup;
-    }
     sl_dialogs_get_stats(p->dialogs, &ev.dialogs);
     sl_redirects_get_stats(p->redirects, &ev.redirects);
     sl_identity_get_counts(p->identity, &ev.identity);

@@ -121,7 +121,7 @@ static void on_route_note(void *user, const sl_route_note *n)
         ev.target = rt->target;
         ev.has_last_used = true;
         ev.last_used = rt->last_used;
-        sl_sink_emit(&r->sink, &ev.head);
+        sl_sink_emit_anomaly(&r->sink, &ev);
         return;
     }
     if (!sl_sink_wants(&r->sink, SL_EV_ROUTE))

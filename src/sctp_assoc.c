@@ -1,60 +1,17 @@
 /* SCTP associations: see include/sipsleuth/sctp_assoc.h. The association
  * table (address pair and ports, least recently active first, caps and
- * eviction), each direction's window of TSNs seen, and the fragments held
- * until their user message is complete. The bytes come from the pure chunk
- * walk in dissectors/sctp.c. */
-#include "sipsleuth/sctp_assoc.h"
+ * eviction) and each direction's window of TSNs seen; the fragments held
+ * until their user message is complete are in sctp_reassembly.c. The bytes
+ * come from the pure chunk walk in dissectors/sctp.c. */
+#include "sctp_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "hash.h"
-#include "lru_table.h"
-#include "sipsleuth/sctp.h"
 
 enum {
-    TSN_WINDOW = 1024,  /* TSNs remembered per direction, up to the highest seen */
     TSN_RESYNC = 65536, /* an older TSN than this starts the window again */
-    MAX_FRAGS = 1024,   /* fragments held per direction */
-};
-
-typedef struct frag {
-    struct frag *prev, *next; /* sorted: DATA by TSN, then I-DATA by stream, MID, FSN */
-    bool idata, begin, end, unordered;
-    uint16_t sid;
-    uint32_t tsn, mid, fsn;
-    size_t len;
-    uint8_t data[];
-} frag;
-
-typedef struct half {
-    bool started; /* hi and seen are set */
-    uint32_t hi;  /* the highest TSN seen */
-    uint64_t seen[TSN_WINDOW / 64];
-    frag *head, *tail;
-    size_t nfrags;
-    /* the rest of a message dropped for its size: the next fragment expected */
-    bool dropping, drop_idata, drop_unordered;
-    uint16_t drop_sid;
-    uint32_t drop_next, drop_mid;
-} half;
-
-typedef struct assoc {
-    sl_lru_node node; /* first; the list is in activity order */
-    sl_addr addr[2];  /* addr[0]/port[0]: the sender of the first packet seen */
-    uint16_t port[2];
-    sl_time last;
-    half h[2]; /* h[d]: chunks sent by addr[d] */
-} assoc;
-
-struct sl_sctp_table {
-    sl_sctp_config cfg;
-    sl_sctp_callbacks cb;
-    sl_lru assocs; /* its bytes: everything the associations hold, and the table */
-    sl_time now;
-    const sl_packet *pkt; /* the packet being processed, and its association */
-    const assoc *cur;
-    sl_sctp_stats st;
 };
 
 void sl_sctp_config_default(sl_sctp_config *cfg)
@@ -81,13 +38,23 @@ static sl_flow assoc_flow(const sl_sctp_table *t, const assoc *a, int d)
     return f;
 }
 
-static void anomaly(sl_sctp_table *t, const assoc *a, int d, sl_anomaly_kind kind,
-                    const char *detail)
+void sl_sctp_anomaly(sl_sctp_table *t, const assoc *a, int d, sl_anomaly_kind kind,
+                     const char *detail)
 {
     if (!t->cb.on_anomaly)
         return;
     sl_flow f = a ? assoc_flow(t, a, d) : sl_flow_from_packet(t->pkt, SL_IPPROTO_SCTP);
     t->cb.on_anomaly(t->cb.user, kind, &f, t->now, detail);
+}
+
+void sl_sctp_deliver(sl_sctp_table *t, const assoc *a, int d, const uint8_t *p, size_t n,
+                     bool truncated)
+{
+    t->st.messages++;
+    if (!t->cb.on_message)
+        return;
+    sl_flow f = assoc_flow(t, a, d);
+    t->cb.on_message(t->cb.user, p, n, t->now, &f, truncated);
 }
 
 /* ---- duplicate TSNs ---- */
@@ -140,234 +107,11 @@ static bool tsn_seen(half *h, uint32_t tsn)
     return false;
 }
 
-/* ---- fragments ---- */
-
-static int cmp_u32(uint32_t a, uint32_t b)
-{
-    int32_t d = (int32_t)(a - b); /* serial-number order */
-    return d < 0 ? -1 : d > 0;
-}
-
-/* Order of two fragments (see frag.prev); 0: the same fragment. */
-static int frag_cmp(const frag *a, const frag *b)
-{
-    if (a->idata != b->idata)
-        return a->idata ? 1 : -1;
-    if (!a->idata)
-        return cmp_u32(a->tsn, b->tsn);
-    if (a->unordered != b->unordered)
-        return a->unordered ? 1 : -1;
-    if (a->sid != b->sid)
-        return a->sid < b->sid ? -1 : 1;
-    if (a->mid != b->mid)
-        return cmp_u32(a->mid, b->mid);
-    return a->fsn < b->fsn ? -1 : a->fsn > b->fsn;
-}
-
-/* True when b is the fragment right after a in one user message. */
-static bool follows(const frag *a, const frag *b)
-{
-    if (a->end || b->begin || a->idata != b->idata || a->sid != b->sid ||
-        a->unordered != b->unordered)
-        return false;
-    if (a->idata)
-        return a->mid == b->mid && b->fsn == a->fsn + 1;
-    return b->tsn == a->tsn + 1;
-}
-
-static void frag_unlink(sl_sctp_table *t, half *h, frag *f)
-{
-    if (f->prev)
-        f->prev->next = f->next;
-    else
-        h->head = f->next;
-    if (f->next)
-        f->next->prev = f->prev;
-    else
-        h->tail = f->prev;
-    h->nfrags--;
-    t->st.buffered -= f->len;
-    sl_lru_release(&t->assocs, sizeof *f + f->len);
-    free(f);
-}
-
-/* Frees the fragments first..last (a run in list order); returns their count. */
-static size_t drop_run(sl_sctp_table *t, half *h, frag *first, const frag *last)
-{
-    size_t n = 0;
-    for (;;) {
-        frag *next = first->next;
-        bool at_last = first == last;
-        frag_unlink(t, h, first);
-        n++;
-        if (at_last || !next)
-            return n;
-        first = next;
-    }
-}
-
-/* The run of fragments of one message that f belongs to, as far as present. */
-static void run_of(frag *f, frag **first, frag **last, size_t *bytes)
-{
-    size_t n = f->len;
-    frag *a = f, *b = f;
-    while (a->prev && follows(a->prev, a)) {
-        a = a->prev;
-        n += a->len;
-    }
-    while (b->next && follows(b, b->next)) {
-        b = b->next;
-        n += b->len;
-    }
-    *first = a;
-    *last = b;
-    *bytes = n;
-}
-
-/* Drops the run at the head of the list: the oldest fragments, which can no longer complete. */
-static void drop_head(sl_sctp_table *t, assoc *a, int d, const char *why)
-{
-    half *h = &a->h[d];
-    frag *first, *last;
-    size_t bytes;
-    run_of(h->head, &first, &last, &bytes);
-    size_t n = drop_run(t, h, first, last);
-    t->st.dropped_fragments += n;
-    char detail[128];
-    snprintf(detail, sizeof detail,
-             "%zu fragments (%zu bytes) of an unfinished message dropped (%s)", n, bytes, why);
-    anomaly(t, a, d, SL_ANOM_SCTP_REASSEMBLY_GAP, detail);
-}
-
-static void deliver(sl_sctp_table *t, const assoc *a, int d, const uint8_t *p, size_t n,
-                    bool truncated)
-{
-    t->st.messages++;
-    if (!t->cb.on_message)
-        return;
-    sl_flow f = assoc_flow(t, a, d);
-    t->cb.on_message(t->cb.user, p, n, t->now, &f, truncated);
-}
-
-/* A message over max_message: reported, and the fragments still to come are dropped. */
-static void too_large(sl_sctp_table *t, assoc *a, int d, const frag *last, size_t bytes)
-{
-    half *h = &a->h[d];
-    t->st.too_large++;
-    char detail[96];
-    snprintf(detail, sizeof detail, "user message of more than %zu bytes dropped", bytes);
-    anomaly(t, a, d, SL_ANOM_SCTP_MESSAGE_TOO_LARGE, detail);
-    h->dropping = !last->end;
-    h->drop_idata = last->idata;
-    h->drop_unordered = last->unordered;
-    h->drop_sid = last->sid;
-    h->drop_mid = last->mid;
-    h->drop_next = last->idata ? last->fsn + 1 : last->tsn + 1;
-}
-
-/* A fragment of the message being dropped for its size: dropped too. */
-static bool drop_following(sl_sctp_table *t, half *h, const sl_sctp_data *c)
-{
-    if (!h->dropping || c->begin || c->idata != h->drop_idata || c->sid != h->drop_sid ||
-        c->unordered != h->drop_unordered)
-        return false;
-    if (c->idata ? c->ssn != h->drop_mid || c->fsn != h->drop_next : c->tsn != h->drop_next)
-        return false;
-    h->drop_next++;
-    h->dropping = !c->end;
-    t->st.dropped_fragments++;
-    return true;
-}
-
-static void hold_fragment(sl_sctp_table *t, assoc *a, int d, const sl_sctp_data *c)
-{
-    half *h = &a->h[d];
-    if (drop_following(t, h, c))
-        return;
-    frag *f = malloc(sizeof *f + c->payload.len);
-    if (!f) {
-        anomaly(t, a, d, SL_ANOM_SCTP_NOMEM, "fragment dropped");
-        return;
-    }
-    *f = (frag){.idata = c->idata,
-                .begin = c->begin,
-                .end = c->end,
-                .unordered = c->unordered,
-                .sid = c->sid,
-                .tsn = c->tsn,
-                .mid = c->ssn,
-                .fsn = c->fsn,
-                .len = c->payload.len};
-    memcpy(f->data, c->payload.ptr, c->payload.len);
-    frag *at = h->tail; /* insert after the last one ordered before f */
-    while (at && frag_cmp(at, f) > 0)
-        at = at->prev;
-    if (at && frag_cmp(at, f) == 0) { /* the same fragment under another TSN */
-        t->st.duplicates++;
-        free(f);
-        return;
-    }
-    f->prev = at;
-    f->next = at ? at->next : h->head;
-    if (f->next)
-        f->next->prev = f;
-    else
-        h->tail = f;
-    if (at)
-        at->next = f;
-    else
-        h->head = f;
-    h->nfrags++;
-    t->st.buffered += f->len;
-    sl_lru_charge(&t->assocs, sizeof *f + f->len);
-
-    frag *first, *last;
-    size_t bytes;
-    run_of(f, &first, &last, &bytes);
-    if (bytes > t->cfg.max_message) {
-        too_large(t, a, d, last, bytes);
-        t->st.dropped_fragments += drop_run(t, h, first, last);
-    } else if (first->begin && last->end) {
-        uint8_t *msg = malloc(bytes ? bytes : 1);
-        if (!msg) {
-            anomaly(t, a, d, SL_ANOM_SCTP_NOMEM, "reassembled message dropped");
-            t->st.dropped_fragments += drop_run(t, h, first, last);
-            return;
-        }
-        size_t n = 0;
-        for (frag *k = first;; k = k->next) {
-            memcpy(msg + n, k->data, k->len);
-            n += k->len;
-            if (k == last)
-                break;
-        }
-        drop_run(t, h, first, last);
-        t->st.reassembled++;
-        deliver(t, a, d, msg, n, false);
-        free(msg);
-    }
-}
-
-/* Drops what can no longer complete: DATA fragments left behind the TSN
- * window (the TSNs between were seen, or missed by the capture), and the
- * oldest fragments over the per-direction count. */
-static void prune(sl_sctp_table *t, assoc *a, int d)
-{
-    half *h = &a->h[d];
-    while (h->head && !h->head->idata && h->hi - h->head->tsn >= TSN_WINDOW &&
-           h->hi - h->head->tsn < 0x80000000u)
-        drop_head(t, a, d, "TSNs missing");
-    while (h->nfrags > MAX_FRAGS)
-        drop_head(t, a, d, "fragment limit");
-}
-
 /* Drops a direction's fragments and TSN window (a new association, the end of one). */
 static void dir_reset(sl_sctp_table *t, assoc *a, int d, const char *why)
 {
-    half *h = &a->h[d];
-    while (h->head)
-        drop_head(t, a, d, why);
-    memset(h, 0, sizeof *h);
+    sl_sctp_drop_fragments(t, a, d, why);
+    memset(&a->h[d], 0, sizeof a->h[d]);
 }
 
 static void on_data(sl_sctp_table *t, assoc *a, int d, const sl_sctp_data *c)
@@ -383,11 +127,11 @@ static void on_data(sl_sctp_table *t, assoc *a, int d, const sl_sctp_data *c)
         return;
     }
     if (c->begin && c->end) /* the receiver caps it, as for a datagram */
-        deliver(t, a, d, c->payload.ptr, c->payload.len, c->truncated);
+        sl_sctp_deliver(t, a, d, c->payload.ptr, c->payload.len, c->truncated);
     else
-        hold_fragment(t, a, d, c);
+        sl_sctp_hold_fragment(t, a, d, c);
     if (h->head)
-        prune(t, a, d);
+        sl_sctp_prune(t, a, d);
 }
 
 /* ---- associations ---- */
@@ -452,7 +196,7 @@ static void evict(sl_sctp_table *t, assoc *a, const char *why)
     if (a->h[0].head || a->h[1].head) {
         char detail[96];
         snprintf(detail, sizeof detail, "least recently active association evicted (%s)", why);
-        anomaly(t, a, 0, SL_ANOM_SCTP_ASSOC_EVICTED, detail);
+        sl_sctp_anomaly(t, a, 0, SL_ANOM_SCTP_ASSOC_EVICTED, detail);
     }
     assoc_free(t, a, why);
 }
@@ -516,7 +260,7 @@ static void bad_chunk(sl_sctp_table *t, const assoc *a, int d, const sl_anomaly 
     t->st.bad_chunks++;
     char detail[64];
     snprintf(detail, sizeof detail, "at offset %zu; the rest of the packet is skipped", an->offset);
-    anomaly(t, a, d, an->kind, detail);
+    sl_sctp_anomaly(t, a, d, an->kind, detail);
 }
 
 void sl_sctp_packet(sl_sctp_table *t, const sl_packet *pkt, sl_time ts)

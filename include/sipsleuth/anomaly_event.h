@@ -32,4 +32,11 @@ static inline sl_anomaly_event sl_anomaly_event_make(sl_anomaly_kind kind, sl_ti
     return ev;
 }
 
+/* Emits the whole record: the output reads the members after head through
+ * it, so producers hand it over typed rather than as &ev.head. */
+static inline void sl_sink_emit_anomaly(const sl_sink *s, const sl_anomaly_event *ev)
+{
+    sl_sink_emit(s, &ev->head);
+}
+
 #endif

@@ -153,7 +153,7 @@ static void report_flags(sl_identity *id, const sl_sip_ctx *ctx, uint32_t flags)
         sl_anomaly_event ev =
             sl_anomaly_event_make(sl_identity_flag_kind(bit), ctx->ts, ctx->call_id, &ctx->flow);
         ev.layer = sl_anomaly_layer(ev.kind);
-        sl_sink_emit(&id->sink, &ev.head);
+        sl_sink_emit_anomaly(&id->sink, &ev);
     }
 }
 
@@ -164,7 +164,7 @@ static void report_cap(sl_identity *id, const sl_sip_ctx *ctx, sl_anomaly_kind k
     sl_anomaly_event ev = sl_anomaly_event_make(kind, ctx->ts, ctx->call_id, &ctx->flow);
     ev.layer = sl_anomaly_layer(kind);
     ev.detail = detail;
-    sl_sink_emit(&id->sink, &ev.head);
+    sl_sink_emit_anomaly(&id->sink, &ev);
 }
 
 static bool same_addr(const sl_addr *a, const sl_addr *b)

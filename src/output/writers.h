@@ -13,7 +13,7 @@
 
 void sl_json_sip(sl_jw *w, const sl_sip_event *ev, bool with_raw, size_t max_contacts);
 void sl_json_anomaly(sl_jw *w, const sl_anomaly_event *ev);
-void sl_json_dialog(sl_jw *w, const sl_dialog_event *ev);
+void sl_json_dialog(sl_jw *w, const sl_dialog_event *s);
 void sl_json_redirect(sl_jw *w, const sl_redirect_event *ev);
 void sl_json_route(sl_jw *w, const sl_route_event *ev);
 void sl_json_identity(sl_jw *w, const sl_identity_event *ev);
