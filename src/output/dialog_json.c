@@ -57,6 +57,9 @@ void sl_json_dialog(sl_jw *w, const sl_dialog_event *s)
     sl_jw_kslice_or_null(w, "from", s->from);
     sl_jw_kslice_or_null(w, "to", s->to);
     sl_jw_kslice_or_null(w, "request_uri", s->request_uri);
+    sl_json_user(w, "from_user", s->from);
+    sl_json_user(w, "to_user", s->to);
+    sl_json_user(w, "ruri_user", s->request_uri);
     sl_jw_key(w, "start");
     sl_jw_time(w, s->start);
     kms_or_null(w, "setup_ms", s->start, s->final, answered);

@@ -103,6 +103,7 @@ void sl_json_sip(sl_jw *w, const sl_sip_event *ev, bool with_raw, size_t max_con
     sl_jw_kslice_or_null(w, "from_tag", ctx->from_tag);
     sl_jw_kslice_or_null(w, "to", ctx->to.uri);
     sl_jw_kslice_or_null(w, "to_tag", ctx->to_tag);
+    sl_json_parties(w, ctx);
     kheader(w, "cseq", msg, SL_HDR_CSEQ);
     write_contacts(w, msg, max_contacts);
     kheader(w, "user_agent", msg, SL_HDR_USER_AGENT);

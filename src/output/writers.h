@@ -20,6 +20,13 @@ void sl_json_identity(sl_jw *w, const sl_identity_event *ev);
 void sl_json_rejection(sl_jw *w, const sl_rejection_event *ev);
 void sl_json_stats(sl_jw *w, const sl_stats_event *ev);
 
+/* key: the user part of uri (a tel: URI's number), escapes decoded;
+ * nothing when it has none. */
+void sl_json_user(sl_jw *w, const char *key, sl_slice uri);
+/* The parties of a message: user parts, display names, asserted identity,
+ * Diversion and History-Info (each only when present). */
+void sl_json_parties(sl_jw *w, const sl_sip_ctx *ctx);
+
 /* A header value as a JSON string, folded lines read as single spaces. */
 void sl_json_header_value(sl_jw *w, sl_slice value);
 

@@ -42,7 +42,14 @@ RENAMES = [
 ]
 # docs/changelog.md: members added since, left out of the new output before
 # comparing: (event type, key).
-ADDED = [
+ADDED = [(t, k) for t in ("sip", "dialog") for k in ("ruri_user", "from_user", "to_user")] + [
+    ("sip", "from_display"),
+    ("sip", "to_display"),
+    ("sip", "asserted_identity"),
+    ("sip", "preferred_identity"),
+    ("sip", "remote_party_id"),
+    ("sip", "diversion"),
+    ("sip", "history_info"),
     ("sip", "reason_headers"),
     ("dialog", "end_reason"),
 ]
