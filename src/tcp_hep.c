@@ -15,8 +15,8 @@
 #include <stdio.h>
 
 enum {
-    HEP_HEADER = 6,               /* "HEP3", total length */
-    HEP_MIN = HEP_HEADER + 6 + 1, /* and a chunk header with one byte of value */
+    HEP_HEADER = 6,           /* "HEP3", total length */
+    HEP_MIN = HEP_HEADER + 6, /* and a chunk's header */
 };
 
 static const char magic[] = "HEP3";
@@ -93,10 +93,8 @@ bool sl_tcp_step_hep(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n
     }
     if (n < len)
         return false;
-    if (t->cb.on_hep) {
-        sl_flow f = sl_tcp_flow(t, c, d);
-        t->cb.on_hep(t->cb.user, p, len, t->now, &f);
-    }
+    sl_flow f = sl_tcp_flow(t, c, d); /* the HEP mode is entered only with on_hep */
+    t->cb.on_hep(t->cb.user, p, len, t->now, &f);
     *used = len;
     return true;
 }

@@ -179,7 +179,7 @@ Test(tcp_hep, junk_then_resync)
     uint8_t all[400];
     size_t n = hep(all, 100, 'a');
     /* junk holding a "HEP3" whose length holds no chunk, and a bare "HE" */
-    static const char junk[] = "xHEP3\x00\x0cHEyy";
+    static const char junk[] = "xHEP3\x00\x0bHEyy";
     memcpy(all + n, junk, sizeof junk - 1);
     size_t b = n + sizeof junk - 1;
     n = b + hep(all + b, 90, 'b');
