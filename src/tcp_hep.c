@@ -64,7 +64,6 @@ static bool skip(sl_tcp_table *t, half *h, size_t n, size_t *used)
 bool sl_tcp_step_hep(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n, size_t *used)
 {
     half *h = &c->h[d];
-    char detail[96];
     if (h->discard > 0)
         return skip(t, h, n, used);
     if (h->hep_lost) {
@@ -85,6 +84,7 @@ bool sl_tcp_step_hep(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n
     }
     if (len > t->cfg.max_message) {
         t->st.too_large++;
+        char detail[96];
         snprintf(detail, sizeof detail, "HEP packet of %zu bytes dropped (cap %zu)", len,
                  t->cfg.max_message);
         sl_tcp_anomaly(t, c, d, "tcp_message_too_large", detail);
