@@ -347,3 +347,15 @@ sl_decode_result sl_decode_ip_payload(uint8_t ip_proto, sl_slice data, bool trun
         return SL_DECODE_FRAGMENT;
     return decode_ip_proto(&d, ip_proto, data, stated);
 }
+
+sl_decode_result sl_decode_hep(sl_slice data, sl_packet *pkt, sl_anomaly *an)
+{
+    if (an)
+        *an = (sl_anomaly){0};
+    dec d = {pkt, an, pkt->n_tunnels};
+    pkt->frag = (sl_ip_frag){0};
+    pkt->tcp = (sl_tcp_info){0};
+    pkt->truncated = false;
+    pkt->note = SL_NOTE_NONE;
+    return decode_hep(&d, data);
+}

@@ -275,13 +275,52 @@ static void on_datagram(sl_pipeline *p, const uint8_t *data, size_t len, sl_time
     dissect(p, data + ka, len - ka, ts, flow, truncated, true);
 }
 
-static void on_udp(sl_pipeline *p, const sl_packet *pkt)
+static void on_udp(sl_pipeline *p, const sl_packet *pkt, sl_time ts)
 {
     /* HEP says which transport the message was captured on. */
     uint8_t proto =
         pkt->from_hep && pkt->ip_proto == SL_IPPROTO_TCP ? SL_IPPROTO_TCP : SL_IPPROTO_UDP;
     sl_flow flow = sl_flow_from_packet(pkt, proto);
-    on_datagram(p, pkt->payload.ptr, pkt->payload.len, p->ts, &flow, pkt->truncated);
+    on_datagram(p, pkt->payload.ptr, pkt->payload.len, ts, &flow, pkt->truncated);
+}
+
+/* Why a decoded frame was left: counted, not an anomaly. */
+static void count_note(sl_pipeline *p, uint8_t note)
+{
+    switch ((sl_decode_note)note) {
+    case SL_NOTE_NONE: break;
+    case SL_NOTE_GTP_OTHER: p->counters.encap.gtp_other++; break;
+    case SL_NOTE_GTPV2C: p->counters.encap.gtpv2c++; break;
+    case SL_NOTE_HEP_NOT_SIP: p->counters.encap.hep_not_sip++; break;
+    case SL_NOTE_HEP_COMPRESSED: p->counters.encap.hep_compressed++; break;
+    }
+}
+
+/* A HEP packet cut from an agent's TCP connection: analysed as one in a
+ * datagram, the connection's addresses in `encap`. */
+static void on_stream_hep(void *user, const uint8_t *data, size_t len, sl_time ts,
+                          const sl_flow *flow)
+{
+    sl_pipeline *p = user;
+    sl_packet pkt;
+    if (flow->outer)
+        pkt = *flow->outer; /* its VLANs and tunnels */
+    else
+        memset(&pkt, 0, sizeof pkt);
+    pkt.src = flow->src;
+    pkt.dst = flow->dst;
+    sl_anomaly an = {0};
+    switch (sl_decode_hep(sl_slice_make(data, len), &pkt, &an)) {
+    case SL_DECODE_UDP:
+        p->counters.encap.hep++;
+        on_udp(p, &pkt, ts);
+        break;
+    case SL_DECODE_SKIP: count_note(p, pkt.note); break;
+    default:
+        p->counters.decode_errors++;
+        report_anomaly(p, &an, flow, sl_slice_make(NULL, 0));
+        break;
+    }
 }
 
 /* A complete SCTP user message (RFC 4168: one SIP message each). */
@@ -400,18 +439,6 @@ static void count_encap(sl_pipeline *p, const sl_packet *pkt)
     }
 }
 
-/* Why a decoded frame was left: counted, not an anomaly. */
-static void count_note(sl_pipeline *p, uint8_t note)
-{
-    switch ((sl_decode_note)note) {
-    case SL_NOTE_NONE: break;
-    case SL_NOTE_GTP_OTHER: p->counters.encap.gtp_other++; break;
-    case SL_NOTE_GTPV2C: p->counters.encap.gtpv2c++; break;
-    case SL_NOTE_HEP_NOT_SIP: p->counters.encap.hep_not_sip++; break;
-    case SL_NOTE_HEP_COMPRESSED: p->counters.encap.hep_compressed++; break;
-    }
-}
-
 void sl_pipeline_frame(sl_pipeline *p, int dlt, sl_time ts, const uint8_t *frame, size_t caplen,
                        size_t wirelen)
 {
@@ -442,7 +469,7 @@ void sl_pipeline_frame(sl_pipeline *p, int dlt, sl_time ts, const uint8_t *frame
         p->counters.udp++;
         if (pkt.truncated)
             p->counters.truncated++;
-        on_udp(p, &pkt);
+        on_udp(p, &pkt, ts);
         break;
     case SL_DECODE_TCP:
         p->counters.tcp_segments++;
@@ -523,7 +550,8 @@ sl_pipeline *sl_pipeline_new(const sl_config *cfg, const sl_sink *out)
                            .on_sip = on_stream_sip,
                            .headers = p->headers,
                            .max_headers = cfg->max_headers,
-                           .on_truncated = on_stream_truncated};
+                           .on_truncated = on_stream_truncated,
+                           .on_hep = on_stream_hep};
     p->tcp = sl_tcp_new(&cfg->tcp, &cb);
     p->tls = sl_tcp_tls_new(cfg->tls_keylog);
     if (p->tcp && p->tls)

@@ -5,9 +5,10 @@
  *   START ──SIP start line──▶ SIP ◀──start line found── RESYNC
  *     │                        │ unparsable / gap / too large ──▶ RESYNC
  *     ├──"GET "/"HTTP/"──▶ HTTP ──Upgrade to SIP WebSocket──▶ WS
+ *     ├──"HEP3" (with on_hep)──▶ HEP
  *     └──no start line within probe_limit──▶ NOT_SIP (bytes dropped, counted)
  *
- * The HTTP and WS steps are in tcp_websocket.c.
+ * The HTTP and WS steps are in tcp_websocket.c, the HEP step in tcp_hep.c.
  *
  * In-order bytes are parsed where they lie (the packet, or a held segment);
  * only the unfinished tail of a unit (a message, a WebSocket frame header, a
@@ -44,12 +45,16 @@ static void reset_hints(half *h)
 
 static bool step_start(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n, size_t *used)
 {
-    (void)t;
-    (void)c;
     half *h = &c->h[d];
     size_t k = sl_sip_skip_keepalive(p, n);
     if (k > 0) {
         *used = k;
+        return true;
+    }
+    if (t->cb.on_hep && memcmp(p, "HEP3", n < 4 ? n : 4) == 0) {
+        if (n < 4)
+            return false;
+        h->mode = M_HEP;
         return true;
     }
     static const char get[] = "GET ", http[] = "HTTP/";
@@ -268,6 +273,7 @@ static size_t run(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n, s
         case M_RESYNC: go_on = step_resync(t, c, d, p + off, n - off, &used); break;
         case M_HTTP: go_on = sl_tcp_step_http(t, c, d, p + off, n - off, &used); break;
         case M_WS: go_on = sl_tcp_step_ws(t, c, d, p + off, n - off, &used); break;
+        case M_HEP: go_on = sl_tcp_step_hep(t, c, d, p + off, n - off, &used); break;
         case M_NOT_SIP: t->st.not_sip_bytes += n - off; return n;
         }
         off += used;
@@ -302,6 +308,10 @@ static void drop_too_large(sl_tcp_table *t, conn *c, int d)
         break;
     case M_HTTP:
     case M_WS: sl_tcp_not_sip(t, h); break;
+    case M_HEP: /* a packet is never over the cap: its buffer could not grow */
+        t->st.skipped += h->len;
+        h->hep_lost = true;
+        break;
     default: drop_searching(t, h, h->len); break;
     }
     reset_hints(h);
@@ -394,6 +404,7 @@ void sl_tcp_framing_gap(sl_tcp_table *t, conn *c, int d)
         break;
     case M_HTTP:
     case M_WS: sl_tcp_not_sip(t, h); break;
+    case M_HEP: h->hep_lost = true; break;
     default: break;
     }
     t->st.skipped += h->len;
@@ -483,6 +494,7 @@ void sl_tcp_framing_cut(sl_tcp_table *t, conn *c, int d, size_t n)
         sl_tcp_not_sip(t, h); /* a frame header was cut: the framing is lost */
         break;
     case M_HTTP: sl_tcp_not_sip(t, h); break;
+    case M_HEP: sl_tcp_hep_cut(t, c, d, n); break;
     case M_NOT_SIP: t->st.not_sip_bytes += n; break;
     }
     reset_hints(h);
@@ -493,10 +505,11 @@ void sl_tcp_framing_cut(sl_tcp_table *t, conn *c, int d, size_t n)
 void sl_tcp_framing_end(sl_tcp_table *t, conn *c, int d, const char *why)
 {
     half *h = &c->h[d];
-    if ((h->mode == M_SIP && h->len > 0) || (h->mode == M_WS && h->ws_in_msg && !h->ws_drop)) {
+    const bool held = h->len > 0 && (h->mode == M_SIP || (h->mode == M_HEP && !h->hep_lost));
+    if (held || (h->mode == M_WS && h->ws_in_msg && !h->ws_drop)) {
         char detail[96];
         snprintf(detail, sizeof detail, "%zu bytes of an unfinished message dropped (%s)",
-                 h->mode == M_SIP ? h->len : h->ws_len, why);
+                 h->mode == M_WS ? h->ws_len : h->len, why);
         sl_tcp_anomaly(t, c, d, SL_ANOM_TCP_INCOMPLETE_MESSAGE, detail);
     }
     sl_tcp_framing_free(t, h);

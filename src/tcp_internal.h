@@ -7,7 +7,7 @@
 #include "lru_table.h"
 #include "sipsleuth/tcp_stream.h"
 
-typedef enum mode { M_START, M_SIP, M_RESYNC, M_HTTP, M_WS, M_NOT_SIP } mode;
+typedef enum mode { M_START, M_SIP, M_RESYNC, M_HTTP, M_WS, M_HEP, M_NOT_SIP } mode;
 
 typedef struct seg {
     struct seg *next;
@@ -53,6 +53,8 @@ typedef struct half {
     bool ws_masked, ws_fin, ws_ctrl, ws_in_msg, ws_drop;
     uint8_t *ws;
     size_t ws_len, ws_cap;
+
+    bool hep_lost; /* HEP: out of step, searching for the next "HEP3" header */
 } half;
 
 struct sl_tls_conn; /* tcp_tls.c: a TLS connection's records and keys */
@@ -109,6 +111,11 @@ bool sl_tcp_step_http(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t 
 bool sl_tcp_step_ws(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n, size_t *used);
 /* The end of a WebSocket frame's payload: delivers a finished message. */
 void sl_tcp_ws_frame_end(sl_tcp_table *t, conn *c, int d);
+
+/* tcp_hep.c: the HEP mode's step (as the ones above), and n bytes of it the
+ * snap length cut. */
+bool sl_tcp_step_hep(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n, size_t *used);
+void sl_tcp_hep_cut(sl_tcp_table *t, conn *c, int d, size_t n);
 
 /* tcp_framing.c: newly in-order plain bytes of direction d. */
 void sl_tcp_frame(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n);

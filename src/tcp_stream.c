@@ -327,7 +327,7 @@ static bool holds_sip(const conn *c)
 {
     for (int d = 0; d < 2; d++) {
         const half *h = &c->h[d];
-        if (h->len > 0 || h->ooo || h->mode == M_SIP || h->mode == M_WS)
+        if (h->len > 0 || h->ooo || h->mode == M_SIP || h->mode == M_WS || h->mode == M_HEP)
             return true;
     }
     return false;

@@ -71,8 +71,9 @@
     X(TCP_GAP, "tcp_gap", "tcp", "bytes of a TCP stream never captured (the unfinished message is dropped)") \
     X(TCP_STREAM_EVICTED, "tcp_stream_evicted", "tcp", "a connection closed for --max-tcp-streams or --max-tcp-bytes") \
     X(TCP_NOMEM, "tcp_nomem", "tcp", "stream data dropped: memory allocation failed") \
-    X(TCP_MESSAGE_TOO_LARGE, "tcp_message_too_large", "tcp", "a stream's SIP or WebSocket message over --max-message-bytes (dropped)") \
+    X(TCP_MESSAGE_TOO_LARGE, "tcp_message_too_large", "tcp", "a stream's SIP, WebSocket or HEP message over --max-message-bytes (dropped)") \
     X(TCP_SIP_INVALID, "tcp_sip_invalid", "tcp", "a stream's SIP message that does not parse (the stream resyncs)") \
+    X(TCP_HEP_INVALID, "tcp_hep_invalid", "tcp", "no HEP3 header where an agent's TCP stream should start a packet (the stream resyncs)") \
     X(TCP_INCOMPLETE_MESSAGE, "tcp_incomplete_message", "tcp", "an unfinished message dropped when its connection ended") \
     X(TRUNCATED_MESSAGE, "truncated_message", "tcp", "a stream message cut by the snap length that does not parse") \
     X(WS_RESERVED_BITS, "ws_reserved_bits", "websocket", "a frame with reserved bits set (in the detail of ws_invalid_frame)") \

@@ -30,4 +30,10 @@ sl_decode_result sl_decode_frame(int dlt, const uint8_t *frame, size_t caplen, s
 sl_decode_result sl_decode_ip_payload(uint8_t ip_proto, sl_slice data, bool truncated,
                                       sl_packet *pkt, sl_anomaly *an);
 
+/* Decodes a HEP packet that a TCP stream carried from pkt->src (the agent) to
+ * pkt->dst (the collector), as a HEP datagram is: SL_DECODE_UDP with the
+ * original flow, SL_DECODE_SKIP (pkt->note) or SL_DECODE_ERROR. Keeps pkt's
+ * outer layers. */
+sl_decode_result sl_decode_hep(sl_slice data, sl_packet *pkt, sl_anomaly *an);
+
 #endif

@@ -12,7 +12,9 @@
  * that lies within one in-order segment is delivered as a slice of that
  * packet; only a message spanning segments is copied into the direction's
  * buffer. SIP over WebSocket (RFC 7118) is recognised by its HTTP Upgrade
- * and each WebSocket message is delivered as one SIP message.
+ * and each WebSocket message is delivered as one SIP message. With on_hep, a
+ * direction whose first bytes are "HEP3" carries HEPv3 packets (a HEP agent
+ * to its collector): each is framed by its length and handed to on_hep.
  *
  * Losses never stall a stream: a hole that is still open when the held
  * out-of-order data passes its bound, `reorder_window` after the peer
@@ -30,7 +32,8 @@
  * Content-Length was read, else at the next SIP start line.
  *
  * Every message delivered is exactly one SIP message: parse it with
- * SL_SIP_DATAGRAM. Its timestamp is that of the segment that completed it.
+ * SL_SIP_DATAGRAM (on_hep: one whole HEPv3 packet, its chunks unchecked).
+ * Its timestamp is that of the segment that completed it.
  * Not thread-safe; the callbacks must not call back into the table. */
 #ifndef SIPSLEUTH_TCP_STREAM_H
 #define SIPSLEUTH_TCP_STREAM_H
@@ -78,6 +81,10 @@ typedef struct sl_tcp_callbacks {
      * them were not captured. Without it, an anomaly "truncated_message". */
     void (*on_truncated)(void *user, const uint8_t *data, size_t len, size_t lost, sl_time ts,
                          const sl_flow *flow);
+    /* Optional: one HEPv3 packet of a HEP stream, hep[0..len) ("HEP3", its
+     * length field equal to len, at most max_message); flow is the agent's
+     * connection to the collector. Without it HEP streams are not SIP. */
+    void (*on_hep)(void *user, const uint8_t *hep, size_t len, sl_time ts, const sl_flow *flow);
 } sl_tcp_callbacks;
 
 typedef struct sl_tcp_stats {

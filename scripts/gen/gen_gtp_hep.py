@@ -14,6 +14,14 @@ original addresses, ports and capture times (2 ms before the collector
 captured each, 5 ms for the 200 OK to the INVITE), an OPTIONS/200 over IPv6, a REGISTER in HEPv2, and a HEPv3
 RTCP report (protocol type 5), which is counted and not analysed.
 
+samples/hep3-tcp.pcap: the same HEPv3 packets (but the HEPv2 one: it states
+no length, so it cannot be framed on a stream) as an agent sends them over
+TCP: a connection to port 9060 whose segments carry two packets at once, a
+packet split in its payload, a packet split in its header after another one;
+and a connection to port 19060 that the capture joined after its handshake,
+HEP found by content only, carrying an OPTIONS/200 the agent captured on
+TCP (IP protocol chunk 6).
+
 GROUND_TRUTH below is what sipsleuth must report (test_gtp_hep.py)."""
 import os
 import struct
@@ -176,6 +184,79 @@ def hep_sample():
     write_seeds("decode", [b"\x01" + hep_frame(frames[0][1])], "hep-frame")
 
 
+class HepTcp:
+    """One agent-to-collector TCP connection; the collector only acknowledges."""
+
+    def __init__(self, w, sport, dport, handshake):
+        self.w, self.sport, self.dport = w, sport, dport
+        self.seq, self.ack = 1000, 5000
+        self.segments = []  # payloads, for the fuzz seeds
+        if handshake:
+            self.frame(T0, b"", pg.TCP_SYN, up=True)
+            self.frame(T0, b"", pg.TCP_SYN | pg.TCP_ACK, up=False)
+            self.frame(T0, b"", pg.TCP_ACK, up=True)
+
+    def frame(self, ts, data, flags, up=True):
+        if up:
+            f = pg.tcp_frame(data, AGENT, HOMER, self.sport, self.dport, self.seq, self.ack, flags)
+            self.seq += len(data) + (1 if flags & (pg.TCP_SYN | pg.TCP_FIN) else 0)
+        else:
+            f = pg.tcp_frame(data, HOMER, AGENT, self.dport, self.sport, self.ack, self.seq, flags)
+            self.ack += 1 if flags & (pg.TCP_SYN | pg.TCP_FIN) else 0
+        self.w.write(ts, f)
+
+    def send(self, ts, data):
+        self.segments.append(data)
+        self.frame(ts, data, pg.TCP_ACK | pg.TCP_PSH)
+        self.frame(ts + MS // 10, b"", pg.TCP_ACK, up=False)
+
+
+def hep_tcp_sample():
+    d = Dialog("hep-call-1@pbx.example", "sip:alice@atlanta.example.com",
+               "sip:bob@biloxi.example.com", A4 + ":5060", B4 + ":5060")
+    call = {}
+    for ms, fwd, msg in call_messages(d):
+        s, t = (A4, B4) if fwd else (B4, A4)
+        call[ms] = hep3(msg, s, t, 5060, 5060, T0 + ms * MS)
+    rtcp = struct.pack("!BBHI", 0x80, 200, 6, 0x12345678) + bytes(20)
+    o = Dialog("hep-options-6@pbx.example", "sip:probe@example.com", "sip:pbx@example.com",
+               "[%s]:5062" % A6, "[%s]:5060" % B6, from_tag="o6")
+    opt = hep3(o.request("OPTIONS", 1, "o6"), A6, B6, 5062, 5060,
+               T0 + 5000 * MS, ip_proto=6)
+    ok = hep3(o.response(200, "OK", "OPTIONS", 1, "o6"), B6, A6, 5060, 5062,
+              T0 + 5003 * MS, ip_proto=6)
+
+    def at(ms):  # the collector's capture time of what the agent captured at ms
+        return T0 + (ms + HEP_SLOW.get(ms, HEP_DELAY_MS)) * MS
+
+    with pg.Writer(os.path.join(OUT, "hep3-tcp.pcap")) as w:
+        a = HepTcp(w, 47001, 9060, handshake=True)
+        b = HepTcp(w, 47002, 19060, handshake=False)
+        a.send(at(0), call[0])
+        a.send(at(60), call[20] + call[60])  # two packets in one segment
+        ok200 = call[2100]
+        a.send(at(2100) - MS, ok200[:200])  # split in the payload chunk
+        a.send(at(2100), ok200[200:])
+        a.send(at(2110), call[2110])
+        b.send(at(5000), opt[:3])  # split in the magic
+        b.send(at(5000) + MS // 2, opt[3:] + ok[:5])  # and in the length
+        b.send(at(5003), ok[5:])
+        a.send(at(8000), hep3(rtcp, A4, B4, 4001, 5001, T0 + 8000 * MS, proto_type=5))
+        a.send(at(60000), call[60000] + call[60020][:4])  # the next split after its magic
+        a.send(at(60020), call[60020][4:])
+        a.frame(at(60020) + MS, b"", pg.TCP_FIN | pg.TCP_ACK)
+    # fuzz_tcp_stream seeds: its records (direction 0 of connection `conn`)
+    def rec(data, conn=0, delta=0, cut=0):
+        return struct.pack("!BhHB", conn << 1, delta, len(data), cut) + data
+
+    seeds = [b"".join(rec(x, conn) for x in c.segments) for conn, c in enumerate((a, b))]
+    # a packet over the fuzzer's 4096-byte cap, junk, a hole, a cut packet
+    big = b"HEP3" + struct.pack("!H", 5000) + bytes(4994)
+    seeds.append(rec(call[0]) + rec(big) + rec(b"junk" + call[20]) + rec(call[60], delta=100) +
+                 rec(call[2100][:300], cut=20) + rec(call[2100][320:] + call[2110]))
+    write_seeds("tcp_stream", seeds, "hep")
+
+
 def write_seeds(target, inputs, prefix="seed"):
     d = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "fuzz",
                      "corpus", target)
@@ -197,12 +278,18 @@ GROUND_TRUTH = {
         "responses": {"100": 1, "180": 1, "200": 3},
         "stats": {"hep_packets": 10, "hep_not_sip": 1},
     },
+    "hep3-tcp.pcap": {
+        "requests": {"INVITE": 1, "ACK": 1, "BYE": 1, "OPTIONS": 1},
+        "responses": {"100": 1, "180": 1, "200": 3},
+        "stats": {"hep_packets": 9, "hep_not_sip": 1},
+    },
 }
 
 
 def main():
     gtpu_sample()
     hep_sample()
+    hep_tcp_sample()
 
 
 if __name__ == "__main__":

@@ -8,12 +8,14 @@
  *   length  big-endian 16 bits, cut to the bytes left
  *   cut     bytes the segment carried past these, cut by the snap length
  * Small caps make gaps, resyncs and evictions reachable. Besides the
- * sanitizers it checks that memory stays under the cap, and that a message
+ * sanitizers it checks that memory stays under the cap, that a message
  * handed over already parsed (on_sip, the pipeline's path) is exactly what
- * parsing its bytes as a datagram gives. */
+ * parsing its bytes as a datagram gives, and that a HEP packet framed on a
+ * stream (on_hep) is one whole HEPv3 packet within the cap. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "sipsleuth/layers.h"
 #include "sipsleuth/sip.h"
 #include "sipsleuth/tcp_stream.h"
 
@@ -68,6 +70,22 @@ static void on_truncated(void *user, const uint8_t *data, size_t len, size_t los
         sl_sip_parse(data, len, SL_SIP_DATAGRAM, &m, NULL);
 }
 
+#define MAX_MESSAGE 4096
+
+static void on_hep(void *user, const uint8_t *hep, size_t len, sl_time ts, const sl_flow *flow)
+{
+    (void)user;
+    (void)ts;
+    if (len < 6 || len > MAX_MESSAGE || !flow || flow->proto != SL_IPPROTO_TCP ||
+        !sl_hep3_probe(sl_slice_make(hep, len)) || ((size_t)hep[4] << 8 | hep[5]) != len)
+        abort();
+    sl_hep h;
+    sl_anomaly an = {0};
+    if (sl_hep_decode(sl_slice_make(hep, len), &h, &an) == SL_OK && h.payload.len &&
+        (h.payload.ptr < hep || h.payload.ptr + h.payload.len > hep + len))
+        abort();
+}
+
 static void on_anomaly(void *user, sl_anomaly_kind kind, const sl_flow *flow, sl_time ts,
                        const char *detail)
 {
@@ -83,7 +101,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     sl_tcp_config_default(&cfg);
     cfg.max_streams = 3;
     cfg.max_bytes = 96 * 1024;
-    cfg.max_message = 4096;
+    cfg.max_message = MAX_MESSAGE;
     cfg.max_ooo_bytes = 4096;
     cfg.max_ooo_segments = 8;
     cfg.probe_limit = 1024;
@@ -94,7 +112,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                            .on_sip = on_sip,
                            .headers = headers,
                            .max_headers = MAX_HEADERS,
-                           .on_truncated = on_truncated};
+                           .on_truncated = on_truncated,
+                           .on_hep = on_hep};
     sl_tcp_table *t = sl_tcp_new(&cfg, &cb);
     if (!t)
         return 0;

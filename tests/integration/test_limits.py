@@ -31,6 +31,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "scripts", "gen"))
 import pcapgen as pg  # noqa: E402
+from gen_gtp_hep import hep3  # noqa: E402
 from gen_redirects import redirect_flood  # noqa: E402
 from gen_sctp import data_chunk, sctp  # noqa: E402
 from sipmsg import message  # noqa: E402
@@ -152,6 +153,21 @@ def gen_message_bytes(path):
             ms += 1
     capture(path, frames)
     return {"sip_message_too_large": 30, "tcp_message_too_large": 10}, {"sip_messages": 15}
+
+
+def gen_hep_tcp(path):
+    """1 KiB messages cap, HEP over TCP: 10 HEP packets of 3 KiB between 5
+    small ones on one agent connection, in 1200-byte segments: the big ones are
+    skipped by their length, never held."""
+    stream = b"".join(hep3(request(300 + i, body=b"v" * 3000) if i % 3 else request(300 + i),
+                           CLIENT, SERVER, 5060, 5060, T0) for i in range(15))
+    frames, seq = [], 1000
+    for ms, k in enumerate(range(0, len(stream), 1200)):
+        chunk = stream[k:k + 1200]
+        frames.append((ms, pg.tcp_frame(chunk, "10.0.0.3", SERVER, 40000, 9060, seq)))
+        seq += len(chunk)
+    capture(path, frames)
+    return {"tcp_message_too_large": 10}, {"sip_messages": 5}
 
 
 def gen_headers(path):
@@ -353,6 +369,7 @@ def gen_certs(path):
 #  memory_bytes must stay within which cap during the run)
 CASES = [
     ("message bytes", gen_message_bytes, {"--max-message-bytes": 1 * KIB}, (), None),
+    ("message bytes, hep on tcp", gen_hep_tcp, {"--max-message-bytes": 1 * KIB}, (), None),
     ("headers", gen_headers, {"--max-headers": 16}, (), None),
     ("contacts", gen_contacts, {"--max-contacts": 4}, (), None),
     ("vias", gen_vias, {"--max-vias": 8}, (), None),

@@ -38,6 +38,10 @@ TSHARK_CORRECTED = {
     "samples/hep3.pcap": (
         ["-X", "lua_script:" + HEP_LUA],
         "tshark 4.0 has no HEP dissector: hep.lua (written from the HEP spec) hands it the payloads"),
+    "samples/hep3-tcp.pcap": (
+        ["-X", "lua_script:" + HEP_LUA],
+        "tshark 4.0 has no HEP dissector: hep.lua frames HEP3 on TCP by its length (port 9060, "
+        "elsewhere by content) and hands it the payloads"),
     "sipcapture-hep-wireshark/hep.pcap": (
         ["-X", "lua_script:" + HEP_LUA], "tshark 4.0 has no HEP dissector: hep.lua hands it the payloads"),
     "sipcapture-hep-wireshark/hep3_compressed.pcapng": (
