@@ -45,7 +45,7 @@ struct sl_sctp_table {
     sl_sctp_stats st;
 };
 
-/* sctp_assoc.c: an anomaly in direction d of a (a NULL: of the packet being
+/* sctp_delivery.c: an anomaly in direction d of a (a NULL: of the packet being
  * processed), and a complete user message sent by a->addr[d]. */
 void sl_sctp_anomaly(sl_sctp_table *t, const assoc *a, int d, sl_anomaly_kind kind,
                      const char *detail);
