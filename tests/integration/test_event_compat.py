@@ -23,6 +23,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from livecap import sanitized  # noqa: E402
 from sipcount import ROOT, report  # noqa: E402
 
 # The last commit before the typed event boundary: its output is the reference.
@@ -60,11 +61,6 @@ MEMORY = re.compile(rb'"memory_bytes":\d+')
 FLAG_OFFSET = re.compile(rb'("kind":"sip_(?:header_no_colon|bad_content_length|dup_content_length|'
                          rb'headers_dropped|lone_cr|no_content_length|body_short|no_blank_line)",'
                          rb'"layer":"sip","offset":)\d+')
-
-
-def sanitized(binary):
-    out = subprocess.run(["ldd", binary], capture_output=True, text=True).stdout
-    return "libasan" in out or "libubsan" in out
 
 
 def build_baseline():

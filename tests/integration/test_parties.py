@@ -17,6 +17,7 @@ import sys
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from livecap import sanitized  # noqa: E402
 from sipcount import CORPUS, ROOT, report, run_sipsleuth, sipsleuth_keylog_args  # noqa: E402
 
 SEP = "\x1f"
@@ -84,11 +85,6 @@ def our_messages(events):
         vals[5] = uri_user(vals[5]) if vals[5] else None
         msgs.setdefault(key, vals)
     return msgs
-
-
-def sanitized(binary):
-    out = subprocess.run(["ldd", binary], capture_output=True, text=True).stdout
-    return "libasan" in out or "libubsan" in out
 
 
 def main():
