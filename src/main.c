@@ -1,5 +1,6 @@
 /* sipsleuth: command line (cli.c) → configuration → capture loop. */
 #include "sipsleuth/capture.h"
+#include "sipsleuth/certstore.h"
 #include "sipsleuth/cli.h"
 #include "sipsleuth/decode.h"
 #include "sipsleuth/output.h"
@@ -210,12 +211,15 @@ static bool dir_writable(const char *option, const char *file, char *err, size_t
     return false;
 }
 
-/* -o (unless stdout) and --routes, checked with dir_writable. */
-static bool outputs_writable(const sl_cli *o, char *err, size_t errlen)
+/* -o (unless stdout) and --routes, checked with dir_writable, and --cert-dir,
+ * whose files are read when a signature first names them. */
+static bool paths_usable(const sl_cli *o, char *err, size_t errlen)
 {
     if (o->output && strcmp(o->output, "-") != 0 && !dir_writable("-o", o->output, err, errlen))
         return false;
-    return !o->cfg.routes_file || dir_writable("--routes", o->cfg.routes_file, err, errlen);
+    if (o->cfg.routes_file && !dir_writable("--routes", o->cfg.routes_file, err, errlen))
+        return false;
+    return !o->cfg.certs || sl_certstore_dir_readable(o->cfg.certs, err, errlen);
 }
 
 /* What a run holds from setup to teardown. */
@@ -250,7 +254,7 @@ static int setup(sl_cli *o, run *r)
     }
     char routes_err[600];
     if (!sl_pipeline_load_routes(r->p, routes_err, sizeof routes_err) ||
-        !outputs_writable(o, routes_err, sizeof routes_err)) {
+        !paths_usable(o, routes_err, sizeof routes_err)) {
         fprintf(stderr, "sipsleuth: %s\n", routes_err);
         sl_pipeline_free(r->p);
         sl_summary_free(r->w.summary);
@@ -280,7 +284,7 @@ static int read_inputs(const sl_cli *o, run *r, int *opened, sl_capture_stats *c
         }
         if (o->user && i == 0 &&
             (!sl_drop_privileges(o->user, err, sizeof err) ||
-             !outputs_writable(o, err, sizeof err))) {
+             !paths_usable(o, err, sizeof err))) {
             fprintf(stderr, "sipsleuth: %s\n", err);
             sl_capture_close(cap);
             status = 1;

@@ -81,6 +81,14 @@ def main():
             check("-o in a directory --user cannot write: exit 1 at the start, naming it",
                   r.returncode == 1 and b"cannot write in" in r.stderr and
                   os.path.getsize(os.path.join(d, "ev.ndjson")) == 0, (r.returncode, r.stderr))
+        # --cert-dir is read when a signature names a certificate: a directory
+        # the --user account cannot read is refused before any packet
+        with tempfile.TemporaryDirectory() as d:
+            os.chmod(d, 0o700)
+            r = run(b, ["--user", "nobody", "--cert-dir", d, "-r", BASIC])
+            check("--cert-dir that --user cannot read: exit 1 at the start, naming it",
+                  r.returncode == 1 and b"--cert-dir" in r.stderr and r.stdout == b"",
+                  (r.returncode, r.stderr, r.stdout[:200]))
     else:
         print("skip --user check: needs root to switch users")
     with tempfile.NamedTemporaryFile(suffix=".pcap") as junk:
