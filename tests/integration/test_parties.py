@@ -12,13 +12,13 @@ usage: test_parties.py PATH/TO/sipsleuth   (run from the repository root)
 """
 import glob
 import os
-import subprocess
 import sys
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from livecap import sanitized  # noqa: E402
 from sipcount import CORPUS, ROOT, report, run_sipsleuth, sipsleuth_keylog_args  # noqa: E402
+from tshark_cache import tshark  # noqa: E402
 
 SEP = "\x1f"
 FIELDS = ["sip.Call-ID", "sip.CSeq", "sip.Status-Code", "sip.r-uri.user", "sip.from.user",
@@ -50,11 +50,11 @@ def uri_user(uri):
 def tshark_messages(path):
     """{(call_id, cseq, status): [field values]} of frames holding one SIP message;
     a field tshark repeats (two To headers) or leaves empty is None: not compared."""
-    cmd = ["tshark", "-n", "-r", path, "-Y", "sip", "-o", "tcp.reassemble_out_of_order:TRUE",
+    cmd = ["-n", "-r", path, "-Y", "sip", "-o", "tcp.reassemble_out_of_order:TRUE",
            "-T", "fields", "-E", "occurrence=a", "-E", "aggregator=" + SEP]
     for f in FIELDS:
         cmd += ["-e", f]
-    out = subprocess.run(cmd, capture_output=True, check=True, text=True, errors="replace").stdout
+    out = tshark(cmd).decode(errors="replace")
     msgs, clash = {}, set()
     conv = [user, user, user, display, display, user]
     for line in out.splitlines():
