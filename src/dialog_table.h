@@ -9,6 +9,7 @@
 #include "dialog_numbering.h"
 #include "lru_table.h"
 #include "sipsleuth/dialog.h"
+#include "sipsleuth/sip_parties.h"
 #include "sipsleuth/transaction.h"
 
 #include <string.h>
@@ -64,9 +65,10 @@ struct rec {
     uint64_t from_tag_h; /* the caller's tag */
     uint64_t winner_h;   /* To tag of the 2xx */
     uint64_t early[EARLY_TAGS];
-    size_t size;     /* bytes charged for this allocation */
-    sl_txn_set txns; /* slot 0 of an attempt is its initial INVITE */
-    char data[];     /* call_id, from, to, request_uri, tag (TAG_MAX) */
+    uint16_t len_party[SL_PARTY__COUNT]; /* kept after the tag, in sl_party order */
+    size_t size;                         /* bytes charged for this allocation */
+    sl_txn_set txns;                     /* slot 0 of an attempt is its initial INVITE */
+    char data[]; /* call_id, from, to, request_uri, tag (TAG_MAX), parties */
 };
 
 struct sl_dialogs {
@@ -115,6 +117,18 @@ static inline sl_slice r_ruri(const rec *r)
 static inline char *r_tag(rec *r)
 {
     return r->data + r->len_call_id + r->len_from + r->len_to + r->len_ruri;
+}
+
+/* The parties of the INVITE that made an attempt (empty for other records). */
+static inline void r_parties(const rec *r, sl_sip_parties *out)
+{
+    const char *p = r->data + r->len_call_id + r->len_from + r->len_to + r->len_ruri;
+    if (r->kind == K_ATTEMPT)
+        p += TAG_MAX;
+    for (int i = 0; i < SL_PARTY__COUNT; i++) {
+        out->v[i] = sl_slice_make(p, r->len_party[i]);
+        p += r->len_party[i];
+    }
 }
 
 static inline sl_flow r_flow(const rec *r)

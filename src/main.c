@@ -283,8 +283,7 @@ static int read_inputs(const sl_cli *o, run *r, int *opened, sl_capture_stats *c
             continue;
         }
         if (o->user && i == 0 &&
-            (!sl_drop_privileges(o->user, err, sizeof err) ||
-             !paths_usable(o, err, sizeof err))) {
+            (!sl_drop_privileges(o->user, err, sizeof err) || !paths_usable(o, err, sizeof err))) {
             fprintf(stderr, "sipsleuth: %s\n", err);
             sl_capture_close(cap);
             status = 1;

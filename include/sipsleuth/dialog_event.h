@@ -3,6 +3,7 @@
 #define SIPSLEUTH_DIALOG_EVENT_H
 
 #include "sipsleuth/event.h"
+#include "sipsleuth/sip_parties.h"
 #include "sipsleuth/sip_reason.h"
 
 typedef enum sl_dialog_state {
@@ -49,8 +50,9 @@ typedef struct sl_redirect_followed {
 typedef struct sl_dialog_event {
     sl_event head; /* ts: when the attempt was decided (or given up) */
     sl_slice from, to, request_uri;
-    sl_slice to_tag; /* of the winning 2xx; empty if none (truncated to 64 bytes) */
-    sl_flow flow;    /* the leg: caller -> callee as the INVITE travelled */
+    sl_sip_parties parties; /* of the INVITE that began the attempt */
+    sl_slice to_tag;        /* of the winning 2xx; empty if none (truncated to 64 bytes) */
+    sl_flow flow;           /* the leg: caller -> callee as the INVITE travelled */
     sl_dialog_state state;
     sl_dialog_close closed;
     int final_status;  /* 0 when none; after an auth challenge, the final of the retry */

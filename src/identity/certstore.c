@@ -1,10 +1,10 @@
 /* Certificates by URL, offline: loading, chains, and checks at a given time. */
 #include "sipsleuth/certstore.h"
 
+#include <errno.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

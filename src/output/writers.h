@@ -26,6 +26,8 @@ void sl_json_user(sl_jw *w, const char *key, sl_slice uri);
 /* The parties of a message: user parts, display names, asserted identity,
  * Diversion and History-Info (each only when present). */
 void sl_json_parties(sl_jw *w, const sl_sip_ctx *ctx);
+/* Of those, the asserted identity, Diversion and History-Info. */
+void sl_json_party_details(sl_jw *w, const sl_sip_parties *pt);
 
 /* A header value as a JSON string, folded lines read as single spaces. */
 void sl_json_header_value(sl_jw *w, sl_slice value);

@@ -43,14 +43,9 @@ RENAMES = [
 ]
 # docs/changelog.md: members added since, left out of the new output before
 # comparing: (event type, key).
-ADDED = [(t, k) for t in ("sip", "dialog") for k in ("ruri_user", "from_user", "to_user")] + [
-    ("sip", "from_display"),
-    ("sip", "to_display"),
-    ("sip", "asserted_identity"),
-    ("sip", "preferred_identity"),
-    ("sip", "remote_party_id"),
-    ("sip", "diversion"),
-    ("sip", "history_info"),
+ADDED = [(t, k) for t in ("sip", "dialog") for k in (
+    "ruri_user", "from_user", "to_user", "from_display", "to_display", "asserted_identity",
+    "preferred_identity", "remote_party_id", "diversion", "history_info")] + [
     ("sip", "reason_headers"),
     ("dialog", "end_reason"),
 ]
