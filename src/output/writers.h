@@ -29,6 +29,10 @@ void sl_json_parties(sl_jw *w, const sl_sip_ctx *ctx);
 /* Of those, the asserted identity, Diversion and History-Info. */
 void sl_json_party_details(sl_jw *w, const sl_sip_parties *pt);
 
+/* A Contact's q (3 decimals) and expires (seconds); null when absent (< 0). */
+void sl_json_q(sl_jw *w, const char *key, double q);
+void sl_json_expires(sl_jw *w, const char *key, int64_t e);
+
 /* A header value as a JSON string, folded lines read as single spaces. */
 void sl_json_header_value(sl_jw *w, sl_slice value);
 
