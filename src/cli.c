@@ -55,6 +55,8 @@ static void usage(FILE *f)
         "      --summary         at the end, a report for people: calls by outcome with setup\n"
         "                        times, failure codes, redirects and routes, anomalies; on\n"
         "                        stderr, or on the output with --events none\n"
+        "      --json            with --summary: the report as one JSON object\n"
+        "                        (docs/summary.md), where the text would go\n"
         "  -q, --quiet           no progress line while reading files at a terminal\n"
         "  -h, --help            this text\n"
         "  -V, --version         the version\n"
@@ -97,6 +99,7 @@ enum {
     OPT_IAT_TOLERANCE,
     OPT_TLS_KEYLOG,
     OPT_LIST_ANOMALIES,
+    OPT_JSON,
     OPT_LIMIT /* + index in sl_limit_options */
 };
 
@@ -120,6 +123,7 @@ static const struct option options[] = {
     {"iat-tolerance", required_argument, NULL, OPT_IAT_TOLERANCE},
     {"tls-keylog", required_argument, NULL, OPT_TLS_KEYLOG},
     {"summary", no_argument, NULL, OPT_SUMMARY},
+    {"json", no_argument, NULL, OPT_JSON},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -276,6 +280,7 @@ static int parse_option(sl_cli *o, int c, char *arg, parse_state *ps)
     case OPT_CERT_DIR:
     case OPT_TRUST: return cert_option(o, c, arg, ps);
     case OPT_SUMMARY: o->summary = true; break;
+    case OPT_JSON: o->summary_json = true; break;
     case 'q': o->quiet = true; break;
     case 'h': usage(stdout); return -1;
     case 'V': printf("sipsleuth %s\n", SL_VERSION); return -1;
@@ -317,6 +322,10 @@ static int check_combinations(sl_cli *o, const parse_state *ps)
     }
     if ((o->n_files > 0) == (o->live.iface != NULL)) {
         fprintf(stderr, "sipsleuth: give either -r FILE or -i IFACE (see --help)\n");
+        return 2;
+    }
+    if (o->summary_json && !o->summary) {
+        fprintf(stderr, "sipsleuth: --json is the format of --summary: give both\n");
         return 2;
     }
     if (ps->sip_ports) {

@@ -112,6 +112,7 @@ static void summarize(rec *r, sl_dialog_close why, sl_time ts, sl_dialog_event *
     s->state = (sl_dialog_state)r->outcome;
     s->closed = why;
     s->final_status = r->final_status;
+    s->final_reason = sl_slice_make(r->final_reason, r->len_final_reason);
     s->start = r->t_invite;
     s->first_18x = r->t_18x;
     s->final = r->t_final;

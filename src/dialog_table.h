@@ -62,6 +62,9 @@ struct rec {
     bool has_end_reason, end_has_cause; /* the Reason header of what ended it */
     uint8_t end_protocol;               /* sl_reason_protocol */
     uint16_t end_cause;
+    /* The reason phrase of final_status, cut to its size. */
+    uint8_t len_final_reason;
+    char final_reason[SL_DIALOG_REASON_KEPT];
     uint64_t from_tag_h; /* the caller's tag */
     uint64_t winner_h;   /* To tag of the 2xx */
     uint64_t early[EARLY_TAGS];

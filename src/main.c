@@ -8,6 +8,7 @@
 #include "sipsleuth/progress.h"
 #include "sipsleuth/routes_cli.h"
 #include "sipsleuth/summary.h"
+#include "sipsleuth/summary_json.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -127,8 +128,9 @@ static int64_t input_size(const sl_cli *o, int upto)
     return total;
 }
 
-/* The --summary report: on stderr, or where the events would go when there are none.
- * False (after a line on stderr naming where and why) when it could not be written. */
+/* The --summary report (text, or one JSON object with --json): on stderr,
+ * or where the events would go when there are none. False (after a line on
+ * stderr naming where and why) when it could not be written. */
 static bool write_summary(const sl_cli *o, sl_summary *s, const sl_pipeline *p)
 {
     FILE *f = stderr;
@@ -145,8 +147,10 @@ static bool write_summary(const sl_cli *o, sl_summary *s, const sl_pipeline *p)
     }
     sl_identity_counts ids;
     sl_identity_get_counts(sl_pipeline_identity(p), &ids);
+    const sl_summary_report *rep =
+        sl_summary_report_make(s, sl_pipeline_counters(p), sl_pipeline_routes(p), &ids);
     errno = 0;
-    bool ok = sl_summary_write(s, sl_pipeline_counters(p), sl_pipeline_routes(p), &ids, f);
+    bool ok = o->summary_json ? sl_summary_write_json(rep, f) : sl_summary_write(rep, f);
     int err = errno;
     if (f != stderr && f != stdout && fclose(f) != 0 && ok) {
         ok = false;
@@ -240,12 +244,13 @@ static int setup(sl_cli *o, run *r)
     }
     sl_output_set_sip_detail(r->out, o->cfg.sip_raw, o->cfg.max_contacts);
     r->w = (watchers){.base = -1};
-    if (o->summary) {
-        r->w.summary = sl_summary_new();
-        o->cfg.dialog.on_end = sl_summary_on_dialog;
-        o->cfg.dialog.user = r->w.summary;
-    }
     sl_sink sink = sl_output_sink(r->out);
+    if (o->summary) {
+        /* The summary sees every event it reads, whatever --events writes. */
+        r->w.summary = sl_summary_new();
+        if (r->w.summary)
+            sink = sl_summary_tee(r->w.summary, &sink);
+    }
     r->p = (o->summary && !r->w.summary) ? NULL : sl_pipeline_new(&o->cfg, &sink);
     if (!r->p) {
         fprintf(stderr, "sipsleuth: out of memory\n");

@@ -29,6 +29,7 @@ typedef struct sl_cli {
     sl_config cfg;
     bool stats_interval_set;
     bool summary;       /* --summary */
+    bool summary_json;  /* --json: the summary as one JSON object */
     bool quiet;         /* -q: no progress line */
     sl_cli_cert *certs; /* --cert, --cert-dir, --trust in order (freed by sl_cli_load) */
     int n_certs;

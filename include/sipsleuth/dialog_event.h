@@ -31,6 +31,9 @@ const char *sl_dialog_close_name(sl_dialog_close c);
 /* A moment that was not seen (capture time 0 is a valid time). */
 #define SL_DIALOG_NO_TIME INT64_MIN
 
+/* Bytes of the final response's reason phrase kept (final_reason). */
+#define SL_DIALOG_REASON_KEPT 32
+
 /* Auth challenge status codes (401, 407) kept per attempt, in order. */
 #define SL_DIALOG_CHALLENGES_KEPT 4
 
@@ -60,6 +63,8 @@ typedef struct sl_dialog_event {
     sl_time first_18x; /* first 180-189 */
     sl_time final;     /* the final response that decided it (the challenge's, if unanswered) */
     sl_time bye;       /* the BYE that ended it */
+    /* The reason phrase of final_status, cut to SL_DIALOG_REASON_KEPT bytes. */
+    sl_slice final_reason;
     /* 401/407 answered by an INVITE with credentials (same Call-ID, leg and
      * From tag, a higher CSeq), which continues the same attempt. */
     uint32_t auth_challenges;
