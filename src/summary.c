@@ -176,18 +176,33 @@ static void on_sip(sl_summary *s, const sl_sip_event *ev)
         s->rep.register_failed++;
 }
 
+/* The address an anomaly is about: the source of its flow; NULL when none. */
+static const sl_addr *anomaly_source(const sl_anomaly_event *ev)
+{
+    return ev->head.flow && ev->head.flow->src.family ? &ev->head.flow->src : NULL;
+}
+
+static bool addr_eq(const sl_addr *a, const sl_addr *b)
+{
+    return a->family == b->family && memcmp(a->bytes, b->bytes, a->family == 4 ? 4 : 16) == 0;
+}
+
+/* A `scanner` anomaly: one more report about its source. */
 static void on_anomaly(sl_summary *s, const sl_anomaly_event *ev)
 {
-    if (!s->scanner_kind || ev->kind != s->scanner_kind || !ev->head.flow)
+    const sl_addr *a = anomaly_source(ev);
+    if (!s->scanner_kind || ev->kind != s->scanner_kind || !a)
         return;
-    const sl_addr *a = &ev->head.flow->src;
     for (size_t i = 0; i < s->n_sources; i++)
-        if (memcmp(&s->sources[i].addr, a, sizeof *a) == 0) {
+        if (addr_eq(&s->sources[i].addr, a)) {
             s->sources[i].count++;
             return;
         }
-    if (s->n_sources < SOURCES)
-        s->sources[s->n_sources++] = (source_entry){*a, 1};
+    if (s->n_sources == SOURCES)
+        return;
+    source_entry *e = &s->sources[s->n_sources++];
+    *e = (source_entry){{.family = a->family}, 1};
+    memcpy(e->addr.bytes, a->bytes, a->family == 4 ? 4 : 16);
 }
 
 void sl_summary_on_event(void *user, const sl_event *ev)

@@ -57,11 +57,17 @@ def main():
                        (["--max-tcp-bytes", "64X", "-r", BASIC], "a size with a bad suffix"),
                        (["--max-tcp-bytes", "1K", "-r", BASIC], "a size below its range"),
                        (["--max-frag-bytes", "-1M", "-r", BASIC], "a negative size"),
-                       (["-r"], "missing value")):
+                       (["-r"], "missing value"),
+                       (["--json", "-r", BASIC], "--json without --summary")):
         r = run(b, args)
         lines = r.stderr.decode().strip().splitlines()
         check("usage error exits 2: " + what, r.returncode == 2 and len(lines) == 1,
               "rc=%d stderr=%r" % (r.returncode, r.stderr))
+    check("--help names --json", "--json " in help_text)
+    r = run(b, ["--summary", "--json", "--events", "none", "-r", BASIC])
+    check("--summary --json --events none: one JSON object on stdout",
+          r.returncode == 0 and r.stdout.count(b"\n") == 1 and
+          json.loads(r.stdout)["sip"]["messages"] == 7 and not r.stderr, (r.returncode, r.stderr))
     r = run(b, ["-r", "/nonexistent.pcap"])
     err = r.stderr.decode().strip()
     check("missing file exits 1 with one line naming it",
