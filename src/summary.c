@@ -278,6 +278,8 @@ static sl_summary_times all_times(sl_summary *s)
     if (!all)
         return (sl_summary_times){0};
     for (int i = 0; i < SL_DIALOG__COUNT; i++) {
+        if (!s->final_by_state[i].n)
+            continue; /* its array may be NULL */
         memcpy(all + k, s->final_by_state[i].us, s->final_by_state[i].n * sizeof *all);
         k += s->final_by_state[i].n;
     }
