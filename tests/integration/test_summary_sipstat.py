@@ -35,6 +35,7 @@ import jsonschema
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from sipcount import CORPUS, ROOT, keylog_of, report, sipsleuth_keylog_args  # noqa: E402
 from test_tshark_counts import TSHARK_CORRECTED  # noqa: E402
+from tshark_cache import tshark  # noqa: E402
 
 sys.path.insert(0, os.path.join(ROOT, "scripts", "gen"))
 import pcapgen as pg  # noqa: E402
@@ -52,11 +53,11 @@ with open(os.path.join(ROOT, "docs", "summary.schema.json")) as f:
 
 def sipstat(path, extra=()):
     """(messages, Counter of (kind, value)) from `tshark -q -z sip,stat`."""
-    cmd = ["tshark", "-n", "-q", "-z", "sip,stat", "-r", path,
-           "-o", "tcp.reassemble_out_of_order:TRUE"] + list(extra)
+    args = ["-n", "-q", "-z", "sip,stat", "-r", path,
+            "-o", "tcp.reassemble_out_of_order:TRUE"] + list(extra)
     if keylog_of(path):
-        cmd += ["-o", "tls.keylog_file:" + keylog_of(path)]
-    out = subprocess.run(cmd, capture_output=True, check=True).stdout.decode(errors="replace")
+        args += ["-o", "tls.keylog_file:" + keylog_of(path)]
+    out = tshark(args).decode(errors="replace")
     counts, total, section = collections.Counter(), None, None
     for line in out.splitlines():
         m = re.match(r"Number of SIP messages: (\d+)$", line)
