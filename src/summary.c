@@ -331,6 +331,7 @@ static void describe_failure(const sl_summary *s, sl_summary_failure *f)
             all[n++] = (sl_summary_code){s->causes[i].cause, s->causes[i].count};
             with_cause += s->causes[i].count;
         }
+    // cppcheck-suppress uninitvar ; qsort reads only the n entries filled above
     qsort(all, n, sizeof *all, cmp_code);
     f->n_causes = n < SL_SUMMARY_CAUSES ? n : SL_SUMMARY_CAUSES;
     memcpy(f->causes, all, f->n_causes * sizeof *all);

@@ -23,6 +23,20 @@ static void print_times(FILE *f, const sl_summary_times *t)
                 ms(t->max));
 }
 
+/* src (NUL-terminated bytes from packets) with all but printable ASCII as '?'. */
+static void printable(char *dst, size_t cap, const char *src)
+{
+    size_t k = 0;
+    for (; k + 1 < cap && src[k]; k++) {
+        const unsigned char c = (unsigned char)src[k];
+        char out = '?';
+        if (c >= 0x20 && c <= 0x7e)
+            out = (char)c;
+        dst[k] = out;
+    }
+    dst[k] = '\0';
+}
+
 static void write_capture(const sl_summary_report *r, FILE *f)
 {
     const sl_counters *c = r->counters;
@@ -67,12 +81,7 @@ static void write_messages(const sl_summary_report *r, FILE *f)
     order_methods(c, order);
     for (unsigned i = 0; i < c->n_methods; i++) {
         char name[SL_STATS_METHOD_LEN];
-        /* Attacker-chosen bytes: only printable ASCII reaches a terminal. */
-        for (unsigned k = 0; k <= c->methods[order[i]].len && k < sizeof name; k++) {
-            char ch = c->methods[order[i]].name[k];
-            name[k] = (ch && (ch < 0x20 || ch > 0x7e)) ? '?' : ch;
-        }
-        name[sizeof name - 1] = '\0';
+        printable(name, sizeof name, c->methods[order[i]].name);
         fprintf(f, "  %-44s %9llu\n", name, (unsigned long long)c->methods[order[i]].count);
     }
     if (c->other_methods)
@@ -150,9 +159,7 @@ static void write_failures(const sl_summary_report *r, FILE *f)
     for (size_t i = 0; i < r->n_failures; i++) {
         const sl_summary_failure *x = &r->failures[i];
         char phrase[SL_DIALOG_REASON_KEPT + 1];
-        for (size_t k = 0; k < sizeof phrase; k++)
-            phrase[k] =
-                (x->phrase[k] && (x->phrase[k] < 0x20 || x->phrase[k] > 0x7e)) ? '?' : x->phrase[k];
+        printable(phrase, sizeof phrase, x->phrase);
         fprintf(f, "  %3d %-40s %9llu\n", x->code, phrase, (unsigned long long)x->count);
         for (size_t k = 0; k < x->n_causes; k++) {
             const char *name = sl_q850_cause_name(x->causes[k].code);
