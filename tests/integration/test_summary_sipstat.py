@@ -8,10 +8,10 @@
    by port). Excluded, with the reason:
    - ntop-nDPI/fuzz-2006-06-26-2594.pcap: a fuzzed capture. sip,stat counts
      28 of the 52 messages that `-Y sip` shows (test_tshark_counts.py checks
-     those), and tshark finds 28 of its SIP frames malformed: the fuzzed
-     bytes stop its dissector before some messages reach the tap. Here sip,stat's counts must be a part of ours, key by key.
-   tshark's "resent" count is not compared: it is tshark's own notion (same
-   Call-ID, CSeq and branch seen before), not the transaction tracker's.
+     those); tshark marks 28 of its SIP frames malformed. Here sip,stat's
+     counts must be a part of ours, key by key.
+   tshark's "resent" count is not compared: it is tshark's own notion of a
+   resent message, not the transaction tracker's retransmission verdict.
 2. A capture generated here with known values: message counts (and tshark's),
    setup time and PDD percentiles (nearest rank, computed here from the
    generator's delays), answered calls without an 18x, failure codes with the
