@@ -17,6 +17,10 @@
 #define MAX_CONTACTS 8
 #define TEXT_MAX 256 /* bytes kept of each URI, tag, Call-ID and User-Agent */
 #define REASON_MAX 64
+/* Responses stamped before their REGISTER (span ports, merged captures):
+ * how many are remembered, and for how long. */
+#define EARLY_MAX 64
+#define EARLY_WINDOW (2 * SL_NS_PER_SEC)
 
 typedef struct text {
     uint32_t off, len;
@@ -42,11 +46,32 @@ typedef struct reg {
     char buf[]; /* the texts */
 } reg;
 
+/* A response as the attempt takes it. */
+typedef struct answer {
+    int status;
+    sl_slice reason;
+    int64_t granted; /* 2xx: the expires granted; < 0: none */
+} answer;
+
+/* A response whose REGISTER was not seen (yet), by the attempt's key hash. */
+typedef struct early {
+    uint64_t h;
+    uint32_t cseq;
+    bool used;
+    int status;
+    int64_t granted;
+    sl_time ts;
+    size_t reason_len;
+    char reason[REASON_MAX];
+} early;
+
 struct sl_registrations {
     sl_registration_config cfg;
     sl_sink sink;
     sl_lru regs;
     sl_auth_watch *watch;
+    early early[EARLY_MAX];
+    size_t early_next;
 };
 
 static const char *const outcome_names[SL_REG__COUNT] = {"ok", "failed", "challenged",
@@ -154,7 +179,8 @@ static int64_t granted(const reg *e, const sl_sip_msg *m)
             if (sl_sip_nameaddr_parse(elem, &na) != SL_OK || na.star)
                 continue;
             int64_t x = sl_sip_param_get(na.params, "expires", &v) ? parse_expires(v) : -1;
-            if (e->n_contacts && sl_slice_ieq_slice(na.uri, text_of(e, e->contact[0])) && x >= 0)
+            if (e && e->n_contacts && sl_slice_ieq_slice(na.uri, text_of(e, e->contact[0])) &&
+                x >= 0)
                 return x;
             only = x;
             seen++;
@@ -163,9 +189,9 @@ static int64_t granted(const reg *e, const sl_sip_msg *m)
     return seen == 1 && only >= 0 ? only : header_expires(m);
 }
 
-/* The attempt's event; m is the final response that decides it, or NULL. */
+/* The attempt's event; a is the final response that decides it, or NULL. */
 static void emit(sl_registrations *r, const reg *e, sl_reg_closed closed, sl_time ts,
-                 const sl_sip_msg *m)
+                 const answer *a)
 {
     if (!sl_sink_wants(&r->sink, SL_EV_REGISTRATION))
         return;
@@ -178,9 +204,11 @@ static void emit(sl_registrations *r, const reg *e, sl_reg_closed closed, sl_tim
         all_zero = all_zero && eff == 0;
     }
     int64_t req = e->n_contacts && c[0].expires >= 0 ? c[0].expires : e->expires_hdr;
-    sl_reg_outcome outcome = m               ? (m->status_code < 300 ? SL_REG_OK : SL_REG_FAILED)
-                             : e->challenged ? SL_REG_CHALLENGED
-                                             : SL_REG_NO_RESPONSE;
+    sl_reg_outcome outcome = SL_REG_NO_RESPONSE;
+    if (a)
+        outcome = a->status < 300 ? SL_REG_OK : SL_REG_FAILED;
+    else if (e->challenged)
+        outcome = SL_REG_CHALLENGED;
     sl_registration_event ev = {
         .head = {.type = SL_EV_REGISTRATION,
                  .ts = ts,
@@ -195,16 +223,16 @@ static void emit(sl_registrations *r, const reg *e, sl_reg_closed closed, sl_tim
         .contacts_truncated = e->contacts_truncated,
         .contact_star = e->star,
         .expires_requested = req,
-        .expires_granted = m && outcome == SL_REG_OK ? granted(e, m) : -1,
+        .expires_granted = a && outcome == SL_REG_OK ? a->granted : -1,
         .unregister = unregister || all_zero,
         .auth_challenges = e->challenges,
         .challenge_answered = e->answered,
         .requests = e->requests,
-        .status_code = m ? m->status_code : e->status,
-        .reason = m ? m->reason : sl_slice_make(e->reason, e->reason_len),
+        .status_code = a ? a->status : e->status,
+        .reason = a ? a->reason : sl_slice_make(e->reason, e->reason_len),
         .user_agent = text_of(e, e->ua),
         .start = e->start,
-        .has_final = m != NULL,
+        .has_final = a != NULL,
         .final_at = ts,
     };
     sl_sink_emit(&r->sink, &ev.head);
@@ -218,10 +246,58 @@ static void drop(sl_registrations *r, reg *e)
 }
 
 static void close_reg(sl_registrations *r, reg *e, sl_reg_closed closed, sl_time ts,
-                      const sl_sip_msg *m)
+                      const answer *a)
 {
-    emit(r, e, closed, ts, m);
+    emit(r, e, closed, ts, a);
     drop(r, e);
+}
+
+/* A final or challenging response (status >= 200) to the attempt's last
+ * REGISTER, at ts: a 401/407 challenges it, any other decides it. */
+static void take_answer(sl_registrations *r, reg *e, const answer *a, sl_time ts)
+{
+    e->last = ts;
+    sl_lru_touch(&r->regs, &e->node);
+    if (a->status == 401 || a->status == 407) {
+        e->challenges++;
+        e->challenged = true;
+        e->status = a->status;
+        e->reason_len = a->reason.len < REASON_MAX ? a->reason.len : REASON_MAX;
+        if (e->reason_len)
+            memcpy(e->reason, a->reason.ptr, e->reason_len);
+        return;
+    }
+    close_reg(r, e, SL_REG_CLOSED_MESSAGE, ts, a);
+}
+
+static void remember_early(sl_registrations *r, uint64_t h, const sl_sip_ctx *ctx, const answer *a)
+{
+    early *x = &r->early[r->early_next];
+    r->early_next = (r->early_next + 1) % EARLY_MAX;
+    *x = (early){.h = h,
+                 .cseq = ctx->cseq.number,
+                 .status = a->status,
+                 .granted = a->granted,
+                 .ts = ctx->ts};
+    x->reason_len = a->reason.len < REASON_MAX ? a->reason.len : REASON_MAX;
+    if (x->reason_len)
+        memcpy(x->reason, a->reason.ptr, x->reason_len);
+}
+
+/* The response to the REGISTER just recorded in e, if it came first. */
+static void take_early(sl_registrations *r, reg *e, uint64_t h, sl_time now)
+{
+    for (size_t i = 0; i < EARLY_MAX; i++) {
+        early *x = &r->early[i];
+        if (x->used || x->h != h || x->cseq != e->cseq || x->ts > now || now - x->ts > EARLY_WINDOW)
+            continue;
+        x->used = true;
+        answer a = {.status = x->status,
+                    .reason = sl_slice_make(x->reason, x->reason_len),
+                    .granted = x->granted};
+        take_answer(r, e, &a, now);
+        return;
+    }
 }
 
 static void evict_oldest(sl_registrations *r, sl_time ts)
@@ -334,6 +410,7 @@ static void on_register(sl_registrations *r, const sl_sip_ctx *ctx)
         drop(r, e);
     }
     insert(r, n, h);
+    take_early(r, n, h, ctx->ts);
 }
 
 /* ---- its responses ---- */
@@ -341,23 +418,24 @@ static void on_register(sl_registrations *r, const sl_sip_ctx *ctx)
 static void on_response(sl_registrations *r, const sl_sip_ctx *ctx)
 {
     const sl_sip_msg *m = ctx->msg;
-    reg *e = find(r, ctx, key_hash(ctx));
-    if (!e || ctx->cseq.number != e->cseq)
-        return; /* its request not captured, or a late response to an older one */
-    e->last = ctx->ts;
-    sl_lru_touch(&r->regs, &e->node);
-    if (m->status_code < 200)
-        return;
-    if (m->status_code == 401 || m->status_code == 407) {
-        e->challenges++;
-        e->challenged = true;
-        e->status = m->status_code;
-        e->reason_len = m->reason.len < REASON_MAX ? m->reason.len : REASON_MAX;
-        if (e->reason_len)
-            memcpy(e->reason, m->reason.ptr, e->reason_len);
+    uint64_t h = key_hash(ctx);
+    reg *e = find(r, ctx, h);
+    if (e && ctx->cseq.number < e->cseq)
+        return; /* a late response to an earlier REGISTER */
+    if (m->status_code < 200) {
+        if (e && ctx->cseq.number == e->cseq) {
+            e->last = ctx->ts;
+            sl_lru_touch(&r->regs, &e->node);
+        }
         return;
     }
-    close_reg(r, e, SL_REG_CLOSED_MESSAGE, ctx->ts, m);
+    answer a = {.status = m->status_code, .reason = m->reason, .granted = -1};
+    if (m->status_code < 300)
+        a.granted = granted(e && ctx->cseq.number == e->cseq ? e : NULL, m);
+    if (e && ctx->cseq.number == e->cseq)
+        take_answer(r, e, &a, ctx->ts);
+    else /* its REGISTER not captured, or not yet: a span port's stamps */
+        remember_early(r, h, ctx, &a);
 }
 
 /* ---- life cycle ---- */

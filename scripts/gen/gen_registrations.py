@@ -16,7 +16,7 @@ T0 = 1772359200 * 10**9  # 2026-03-01T10:00:00Z
 MS = 10**6
 R = "198.51.100.5"  # the registrar
 DOMAIN = "example.com"
-ALICE, BOB, CAROL, DAVE, ERIN, FRANK = ("192.0.2.%d" % i for i in range(21, 27))
+ALICE, BOB, CAROL, DAVE, ERIN, FRANK, GINA = ("192.0.2.%d" % i for i in range(21, 28))
 BRUTE = "203.0.113.66"  # one source guessing passwords
 SCAN1, SCAN2 = "203.0.113.99", "203.0.113.98"
 LEGIT = "192.0.2.40"  # an Asterisk that is no scanner
@@ -101,6 +101,12 @@ TRUTH = {
                       expires_requested=None, expires_granted=None, unregister=False,
                       closed="timer", closed_at=5000 + 32000,
                       contacts=[("sip:frank@192.0.2.26:5060", None)]),
+        # each response stamped before its REGISTER (as a span port may): 401
+        # 5 ms before REGISTER 1, 200 10 ms before REGISTER 2; decided at it
+        "gina": dict(outcome="ok", start=45005, final=45110, auth_challenges=1,
+                     challenge_answered=True, requests=2, status_code=200,
+                     expires_requested=None, expires_granted=300, unregister=False,
+                     closed="message", contacts=[("sip:gina@192.0.2.27:5060", None)]),
     },
     # BRUTE: N_BRUTE distinct 401s (one retransmitted) and 3 403s within
     # 11.5 s: one window of 60 s. Their times, for other windows:
@@ -162,9 +168,15 @@ def main(path=os.path.join(OUT, "registrations.pcap")):
         udp(41000 + n * 100, SCAN2, R, options(SCAN2, n, "pplx/1.0", display="sipvicious"),
             sport=5070)
     udp(42000, LEGIT, R, options(LEGIT, 0, "Asterisk PBX 18.0"))
+    gi = Reg("gina", GINA, "reg-gina@192.0.2.27")
+    udp(45000, R, GINA, gi.response(401, "Unauthorized", 1, "i1"))
+    udp(45005, GINA, R, gi.request(1, "i1"))
+    udp(45100, R, GINA, gi.response(200, "OK", 2, "i2", [
+        ("Contact", "<sip:gina@192.0.2.27:5060>;expires=300")]))
+    udp(45110, GINA, R, gi.request(2, "i2", auth=True))
     for n in range(5):
         udp(130000 + n * 100, SCAN1, R, options(SCAN1, 100 + n, "friendly-scanner"), sport=5070)
-    frames.sort(key=lambda f: f[0])
+    frames.sort(key=lambda f: f[0])  # stable: equal stamps keep their order
     with pg.Writer(path) as w:
         for ts, frame in frames:
             w.write(ts, frame)

@@ -225,16 +225,19 @@ def corpus_capture(b, path):
         if r["sip.Method"] == "REGISTER":
             expires[r["sip.Call-ID"]].add(int(r["sip.Expires"]) if r["sip.Expires"] else None)
             agents[r["sip.Call-ID"]] = r["sip.User-Agent"] or None
-    # A final decides an attempt when its REGISTER was captured before it (this
-    # capture has some responses stamped before their requests: README, limits).
-    asked, done = set(), set()
+    # A final decides an attempt when its REGISTER was captured before it or
+    # at most 2 s after it (this capture has responses stamped before their
+    # requests: README, "Registrations and scanners").
+    asked, done = {}, set()
+    for r in rows:
+        if r["sip.Method"] == "REGISTER":
+            asked.setdefault((r["sip.Call-ID"], r["sip.CSeq.seq"]), float(r["frame.time_epoch"]))
     for r in rows:
         key = (r["sip.Call-ID"], r["sip.CSeq.seq"])
         status = r["sip.Status-Code"]
-        if r["sip.Method"] == "REGISTER":
-            asked.add(key)
-        elif (r["sip.CSeq.method"] == "REGISTER" and status and int(status) >= 200 and
-              status not in ("401", "407") and key in asked and key not in done):
+        if (r["sip.CSeq.method"] == "REGISTER" and status and int(status) >= 200 and
+                status not in ("401", "407") and key not in done and
+                asked.get(key, 1e18) <= float(r["frame.time_epoch"]) + 2):
             done.add(key)
             finals["ok" if int(status) < 300 else "failed"] += 1
     got = collections.Counter(e["registration"]["outcome"] for e in regs)
