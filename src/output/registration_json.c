@@ -1,13 +1,5 @@
 #include "writers.h"
 
-static void kexpires(sl_jw *w, const char *key, int64_t e)
-{
-    if (e >= 0)
-        sl_jw_kint(w, key, e);
-    else
-        sl_jw_knull(w, key);
-}
-
 void sl_json_registration(sl_jw *w, const sl_registration_event *ev)
 {
     sl_jw_kstr(w, "outcome", sl_reg_outcome_name(ev->outcome));
@@ -19,7 +11,7 @@ void sl_json_registration(sl_jw *w, const sl_registration_event *ev)
     for (size_t i = 0; i < ev->n_contacts; i++) {
         sl_jw_obj_begin(w);
         sl_jw_kslice(w, "uri", ev->contacts[i].uri);
-        kexpires(w, "expires", ev->contacts[i].expires);
+        sl_json_expires(w, "expires", ev->contacts[i].expires);
         sl_jw_obj_end(w);
     }
     sl_jw_arr_end(w);
@@ -27,8 +19,8 @@ void sl_json_registration(sl_jw *w, const sl_registration_event *ev)
         sl_jw_kbool(w, "contacts_truncated", true);
     if (ev->contact_star)
         sl_jw_kbool(w, "contact_star", true);
-    kexpires(w, "expires_requested", ev->expires_requested);
-    kexpires(w, "expires_granted", ev->expires_granted);
+    sl_json_expires(w, "expires_requested", ev->expires_requested);
+    sl_json_expires(w, "expires_granted", ev->expires_granted);
     sl_jw_kbool(w, "unregister", ev->unregister);
     sl_jw_kuint(w, "auth_challenges", ev->auth_challenges);
     sl_jw_kbool(w, "challenge_answered", ev->challenge_answered);
