@@ -109,7 +109,8 @@ static bool contains_ci(sl_slice s, const char *needle)
 {
     size_t n = strlen(needle);
     for (size_t i = 0; i + n <= s.len; i++)
-        if (sl_slice_istarts(sl_slice_make(s.ptr + i, s.len - i), needle))
+        if ((s.ptr[i] | 0x20) == needle[0] && /* needles are lower case */
+            sl_slice_istarts(sl_slice_make(s.ptr + i, s.len - i), needle))
             return true;
     return false;
 }
