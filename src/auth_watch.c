@@ -92,10 +92,22 @@ size_t sl_window_table_memory(const sl_window_table *t)
 
 /* ---- auth failures and scanners ---- */
 
+/* Requests that carried credentials, by a fingerprint of Call-ID, CSeq and
+ * method: direct-mapped, so a collision forgets one (its 401 then goes
+ * uncounted), and a slot older than CRED_TTL is stale. */
+#define CRED_SLOTS 4096
+#define CRED_TTL (32 * SL_NS_PER_SEC)
+
+typedef struct cred {
+    uint64_t key; /* 0: empty */
+    sl_time ts;
+} cred;
+
 struct sl_auth_watch {
     sl_sink sink;
     size_t threshold;
     sl_window_table auth, scan;
+    cred creds[CRED_SLOTS];
 };
 
 /* Case-insensitive substrings of User-Agent values that known SIP scanners
@@ -194,12 +206,43 @@ void sl_auth_watch_free(sl_auth_watch *aw)
     free(aw);
 }
 
-/* A 401 or 403 to a REGISTER or an INVITE: counted against its receiver. */
-static bool auth_failure(const sl_sip_ctx *ctx)
+static uint64_t cred_key(const sl_sip_ctx *ctx)
+{
+    uint64_t h = sl_hash_bytes(0xa4093822299f31d0u, ctx->call_id.ptr, ctx->call_id.len);
+    h = sl_hash_bytes(h ^ ctx->cseq.number, ctx->cseq.method.ptr, ctx->cseq.method.len);
+    return h | 1;
+}
+
+static bool has_credentials(const sl_sip_msg *m)
+{
+    for (size_t i = 0; i < m->n_headers; i++)
+        if (m->headers[i].id == SL_HDR_OTHER &&
+            (sl_slice_ieq(m->headers[i].name, "Authorization") ||
+             sl_slice_ieq(m->headers[i].name, "Proxy-Authorization")))
+            return true;
+    return false;
+}
+
+static bool register_or_invite(const sl_sip_ctx *ctx)
+{
+    return ctx->has_cseq &&
+           (sl_slice_ieq(ctx->cseq.method, "REGISTER") || sl_slice_ieq(ctx->cseq.method, "INVITE"));
+}
+
+/* A failed authentication, counted against the response's receiver: a 403
+ * to a REGISTER or an INVITE, or a 401/407 to one that carried credentials
+ * (a first 401 to a request without any is the normal digest handshake). */
+static bool auth_failure(const sl_auth_watch *aw, const sl_sip_ctx *ctx)
 {
     const sl_sip_msg *m = ctx->msg;
-    return !m->is_request && (m->status_code == 401 || m->status_code == 403) && ctx->has_cseq &&
-           (sl_slice_ieq(ctx->cseq.method, "REGISTER") || sl_slice_ieq(ctx->cseq.method, "INVITE"));
+    int st = m->status_code;
+    if (m->is_request || (st != 401 && st != 403 && st != 407) || !register_or_invite(ctx))
+        return false;
+    if (st == 403)
+        return true;
+    uint64_t k = cred_key(ctx);
+    const cred *c = &aw->creds[k % CRED_SLOTS];
+    return c->key == k && ctx->ts >= c->ts && ctx->ts - c->ts <= CRED_TTL;
 }
 
 void sl_auth_watch_on_message(sl_auth_watch *aw, const sl_sip_ctx *ctx, const sl_txn_verdict *v)
@@ -207,12 +250,16 @@ void sl_auth_watch_on_message(sl_auth_watch *aw, const sl_sip_ctx *ctx, const sl
     if (v->retransmission)
         return;
     const sl_sip_msg *m = ctx->msg;
-    if (auth_failure(ctx)) {
+    if (auth_failure(aw, ctx)) {
         sl_window_table_hit(&aw->auth, &ctx->flow.dst, ctx->ts);
         return;
     }
     if (!m->is_request)
         return;
+    if (register_or_invite(ctx) && has_credentials(m)) {
+        uint64_t k = cred_key(ctx);
+        aw->creds[k % CRED_SLOTS] = (cred){.key = k, .ts = ctx->ts};
+    }
     const sl_sip_header *ua = sl_sip_find(m, SL_HDR_USER_AGENT);
     bool by_ua = ua && sl_scanner_user_agent(ua->value);
     if (!by_ua && !contains_ci(ctx->from.display, "sipvicious"))

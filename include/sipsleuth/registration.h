@@ -1,6 +1,7 @@
 /* Registrations and who attacks them: one `registration` event per REGISTER
  * attempt, an `anomaly` `auth_failures` per source and window that drew at
- * least N 401/403 responses to REGISTER or INVITE, and an `anomaly` `scanner`
+ * least N failed authentications (a 403 to a REGISTER or INVITE, or a
+ * 401/407 to one carrying credentials), and an `anomaly` `scanner`
  * per source and window that sent requests with a known scanner's
  * User-Agent (README, "Registrations and scanners"). Retransmissions (the
  * dialog tracker's verdict) count once. State is bounded by count caps and
@@ -17,7 +18,7 @@ typedef struct sl_registration_config {
     size_t max_memory;          /* bytes of attempts (--max-registration-bytes) */
     sl_time timeout;            /* an attempt with no message for this long is closed */
     size_t max_sources;         /* sources watched at once, per kind (--max-watched-sources) */
-    size_t auth_fail_threshold; /* 401/403s in one window that make an anomaly */
+    size_t auth_fail_threshold; /* failures in one window that make an anomaly */
     sl_time auth_fail_window;   /* --auth-fail-window */
     sl_time scanner_window;     /* --scanner-window */
 } sl_registration_config;

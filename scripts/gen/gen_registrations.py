@@ -108,11 +108,13 @@ TRUTH = {
                      expires_requested=None, expires_granted=300, unregister=False,
                      closed="message", contacts=[("sip:gina@192.0.2.27:5060", None)]),
     },
-    # BRUTE: N_BRUTE distinct 401s (one retransmitted) and 3 403s within
-    # 11.5 s: one window of 60 s. Their times, for other windows:
-    "auth_failure_times": sorted([6010 + i * 1000 for i in range(N_BRUTE)] +
+    # BRUTE: each of its N_BRUTE attempts draws a 401 without credentials (the
+    # handshake, not counted), then a failure for its guess: a 401 (the first
+    # one retransmitted) or, for the last 3, a 403; within 11.2 s: one window
+    # of 60 s. The failures' times, for other windows:
+    "auth_failure_times": sorted([6310 + i * 1000 for i in range(N_BRUTE - 3)] +
                                  [6500 + i * 1000 for i in range(N_BRUTE - 3, N_BRUTE)]),
-    "auth_failures": {BRUTE: dict(count=N_BRUTE + 3, first=6010, last=6500 + (N_BRUTE - 1) * 1000)},
+    "auth_failures": {BRUTE: dict(count=N_BRUTE, first=6310, last=6500 + (N_BRUTE - 1) * 1000)},
     # SCAN1: 20 OPTIONS from friendly-scanner in 9.5 s, then 5 more 100 s
     # later (a second window); SCAN2: SIPVicious in the From display name
     # only (no user_agent), 3 OPTIONS
@@ -157,10 +159,12 @@ def main(path=os.path.join(OUT, "registrations.pcap")):
         t = 6000 + i * 1000
         udp(t, BRUTE, R, g.request(1, "g%d" % i))
         udp(t + 10, R, BRUTE, g.response(401, "Unauthorized", 1, "g%d" % i))
-        if i == 0:
-            udp(t + 20, R, BRUTE, g.response(401, "Unauthorized", 1, "g0"))  # retransmission
-        if i >= N_BRUTE - 3:  # these answer the challenge, wrongly
-            udp(t + 300, BRUTE, R, g.request(2, "h%d" % i, auth=True))
+        udp(t + 300, BRUTE, R, g.request(2, "h%d" % i, auth=True))  # a wrong guess
+        if i < N_BRUTE - 3:
+            udp(t + 310, R, BRUTE, g.response(401, "Unauthorized", 2, "h%d" % i))
+            if i == 0:
+                udp(t + 320, R, BRUTE, g.response(401, "Unauthorized", 2, "h0"))  # retransmission
+        else:
             udp(t + 500, R, BRUTE, g.response(403, "Forbidden", 2, "h%d" % i))
     for n in range(20):
         udp(30000 + n * 500, SCAN1, R, options(SCAN1, n, "friendly-scanner"), sport=5070)
