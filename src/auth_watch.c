@@ -46,18 +46,24 @@ static void close_window(sl_window_table *t, sl_src_window *w, sl_time ts, bool 
     free(w);
 }
 
+/* Oldest first, `newer` read before each is freed (lru_table.h). */
 void sl_window_table_advance(sl_window_table *t, sl_time now)
 {
-    sl_src_window *w;
-    while ((w = (sl_src_window *)t->lru.oldest) && now - w->first >= t->window)
+    for (sl_lru_node *n = t->lru.oldest, *next; n; n = next) {
+        next = n->newer;
+        sl_src_window *w = (sl_src_window *)n;
+        if (now - w->first < t->window)
+            break;
         close_window(t, w, w->first + t->window, false);
+    }
 }
 
 void sl_window_table_flush(sl_window_table *t, sl_time now)
 {
-    sl_src_window *w;
-    while ((w = (sl_src_window *)t->lru.oldest))
-        close_window(t, w, now, false);
+    for (sl_lru_node *n = t->lru.oldest, *next; n; n = next) {
+        next = n->newer;
+        close_window(t, (sl_src_window *)n, now, false);
+    }
 }
 
 sl_src_window *sl_window_table_hit(sl_window_table *t, const sl_addr *src, sl_time ts)

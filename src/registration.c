@@ -352,7 +352,7 @@ static reg *make_reg(const sl_sip_ctx *ctx)
 {
     const sl_sip_header *ua = sl_sip_find(ctx->msg, SL_HDR_USER_AGENT);
     sl_slice ua_text = ua ? sl_slice_trim(ua->value) : sl_slice_make(NULL, 0);
-    size_t cap = (5 + MAX_CONTACTS) * TEXT_MAX, len = 0;
+    size_t cap = (size_t)(5 + MAX_CONTACTS) * TEXT_MAX, len = 0;
     reg *e = calloc(1, sizeof *e + cap);
     if (!e)
         return NULL;
@@ -481,19 +481,25 @@ void sl_registrations_on_message(sl_registrations *r, const sl_sip_ctx *ctx,
         on_response(r, ctx);
 }
 
+/* Oldest first, `newer` read before each is freed (lru_table.h). */
 void sl_registrations_advance(sl_registrations *r, sl_time now)
 {
-    reg *e;
-    while ((e = (reg *)r->regs.oldest) && now - e->last >= r->cfg.timeout)
+    for (sl_lru_node *n = r->regs.oldest, *next; n; n = next) {
+        next = n->newer;
+        reg *e = (reg *)n;
+        if (now - e->last < r->cfg.timeout)
+            break;
         close_reg(r, e, SL_REG_CLOSED_TIMER, e->last + r->cfg.timeout, NULL);
+    }
     sl_auth_watch_advance(r->watch, now);
 }
 
 void sl_registrations_finish(sl_registrations *r, sl_time now)
 {
-    reg *e;
-    while ((e = (reg *)r->regs.oldest))
-        close_reg(r, e, SL_REG_CLOSED_END_OF_INPUT, now, NULL);
+    for (sl_lru_node *n = r->regs.oldest, *next; n; n = next) {
+        next = n->newer;
+        close_reg(r, (reg *)n, SL_REG_CLOSED_END_OF_INPUT, now, NULL);
+    }
     sl_auth_watch_finish(r->watch, now);
 }
 
