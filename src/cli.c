@@ -28,10 +28,9 @@ static void usage(FILE *f)
         "                        IP fragment, which \"port 5060\" would lose; and-ed with -f\n"
         "  -o, --output FILE     write events to FILE (default - = stdout); SIGHUP reopens it\n"
         "      --events LIST     event types to write, comma-separated: sip, dialog, redirect,\n"
-        "                        route, identity, rejection, anomaly, stats; \"all\", "
-        "\"default\";\n"
-        "                        -TYPE removes one; \"none\". Default: all but sip (one per "
-        "message)\n"
+        "                        route, identity, rejection, registration, anomaly, stats;\n"
+        "                        \"all\", \"default\"; -TYPE removes one; \"none\".\n"
+        "                        Default: all but sip (one per message)\n"
         "      --snaplen N       live: bytes kept per packet (default: whole packets)\n"
         "      --buffer-size N   live: kernel ring in bytes (default 32 MiB)\n"
         "      --user NAME       switch to this user once the capture is open\n"
@@ -52,6 +51,11 @@ static void usage(FILE *f)
         "      --iat-tolerance S PASSporT iat vs Date/capture time (default 60)\n"
         "      --tls-keylog FILE decrypt SIP over TLS with this NSS key log (SSLKEYLOGFILE,\n"
         "                        -keylogfile); re-read while it grows\n"
+        "      --auth-fail-threshold N  failed authentications of one source (403, or\n"
+        "                        401/407 to credentials) within the window that make an\n"
+        "                        auth_failures anomaly (default 10)\n"
+        "      --auth-fail-window S  seconds of that window (default 60)\n"
+        "      --scanner-window S  seconds per scanner anomaly and source (default 60)\n"
         "      --summary         at the end, a report for people: calls by outcome with setup\n"
         "                        times, failure codes, redirects and routes, anomalies; on\n"
         "                        stderr, or on the output with --events none\n"
@@ -100,6 +104,9 @@ enum {
     OPT_TLS_KEYLOG,
     OPT_LIST_ANOMALIES,
     OPT_JSON,
+    OPT_AUTH_FAIL_THRESHOLD,
+    OPT_AUTH_FAIL_WINDOW,
+    OPT_SCANNER_WINDOW,
     OPT_LIMIT /* + index in sl_limit_options */
 };
 
@@ -128,6 +135,9 @@ static const struct option options[] = {
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {"list-anomalies", no_argument, NULL, OPT_LIST_ANOMALIES},
+    {"auth-fail-threshold", required_argument, NULL, OPT_AUTH_FAIL_THRESHOLD},
+    {"auth-fail-window", required_argument, NULL, OPT_AUTH_FAIL_WINDOW},
+    {"scanner-window", required_argument, NULL, OPT_SCANNER_WINDOW},
 };
 enum { N_OPTIONS = sizeof options / sizeof options[0] };
 
@@ -203,7 +213,9 @@ static int events_option(sl_cli *o, const char *arg)
 static int number_option(sl_cli *o, int c, const char *arg, const parse_state *ps)
 {
     unsigned long v;
-    if (!parse_uint(arg, 0x7fffffff, &v) || (c == OPT_DEDUP_WINDOW && v == 0)) {
+    bool positive = c == OPT_DEDUP_WINDOW || c == OPT_AUTH_FAIL_THRESHOLD ||
+                    c == OPT_AUTH_FAIL_WINDOW || c == OPT_SCANNER_WINDOW;
+    if (!parse_uint(arg, 0x7fffffff, &v) || (positive && v == 0)) {
         if (c == OPT_IAT_TOLERANCE)
             fprintf(stderr, "sipsleuth: --iat-tolerance: not a valid number: \"%s\"\n", arg);
         else
@@ -222,6 +234,11 @@ static int number_option(sl_cli *o, int c, const char *arg, const parse_state *p
         o->stats_interval_set = true;
         break;
     case OPT_ROUTES_SAVE: o->cfg.routes_save_interval = (sl_time)v * SL_NS_PER_SEC; break;
+    case OPT_AUTH_FAIL_THRESHOLD: o->cfg.registration.auth_fail_threshold = v; break;
+    case OPT_AUTH_FAIL_WINDOW:
+        o->cfg.registration.auth_fail_window = (sl_time)v * SL_NS_PER_SEC;
+        break;
+    case OPT_SCANNER_WINDOW: o->cfg.registration.scanner_window = (sl_time)v * SL_NS_PER_SEC; break;
     default: o->cfg.identity.iat_tolerance = (int64_t)v; break; /* OPT_IAT_TOLERANCE */
     }
     return 0;
@@ -275,6 +292,9 @@ static int parse_option(sl_cli *o, int c, char *arg, parse_state *ps)
     case OPT_STATS:
     case OPT_DEDUP_WINDOW:
     case OPT_ROUTES_SAVE:
+    case OPT_AUTH_FAIL_THRESHOLD:
+    case OPT_AUTH_FAIL_WINDOW:
+    case OPT_SCANNER_WINDOW:
     case OPT_IAT_TOLERANCE: return number_option(o, c, arg, ps);
     case OPT_CERT:
     case OPT_CERT_DIR:

@@ -8,6 +8,7 @@
 #include "sipsleuth/dialog_event.h"
 #include "sipsleuth/identity_event.h"
 #include "sipsleuth/redirect_event.h"
+#include "sipsleuth/registration_event.h"
 #include "sipsleuth/sip_event.h"
 #include "sipsleuth/stats_event.h"
 
@@ -18,6 +19,7 @@ void sl_json_redirect(sl_jw *w, const sl_redirect_event *ev);
 void sl_json_route(sl_jw *w, const sl_route_event *ev);
 void sl_json_identity(sl_jw *w, const sl_identity_event *ev);
 void sl_json_rejection(sl_jw *w, const sl_rejection_event *ev);
+void sl_json_registration(sl_jw *w, const sl_registration_event *ev);
 void sl_json_stats(sl_jw *w, const sl_stats_event *ev);
 
 /* key: the user part of uri (a tel: URI's number), escapes decoded;

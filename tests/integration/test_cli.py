@@ -14,6 +14,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from sipcount import SAMPLES, report  # noqa: E402
 
 BASIC = os.path.join(SAMPLES, "basic-call.pcap")
+REGISTRATIONS = os.path.join(SAMPLES, "registrations.pcap")
 REG = os.path.join(SAMPLES, "register-options.pcapng")
 
 
@@ -38,7 +39,7 @@ def main():
     help_text = r.stdout.decode()
     caps = ("message-bytes", "headers", "contacts", "vias", "tcp-streams", "tcp-bytes",
             "frag-trains", "frag-bytes", "dialogs", "dialog-bytes", "routes", "identity-checks",
-            "certs")
+            "certs", "registrations", "registration-bytes", "watched-sources")
     missing = [c for c in caps if "--max-" + c + " " not in help_text]
     check("--help lists every resource limit with its default",
           not missing and help_text.count("(default") >= len(caps), missing)
@@ -57,6 +58,9 @@ def main():
                        (["--max-tcp-bytes", "64X", "-r", BASIC], "a size with a bad suffix"),
                        (["--max-tcp-bytes", "1K", "-r", BASIC], "a size below its range"),
                        (["--max-frag-bytes", "-1M", "-r", BASIC], "a negative size"),
+                       (["--auth-fail-threshold", "0", "-r", BASIC], "a threshold of 0"),
+                       (["--auth-fail-window", "x", "-r", BASIC], "a window not a number"),
+                       (["--scanner-window", "0", "-r", BASIC], "a window of 0"),
                        (["-r"], "missing value"),
                        (["--json", "-r", BASIC], "--json without --summary")):
         r = run(b, args)
@@ -144,6 +148,13 @@ def main():
     r = run(b, ["-r", BASIC])
     types = {json.loads(l)["event_type"] for l in r.stdout.splitlines()}
     check("default events leave out sip", "sip" not in types and "stats" in types, str(types))
+    for opt in ("--auth-fail-threshold", "--auth-fail-window", "--scanner-window"):
+        check("--help names " + opt, opt + " " in help_text)
+    r = run(b, ["--events", "registration", "--auth-fail-threshold", "3", "--auth-fail-window",
+                "5", "--scanner-window", "5", "-r", REGISTRATIONS])
+    types = {json.loads(l)["event_type"] for l in r.stdout.splitlines()}
+    check("--events registration and the watch options are accepted",
+          r.returncode == 0 and types == {"registration"}, (r.returncode, types, r.stderr))
     r = run(b, ["--events", "-stats", "-r", BASIC])
     types = {json.loads(l)["event_type"] for l in r.stdout.splitlines()}
     check("--events -stats alone is the default without stats", types == {"dialog"}, str(types))
