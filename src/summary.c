@@ -49,16 +49,7 @@ struct sl_summary {
     size_t n_causes;
     source_entry sources[SOURCES];
     size_t n_sources;
-    sl_anomaly_kind scanner_kind; /* SL_ANOM_NONE while the registry has none */
 };
-
-static sl_anomaly_kind kind_named(const char *name)
-{
-    for (int k = SL_ANOM_NONE + 1; k < SL_ANOM__COUNT; k++)
-        if (strcmp(sl_anomaly_name((sl_anomaly_kind)k), name) == 0)
-            return (sl_anomaly_kind)k;
-    return SL_ANOM_NONE;
-}
 
 sl_summary *sl_summary_new(void)
 {
@@ -66,7 +57,6 @@ sl_summary *sl_summary_new(void)
     if (!s)
         return NULL;
     s->rep.first = SL_DIALOG_NO_TIME;
-    s->scanner_kind = kind_named("scanner");
     return s;
 }
 
@@ -164,22 +154,12 @@ static void on_sip(sl_summary *s, const sl_sip_event *ev)
     sl_counters_message(&s->rep.sip, ctx->msg);
     if (ev->retransmission)
         s->rep.retransmissions++;
-    const int st = ctx->msg->status_code;
-    if (ctx->msg->is_request || st < 200 || !ctx->has_cseq ||
-        !sl_slice_eq(ctx->cseq.method, "REGISTER"))
-        return;
-    if (st < 300)
-        s->rep.register_ok++;
-    else if (st == 401 || st == 407)
-        s->rep.register_challenged++;
-    else
-        s->rep.register_failed++;
 }
 
-/* The address an anomaly is about: the source of its flow; NULL when none. */
-static const sl_addr *anomaly_source(const sl_anomaly_event *ev)
+static void on_registration(sl_summary *s, const sl_registration_event *ev)
 {
-    return ev->head.flow && ev->head.flow->src.family ? &ev->head.flow->src : NULL;
+    if ((unsigned)ev->outcome < SL_REG__COUNT)
+        s->rep.registrations[ev->outcome]++;
 }
 
 static bool addr_eq(const sl_addr *a, const sl_addr *b)
@@ -187,21 +167,21 @@ static bool addr_eq(const sl_addr *a, const sl_addr *b)
     return a->family == b->family && memcmp(a->bytes, b->bytes, a->family == 4 ? 4 : 16) == 0;
 }
 
-/* A `scanner` anomaly: one more report about its source. */
+/* A `scanner` anomaly: its requests added to its source's. */
 static void on_anomaly(sl_summary *s, const sl_anomaly_event *ev)
 {
-    const sl_addr *a = anomaly_source(ev);
-    if (!s->scanner_kind || ev->kind != s->scanner_kind || !a)
+    const sl_addr *a = ev->source;
+    if (ev->kind != SL_ANOM_SCANNER || !a || !a->family)
         return;
     for (size_t i = 0; i < s->n_sources; i++)
         if (addr_eq(&s->sources[i].addr, a)) {
-            s->sources[i].count++;
+            s->sources[i].count += ev->count;
             return;
         }
     if (s->n_sources == SOURCES)
         return;
     source_entry *e = &s->sources[s->n_sources++];
-    *e = (source_entry){{.family = a->family}, 1};
+    *e = (source_entry){{.family = a->family}, ev->count};
     memcpy(e->addr.bytes, a->bytes, a->family == 4 ? 4 : 16);
 }
 
@@ -212,13 +192,15 @@ void sl_summary_on_event(void *user, const sl_event *ev)
     case SL_EV_SIP: on_sip(s, (const sl_sip_event *)ev); break;
     case SL_EV_DIALOG: on_dialog(s, (const sl_dialog_event *)ev); break;
     case SL_EV_ANOMALY: on_anomaly(s, (const sl_anomaly_event *)ev); break;
+    case SL_EV_REGISTRATION: on_registration(s, (const sl_registration_event *)ev); break;
     default: break;
     }
 }
 
 bool sl_summary_wants(sl_event_type type)
 {
-    return type == SL_EV_SIP || type == SL_EV_DIALOG || type == SL_EV_ANOMALY;
+    return type == SL_EV_SIP || type == SL_EV_DIALOG || type == SL_EV_ANOMALY ||
+           type == SL_EV_REGISTRATION;
 }
 
 static bool tee_wants(void *self, sl_event_type type)

@@ -202,10 +202,11 @@ static void write_redirects(const sl_summary_report *r, FILE *f)
 
 static void write_registrations(const sl_summary_report *r, FILE *f)
 {
-    section(f, "Registrations (final responses to REGISTER)");
-    fprintf(f, "  ok (2xx) %llu, challenged (401/407) %llu, failed (3xx-6xx) %llu\n",
-            (unsigned long long)r->register_ok, (unsigned long long)r->register_challenged,
-            (unsigned long long)r->register_failed);
+    const uint64_t *n = r->registrations;
+    section(f, "Registrations (REGISTER attempts, a challenge and its answer being one)");
+    fprintf(f, "  ok %llu, failed %llu, challenged only %llu, no response %llu\n",
+            (unsigned long long)n[SL_REG_OK], (unsigned long long)n[SL_REG_FAILED],
+            (unsigned long long)n[SL_REG_CHALLENGED], (unsigned long long)n[SL_REG_NO_RESPONSE]);
     section(f, "Sources flagged as scanners");
     if (!r->n_scanners)
         fprintf(f, "  none\n");

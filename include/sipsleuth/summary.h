@@ -15,6 +15,7 @@
 
 #include "sipsleuth/dialog.h"
 #include "sipsleuth/identity.h"
+#include "sipsleuth/registration_event.h"
 #include "sipsleuth/routes.h"
 #include "sipsleuth/stats.h"
 
@@ -75,10 +76,10 @@ typedef struct sl_summary_report {
     size_t n_failures;
     sl_summary_code redirects[SL_SUMMARY_TOP_CODES];
     size_t n_redirects;
-    /* Final responses to REGISTER (by CSeq), from the sip events. */
-    uint64_t register_ok, register_challenged, register_failed;
-    /* Sources of `scanner` anomalies, most reported first; empty while the
-     * registry has no such kind. */
+    /* REGISTER attempts (registration events) by outcome. */
+    uint64_t registrations[SL_REG__COUNT];
+    /* Sources of `scanner` anomalies, most requests with a scanner's
+     * User-Agent first. */
     sl_summary_source scanners[SL_SUMMARY_SCANNERS];
     size_t n_scanners;
     uint64_t scanner_sources; /* distinct sources, including those not listed */

@@ -178,9 +178,10 @@ static void write_sources(sl_jw *w, const sl_summary_report *r)
 {
     sl_jw_key(w, "registrations");
     sl_jw_obj_begin(w);
-    sl_jw_kuint(w, "ok", r->register_ok);
-    sl_jw_kuint(w, "challenged", r->register_challenged);
-    sl_jw_kuint(w, "failed", r->register_failed);
+    sl_jw_kuint(w, "ok", r->registrations[SL_REG_OK]);
+    sl_jw_kuint(w, "failed", r->registrations[SL_REG_FAILED]);
+    sl_jw_kuint(w, "challenged_only", r->registrations[SL_REG_CHALLENGED]);
+    sl_jw_kuint(w, "no_response", r->registrations[SL_REG_NO_RESPONSE]);
     sl_jw_obj_end(w);
     sl_jw_key(w, "scanners");
     sl_jw_obj_begin(w);

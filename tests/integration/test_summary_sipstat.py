@@ -151,7 +151,10 @@ ANSWERED = [(120, 900), (80, 1500), (300, 2200), (95, 700), (410, 3100), (150, 1
 FAILED = [(486, "Busy Here", 17), (486, "Busy Here", 17), (486, "Busy Here", 17),
           (486, "Busy Here", None), (503, "Overloaded", 34), (503, "Overloaded", None),
           (503, "Service Unavailable", None), (404, "Not Found", 1)]
-REGISTERS = [200, 200, 401, 403]
+# REGISTER attempts: the responses in order; a 401 followed by more is
+# answered by a REGISTER with credentials (same Call-ID, next CSeq).
+REGISTERS = [(200,), (200,), (401,), (403,), (401, 200)]
+SCANNER, SCANS = "203.0.113.66", 3  # OPTIONS with a sipvicious User-Agent
 
 
 def nearest_rank(values, p):
@@ -190,16 +193,26 @@ def generate(path):
         udp(t + 700, B, A, d.resp(code, phrase, "INVITE", 1, br, "tf", extra=extra))
         udp(t + 710, A, B, d.req("ACK", 1, br, "tf"))
         t += 20000
-    for i, code in enumerate(REGISTERS):
-        br, cid = "r%d" % i, "reg-%d@a.example" % i
-        hdrs = [("Via", "SIP/2.0/UDP %s;branch=z9hG4bK%s" % (A, br)), ("Max-Forwards", "70"),
-                ("From", "<sip:alice@a.example>;tag=ra"), ("To", "<sip:alice@a.example>"),
-                ("Call-ID", cid), ("CSeq", "1 REGISTER"), ("Contact", "<sip:alice@%s>" % A)]
-        udp(t, A, R, message("REGISTER sip:a.example SIP/2.0", hdrs, b""))
-        resp = hdrs[:1] + hdrs[2:4] + hdrs[4:6]
-        phrase = {200: "OK", 401: "Unauthorized", 403: "Forbidden"}[code]
-        udp(t + 30, R, A, message("SIP/2.0 %d %s" % (code, phrase), resp, b""))
-        t += 1000
+    for i, codes in enumerate(REGISTERS):
+        for n, code in enumerate(codes, 1):
+            br, cid = "r%d-%d" % (i, n), "reg-%d@a.example" % i
+            hdrs = [("Via", "SIP/2.0/UDP %s;branch=z9hG4bK%s" % (A, br)), ("Max-Forwards", "70"),
+                    ("From", "<sip:alice@a.example>;tag=ra"), ("To", "<sip:alice@a.example>"),
+                    ("Call-ID", cid), ("CSeq", "%d REGISTER" % n),
+                    ("Contact", "<sip:alice@%s>" % A)]
+            auth = [("Authorization", 'Digest username="alice", realm="a.example", '
+                     'nonce="n%d", uri="sip:a.example", response="0123"' % i)] if n > 1 else []
+            udp(t, A, R, message("REGISTER sip:a.example SIP/2.0", hdrs + auth, b""))
+            resp = hdrs[:1] + hdrs[2:4] + hdrs[4:6]
+            phrase = {200: "OK", 401: "Unauthorized", 403: "Forbidden"}[code]
+            udp(t + 30, R, A, message("SIP/2.0 %d %s" % (code, phrase), resp, b""))
+            t += 1000
+    for i in range(SCANS):
+        udp(t, SCANNER, R, message("OPTIONS sip:100@a.example SIP/2.0", [
+            ("Via", "SIP/2.0/UDP %s;branch=z9hG4bKscan%d" % (SCANNER, i)),
+            ("From", '"sipvicious" <sip:100@1.1.1.1>;tag=s%d' % i), ("To", "<sip:100@a.example>"),
+            ("Call-ID", "scan-%d" % i), ("CSeq", "1 OPTIONS"), ("User-Agent", "friendly-scanner")]))
+        t += 200
     w.close()
     return sent
 
@@ -244,10 +257,15 @@ def check_generated(b, check, d):
     check("generated: the text lists them",
           all(re.search(r"\n  %d %s +%d\n" % (f["code"], re.escape(f["phrase"]), f["count"]), text)
               for f in want) and "      cause  17 user_busy" in text, text)
-    check("generated: registrations", j["registrations"] ==
-          {"ok": REGISTERS.count(200), "challenged": REGISTERS.count(401), "failed": 1},
-          j["registrations"])
-    check("generated: no scanner", j["scanners"] == {"sources": 0, "top": []}, j["scanners"])
+    last = [codes[-1] for codes in REGISTERS]
+    check("generated: registrations (attempts by outcome)", j["registrations"] ==
+          {"ok": last.count(200), "failed": last.count(403), "challenged_only": last.count(401),
+           "no_response": 0}, j["registrations"])
+    check("generated: the scanning source and its requests",
+          j["scanners"] == {"sources": 1, "top": [{"source": SCANNER, "count": SCANS}]},
+          j["scanners"])
+    check("generated: the text lists it", re.search(r"\n  %s +%d\n" % (re.escape(SCANNER), SCANS),
+                                                    text), text)
     check("generated: outcomes", j["calls"]["by_outcome"]["completed"] == len(ANSWERED) and
           j["calls"]["by_outcome"]["failed"] == len(FAILED), j["calls"])
     return path
