@@ -56,6 +56,7 @@ static void drain(sl_tcp_table *t, conn *c, int d)
                 sl_tcp_cut(t, c, d, s->len - skip);
             } else {
                 t->st.retransmitted += skip;
+                t->feed_frame = s->frame;
                 sl_tcp_feed(t, c, d, s->data + skip, s->len - skip);
             }
         } else if (!s->cut) {
@@ -145,6 +146,7 @@ static seg *seg_new(sl_tcp_table *t, uint32_t seq, const uint8_t *p, uint32_t le
     s->seq = seq;
     s->len = len;
     s->cut = !p;
+    s->frame = t->pkt ? t->pkt->frame : 0;
     if (p)
         memcpy(s->data, p, len);
     sl_lru_charge(&t->conns, sizeof *s + bytes);
@@ -218,6 +220,7 @@ static void take_in_order(sl_tcp_table *t, conn *c, int d, uint32_t seq, const u
         return;
     }
     h->next_seq += (uint32_t)n;
+    t->feed_frame = t->pkt ? t->pkt->frame : 0;
     if (p)
         sl_tcp_feed(t, c, d, p, n);
     else

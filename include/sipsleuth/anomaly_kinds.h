@@ -120,7 +120,8 @@
     X(IDENTITY_QUOTED_TOKEN, "identity_quoted_token", "identity", "an RFC 8224 Identity token inside quotes") \
     X(IDENTITY_NO_INFO, "identity_no_info", "identity", "an Identity header without an info parameter") \
     X(IDENTITY_PENDING_EVICTED, "identity_pending_evicted", "identity", "a signed request forgotten for --max-identity-checks") \
-    X(CERTSTORE_FULL, "certstore_full", "identity", "a certificate URL not looked up: --max-certs reached")
+    X(CERTSTORE_FULL, "certstore_full", "identity", "a certificate URL not looked up: --max-certs reached") \
+    X(EXTRACT_FRAMES_OVERFLOW, "extract_frames_overflow", "extract", "a message in more than 256 frames: --extract writes only the first 256")
 /* clang-format on */
 
 #endif
