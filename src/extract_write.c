@@ -235,9 +235,8 @@ static bool copy_frames(job *jb)
             fprintf(stderr, "sipsleuth: --extract: %s\n", err);
             return false;
         }
-        jb->snaplen = sl_capture_snaplen(cap);
         sl_frame f;
-        sl_capture_result r;
+        sl_capture_result r = SL_CAPTURE_END;
         bool ok = true;
         while (ok && i < jb->n_pairs && (r = sl_capture_next(cap, &f)) == SL_CAPTURE_FRAME) {
             no++;
@@ -279,13 +278,28 @@ static bool finish_targets(const job *jb, target *t, size_t n)
     return ok;
 }
 
-static int first_dlt(const char *file)
+/* The first input's link type (for an empty -w file) and the largest snap
+ * length of the inputs (the output's: no frame is longer). */
+static void input_params(job *jb)
 {
-    char err[1024];
-    sl_capture *cap = sl_capture_open_file(file, err, sizeof err);
-    int dlt = cap ? sl_capture_datalink(cap) : -1;
-    sl_capture_close(cap);
-    return dlt >= 0 ? dlt : DLT_EN10MB;
+    jb->first_dlt = -1;
+    jb->snaplen = 0;
+    for (int k = 0; k < jb->n_files; k++) {
+        char err[1024];
+        sl_capture *cap = sl_capture_open_file(jb->files[k], err, sizeof err);
+        if (!cap)
+            continue;
+        if (k == 0)
+            jb->first_dlt = sl_capture_datalink(cap);
+        int s = sl_capture_snaplen(cap);
+        if (s > jb->snaplen)
+            jb->snaplen = s;
+        sl_capture_close(cap);
+    }
+    if (jb->first_dlt < 0)
+        jb->first_dlt = DLT_EN10MB;
+    if (jb->snaplen <= 0)
+        jb->snaplen = 262144;
 }
 
 /* DIR/index.tsv: file name, frames written, Call-ID (bytes outside
@@ -355,8 +369,8 @@ int sl_extract_write(const sl_extract *x, const sl_extract_out *out, const char 
         fprintf(stderr, "sipsleuth: --extract: out of memory\n");
         return 1;
     }
-    job jb = {.out = out, .files = files, .n_files = n, .filter = filter, .snaplen = 262144};
-    jb.first_dlt = n > 0 ? first_dlt(files[0]) : DLT_EN10MB;
+    job jb = {.out = out, .files = files, .n_files = n, .filter = filter};
+    input_params(&jb);
     bool ok = true;
     if (out->dir) {
         for (size_t i = 0; i < n_all; i++)

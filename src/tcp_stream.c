@@ -52,11 +52,11 @@ static void drain(sl_tcp_table *t, conn *c, int d)
         uint32_t skip = h->next_seq - s->seq;
         if (skip < s->len) {
             h->next_seq += s->len - skip;
+            t->feed_frame = s->frame;
             if (s->cut) {
                 sl_tcp_cut(t, c, d, s->len - skip);
             } else {
                 t->st.retransmitted += skip;
-                t->feed_frame = s->frame;
                 sl_tcp_feed(t, c, d, s->data + skip, s->len - skip);
             }
         } else if (!s->cut) {
