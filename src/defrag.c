@@ -55,6 +55,7 @@ void sl_defrag_config_default(sl_defrag_config *cfg)
     cfg->max_bytes = 32u << 20;
     cfg->max_frags = 256;
     cfg->seed = 0;
+    cfg->frames = NULL;
 }
 
 static size_t addr_len(const sl_addr *a)

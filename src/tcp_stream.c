@@ -20,6 +20,7 @@ void sl_tcp_config_default(sl_tcp_config *cfg)
     cfg->idle_timeout = 300 * SL_NS_PER_SEC;
     cfg->reorder_window = SL_NS_PER_SEC;
     cfg->seed = 0;
+    cfg->frames = NULL;
 }
 
 /* ---- sequence space ---- */
