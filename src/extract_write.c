@@ -51,7 +51,10 @@ bool sl_extract_prepare(const sl_extract_out *out, char *err, size_t errlen)
             snprintf(err, errlen, "-w %s: %s", out->file, strerror(errno));
             return false;
         }
-        fclose(f);
+        if (fclose(f) != 0) {
+            snprintf(err, errlen, "-w %s: %s", out->file, strerror(errno));
+            return false;
+        }
         return true;
     }
     if (mkdir(out->dir, 0777) != 0 && errno != EEXIST) {
@@ -71,14 +74,16 @@ bool sl_extract_prepare(const sl_extract_out *out, char *err, size_t errlen)
  * NAME_MAX_ID bytes. Collisions get ~2, ~3... (assign_names). */
 static void sanitize(const sl_extract_call *c, char *name)
 {
-    size_t n = c->id_len < NAME_MAX_ID ? c->id_len : NAME_MAX_ID;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)c->id[i];
+    size_t i = 0;
+    for (; i < c->id_len && i < NAME_MAX_ID; i++) {
+        const char ch = c->id[i];
         bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
                   (ch >= '0' && ch <= '9') || (ch && strchr("@._+-=", ch));
-        name[i] = ok && !(i == 0 && ch == '.') ? (char)ch : '_';
+        name[i] = ch;
+        if (!ok || (i == 0 && ch == '.'))
+            name[i] = '_';
     }
-    name[n] = '\0';
+    name[i] = '\0';
 }
 
 static int by_name(const void *a, const void *b)
@@ -179,15 +184,15 @@ static const char *target_path(const job *jb, const target *t, char *buf, size_t
 /* Opens t's file for frames of link type dlt; false after a line on stderr. */
 static bool start_target(const job *jb, target *t, int dlt)
 {
-    char path[4200];
     t->dead = pcap_open_dead_with_tstamp_precision(dlt, jb->snaplen, PCAP_TSTAMP_PRECISION_NANO);
     FILE *f = t->dead ? open_target(jb, t) : NULL;
     t->dump = f ? pcap_dump_fopen(t->dead, f) : NULL;
     if (!t->dump) {
+        char path[4200];
         fprintf(stderr, "sipsleuth: --extract: cannot write %s: %s\n",
                 target_path(jb, t, path, sizeof path), f ? pcap_geterr(t->dead) : strerror(errno));
         if (f)
-            fclose(f);
+            (void)fclose(f);
         return false;
     }
     t->dlt = dlt;
