@@ -141,6 +141,8 @@ void sl_tcp_framing_free(sl_tcp_table *t, half *h);
  * fed), just before that message is delivered. */
 void sl_tcp_prov_hold(sl_tcp_table *t, half *h);
 void sl_tcp_prov_shift(half *h, size_t used);
+/* ws: src[0..len) are being unmasked into h->ws (at h->ws_len). */
+void sl_tcp_prov_ws(sl_tcp_table *t, half *h, const uint8_t *src, size_t len);
 void sl_tcp_prov_collect(sl_tcp_table *t, const conn *c, int d, const uint8_t *data, size_t len);
 void sl_tcp_prov_free(sl_tcp_table *t, half *h);
 

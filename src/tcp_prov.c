@@ -4,8 +4,10 @@
  * segment that carried part of it, and none that carried only other
  * messages. Bytes a retransmission repeated never reach the framing (first
  * data wins), so only the copy whose bytes were used is named. A message
- * parsed in place lies in the bytes being fed: the one frame feed_frame.
- * Without cfg.frames nothing here runs (the hooks test it, or h->prov). */
+ * parsed in place lies in the bytes being fed: the one frame feed_frame. A
+ * WebSocket message unmasked into h->ws keeps the frames of the bytes it
+ * was copied from. Without cfg.frames nothing here runs (the hooks test it,
+ * or h->prov). */
 #include "tcp_internal.h"
 
 #include <stdlib.h>
@@ -19,17 +21,24 @@ typedef struct sl_tcp_prov {
     size_t n, cap;
     bool overflow; /* runs were dropped: more than SL_FRAMES_MAX */
     run *runs;
+    sl_frames ws; /* the frames of the WebSocket message in h->ws */
 } sl_tcp_prov;
 
-void sl_tcp_prov_hold(sl_tcp_table *t, half *h)
+static sl_tcp_prov *prov_of(sl_tcp_table *t, half *h)
 {
     if (!h->prov) {
         h->prov = calloc(1, sizeof *h->prov);
-        if (!h->prov)
-            return;
-        sl_lru_charge(&t->conns, sizeof *h->prov);
+        if (h->prov)
+            sl_lru_charge(&t->conns, sizeof *h->prov);
     }
-    sl_tcp_prov *pv = h->prov;
+    return h->prov;
+}
+
+void sl_tcp_prov_hold(sl_tcp_table *t, half *h)
+{
+    sl_tcp_prov *pv = prov_of(t, h);
+    if (!pv)
+        return;
     if (h->len == 0) { /* a new unit */
         pv->n = 0;
         pv->overflow = false;
@@ -69,14 +78,11 @@ void sl_tcp_prov_shift(half *h, size_t used)
     pv->n -= first;
 }
 
-void sl_tcp_prov_collect(sl_tcp_table *t, const conn *c, int d, const uint8_t *data, size_t len)
+/* Adds to fr the frames of data[0..len): bytes in h->buf, or else being fed. */
+static void frames_of(const sl_tcp_table *t, const half *h, const uint8_t *data, size_t len,
+                      sl_frames *fr)
 {
-    sl_frames *fr = t->cfg.frames;
-    if (!fr)
-        return;
-    const half *h = &c->h[d];
     const sl_tcp_prov *pv = h->prov;
-    sl_frames_reset(fr, 0);
     if (!pv || pv->n == 0 || !h->buf || data < h->buf || data >= h->buf + h->len) {
         sl_frames_add(fr, t->feed_frame);
         return;
@@ -87,7 +93,32 @@ void sl_tcp_prov_collect(sl_tcp_table *t, const conn *c, int d, const uint8_t *d
         if (pv->runs[i].off < to && end > from)
             sl_frames_add(fr, pv->runs[i].frame);
     }
-    if (pv->overflow || fr->overflow) {
+    if (pv->overflow)
+        fr->overflow = true;
+}
+
+void sl_tcp_prov_ws(sl_tcp_table *t, half *h, const uint8_t *src, size_t len)
+{
+    sl_tcp_prov *pv = prov_of(t, h);
+    if (!pv)
+        return;
+    if (h->ws_len == 0)
+        sl_frames_reset(&pv->ws, 0);
+    frames_of(t, h, src, len, &pv->ws);
+}
+
+void sl_tcp_prov_collect(sl_tcp_table *t, const conn *c, int d, const uint8_t *data, size_t len)
+{
+    sl_frames *fr = t->cfg.frames;
+    if (!fr)
+        return;
+    const half *h = &c->h[d];
+    sl_frames_reset(fr, 0);
+    if (h->prov && h->ws && data == h->ws)
+        *fr = h->prov->ws;
+    else
+        frames_of(t, h, data, len, fr);
+    if (fr->overflow) {
         fr->overflow = true;
         sl_tcp_anomaly(t, c, d, SL_ANOM_EXTRACT_FRAMES_OVERFLOW, "a stream message");
     }

@@ -8,9 +8,8 @@
  * bytes the stream used (a retransmitted copy, whose bytes were already
  * there, is not included: first data wins, as in the reassembly), every SCTP
  * packet holding a chunk of it. A frame carrying bytes of several calls is
- * in each call's file. Over TLS and WebSocket a message is attributed to the
- * frames that completed each TLS record / the frame that completed the
- * WebSocket message. See README ("One call as a pcap"). */
+ * in each call's file. Over TLS a message is attributed to the frames that
+ * completed each TLS record holding it. See README ("One call as a pcap"). */
 #ifndef SIPSLEUTH_EXTRACT_H
 #define SIPSLEUTH_EXTRACT_H
 

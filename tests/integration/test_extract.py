@@ -114,7 +114,7 @@ def read_pcap(path):
     return linktype, frames
 
 
-def check_capture(binary, tmp, path, max_calls=1):
+def check_capture(binary, tmp, path, max_calls=1, frames_only=False):
     hep = "hep" in os.path.basename(path)
     msgs, frames = tshark_calls(path, hep)
     name = os.path.relpath(path, os.path.dirname(os.path.dirname(path)))
@@ -125,13 +125,15 @@ def check_capture(binary, tmp, path, max_calls=1):
         check("%s %s: exit 0" % (name, cid), r.returncode == 0, r.stderr.decode(errors="replace"))
         if r.returncode:
             continue
+        n_out = len(read_pcap(out)[1])
+        check("%s %s: %d frames" % (name, cid, len(frames[cid])), n_out == len(frames[cid]),
+              (n_out, sorted(frames[cid])))
+        if frames_only:
+            continue
         got, _ = tshark_calls(out, hep, ooo=False)
         check("%s %s: only that call" % (name, cid), set(got) == {cid}, dict(got))
         check("%s %s: %d messages" % (name, cid, msgs[cid]), got[cid] == msgs[cid],
               (got[cid], msgs[cid]))
-        n_out = len(read_pcap(out)[1])
-        check("%s %s: %d frames" % (name, cid, len(frames[cid])), n_out == len(frames[cid]),
-              (n_out, sorted(frames[cid])))
 
 
 # ---- the generated capture: ground truth from the generator ----
@@ -267,6 +269,9 @@ def main():
         check_overflow(binary, tmp)
         for s, n in samples:
             check_capture(binary, tmp, os.path.join(SAMPLES, s), n)
+        # Frames only: without the HTTP upgrade (no message of the call)
+        # tshark does not know the extracted stream is SIP over WebSocket.
+        check_capture(binary, tmp, os.path.join(SAMPLES, "ws-sip.pcap"), frames_only=True)
         for c in corpus:
             p = os.path.join(CORPUS, c)
             if not os.path.exists(p):
