@@ -56,6 +56,12 @@ static void usage(FILE *f)
         "                        auth_failures anomaly (default 10)\n"
         "      --auth-fail-window S  seconds of that window (default 60)\n"
         "      --scanner-window S  seconds per scanner anomaly and source (default 60)\n"
+        "      --extract CALL_ID copy every frame that carried a message of this call (all\n"
+        "                        legs, fragments, TCP segments) to the -w file; repeatable\n"
+        "  -w FILE               the pcap file --extract writes (the input's link type)\n"
+        "      --extract-dir DIR one pcap file per call in DIR (with --extract: per one of\n"
+        "                        those calls), named by Call-ID, and DIR/index.tsv; files\n"
+        "                        only: the input is read twice\n"
         "      --summary         at the end, a report for people: calls by outcome with setup\n"
         "                        times, failure codes, redirects and routes, anomalies; on\n"
         "                        stderr, or on the output with --events none\n"
@@ -107,6 +113,8 @@ enum {
     OPT_AUTH_FAIL_THRESHOLD,
     OPT_AUTH_FAIL_WINDOW,
     OPT_SCANNER_WINDOW,
+    OPT_EXTRACT,
+    OPT_EXTRACT_DIR,
     OPT_LIMIT /* + index in sl_limit_options */
 };
 
@@ -138,6 +146,8 @@ static const struct option options[] = {
     {"auth-fail-threshold", required_argument, NULL, OPT_AUTH_FAIL_THRESHOLD},
     {"auth-fail-window", required_argument, NULL, OPT_AUTH_FAIL_WINDOW},
     {"scanner-window", required_argument, NULL, OPT_SCANNER_WINDOW},
+    {"extract", required_argument, NULL, OPT_EXTRACT},
+    {"extract-dir", required_argument, NULL, OPT_EXTRACT_DIR},
 };
 enum { N_OPTIONS = sizeof options / sizeof options[0] };
 
@@ -270,6 +280,49 @@ static int cert_option(sl_cli *o, int c, char *arg, const parse_state *ps)
     return 0;
 }
 
+/* --extract, -w, --extract-dir: 0, or the exit status. */
+static int extract_option(sl_cli *o, int c, const char *arg, const parse_state *ps)
+{
+    if (c == OPT_EXTRACT) {
+        if (!o->extract_ids && !(o->extract_ids = calloc((size_t)ps->argc, sizeof(char *)))) {
+            fprintf(stderr, "sipsleuth: out of memory\n");
+            return 1;
+        }
+        if (!arg[0]) {
+            fprintf(stderr, "sipsleuth: --extract: an empty Call-ID\n");
+            return 2;
+        }
+        o->extract_ids[o->n_extract++] = arg;
+    } else if (c == 'w') {
+        o->extract_out.file = arg;
+    } else {
+        o->extract_out.dir = arg;
+    }
+    return 0;
+}
+
+/* --extract's combinations: 0, or the exit status. */
+static int check_extract(const sl_cli *o)
+{
+    const sl_extract_out *x = &o->extract_out;
+    const char *why = NULL;
+    if (x->file && x->dir)
+        why = "give either -w FILE or --extract-dir DIR, not both";
+    else if (o->n_extract > 0 && !x->file && !x->dir)
+        why = "--extract needs -w FILE (or --extract-dir DIR)";
+    else if (x->file && o->n_extract == 0)
+        why = "-w needs --extract CALL_ID";
+    else if ((x->file || x->dir) && o->live.iface)
+        why = "--extract reads its input twice: files only, not -i";
+    for (int i = 0; !why && (x->file || x->dir) && i < o->n_files; i++)
+        if (strcmp(o->files[i], "-") == 0)
+            why = "--extract reads its input twice: not from standard input (-r -)";
+    if (!why)
+        return 0;
+    fprintf(stderr, "sipsleuth: %s\n", why);
+    return 2;
+}
+
 /* One option from getopt_long: 0, -1 when the run is done, or the exit status. */
 static int parse_option(sl_cli *o, int c, char *arg, parse_state *ps)
 {
@@ -299,6 +352,9 @@ static int parse_option(sl_cli *o, int c, char *arg, parse_state *ps)
     case OPT_CERT:
     case OPT_CERT_DIR:
     case OPT_TRUST: return cert_option(o, c, arg, ps);
+    case OPT_EXTRACT:
+    case OPT_EXTRACT_DIR:
+    case 'w': return extract_option(o, c, arg, ps);
     case OPT_SUMMARY: o->summary = true; break;
     case OPT_JSON: o->summary_json = true; break;
     case 'q': o->quiet = true; break;
@@ -353,6 +409,9 @@ static int check_combinations(sl_cli *o, const parse_state *ps)
         if (st)
             return st;
     }
+    int xs = check_extract(o);
+    if (xs)
+        return xs;
     if (o->live.iface && !o->stats_interval_set)
         o->cfg.stats_interval = 60 * SL_NS_PER_SEC;
     return 0;
@@ -368,7 +427,7 @@ int sl_cli_parse(int argc, char **argv, sl_cli *o)
     parse_state ps = {.argv = argv, .argc = argc};
     int c, st = 0;
     opterr = 0;
-    while (!st && (c = getopt_long(argc, argv, ":r:i:f:o:qhV", longopts, NULL)) != -1)
+    while (!st && (c = getopt_long(argc, argv, ":r:i:f:o:w:qhV", longopts, NULL)) != -1)
         st = parse_option(o, c, optarg, &ps);
     if (!st)
         st = check_combinations(o, &ps);
@@ -376,6 +435,8 @@ int sl_cli_parse(int argc, char **argv, sl_cli *o)
         free(o->certs);
         o->certs = NULL;
         o->n_certs = 0;
+        free(o->extract_ids);
+        o->extract_ids = NULL;
     }
     return st;
 }

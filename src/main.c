@@ -340,6 +340,25 @@ static int finish(const sl_cli *o, run *r, int opened, const sl_capture_stats *c
     return status;
 }
 
+/* --extract: the record of pass 1, and its output checked before any packet
+ * is read. 0, or the exit status after a line on stderr. */
+static int extract_setup(sl_cli *o, sl_extract **x)
+{
+    char err[4200];
+    if (!sl_extract_prepare(&o->extract_out, err, sizeof err)) {
+        fprintf(stderr, "sipsleuth: %s\n", err);
+        return 1;
+    }
+    *x = sl_extract_new(o->extract_ids, (size_t)o->n_extract);
+    if (!*x) {
+        fprintf(stderr, "sipsleuth: out of memory\n");
+        return 1;
+    }
+    o->cfg.extract = *x;
+    o->cfg.defrag.frames = o->cfg.tcp.frames = o->cfg.sctp.frames = sl_extract_frames(*x);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "routes") == 0)
@@ -350,6 +369,9 @@ int main(int argc, char **argv)
         return rc < 0 ? 0 : rc;
     rc = sl_cli_load(&o);
     if (rc)
+        return rc;
+    sl_extract *x = NULL;
+    if ((o.extract_out.file || o.extract_out.dir) && (rc = extract_setup(&o, &x)) != 0)
         return rc;
     run r;
     rc = setup(&o, &r);
@@ -364,5 +386,10 @@ int main(int argc, char **argv)
     int status = read_inputs(&o, &r, &opened, &cs);
     sl_progress_free(r.w.progress);
     r.w.progress = NULL;
-    return finish(&o, &r, opened, &cs, status);
+    status = finish(&o, &r, opened, &cs, status);
+    if (x && status == 0) /* pass 2: the frames recorded, copied from a second read */
+        status = sl_extract_write(x, &o.extract_out, o.files, o.n_files, o.filter);
+    sl_extract_free(x);
+    free(o.extract_ids);
+    return status;
 }

@@ -132,6 +132,7 @@ static void on_sip_message(sl_pipeline *p, const sl_sip_msg *msg, const uint8_t 
     sl_sip_ctx ctx;
     sl_sip_ctx_init(&ctx, msg, ts, flow);
     ctx.raw = sl_slice_make(start, msg->length);
+    sl_extract_message(p->cfg.extract, &ctx);
     sl_counters_message(&p->counters, msg);
     sl_txn_verdict verdict;
     sl_dialogs_on_message(p->dialogs, &ctx, &verdict);
@@ -454,6 +455,7 @@ void sl_pipeline_frame(sl_pipeline *p, int dlt, sl_time ts, const uint8_t *frame
     sl_packet pkt;
     sl_anomaly an = {0};
     sl_decode_result res = sl_decode_frame(dlt, frame, caplen, &pkt, &an);
+    pkt.frame = sl_extract_frame(p->cfg.extract, p->counters.packets);
     if (p->dedup && res != SL_DECODE_ERROR && res != SL_DECODE_SKIP &&
         sl_dedup_packet(p->dedup, &pkt, ts))
         return; /* the span port's second copy of a packet */
@@ -502,6 +504,7 @@ void sl_pipeline_frame(sl_pipeline *p, int dlt, sl_time ts, const uint8_t *frame
 
 void sl_pipeline_finish(sl_pipeline *p, const sl_capture_stats *cs)
 {
+    sl_extract_frame(p->cfg.extract, 0); /* what is flushed came in no frame of its own */
     /* Unfinished state is reported before the final stats, which stay last. */
     sl_defrag_flush(p->defrag);
     /* Streams deliver what they still hold, which the dialogs then see. */

@@ -167,6 +167,36 @@ def main():
         check("-o FILE writes the events there", r.returncode == 0 and not r.stdout and n == 7)
         r = run(b, ["-o", os.path.join(d, "no/such/dir/x"), "-r", BASIC])
         check("unwritable -o exits 1", r.returncode == 1 and b"cannot open output" in r.stderr)
+    for args, what in ((["--extract", "x", "-r", BASIC], "--extract without -w"),
+                       (["-w", "/tmp/x.pcap", "-r", BASIC], "-w without --extract"),
+                       (["--extract", "x", "-w", "/tmp/x.pcap", "--extract-dir", "/tmp/xd",
+                         "-r", BASIC], "both -w and --extract-dir"),
+                       (["--extract", "x", "-w", "/tmp/x.pcap", "-i", "lo"], "--extract live"),
+                       (["--extract-dir", "/tmp/xd", "-r", "-"], "--extract-dir from stdin"),
+                       (["--extract", "", "-w", "/tmp/x.pcap", "-r", BASIC], "an empty Call-ID"),
+                       (["--extract", "x", "-r", BASIC, "-w"], "-w without its value")):
+        r = run(b, args)
+        lines = r.stderr.decode().strip().splitlines()
+        check("usage error exits 2: " + what, r.returncode == 2 and len(lines) == 1 and
+              not os.path.exists("/tmp/xd"), "rc=%d stderr=%r" % (r.returncode, r.stderr))
+    with tempfile.TemporaryDirectory() as d:
+        r = run(b, ["--extract", "x", "-w", os.path.join(d, "no/such/x.pcap"), "-r", BASIC])
+        check("--extract with an unwritable -w exits 1 before reading, naming it",
+              r.returncode == 1 and b"no/such/x.pcap" in r.stderr and r.stdout == b"",
+              (r.returncode, r.stderr, r.stdout[:100]))
+        open(os.path.join(d, "file"), "w").close()
+        r = run(b, ["--extract-dir", os.path.join(d, "file"), "-r", BASIC])
+        check("--extract-dir on a file exits 1 before reading",
+              r.returncode == 1 and b"--extract-dir" in r.stderr and r.stdout == b"", r.stderr)
+        out = os.path.join(d, "call.pcap")
+        r = run(b, ["--extract", "a84b4c76e66710@pc33.example.com", "-w", out, "-r", BASIC])
+        with open(out, "rb") as f:
+            head = f.read(24)
+        check("--extract -w writes a pcap of the input's link type, events as asked",
+              r.returncode == 0 and head[:4] == bytes.fromhex("4d3cb2a1") and head[20] == 1
+              and b'"event_type":"dialog"' in r.stdout, (r.returncode, r.stderr, head))
+    check("--help names --extract, -w and --extract-dir",
+          all(o in help_text for o in ("--extract CALL_ID", "-w FILE", "--extract-dir DIR")))
     r = run(b, ["--events", "all", "-o", "/dev/full", "-r", BASIC])
     check("-o /dev/full exits 1 with a clear message",
           r.returncode == 1 and b"/dev/full" in r.stderr and b"No space" in r.stderr,
