@@ -275,3 +275,26 @@ sl_status sl_sip_cseq_parse(sl_slice value, sl_sip_cseq *out)
     out->method = sl_slice_make(p + m, n - m);
     return SL_OK;
 }
+
+sl_slice sl_sip_find_call_id(const uint8_t *data, size_t len)
+{
+    for (size_t i = 0; i < len;) {
+        const uint8_t *lf = memchr(data + i, '\n', len - i);
+        if (!lf)
+            break;
+        size_t end = (size_t)(lf - data), colon = i;
+        while (colon < end && data[colon] != ':')
+            colon++;
+        if (colon < end && sl_sip_header_id(sl_slice_make(data + i, colon - i)) == SL_HDR_CALL_ID) {
+            size_t v = colon + 1;
+            while (v < end && (data[v] == ' ' || data[v] == '\t'))
+                v++;
+            size_t e = end;
+            while (e > v && (data[e - 1] == '\r' || data[e - 1] == ' ' || data[e - 1] == '\t'))
+                e--;
+            return sl_slice_make(data + v, e - v);
+        }
+        i = end + 1;
+    }
+    return sl_slice_make(NULL, 0);
+}

@@ -218,30 +218,6 @@ static void on_stream_sip(void *user, const sl_sip_msg *msg, const uint8_t *data
         on_sip_message(p, msg, data, ts, flow, false);
 }
 
-/* The value of the first Call-ID (or i) header line that ended, or empty. */
-static sl_slice find_call_id(const uint8_t *data, size_t len)
-{
-    for (size_t i = 0; i < len;) {
-        const uint8_t *lf = memchr(data + i, '\n', len - i);
-        if (!lf)
-            break;
-        size_t end = (size_t)(lf - data), colon = i;
-        while (colon < end && data[colon] != ':')
-            colon++;
-        if (colon < end && sl_sip_header_id(sl_slice_make(data + i, colon - i)) == SL_HDR_CALL_ID) {
-            size_t v = colon + 1;
-            while (v < end && (data[v] == ' ' || data[v] == '\t'))
-                v++;
-            size_t e = end;
-            while (e > v && (data[e - 1] == '\r' || data[e - 1] == ' ' || data[e - 1] == '\t'))
-                e--;
-            return sl_slice_make(data + v, e - v);
-        }
-        i = end + 1;
-    }
-    return sl_slice_make(NULL, 0);
-}
-
 /* A stream message the snap length cut short: a sip event marked truncated,
  * as for a cut datagram, when what was captured parses; else an anomaly
  * naming its Call-ID if that line was captured. Never silent. */
@@ -259,7 +235,7 @@ static void on_stream_truncated(void *user, const uint8_t *data, size_t len, siz
     char detail[96];
     snprintf(detail, sizeof detail, "%zu bytes captured, %zu cut by the snap length", len, lost);
     sl_anomaly_event ev =
-        sl_anomaly_event_make(SL_ANOM_TRUNCATED_MESSAGE, ts, find_call_id(data, len), flow);
+        sl_anomaly_event_make(SL_ANOM_TRUNCATED_MESSAGE, ts, sl_sip_find_call_id(data, len), flow);
     ev.detail = detail;
     sl_sink_emit_anomaly(&p->sink, &ev);
 }

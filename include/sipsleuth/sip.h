@@ -132,6 +132,9 @@ sl_anomaly_kind sl_sip_flag_kind(uint32_t flag);
 
 /* Maps a header name (full or compact, any case) to its id. */
 sl_sip_hdr_id sl_sip_header_id(sl_slice name);
+/* The value of the first Call-ID (or i) header line of text that may not
+ * parse as a message (one the snap length cut), or empty. */
+sl_slice sl_sip_find_call_id(const uint8_t *data, size_t len);
 
 /* The first header with this id, or NULL. Inline: a few calls a message. */
 static inline const sl_sip_header *sl_sip_find(const sl_sip_msg *msg, sl_sip_hdr_id id)
