@@ -27,6 +27,10 @@ void sl_json_user(sl_jw *w, const char *key, sl_slice uri);
  * Diversion and History-Info (each only when present). */
 void sl_json_parties(sl_jw *w, const sl_sip_ctx *ctx);
 
+/* media: an SDP (sip events); a dialog's last offer and answer. */
+void sl_json_sdp(sl_jw *w, const sl_sdp *sdp);
+void sl_json_dialog_media(sl_jw *w, const sl_media_pair *p);
+
 /* A header value as a JSON string, folded lines read as single spaces. */
 void sl_json_header_value(sl_jw *w, sl_slice value);
 
