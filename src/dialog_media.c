@@ -33,6 +33,8 @@ static bool copy_fmts(char *dst, size_t cap, sl_slice s)
 {
     if (copy_str(dst, cap, s))
         return true;
+    if (s.ptr[cap - 1] == ' ')
+        return false; /* cut just before a space: the last format is whole */
     char *sp = strrchr(dst, ' ');
     if (sp)
         *sp = '\0';
