@@ -118,6 +118,8 @@ static void on_request(sl_media_pair *p, sl_method meth, const sl_sdp *sdp)
 
 static void on_response(sl_media_pair *p, const sl_sdp *sdp)
 {
+    if (p->state == OA_DONE_REQ)
+        return; /* the 2xx after a PRACK answered a 18x's offer repeats that offer */
     if (p->state == OA_OFFER_REQ || p->state == OA_DONE_RESP)
         answer(p, sdp, OA_DONE_RESP);
     else

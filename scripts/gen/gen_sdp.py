@@ -106,6 +106,25 @@ def late_offer(c):
                            "sip": [("INVITE", None), (200, e), ("ACK", f)]}
 
 
+def reliable_offer(c):
+    """100rel (RFC 3262) without SDP in the INVITE: the reliable 183 offers,
+    the PRACK answers, the 200 repeats the 183's SDP (not a new offer)."""
+    d = Call("rel-1@a.example", A, B)
+    o, e = sdp(B, 7200, [0, 101], ptime=20)
+    a, f = sdp(A, 4400, [0, 101], direction="sendrecv")
+    rel = [("Require", "100rel"), ("RSeq", "1")]
+    c.udp(80000, A, B, d.req("INVITE", 1, "r1"))
+    c.udp(80200, B, A, d.resp(183, "Session Progress", "INVITE", 1, "r1", "tr", extra=rel,
+                              body=o))
+    c.udp(80300, A, B, d.req("PRACK", 2, "r2", "tr", body=a))
+    c.udp(80400, B, A, d.resp(200, "OK", "PRACK", 2, "r2", "tr"))
+    c.udp(83000, B, A, d.resp(200, "OK", "INVITE", 1, "r1", "tr", body=o))
+    c.udp(83010, A, B, d.req("ACK", 1, "r1a", "tr"))
+    EXPECTED[d.call_id] = {"offer": e, "answer": f, "holds": 0,
+                           "sip": [("INVITE", None), (183, e), ("PRACK", f), (200, None),
+                                   (200, e), ("ACK", None)]}
+
+
 def multipart_call(c):
     """SIP-I: the INVITE's SDP in a multipart/mixed body beside ISUP; a 183
     answers (early media), the 200 repeats the answer."""
@@ -147,7 +166,7 @@ def main(name="sdp-media.pcap"):
     EXPECTED.clear()
     del ANOMALIES[:]
     c = Capture(name)
-    for gen in (hold_call, late_offer, multipart_call, malformed):
+    for gen in (hold_call, late_offer, reliable_offer, multipart_call, malformed):
         gen(c)
     c.close()
 
