@@ -9,30 +9,51 @@ const char *sl_sdp_dir_name(sl_sdp_dir d)
     return (unsigned)d < sizeof dir_names / sizeof *dir_names ? dir_names[d] : "sendrecv";
 }
 
-/* The next space-separated token of *rest (SP or HTAB), or false at the end. */
-static bool next_token(sl_slice *rest, sl_slice *tok)
+static inline bool is_sep(uint8_t c)
+{
+    return c == ' ' || c == '\t' || c == '\r'; /* a stray CR: a token never holds one */
+}
+
+/* The next space-separated token of *rest, or false at the end. */
+static inline bool next_token(sl_slice *rest, sl_slice *tok)
 {
     size_t i = 0;
-    while (i < rest->len && (rest->ptr[i] == ' ' || rest->ptr[i] == '\t'))
+    while (i < rest->len && is_sep(rest->ptr[i]))
         i++;
     size_t start = i;
-    while (i < rest->len && rest->ptr[i] != ' ' && rest->ptr[i] != '\t')
+    while (i < rest->len && !is_sep(rest->ptr[i]))
         i++;
     *tok = sl_slice_make(rest->ptr + start, i - start);
     *rest = sl_slice_from(*rest, i);
     return tok->len > 0;
 }
 
-/* Splits s at the first c: head before, *tail after (empty when no c). */
-static sl_slice split_at(sl_slice s, uint8_t c, sl_slice *tail)
+/* Splits s at the first c: head before, *tail after (empty when no c).
+ * A loop, not memchr: the fields are a few bytes long. */
+static inline sl_slice split_at(sl_slice s, uint8_t c, sl_slice *tail)
 {
-    long i = sl_slice_find(s, c);
-    if (i < 0) {
-        *tail = sl_slice_make(s.ptr + s.len, 0);
-        return s;
+    size_t i = 0;
+    while (i < s.len && s.ptr[i] != c)
+        i++;
+    *tail = i < s.len ? sl_slice_make(s.ptr + i + 1, s.len - i - 1) : sl_slice_make(s.ptr + s.len, 0);
+    return sl_slice_make(s.ptr, i);
+}
+
+/* A decimal number filling s, at most max. */
+static inline bool to_uint(sl_slice s, uint32_t max, uint32_t *out)
+{
+    if (s.len == 0 || s.len > 10)
+        return false;
+    uint64_t v = 0;
+    for (size_t i = 0; i < s.len; i++) {
+        if (s.ptr[i] < '0' || s.ptr[i] > '9')
+            return false;
+        v = v * 10 + (uint64_t)(s.ptr[i] - '0');
     }
-    *tail = sl_slice_from(s, (size_t)i + 1);
-    return sl_slice_make(s.ptr, (size_t)i);
+    if (v > max)
+        return false;
+    *out = (uint32_t)v;
+    return true;
 }
 
 /* c=<nettype> <addrtype> <address>[/ttl][/n]: the address. */
@@ -54,12 +75,12 @@ static bool parse_m(sl_slice v, sl_sdp_media *m)
         !next_token(&rest, &m->proto))
         return false;
     port = split_at(port, '/', &count);
-    uint64_t n;
-    if (!sl_slice_to_u64(port, 65535, &n))
+    uint32_t n;
+    if (!to_uint(port, 65535, &n))
         return false;
     m->port = (uint16_t)n;
     if (count.len) {
-        if (!sl_slice_to_u64(count, 65535, &n))
+        if (!to_uint(count, 65535, &n))
             return false;
         m->port_count = (uint16_t)n;
     }
@@ -71,20 +92,20 @@ static bool parse_m(sl_slice v, sl_sdp_media *m)
 static bool parse_rtpmap(sl_slice v, sl_sdp_rtpmap *r)
 {
     sl_slice rest = v, pt, enc, tail, rate, chans;
-    uint64_t n;
-    if (!next_token(&rest, &pt) || !sl_slice_to_u64(pt, 127, &n))
+    uint32_t n;
+    if (!next_token(&rest, &pt) || !to_uint(pt, 127, &n))
         return false;
     r->pt = (uint8_t)n;
     if (!next_token(&rest, &enc))
         return false;
     r->name = split_at(enc, '/', &tail);
     rate = split_at(tail, '/', &chans);
-    if (!r->name.len || !sl_slice_to_u64(rate, UINT32_MAX, &n))
+    if (!r->name.len || !to_uint(rate, UINT32_MAX, &n))
         return false;
     r->rate = (uint32_t)n;
     r->channels = 0;
     if (chans.len) {
-        if (!sl_slice_to_u64(chans, 255, &n))
+        if (!to_uint(chans, 255, &n))
             return false;
         r->channels = (uint8_t)n;
     }
@@ -110,15 +131,23 @@ static void too_many(state *s)
     sl_anomaly_set(s->an, SL_ANOM_SDP_TOO_MANY_MEDIA, s->off);
 }
 
+static inline bool is(sl_slice s, const char *lit, size_t n)
+{
+    return s.len == n && memcmp(s.ptr, lit, n) == 0;
+}
+
+/* An attribute name: a direction, or 0 (SL_SDP_DIR_UNSET). */
 static uint8_t dir_of(sl_slice name)
 {
-    if (sl_slice_eq(name, "sendrecv"))
+    if (name.len != 8)
+        return SL_SDP_DIR_UNSET;
+    if (is(name, "sendrecv", 8))
         return SL_SDP_SENDRECV;
-    if (sl_slice_eq(name, "sendonly"))
+    if (is(name, "sendonly", 8))
         return SL_SDP_SENDONLY;
-    if (sl_slice_eq(name, "recvonly"))
+    if (is(name, "recvonly", 8))
         return SL_SDP_RECVONLY;
-    if (sl_slice_eq(name, "inactive"))
+    if (is(name, "inactive", 8))
         return SL_SDP_INACTIVE;
     return SL_SDP_DIR_UNSET;
 }
@@ -136,7 +165,7 @@ static void on_attribute(state *s, sl_slice v)
     }
     if (!s->cur)
         return; /* rtpmap and ptime are media-level attributes */
-    if (sl_slice_eq(name, "rtpmap")) {
+    if (is(name, "rtpmap", 6)) {
         if (s->cur->n_rtpmap == SL_SDP_MAX_RTPMAP) {
             too_many(s);
             return;
@@ -145,10 +174,10 @@ static void on_attribute(state *s, sl_slice v)
             s->cur->n_rtpmap++;
         else
             bad(s);
-    } else if (sl_slice_eq(name, "ptime")) {
+    } else if (is(name, "ptime", 5)) {
         sl_slice frac, whole = split_at(sl_slice_trim(value), '.', &frac);
-        uint64_t n;
-        if (sl_slice_to_u64(whole, 65535, &n))
+        uint32_t n;
+        if (to_uint(whole, 65535, &n))
             s->cur->ptime = (uint16_t)n;
         else
             bad(s);
@@ -196,10 +225,9 @@ void sl_sdp_parse(sl_slice body, sl_sdp *sdp, sl_anomaly *an)
     size_t pos = 0;
     bool first = true;
     while (pos < body.len) {
-        size_t end = pos;
-        while (end < body.len && body.ptr[end] != '\n')
-            end++;
-        size_t next = end < body.len ? end + 1 : end;
+        const uint8_t *nl = memchr(body.ptr + pos, '\n', body.len - pos);
+        size_t end = nl ? (size_t)(nl - body.ptr) : body.len;
+        size_t next = nl ? end + 1 : end;
         if (end > pos && body.ptr[end - 1] == '\r')
             end--;
         sl_slice line = sl_slice_make(body.ptr + pos, end - pos);
@@ -242,7 +270,7 @@ bool sl_sdp_is_hold(const sl_sdp *sdp)
             continue; /* a rejected or disabled stream */
         sl_sdp_dir d = sl_sdp_media_dir(sdp, i);
         if (d == SL_SDP_SENDONLY || d == SL_SDP_INACTIVE ||
-            sl_slice_eq(sl_sdp_media_conn(sdp, i), "0.0.0.0"))
+            is(sl_sdp_media_conn(sdp, i), "0.0.0.0", 7))
             return true;
     }
     return false;

@@ -1,5 +1,5 @@
 /* The dialog tracker's media: each call attempt's last SDP offer and answer
- * (RFC 3264 and RFC 6337), as compact copies, and its holds.
+ * (RFC 3264 and RFC 6337), as compact SDP text (media.h), and its holds.
  *
  * An INVITE or UPDATE with SDP offers, and the 18x/2xx to it answers. An
  * INVITE without SDP leaves the offer to the response, answered by the ACK
@@ -18,87 +18,64 @@ enum oa {
     OA_DONE_REQ,   /* a request answered */
 };
 
-/* Copies s into dst (cap bytes with its NUL); false when it was cut. */
-static bool copy_str(char *dst, size_t cap, sl_slice s)
+/* Replaces the offer (and drops the answer), or the answer, with sdp's
+ * compact text. The record is made or grown when it must, within the memory
+ * cap; false (and the call's media stay as they were) when it cannot be. */
+static bool store(sl_dialogs *d, rec *r, const sl_sdp *sdp, bool answer)
 {
-    size_t n = s.len < cap - 1 ? s.len : cap - 1;
-    if (n)
-        memcpy(dst, s.ptr, n);
-    dst[n] = '\0';
-    return n == s.len;
-}
-
-/* The format list, cut at a space (a whole format) when it does not fit. */
-static bool copy_fmts(char *dst, size_t cap, sl_slice s)
-{
-    if (copy_str(dst, cap, s))
-        return true;
-    if (s.ptr[cap - 1] == ' ')
-        return false; /* cut just before a space: the last format is whole */
-    char *sp = strrchr(dst, ' ');
-    if (sp)
-        *sp = '\0';
-    return false;
-}
-
-static bool copy_stream(sl_media_stream *o, const sl_sdp_media *m)
-{
-    bool ok = copy_str(o->media, sizeof o->media, m->media);
-    ok &= copy_str(o->proto, sizeof o->proto, m->proto);
-    ok &= copy_fmts(o->fmts, sizeof o->fmts, m->fmts);
-    ok &= copy_str(o->conn, sizeof o->conn, m->conn);
-    o->port = m->port;
-    o->port_count = m->port_count;
-    o->ptime = m->ptime;
-    o->dir = m->dir;
-    o->n_codecs = 0;
-    for (size_t i = 0; i < m->n_rtpmap; i++) {
-        if (o->n_codecs == SL_MEDIA_CODECS)
+    char buf[SL_MEDIA_TEXT_MAX];
+    bool cut;
+    size_t n = sl_sdp_compact(sdp, buf, sizeof buf, &cut);
+    sl_media_pair *p = r->media;
+    size_t keep = answer && p ? p->offer_len : 0;
+    size_t have = p ? sizeof *p + p->cap : 0;
+    if (!p || keep + n > p->cap) {
+        /* room for an answer as long as the first offer: one allocation a call */
+        size_t cap = ((p ? keep + n : 2 * n) + 63) & ~(size_t)63;
+        if (!sl_lru_fits(&d->recs, sizeof *p + cap - have))
             return false;
-        sl_media_codec *c = &o->codecs[o->n_codecs++];
-        const sl_sdp_rtpmap *r = &m->rtpmap[i];
-        c->pt = r->pt;
-        c->channels = r->channels;
-        c->rate = r->rate;
-        ok &= copy_str(c->name, sizeof c->name, r->name);
+        sl_media_pair *q = realloc(p, sizeof *q + cap);
+        if (!q)
+            return false;
+        if (!p)
+            memset(q, 0, sizeof *q);
+        sl_lru_charge(&d->recs, sizeof *q + cap - have);
+        q->cap = (uint16_t)cap;
+        r->media = p = q;
     }
-    return ok;
+    memcpy(p->text + keep, buf, n);
+    if (answer) {
+        p->answer_len = (uint16_t)n;
+        p->answer_cut = cut;
+    } else {
+        p->offer_len = (uint16_t)n;
+        p->offer_cut = cut;
+        p->answer_len = 0;
+    }
+    return true;
 }
 
-void sl_media_desc_copy(sl_media_desc *out, const sl_sdp *sdp)
+static void offer(sl_dialogs *d, rec *r, const sl_sdp *sdp, enum oa next)
 {
-    bool ok = copy_str(out->conn, sizeof out->conn, sdp->conn) && !sdp->dropped;
-    out->dir = sdp->dir;
-    out->hold = sl_sdp_is_hold(sdp);
-    out->n_streams = 0;
-    for (size_t i = 0; i < sdp->n_media; i++) {
-        if (out->n_streams == SL_MEDIA_STREAMS) {
-            ok = false;
-            break;
-        }
-        ok &= copy_stream(&out->streams[out->n_streams++], &sdp->media[i]);
-    }
-    out->cut = !ok;
-}
-
-static void offer(sl_media_pair *p, const sl_sdp *sdp, enum oa next)
-{
+    if (!store(d, r, sdp, false))
+        return;
+    sl_media_pair *p = r->media;
     bool hold = sl_sdp_is_hold(sdp);
     if (hold && !p->on_hold && p->offers > 0)
         p->holds++;
     p->on_hold = hold;
     p->offers++;
-    sl_media_desc_copy(&p->offer, sdp);
     p->has_offer = true;
     p->has_answer = false; /* an answer to an earlier offer no longer applies */
     p->state = (uint8_t)next;
 }
 
-static void answer(sl_media_pair *p, const sl_sdp *sdp, enum oa next)
+static void answer(sl_dialogs *d, rec *r, const sl_sdp *sdp, enum oa next)
 {
-    sl_media_desc_copy(&p->answer, sdp);
-    p->has_answer = true;
-    p->state = (uint8_t)next;
+    if (!store(d, r, sdp, true))
+        return;
+    r->media->has_answer = true;
+    r->media->state = (uint8_t)next;
 }
 
 static bool offer_answer_method(sl_method m)
@@ -106,24 +83,26 @@ static bool offer_answer_method(sl_method m)
     return m == SL_M_INVITE || m == SL_M_UPDATE || m == SL_M_PRACK;
 }
 
-static void on_request(sl_media_pair *p, sl_method meth, const sl_sdp *sdp)
+static void on_request(sl_dialogs *d, rec *r, sl_method meth, const sl_sdp *sdp)
 {
+    uint8_t st = r->media ? r->media->state : OA_NONE;
     if (meth == SL_M_INVITE || meth == SL_M_UPDATE)
-        offer(p, sdp, OA_OFFER_REQ);
-    else if ((meth == SL_M_ACK || meth == SL_M_PRACK) && p->state == OA_OFFER_RESP)
-        answer(p, sdp, OA_DONE_REQ);
+        offer(d, r, sdp, OA_OFFER_REQ);
+    else if ((meth == SL_M_ACK || meth == SL_M_PRACK) && st == OA_OFFER_RESP)
+        answer(d, r, sdp, OA_DONE_REQ);
     else if (meth == SL_M_PRACK)
-        offer(p, sdp, OA_OFFER_REQ);
+        offer(d, r, sdp, OA_OFFER_REQ);
 }
 
-static void on_response(sl_media_pair *p, const sl_sdp *sdp)
+static void on_response(sl_dialogs *d, rec *r, const sl_sdp *sdp)
 {
-    if (p->state == OA_DONE_REQ)
+    uint8_t st = r->media ? r->media->state : OA_NONE;
+    if (st == OA_DONE_REQ)
         return; /* the 2xx after a PRACK answered a 18x's offer repeats that offer */
-    if (p->state == OA_OFFER_REQ || p->state == OA_DONE_RESP)
-        answer(p, sdp, OA_DONE_RESP);
+    if (st == OA_OFFER_REQ || st == OA_DONE_RESP)
+        answer(d, r, sdp, OA_DONE_RESP);
     else
-        offer(p, sdp, OA_OFFER_RESP);
+        offer(d, r, sdp, OA_OFFER_RESP);
 }
 
 void sl_dialog_media_note(sl_dialogs *d, rec *r, const msgv *m)
@@ -138,25 +117,17 @@ void sl_dialog_media_note(sl_dialogs *d, rec *r, const msgv *m)
     if (!msg->is_request &&
         (msg->status_code <= 100 || msg->status_code >= 300 || !offer_answer_method(m->meth)))
         return;
-    if (!r->media) {
-        if (!sl_lru_fits(&d->recs, sizeof *r->media))
-            return; /* over the memory cap: the call's media are not kept */
-        r->media = calloc(1, sizeof *r->media);
-        if (!r->media)
-            return;
-        sl_lru_charge(&d->recs, sizeof *r->media);
-    }
     if (msg->is_request)
-        on_request(r->media, m->meth, c->sdp);
+        on_request(d, r, m->meth, c->sdp);
     else
-        on_response(r->media, c->sdp);
+        on_response(d, r, c->sdp);
 }
 
 void sl_dialog_media_free(sl_dialogs *d, rec *r)
 {
     if (!r->media)
         return;
+    sl_lru_release(&d->recs, sizeof *r->media + r->media->cap);
     free(r->media);
     r->media = NULL;
-    sl_lru_release(&d->recs, sizeof(sl_media_pair));
 }

@@ -38,11 +38,27 @@ static void check_sdp(sl_slice body)
         check(sl_sdp_media_conn(&sdp, i));
         (void)sl_sdp_dir_name(sl_sdp_media_dir(&sdp, i));
     }
-    (void)sl_sdp_is_hold(&sdp);
-    sl_media_desc d;
-    sl_media_desc_copy(&d, &sdp);
-    if (d.n_streams > SL_MEDIA_STREAMS || strlen(d.conn) >= sizeof d.conn)
+    /* The compact text the dialog tracker keeps reads back the same. */
+    char text[SL_MEDIA_TEXT_MAX];
+    bool cut;
+    size_t n = sl_sdp_compact(&sdp, text, sizeof text, &cut);
+    if (n > sizeof text)
         abort();
+    sl_sdp again;
+    sl_anomaly an2 = {0};
+    sl_sdp_parse(sl_slice_make(text, n), &again, &an2);
+    if (cut)
+        return;
+    if (again.n_media != sdp.n_media || sl_sdp_is_hold(&again) != sl_sdp_is_hold(&sdp) ||
+        !sl_slice_ieq_slice(again.conn, sdp.conn) || an2.kind == SL_ANOM_SDP_MALFORMED)
+        abort();
+    for (size_t i = 0; i < sdp.n_media; i++) {
+        const sl_sdp_media *a = &sdp.media[i], *b = &again.media[i];
+        if (a->port != b->port || a->n_rtpmap != b->n_rtpmap || a->ptime != b->ptime ||
+            sl_sdp_media_dir(&sdp, i) != sl_sdp_media_dir(&again, i) ||
+            !sl_slice_ieq_slice(a->fmts, b->fmts))
+            abort();
+    }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
