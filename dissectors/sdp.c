@@ -1,8 +1,7 @@
 /* SDP parsed line by line, in place: see sdp.h. */
 #include "sipsleuth/sdp.h"
 
-static const char *const dir_names[] = {"sendrecv", "sendrecv", "sendonly", "recvonly",
-                                        "inactive"};
+static const char *const dir_names[] = {"sendrecv", "sendrecv", "sendonly", "recvonly", "inactive"};
 
 const char *sl_sdp_dir_name(sl_sdp_dir d)
 {
@@ -35,7 +34,8 @@ static inline sl_slice split_at(sl_slice s, uint8_t c, sl_slice *tail)
     size_t i = 0;
     while (i < s.len && s.ptr[i] != c)
         i++;
-    *tail = i < s.len ? sl_slice_make(s.ptr + i + 1, s.len - i - 1) : sl_slice_make(s.ptr + s.len, 0);
+    *tail =
+        i < s.len ? sl_slice_make(s.ptr + i + 1, s.len - i - 1) : sl_slice_make(s.ptr + s.len, 0);
     return sl_slice_make(s.ptr, i);
 }
 
@@ -71,8 +71,7 @@ static bool parse_m(sl_slice v, sl_sdp_media *m)
 {
     sl_slice rest = v, port, count;
     memset(m, 0, offsetof(sl_sdp_media, rtpmap));
-    if (!next_token(&rest, &m->media) || !next_token(&rest, &port) ||
-        !next_token(&rest, &m->proto))
+    if (!next_token(&rest, &m->media) || !next_token(&rest, &port) || !next_token(&rest, &m->proto))
         return false;
     port = split_at(port, '/', &count);
     uint32_t n;
@@ -235,7 +234,8 @@ void sl_sdp_parse(sl_slice body, sl_sdp *sdp, sl_anomaly *an)
         pos = next;
         if (line.len == 0)
             continue; /* a blank line (often a trailing one) */
-        bool shaped = line.len >= 2 && line.ptr[1] == '=' && line.ptr[0] >= 'a' && line.ptr[0] <= 'z';
+        bool shaped =
+            line.len >= 2 && line.ptr[1] == '=' && line.ptr[0] >= 'a' && line.ptr[0] <= 'z';
         if (first && !(shaped && line.ptr[0] == 'v'))
             bad(&s);
         first = false;
@@ -283,12 +283,12 @@ bool sl_sdp_static_pt(unsigned pt, const char **name, uint32_t *rate)
         uint32_t rate;
         const char *name;
     } table[] = {
-        {0, 8000, "PCMU"},  {3, 8000, "GSM"},    {4, 8000, "G723"},  {5, 8000, "DVI4"},
-        {6, 16000, "DVI4"}, {7, 8000, "LPC"},    {8, 8000, "PCMA"},  {9, 8000, "G722"},
-        {10, 44100, "L16"}, {11, 44100, "L16"},  {12, 8000, "QCELP"}, {13, 8000, "CN"},
-        {14, 90000, "MPA"}, {15, 8000, "G728"},  {16, 11025, "DVI4"}, {17, 22050, "DVI4"},
-        {18, 8000, "G729"}, {25, 90000, "CelB"}, {26, 90000, "JPEG"}, {28, 90000, "nv"},
-        {31, 90000, "H261"}, {32, 90000, "MPV"}, {33, 90000, "MP2T"}, {34, 90000, "H263"},
+        {0, 8000, "PCMU"},   {3, 8000, "GSM"},    {4, 8000, "G723"},   {5, 8000, "DVI4"},
+        {6, 16000, "DVI4"},  {7, 8000, "LPC"},    {8, 8000, "PCMA"},   {9, 8000, "G722"},
+        {10, 44100, "L16"},  {11, 44100, "L16"},  {12, 8000, "QCELP"}, {13, 8000, "CN"},
+        {14, 90000, "MPA"},  {15, 8000, "G728"},  {16, 11025, "DVI4"}, {17, 22050, "DVI4"},
+        {18, 8000, "G729"},  {25, 90000, "CelB"}, {26, 90000, "JPEG"}, {28, 90000, "nv"},
+        {31, 90000, "H261"}, {32, 90000, "MPV"},  {33, 90000, "MP2T"}, {34, 90000, "H263"},
     };
     for (size_t i = 0; i < sizeof table / sizeof *table; i++)
         if (table[i].pt == pt) {

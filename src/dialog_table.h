@@ -65,9 +65,9 @@ struct rec {
     uint64_t winner_h;   /* To tag of the 2xx */
     uint64_t early[EARLY_TAGS];
     sl_media_pair *media; /* allocated at the first SDP (dialog_media.c) */
-    size_t size;     /* bytes charged for this allocation */
-    sl_txn_set txns; /* slot 0 of an attempt is its initial INVITE */
-    char data[];     /* call_id, from, to, request_uri, tag (TAG_MAX) */
+    size_t size;          /* bytes charged for this allocation */
+    sl_txn_set txns;      /* slot 0 of an attempt is its initial INVITE */
+    char data[];          /* call_id, from, to, request_uri, tag (TAG_MAX) */
 };
 
 struct sl_dialogs {

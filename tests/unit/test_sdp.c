@@ -170,10 +170,11 @@ static bool find_part(sl_guarded *g, const char *ct, const char *body, sl_slice 
 
 Test(multipart, sdp_part_among_others)
 {
-    const char *body = "preamble\r\n"
-                       "--b-1\r\nContent-Type: application/isup;version=itu-t92+\r\n\r\n\x01\x02\r\n"
-                       "--b-1\r\nContent-Disposition: session\r\ncontent-type : Application/SDP\r\n"
-                       "\r\nv=0\r\nm=audio 4000 RTP/AVP 0\r\n\r\n--b-1--\r\n";
+    const char *body =
+        "preamble\r\n"
+        "--b-1\r\nContent-Type: application/isup;version=itu-t92+\r\n\r\n\x01\x02\r\n"
+        "--b-1\r\nContent-Disposition: session\r\ncontent-type : Application/SDP\r\n"
+        "\r\nv=0\r\nm=audio 4000 RTP/AVP 0\r\n\r\n--b-1--\r\n";
     sl_guarded g;
     sl_slice part;
     size_t off;
