@@ -115,7 +115,7 @@ Test(sdp, junk_line_and_bad_port)
                        "m=audio 70000 RTP/AVP 8\r\nm=audio 6000 RTP/AVP 8\r\n";
     sl_anomaly an = parse(&g, text, &s);
     cr_assert_eq(an.kind, SL_ANOM_SDP_MALFORMED);
-    cr_assert_eq(an.offset, strstr(text, "this") - text);
+    cr_assert_eq(an.offset, (size_t)(strstr(text, "this") - text));
     cr_assert_eq(s.n_media, 2); /* the m= line with port 70000 is skipped */
     cr_assert_eq(s.media[1].port, 6000);
     sl_guard_free(&g);
@@ -180,7 +180,7 @@ Test(multipart, sdp_part_among_others)
     size_t off;
     cr_assert(find_part(&g, "multipart/mixed;boundary=\"b-1\"", body, &part, &off));
     assert_slice(part, "v=0\r\nm=audio 4000 RTP/AVP 0\r\n");
-    cr_assert_eq(off, strstr(body, "v=0") - body);
+    cr_assert_eq(off, (size_t)(strstr(body, "v=0") - body));
     sl_guard_free(&g);
 }
 
