@@ -227,9 +227,9 @@ void sl_sdp_parse(sl_slice body, sl_sdp *sdp, sl_anomaly *an)
         const uint8_t *nl = memchr(body.ptr + pos, '\n', body.len - pos);
         size_t end = nl ? (size_t)(nl - body.ptr) : body.len;
         size_t next = nl ? end + 1 : end;
-        if (end > pos && body.ptr[end - 1] == '\r')
-            end--;
         sl_slice line = sl_slice_make(body.ptr + pos, end - pos);
+        if (line.len && line.ptr[line.len - 1] == '\r')
+            line.len--;
         s.off = pos;
         pos = next;
         if (line.len == 0)

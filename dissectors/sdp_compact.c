@@ -110,6 +110,7 @@ static bool media_lines(out *o, const sl_sdp_media *m, bool *cut)
     return true;
 }
 
+/* NOLINTNEXTLINE(readability-non-const-parameter): buf is written through o.p */
 size_t sl_sdp_compact(const sl_sdp *sdp, char *buf, size_t cap, bool *cut)
 {
     out o = {buf, 0, cap};

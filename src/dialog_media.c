@@ -85,12 +85,10 @@ static bool offer_answer_method(sl_method m)
 
 static void on_request(sl_dialogs *d, rec *r, sl_method meth, const sl_sdp *sdp)
 {
-    uint8_t st = r->media ? r->media->state : OA_NONE;
-    if (meth == SL_M_INVITE || meth == SL_M_UPDATE)
-        offer(d, r, sdp, OA_OFFER_REQ);
-    else if ((meth == SL_M_ACK || meth == SL_M_PRACK) && st == OA_OFFER_RESP)
+    bool awaited = r->media && r->media->state == OA_OFFER_RESP; /* a response offered */
+    if ((meth == SL_M_ACK || meth == SL_M_PRACK) && awaited)
         answer(d, r, sdp, OA_DONE_REQ);
-    else if (meth == SL_M_PRACK)
+    else if (meth == SL_M_INVITE || meth == SL_M_UPDATE || meth == SL_M_PRACK)
         offer(d, r, sdp, OA_OFFER_REQ);
 }
 

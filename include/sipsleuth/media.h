@@ -10,9 +10,9 @@
 
 #define SL_MEDIA_TEXT_MAX 768 /* bytes kept of one offer or answer */
 
-/* Writes the compact text of sdp into out (at most cap bytes, whole lines
+/* Writes the compact text of sdp into buf (at most cap bytes, whole lines
  * only: *cut set when some did not fit); returns its length. */
-size_t sl_sdp_compact(const sl_sdp *sdp, char *out, size_t cap, bool *cut);
+size_t sl_sdp_compact(const sl_sdp *sdp, char *buf, size_t cap, bool *cut);
 
 /* A call's last offer and answer (RFC 3264) and its holds. */
 typedef struct sl_media_pair {
