@@ -335,6 +335,11 @@ const char *sl_capture_error(const sl_capture *c)
     return c->error;
 }
 
+int sl_capture_snaplen(const sl_capture *c)
+{
+    return c->ng ? 262144 : pcap_snapshot(c->pcap);
+}
+
 int64_t sl_capture_offset(const sl_capture *c)
 {
     if (c->ng)

@@ -28,10 +28,9 @@ static void usage(FILE *f)
         "                        IP fragment, which \"port 5060\" would lose; and-ed with -f\n"
         "  -o, --output FILE     write events to FILE (default - = stdout); SIGHUP reopens it\n"
         "      --events LIST     event types to write, comma-separated: sip, dialog, redirect,\n"
-        "                        route, identity, rejection, anomaly, stats; \"all\", "
-        "\"default\";\n"
-        "                        -TYPE removes one; \"none\". Default: all but sip (one per "
-        "message)\n"
+        "                        route, identity, rejection, registration, anomaly, stats;\n"
+        "                        \"all\", \"default\"; -TYPE removes one; \"none\".\n"
+        "                        Default: all but sip (one per message)\n"
         "      --snaplen N       live: bytes kept per packet (default: whole packets)\n"
         "      --buffer-size N   live: kernel ring in bytes (default 32 MiB)\n"
         "      --user NAME       switch to this user once the capture is open\n"
@@ -52,9 +51,22 @@ static void usage(FILE *f)
         "      --iat-tolerance S PASSporT iat vs Date/capture time (default 60)\n"
         "      --tls-keylog FILE decrypt SIP over TLS with this NSS key log (SSLKEYLOGFILE,\n"
         "                        -keylogfile); re-read while it grows\n"
+        "      --auth-fail-threshold N  failed authentications of one source (403, or\n"
+        "                        401/407 to credentials) within the window that make an\n"
+        "                        auth_failures anomaly (default 10)\n"
+        "      --auth-fail-window S  seconds of that window (default 60)\n"
+        "      --scanner-window S  seconds per scanner anomaly and source (default 60)\n"
+        "      --extract CALL_ID copy every frame that carried a message of this call (all\n"
+        "                        legs, fragments, TCP segments) to the -w file; repeatable\n"
+        "  -w FILE               the pcap file --extract writes (the input's link type)\n"
+        "      --extract-dir DIR one pcap file per call in DIR (with --extract: per one of\n"
+        "                        those calls), named by Call-ID, and DIR/index.tsv; files\n"
+        "                        only: the input is read twice\n"
         "      --summary         at the end, a report for people: calls by outcome with setup\n"
         "                        times, failure codes, redirects and routes, anomalies; on\n"
         "                        stderr, or on the output with --events none\n"
+        "      --json            with --summary: the report as one JSON object\n"
+        "                        (docs/summary.md), where the text would go\n"
         "  -q, --quiet           no progress line while reading files at a terminal\n"
         "  -h, --help            this text\n"
         "  -V, --version         the version\n"
@@ -97,6 +109,12 @@ enum {
     OPT_IAT_TOLERANCE,
     OPT_TLS_KEYLOG,
     OPT_LIST_ANOMALIES,
+    OPT_JSON,
+    OPT_AUTH_FAIL_THRESHOLD,
+    OPT_AUTH_FAIL_WINDOW,
+    OPT_SCANNER_WINDOW,
+    OPT_EXTRACT,
+    OPT_EXTRACT_DIR,
     OPT_LIMIT /* + index in sl_limit_options */
 };
 
@@ -120,10 +138,16 @@ static const struct option options[] = {
     {"iat-tolerance", required_argument, NULL, OPT_IAT_TOLERANCE},
     {"tls-keylog", required_argument, NULL, OPT_TLS_KEYLOG},
     {"summary", no_argument, NULL, OPT_SUMMARY},
+    {"json", no_argument, NULL, OPT_JSON},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {"list-anomalies", no_argument, NULL, OPT_LIST_ANOMALIES},
+    {"auth-fail-threshold", required_argument, NULL, OPT_AUTH_FAIL_THRESHOLD},
+    {"auth-fail-window", required_argument, NULL, OPT_AUTH_FAIL_WINDOW},
+    {"scanner-window", required_argument, NULL, OPT_SCANNER_WINDOW},
+    {"extract", required_argument, NULL, OPT_EXTRACT},
+    {"extract-dir", required_argument, NULL, OPT_EXTRACT_DIR},
 };
 enum { N_OPTIONS = sizeof options / sizeof options[0] };
 
@@ -199,7 +223,9 @@ static int events_option(sl_cli *o, const char *arg)
 static int number_option(sl_cli *o, int c, const char *arg, const parse_state *ps)
 {
     unsigned long v;
-    if (!parse_uint(arg, 0x7fffffff, &v) || (c == OPT_DEDUP_WINDOW && v == 0)) {
+    bool positive = c == OPT_DEDUP_WINDOW || c == OPT_AUTH_FAIL_THRESHOLD ||
+                    c == OPT_AUTH_FAIL_WINDOW || c == OPT_SCANNER_WINDOW;
+    if (!parse_uint(arg, 0x7fffffff, &v) || (positive && v == 0)) {
         if (c == OPT_IAT_TOLERANCE)
             fprintf(stderr, "sipsleuth: --iat-tolerance: not a valid number: \"%s\"\n", arg);
         else
@@ -218,6 +244,11 @@ static int number_option(sl_cli *o, int c, const char *arg, const parse_state *p
         o->stats_interval_set = true;
         break;
     case OPT_ROUTES_SAVE: o->cfg.routes_save_interval = (sl_time)v * SL_NS_PER_SEC; break;
+    case OPT_AUTH_FAIL_THRESHOLD: o->cfg.registration.auth_fail_threshold = v; break;
+    case OPT_AUTH_FAIL_WINDOW:
+        o->cfg.registration.auth_fail_window = (sl_time)v * SL_NS_PER_SEC;
+        break;
+    case OPT_SCANNER_WINDOW: o->cfg.registration.scanner_window = (sl_time)v * SL_NS_PER_SEC; break;
     default: o->cfg.identity.iat_tolerance = (int64_t)v; break; /* OPT_IAT_TOLERANCE */
     }
     return 0;
@@ -249,6 +280,49 @@ static int cert_option(sl_cli *o, int c, char *arg, const parse_state *ps)
     return 0;
 }
 
+/* --extract, -w, --extract-dir: 0, or the exit status. */
+static int extract_option(sl_cli *o, int c, const char *arg, const parse_state *ps)
+{
+    if (c == OPT_EXTRACT) {
+        if (!o->extract_ids && !(o->extract_ids = calloc((size_t)ps->argc, sizeof(char *)))) {
+            fprintf(stderr, "sipsleuth: out of memory\n");
+            return 1;
+        }
+        if (!arg[0]) {
+            fprintf(stderr, "sipsleuth: --extract: an empty Call-ID\n");
+            return 2;
+        }
+        o->extract_ids[o->n_extract++] = arg;
+    } else if (c == 'w') {
+        o->extract_out.file = arg;
+    } else {
+        o->extract_out.dir = arg;
+    }
+    return 0;
+}
+
+/* --extract's combinations: 0, or the exit status. */
+static int check_extract(const sl_cli *o)
+{
+    const sl_extract_out *x = &o->extract_out;
+    const char *why = NULL;
+    if (x->file && x->dir)
+        why = "give either -w FILE or --extract-dir DIR, not both";
+    else if (o->n_extract > 0 && !x->file && !x->dir)
+        why = "--extract needs -w FILE (or --extract-dir DIR)";
+    else if (x->file && o->n_extract == 0)
+        why = "-w needs --extract CALL_ID";
+    else if ((x->file || x->dir) && o->live.iface)
+        why = "--extract reads its input twice: files only, not -i";
+    for (int i = 0; !why && (x->file || x->dir) && i < o->n_files; i++)
+        if (strcmp(o->files[i], "-") == 0)
+            why = "--extract reads its input twice: not from standard input (-r -)";
+    if (!why)
+        return 0;
+    fprintf(stderr, "sipsleuth: %s\n", why);
+    return 2;
+}
+
 /* One option from getopt_long: 0, -1 when the run is done, or the exit status. */
 static int parse_option(sl_cli *o, int c, char *arg, parse_state *ps)
 {
@@ -271,11 +345,18 @@ static int parse_option(sl_cli *o, int c, char *arg, parse_state *ps)
     case OPT_STATS:
     case OPT_DEDUP_WINDOW:
     case OPT_ROUTES_SAVE:
+    case OPT_AUTH_FAIL_THRESHOLD:
+    case OPT_AUTH_FAIL_WINDOW:
+    case OPT_SCANNER_WINDOW:
     case OPT_IAT_TOLERANCE: return number_option(o, c, arg, ps);
     case OPT_CERT:
     case OPT_CERT_DIR:
     case OPT_TRUST: return cert_option(o, c, arg, ps);
+    case OPT_EXTRACT:
+    case OPT_EXTRACT_DIR:
+    case 'w': return extract_option(o, c, arg, ps);
     case OPT_SUMMARY: o->summary = true; break;
+    case OPT_JSON: o->summary_json = true; break;
     case 'q': o->quiet = true; break;
     case 'h': usage(stdout); return -1;
     case 'V': printf("sipsleuth %s\n", SL_VERSION); return -1;
@@ -319,11 +400,18 @@ static int check_combinations(sl_cli *o, const parse_state *ps)
         fprintf(stderr, "sipsleuth: give either -r FILE or -i IFACE (see --help)\n");
         return 2;
     }
+    if (o->summary_json && !o->summary) {
+        fprintf(stderr, "sipsleuth: --json is the format of --summary: give both\n");
+        return 2;
+    }
     if (ps->sip_ports) {
         int st = add_sip_ports_filter(o, ps->sip_ports);
         if (st)
             return st;
     }
+    int xs = check_extract(o);
+    if (xs)
+        return xs;
     if (o->live.iface && !o->stats_interval_set)
         o->cfg.stats_interval = 60 * SL_NS_PER_SEC;
     return 0;
@@ -339,7 +427,7 @@ int sl_cli_parse(int argc, char **argv, sl_cli *o)
     parse_state ps = {.argv = argv, .argc = argc};
     int c, st = 0;
     opterr = 0;
-    while (!st && (c = getopt_long(argc, argv, ":r:i:f:o:qhV", longopts, NULL)) != -1)
+    while (!st && (c = getopt_long(argc, argv, ":r:i:f:o:w:qhV", longopts, NULL)) != -1)
         st = parse_option(o, c, optarg, &ps);
     if (!st)
         st = check_combinations(o, &ps);
@@ -347,6 +435,8 @@ int sl_cli_parse(int argc, char **argv, sl_cli *o)
         free(o->certs);
         o->certs = NULL;
         o->n_certs = 0;
+        free(o->extract_ids);
+        o->extract_ids = NULL;
     }
     return st;
 }

@@ -36,6 +36,12 @@ const sl_limit_option sl_limit_options[] = {
      "URLs in the certificate store (--cert-dir lookups)"},
     {"max-tls-keys", FIELD(tls_max_keys), 1, (size_t)1 << 24, false,
      "client randoms held from the --tls-keylog file"},
+    {"max-registrations", FIELD(registration.max_registrations), 1, (size_t)1 << 24, false,
+     "REGISTER attempts tracked"},
+    {"max-registration-bytes", FIELD(registration.max_memory), 64 * KIB, TIB, true,
+     "memory of the REGISTER attempts"},
+    {"max-watched-sources", FIELD(registration.max_sources), 1, (size_t)1 << 24, false,
+     "sources watched for auth failures, and for scanners"},
 };
 _Static_assert(sizeof sl_limit_options / sizeof sl_limit_options[0] == SL_N_LIMIT_OPTIONS,
                "SL_N_LIMIT_OPTIONS counts the table");

@@ -19,6 +19,7 @@ enum {
 typedef struct piece {
     struct piece *next;
     uint32_t off, len;
+    uint64_t frame; /* the fragment it came in (--extract) */
     uint8_t data[];
 } piece;
 
@@ -54,6 +55,7 @@ void sl_defrag_config_default(sl_defrag_config *cfg)
     cfg->max_bytes = 32u << 20;
     cfg->max_frags = 256;
     cfg->seed = 0;
+    cfg->frames = NULL;
 }
 
 static size_t addr_len(const sl_addr *a)
@@ -202,13 +204,15 @@ static train *find_or_create(sl_defrag *d, const sl_packet *pkt, sl_time ts)
     return t;
 }
 
-static piece *piece_new(sl_defrag *d, uint32_t off, const uint8_t *src, uint32_t len)
+static piece *piece_new(sl_defrag *d, uint32_t off, const uint8_t *src, uint32_t len,
+                        uint64_t frame)
 {
     piece *p = malloc(sizeof *p + len);
     if (!p)
         return NULL;
     p->off = off;
     p->len = len;
+    p->frame = frame;
     memcpy(p->data, src, len);
     sl_lru_charge(&d->trains, sizeof *p + len);
     return p;
@@ -216,9 +220,11 @@ static piece *piece_new(sl_defrag *d, uint32_t off, const uint8_t *src, uint32_t
 
 /* Adds the bytes [off, off+len) not yet held, first arrival winning.
  * *added: new bytes stored; *conflict: a repeated byte differed. */
-static sl_status insert(sl_defrag *d, train *t, uint32_t off, const uint8_t *data, uint32_t len,
-                        uint32_t *added, bool *conflict)
+static sl_status insert(sl_defrag *d, train *t, const sl_packet *pkt, uint32_t *added,
+                        bool *conflict)
 {
+    const uint32_t off = pkt->frag.offset, len = (uint32_t)pkt->ip_payload.len;
+    const uint8_t *data = pkt->ip_payload.ptr;
     uint32_t s = off;
     const uint32_t e = off + len;
     piece **pp = &t->pieces;
@@ -233,7 +239,7 @@ static sl_status insert(sl_defrag *d, train *t, uint32_t off, const uint8_t *dat
         /* p (if any) ends after s: fill the hole before it, or compare with it */
         uint32_t hole_end = (!p || p->off >= e) ? e : (p->off > s ? p->off : s);
         if (hole_end > s) {
-            piece *n = piece_new(d, s, data + (s - off), hole_end - s);
+            piece *n = piece_new(d, s, data + (s - off), hole_end - s, pkt->frame);
             if (!n)
                 return SL_NOMEM;
             n->next = p;
@@ -268,8 +274,13 @@ static sl_status assemble(sl_defrag *d, train *t, sl_slice *out)
         d->out = nb;
         d->out_cap = t->end;
     }
-    for (const piece *p = t->pieces; p; p = p->next)
+    if (d->cfg.frames)
+        sl_frames_reset(d->cfg.frames, 0);
+    for (const piece *p = t->pieces; p; p = p->next) {
         memcpy(d->out + p->off, p->data, p->len);
+        if (d->cfg.frames)
+            sl_frames_add(d->cfg.frames, p->frame); /* only fragments whose bytes are used */
+    }
     *out = sl_slice_make(d->out, t->end);
     d->st.datagrams++;
     train_free(d, t);
@@ -337,7 +348,7 @@ static sl_status store(sl_defrag *d, train *t, const sl_packet *pkt, sl_time ts)
     const uint32_t off = pkt->frag.offset, len = (uint32_t)pkt->ip_payload.len;
     uint32_t added;
     bool conflict;
-    sl_status st = insert(d, t, off, pkt->ip_payload.ptr, len, &added, &conflict);
+    sl_status st = insert(d, t, pkt, &added, &conflict);
     if (conflict) {
         d->st.overlaps++;
         char detail[128];
@@ -404,6 +415,8 @@ sl_status sl_defrag_add(sl_defrag *d, const sl_packet *pkt, sl_time ts, sl_slice
         report(d, SL_ANOM_IP_FRAG_NOMEM, t, pkt, ts, "allocation failed");
         return st;
     }
+    if (d->cfg.frames && d->cfg.frames->overflow)
+        report(d, SL_ANOM_EXTRACT_FRAMES_OVERFLOW, NULL, pkt, ts, "a reassembled datagram");
     while (sl_lru_over(&d->trains) && evict_oldest(d, NULL, pkt, ts, "memory cap"))
         ;
     return SL_OK;

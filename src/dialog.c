@@ -218,6 +218,7 @@ static void retry_after_challenge(sl_dialogs *d, rec *r, const msgv *m)
         t->flags |= SL_TXN_INITIAL;
     r->cseq_initial = m->ctx->cseq.number;
     r->final_status = 0;
+    r->len_final_reason = 0;
     r->t_final = SL_DIALOG_NO_TIME;
     sl_dialog_set_phase(d, r, P_CALLING);
     sl_dialog_count(d, r, m, false);
@@ -267,6 +268,11 @@ static void invite_response(sl_dialogs *d, rec *r, const msgv *m, int st)
         return; /* another branch answered too, or a late final: the first 2xx won */
     r->final_status = (uint16_t)st;
     r->t_final = ts;
+    sl_slice phrase = m->ctx->msg->reason;
+    r->len_final_reason =
+        (uint8_t)(phrase.len < sizeof r->final_reason ? phrase.len : sizeof r->final_reason);
+    if (r->len_final_reason)
+        memcpy(r->final_reason, phrase.ptr, r->len_final_reason);
     if (st == 401 || st == 407) {
         if (r->n_challenges < SL_DIALOG_CHALLENGES_KEPT)
             r->challenges[r->n_challenges++] = (uint16_t)st;

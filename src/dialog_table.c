@@ -104,6 +104,7 @@ static void summarize(rec *r, sl_dialog_close why, sl_time ts, sl_dialog_event *
     s->from = r_from(r);
     s->to = r_to(r);
     s->request_uri = r_ruri(r);
+    r_parties(r, &s->parties);
     s->to_tag = sl_slice_make(r_tag(r), r->len_tag);
     s->flow = r_flow(r);
     s->head.flow = &s->flow;
@@ -111,6 +112,7 @@ static void summarize(rec *r, sl_dialog_close why, sl_time ts, sl_dialog_event *
     s->state = (sl_dialog_state)r->outcome;
     s->closed = why;
     s->final_status = r->final_status;
+    s->final_reason = sl_slice_make(r->final_reason, r->len_final_reason);
     s->start = r->t_invite;
     s->first_18x = r->t_18x;
     s->final = r->t_final;
@@ -250,14 +252,18 @@ static uint32_t kept_len(sl_slice s)
 rec *sl_dialog_rec_new(sl_dialogs *d, const msgv *m, uint64_t hash, enum kind kind)
 {
     const sl_sip_ctx *c = m->ctx;
-    uint32_t lf = 0, lt = 0, lr = 0, ltag = 0;
+    uint32_t lf = 0, lt = 0, lr = 0, ltag = 0, lparties = 0;
+    sl_sip_parties pt = {0};
     if (kind == K_ATTEMPT) {
         lf = kept_len(c->from.uri);
         lt = kept_len(c->to.uri);
         lr = kept_len(c->msg->request_uri);
         ltag = TAG_MAX;
+        sl_sip_parties_get(c->msg, &c->from, &c->to, &pt);
+        for (int i = 0; i < SL_PARTY__COUNT; i++)
+            lparties += kept_len(pt.v[i]);
     }
-    size_t size = sizeof(rec) + c->call_id.len + lf + lt + lr + ltag;
+    size_t size = sizeof(rec) + c->call_id.len + lf + lt + lr + ltag + lparties;
     if (!make_room(d, size))
         return NULL;
     rec *r = calloc(1, size);
@@ -285,6 +291,13 @@ rec *sl_dialog_rec_new(sl_dialogs *d, const msgv *m, uint64_t hash, enum kind ki
         memcpy(p + lf, c->to.uri.ptr, lt);
     if (lr)
         memcpy(p + lf + lt, c->msg->request_uri.ptr, lr);
+    p += lf + lt + lr + ltag;
+    for (int i = 0; i < SL_PARTY__COUNT && lparties; i++) {
+        r->len_party[i] = (uint16_t)kept_len(pt.v[i]);
+        if (r->len_party[i])
+            memcpy(p, pt.v[i].ptr, r->len_party[i]);
+        p += r->len_party[i];
+    }
 
     sl_lru_insert(&d->recs, &r->node, hash);
     sl_lru_charge(&d->recs, size);

@@ -9,6 +9,7 @@
 #include "dialog_numbering.h"
 #include "lru_table.h"
 #include "sipsleuth/dialog.h"
+#include "sipsleuth/sip_parties.h"
 #include "sipsleuth/transaction.h"
 
 #include <string.h>
@@ -61,13 +62,17 @@ struct rec {
     bool has_end_reason, end_has_cause; /* the Reason header of what ended it */
     uint8_t end_protocol;               /* sl_reason_protocol */
     uint16_t end_cause;
+    /* The reason phrase of final_status, cut to its size. */
+    uint8_t len_final_reason;
+    char final_reason[SL_DIALOG_REASON_KEPT];
     uint64_t from_tag_h; /* the caller's tag */
     uint64_t winner_h;   /* To tag of the 2xx */
     uint64_t early[EARLY_TAGS];
-    sl_media_pair *media; /* allocated at the first SDP (dialog_media.c) */
-    size_t size;          /* bytes charged for this allocation */
-    sl_txn_set txns;      /* slot 0 of an attempt is its initial INVITE */
-    char data[];          /* call_id, from, to, request_uri, tag (TAG_MAX) */
+    uint16_t len_party[SL_PARTY__COUNT]; /* kept after the tag, in sl_party order */
+    sl_media_pair *media;                /* allocated at the first SDP (dialog_media.c) */
+    size_t size;                         /* bytes charged for this allocation */
+    sl_txn_set txns;                     /* slot 0 of an attempt is its initial INVITE */
+    char data[]; /* call_id, from, to, request_uri, tag (TAG_MAX), parties */
 };
 
 struct sl_dialogs {
@@ -116,6 +121,18 @@ static inline sl_slice r_ruri(const rec *r)
 static inline char *r_tag(rec *r)
 {
     return r->data + r->len_call_id + r->len_from + r->len_to + r->len_ruri;
+}
+
+/* The parties of the INVITE that made an attempt (empty for other records). */
+static inline void r_parties(const rec *r, sl_sip_parties *out)
+{
+    const char *p = r->data + r->len_call_id + r->len_from + r->len_to + r->len_ruri;
+    if (r->kind == K_ATTEMPT)
+        p += TAG_MAX;
+    for (int i = 0; i < SL_PARTY__COUNT; i++) {
+        out->v[i] = sl_slice_make(p, r->len_party[i]);
+        p += r->len_party[i];
+    }
 }
 
 static inline sl_flow r_flow(const rec *r)

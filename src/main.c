@@ -1,5 +1,6 @@
 /* sipsleuth: command line (cli.c) → configuration → capture loop. */
 #include "sipsleuth/capture.h"
+#include "sipsleuth/certstore.h"
 #include "sipsleuth/cli.h"
 #include "sipsleuth/decode.h"
 #include "sipsleuth/output.h"
@@ -7,6 +8,7 @@
 #include "sipsleuth/progress.h"
 #include "sipsleuth/routes_cli.h"
 #include "sipsleuth/summary.h"
+#include "sipsleuth/summary_json.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -126,8 +128,9 @@ static int64_t input_size(const sl_cli *o, int upto)
     return total;
 }
 
-/* The --summary report: on stderr, or where the events would go when there are none.
- * False (after a line on stderr naming where and why) when it could not be written. */
+/* The --summary report (text, or one JSON object with --json): on stderr,
+ * or where the events would go when there are none. False (after a line on
+ * stderr naming where and why) when it could not be written. */
 static bool write_summary(const sl_cli *o, sl_summary *s, const sl_pipeline *p)
 {
     FILE *f = stderr;
@@ -144,8 +147,10 @@ static bool write_summary(const sl_cli *o, sl_summary *s, const sl_pipeline *p)
     }
     sl_identity_counts ids;
     sl_identity_get_counts(sl_pipeline_identity(p), &ids);
+    const sl_summary_report *rep =
+        sl_summary_report_make(s, sl_pipeline_counters(p), sl_pipeline_routes(p), &ids);
     errno = 0;
-    bool ok = sl_summary_write(s, sl_pipeline_counters(p), sl_pipeline_routes(p), &ids, f);
+    bool ok = o->summary_json ? sl_summary_write_json(rep, f) : sl_summary_write(rep, f);
     int err = errno;
     if (f != stderr && f != stdout && fclose(f) != 0 && ok) {
         ok = false;
@@ -210,12 +215,15 @@ static bool dir_writable(const char *option, const char *file, char *err, size_t
     return false;
 }
 
-/* -o (unless stdout) and --routes, checked with dir_writable. */
-static bool outputs_writable(const sl_cli *o, char *err, size_t errlen)
+/* -o (unless stdout) and --routes, checked with dir_writable, and --cert-dir,
+ * whose files are read when a signature first names them. */
+static bool paths_usable(const sl_cli *o, char *err, size_t errlen)
 {
     if (o->output && strcmp(o->output, "-") != 0 && !dir_writable("-o", o->output, err, errlen))
         return false;
-    return !o->cfg.routes_file || dir_writable("--routes", o->cfg.routes_file, err, errlen);
+    if (o->cfg.routes_file && !dir_writable("--routes", o->cfg.routes_file, err, errlen))
+        return false;
+    return !o->cfg.certs || sl_certstore_dir_readable(o->cfg.certs, err, errlen);
 }
 
 /* What a run holds from setup to teardown. */
@@ -236,12 +244,13 @@ static int setup(sl_cli *o, run *r)
     }
     sl_output_set_sip_detail(r->out, o->cfg.sip_raw, o->cfg.max_contacts);
     r->w = (watchers){.base = -1};
-    if (o->summary) {
-        r->w.summary = sl_summary_new();
-        o->cfg.dialog.on_end = sl_summary_on_dialog;
-        o->cfg.dialog.user = r->w.summary;
-    }
     sl_sink sink = sl_output_sink(r->out);
+    if (o->summary) {
+        /* The summary sees every event it reads, whatever --events writes. */
+        r->w.summary = sl_summary_new();
+        if (r->w.summary)
+            sink = sl_summary_tee(r->w.summary, &sink);
+    }
     r->p = (o->summary && !r->w.summary) ? NULL : sl_pipeline_new(&o->cfg, &sink);
     if (!r->p) {
         fprintf(stderr, "sipsleuth: out of memory\n");
@@ -250,7 +259,7 @@ static int setup(sl_cli *o, run *r)
     }
     char routes_err[600];
     if (!sl_pipeline_load_routes(r->p, routes_err, sizeof routes_err) ||
-        !outputs_writable(o, routes_err, sizeof routes_err)) {
+        !paths_usable(o, routes_err, sizeof routes_err)) {
         fprintf(stderr, "sipsleuth: %s\n", routes_err);
         sl_pipeline_free(r->p);
         sl_summary_free(r->w.summary);
@@ -279,8 +288,7 @@ static int read_inputs(const sl_cli *o, run *r, int *opened, sl_capture_stats *c
             continue;
         }
         if (o->user && i == 0 &&
-            (!sl_drop_privileges(o->user, err, sizeof err) ||
-             !outputs_writable(o, err, sizeof err))) {
+            (!sl_drop_privileges(o->user, err, sizeof err) || !paths_usable(o, err, sizeof err))) {
             fprintf(stderr, "sipsleuth: %s\n", err);
             sl_capture_close(cap);
             status = 1;
@@ -332,6 +340,25 @@ static int finish(const sl_cli *o, run *r, int opened, const sl_capture_stats *c
     return status;
 }
 
+/* --extract: the record of pass 1, and its output checked before any packet
+ * is read. 0, or the exit status after a line on stderr. */
+static int extract_setup(sl_cli *o, sl_extract **x)
+{
+    char err[4200];
+    if (!sl_extract_prepare(&o->extract_out, err, sizeof err)) {
+        fprintf(stderr, "sipsleuth: %s\n", err);
+        return 1;
+    }
+    *x = sl_extract_new(o->extract_ids, (size_t)o->n_extract);
+    if (!*x) {
+        fprintf(stderr, "sipsleuth: out of memory\n");
+        return 1;
+    }
+    o->cfg.extract = *x;
+    o->cfg.defrag.frames = o->cfg.tcp.frames = o->cfg.sctp.frames = sl_extract_frames(*x);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "routes") == 0)
@@ -342,6 +369,9 @@ int main(int argc, char **argv)
         return rc < 0 ? 0 : rc;
     rc = sl_cli_load(&o);
     if (rc)
+        return rc;
+    sl_extract *x = NULL;
+    if ((o.extract_out.file || o.extract_out.dir) && (rc = extract_setup(&o, &x)) != 0)
         return rc;
     run r;
     rc = setup(&o, &r);
@@ -356,5 +386,10 @@ int main(int argc, char **argv)
     int status = read_inputs(&o, &r, &opened, &cs);
     sl_progress_free(r.w.progress);
     r.w.progress = NULL;
-    return finish(&o, &r, opened, &cs, status);
+    status = finish(&o, &r, opened, &cs, status);
+    if (x && status == 0) /* pass 2: the frames recorded, copied from a second read */
+        status = sl_extract_write(x, &o.extract_out, o.files, o.n_files, o.filter);
+    sl_extract_free(x);
+    free(o.extract_ids);
+    return status;
 }

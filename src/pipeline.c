@@ -37,6 +37,7 @@ struct sl_pipeline {
     sl_dedup *dedup; /* NULL unless --dedup */
     sl_redirects *redirects;
     sl_identity *identity;
+    sl_registrations *registrations;
     sl_routes_saver routes_saver;
     sl_capture_stats_fn capture_stats; /* live: the kernel's counters for periodic stats */
     void *capture_stats_user;
@@ -55,6 +56,7 @@ void sl_config_defaults(sl_config *cfg)
     sl_dedup_config_default(&cfg->dedup);
     sl_routes_config_default(&cfg->routes);
     sl_identity_config_default(&cfg->identity);
+    sl_registration_config_default(&cfg->registration);
     cfg->routes_save_interval = 60 * SL_NS_PER_SEC;
     cfg->tls_max_keys = SL_TLS_DEFAULT_MAX_KEYS;
 }
@@ -134,11 +136,13 @@ static void on_sip_message(sl_pipeline *p, const sl_sip_msg *msg, const uint8_t 
     sl_sip_ctx_init(&ctx, msg, ts, flow);
     ctx.raw = sl_slice_make(start, msg->length);
     sl_sip_ctx_media(&ctx, &sdp);
+    sl_extract_message(p->cfg.extract, &ctx);
     sl_counters_message(&p->counters, msg);
     sl_txn_verdict verdict;
     sl_dialogs_on_message(p->dialogs, &ctx, &verdict);
     sl_redirects_on_message(p->redirects, &ctx, &verdict);
     sl_identity_on_message(p->identity, &ctx, &verdict);
+    sl_registrations_on_message(p->registrations, &ctx, &verdict);
     if (sl_sink_wants(&p->sink, SL_EV_SIP)) {
         /* A message that came in HEP is stamped with the agent's capture
          * time; the analyzers run on the collector's (see README, HEP). */
@@ -346,7 +350,7 @@ static size_t memory_in_use(const sl_pipeline *p)
     size_t m = sl_defrag_memory(p->defrag) + sl_tcp_memory(p->tcp) + sl_sctp_memory(p->sctp);
     if (p->cfg.tls_keylog)
         m += sl_tls_keylog_memory(p->cfg.tls_keylog);
-    m += sl_dialogs_memory(p->dialogs);
+    m += sl_dialogs_memory(p->dialogs) + sl_registrations_memory(p->registrations);
     m += sl_identity_memory(p->identity);
     m += sl_routes_memory(sl_redirects_routes(p->redirects));
     if (p->dedup)
@@ -421,6 +425,7 @@ void sl_pipeline_advance(sl_pipeline *p, sl_time now)
     sl_sctp_expire(p->sctp, p->clock);
     sl_dialogs_advance(p->dialogs, p->clock);
     sl_redirects_advance(p->redirects, p->clock);
+    sl_registrations_advance(p->registrations, p->clock);
     save_routes_due(p);
     if (p->cfg.stats_interval <= 0)
         return;
@@ -454,6 +459,7 @@ void sl_pipeline_frame(sl_pipeline *p, int dlt, sl_time ts, const uint8_t *frame
     sl_packet pkt;
     sl_anomaly an = {0};
     sl_decode_result res = sl_decode_frame(dlt, frame, caplen, &pkt, &an);
+    pkt.frame = sl_extract_frame(p->cfg.extract, p->counters.packets);
     if (p->dedup && res != SL_DECODE_ERROR && res != SL_DECODE_SKIP &&
         sl_dedup_packet(p->dedup, &pkt, ts))
         return; /* the span port's second copy of a packet */
@@ -502,12 +508,14 @@ void sl_pipeline_frame(sl_pipeline *p, int dlt, sl_time ts, const uint8_t *frame
 
 void sl_pipeline_finish(sl_pipeline *p, const sl_capture_stats *cs)
 {
+    sl_extract_frame(p->cfg.extract, 0); /* what is flushed came in no frame of its own */
     /* Unfinished state is reported before the final stats, which stay last. */
     sl_defrag_flush(p->defrag);
     /* Streams deliver what they still hold, which the dialogs then see. */
     sl_tcp_flush(p->tcp);
     sl_sctp_flush(p->sctp);
     sl_dialogs_finish(p->dialogs, p->clock);
+    sl_registrations_finish(p->registrations, p->clock);
     sl_routes_saver_finish(&p->routes_saver, sl_redirects_routes(p->redirects));
     write_stats(p, cs, true);
 }
@@ -571,8 +579,9 @@ sl_pipeline *sl_pipeline_new(const sl_config *cfg, const sl_sink *out)
         p->dedup = sl_dedup_new(&cfg->dedup);
     p->identity =
         sl_identity_new(&cfg->identity, cfg->certs ? cfg->certs : sl_certstore_new(), &p->sink);
+    p->registrations = sl_registrations_new(&cfg->registration, &p->sink);
     if (!p->headers || !p->defrag || !p->tcp || !p->tls || !p->sctp || !p->dialogs ||
-        (cfg->dedup_enabled && !p->dedup) || !p->identity) {
+        (cfg->dedup_enabled && !p->dedup) || !p->identity || !p->registrations) {
         sl_pipeline_free(p);
         return NULL;
     }
@@ -583,15 +592,13 @@ void sl_pipeline_free(sl_pipeline *p)
 {
     if (!p)
         return;
-    if (p->defrag)
-        sl_defrag_destroy(p->defrag);
-    if (p->tcp)
-        sl_tcp_destroy(p->tcp);
+    sl_defrag_destroy(p->defrag);
+    sl_tcp_destroy(p->tcp);
     sl_tcp_tls_free(p->tls);
     sl_tls_keylog_free(p->cfg.tls_keylog);
     sl_sctp_destroy(p->sctp);
-    if (p->dialogs)
-        sl_dialogs_free(p->dialogs);
+    sl_dialogs_free(p->dialogs);
+    sl_registrations_free(p->registrations);
     sl_dedup_free(p->dedup);
     sl_redirects_free(p->redirects);
     sl_identity_free(p->identity);

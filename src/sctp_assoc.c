@@ -21,6 +21,7 @@ void sl_sctp_config_default(sl_sctp_config *cfg)
     cfg->max_message = 256u << 10;
     cfg->idle_timeout = 300 * SL_NS_PER_SEC;
     cfg->seed = 0;
+    cfg->frames = NULL;
 }
 
 /* ---- duplicate TSNs ---- */

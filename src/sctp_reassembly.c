@@ -17,6 +17,7 @@ typedef struct frag {
     uint16_t sid;
     uint32_t tsn, mid, fsn;
     size_t len;
+    uint64_t frame; /* the packet it came in (--extract) */
     uint8_t data[];
 } frag;
 
@@ -185,15 +186,24 @@ static void deliver_run(sl_sctp_table *t, assoc *a, int d, frag *first, const fr
         return;
     }
     size_t n = 0;
+    sl_frames *fr = t->cfg.frames;
+    if (fr)
+        sl_frames_reset(fr, 0);
     for (const frag *k = first;; k = k->next) {
         memcpy(msg + n, k->data, k->len);
         n += k->len;
+        if (fr)
+            sl_frames_add(fr, k->frame);
         if (k == last)
             break;
     }
+    if (fr && fr->overflow)
+        sl_sctp_anomaly(t, a, d, SL_ANOM_EXTRACT_FRAMES_OVERFLOW, "an SCTP message");
     drop_run(t, h, first, last);
     t->st.reassembled++;
     sl_sctp_deliver(t, a, d, msg, n, false);
+    if (fr) /* the packet's other messages are its own */
+        sl_frames_reset(fr, t->pkt ? t->pkt->frame : 0);
     free(msg);
 }
 
@@ -215,7 +225,8 @@ void sl_sctp_hold_fragment(sl_sctp_table *t, assoc *a, int d, const sl_sctp_data
                 .tsn = c->tsn,
                 .mid = c->ssn,
                 .fsn = c->fsn,
-                .len = c->payload.len};
+                .len = c->payload.len,
+                .frame = t->pkt ? t->pkt->frame : 0};
     memcpy(f->data, c->payload.ptr, c->payload.len);
     if (!frag_link(t, h, f)) {
         t->st.duplicates++;

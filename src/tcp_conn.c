@@ -33,6 +33,7 @@ void sl_tcp_deliver(sl_tcp_table *t, const conn *c, int d, const uint8_t *msg, s
     t->st.messages++;
     if (!t->cb.on_message)
         return;
+    sl_tcp_prov_collect(t, c, d, msg, len);
     sl_flow f = sl_tcp_flow(t, c, d);
     t->cb.on_message(t->cb.user, msg, len, t->now, &f);
 }

@@ -29,6 +29,7 @@ static void deliver_parsed(sl_tcp_table *t, const conn *c, int d, const uint8_t 
                            const sl_sip_msg *msg)
 {
     t->st.messages++;
+    sl_tcp_prov_collect(t, c, d, data, msg->length);
     sl_flow f = sl_tcp_flow(t, c, d);
     t->cb.on_sip(t->cb.user, msg, data, t->now, &f);
 }
@@ -326,6 +327,8 @@ static bool hold(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n)
         sl_tcp_anomaly(t, c, d, SL_ANOM_TCP_NOMEM, "unfinished data dropped");
         return false;
     }
+    if (t->cfg.frames)
+        sl_tcp_prov_hold(t, h);
     memcpy(h->buf + h->len, p, n);
     h->len += n;
     return true;
@@ -384,6 +387,7 @@ void sl_tcp_frame(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n)
             h->len = 0;
         } else {
             memmove(h->buf, h->buf + used, h->len - used);
+            sl_tcp_prov_shift(h, used);
             h->len -= used;
         }
     }
@@ -423,6 +427,7 @@ static void report_cut(sl_tcp_table *t, const conn *c, int d, const uint8_t *dat
 {
     t->st.truncated++;
     if (t->cb.on_truncated) {
+        sl_tcp_prov_collect(t, c, d, data, len);
         sl_flow f = sl_tcp_flow(t, c, d);
         t->cb.on_truncated(t->cb.user, data, len, lost, t->now, &f);
         return;
@@ -517,6 +522,7 @@ void sl_tcp_framing_end(sl_tcp_table *t, conn *c, int d, const char *why)
 
 void sl_tcp_framing_free(sl_tcp_table *t, half *h)
 {
+    sl_tcp_prov_free(t, h);
     if (h->buf)
         sl_tcp_release(t, &h->buf, &h->len, &h->cap);
     if (h->ws)

@@ -94,6 +94,7 @@ bool sl_tcp_step_hep(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n
     if (n < len)
         return false;
     sl_flow f = sl_tcp_flow(t, c, d); /* the HEP mode is entered only with on_hep */
+    sl_tcp_prov_collect(t, c, d, p, len);
     t->cb.on_hep(t->cb.user, p, len, t->now, &f);
     *used = len;
     return true;

@@ -12,7 +12,8 @@ typedef enum mode { M_START, M_SIP, M_RESYNC, M_HTTP, M_WS, M_HEP, M_NOT_SIP } m
 typedef struct seg {
     struct seg *next;
     uint32_t seq, len;
-    bool cut; /* sequence space the snap length cut: no data */
+    bool cut;       /* sequence space the snap length cut: no data */
+    uint64_t frame; /* the segment it came in (--extract) */
     uint8_t data[];
 } seg;
 
@@ -55,6 +56,8 @@ typedef struct half {
     size_t ws_len, ws_cap;
 
     bool hep_lost; /* HEP: out of step, searching for the next "HEP3" header */
+
+    struct sl_tcp_prov *prov; /* --extract: the frames of the bytes in buf (tcp_prov.c) */
 } half;
 
 struct sl_tls_conn; /* tcp_tls.c: a TLS connection's records and keys */
@@ -80,6 +83,7 @@ struct sl_tcp_table {
     sl_time now;
     const sl_packet *pkt; /* the segment being processed, and its connection */
     const conn *cur;
+    uint64_t feed_frame; /* the frame of the in-order bytes being fed (--extract) */
     sl_tcp_stats st;
     conn *acked;       /* connections with an acknowledged hole still waited for */
     sl_time acked_due; /* no hole of theirs is due before this */
@@ -129,6 +133,18 @@ void sl_tcp_framing_cut(sl_tcp_table *t, conn *c, int d, size_t n);
 void sl_tcp_framing_end(sl_tcp_table *t, conn *c, int d, const char *why);
 /* Frees the direction's buffers (charged to the table). */
 void sl_tcp_framing_free(sl_tcp_table *t, half *h);
+
+/* tcp_prov.c (--extract, only with cfg.frames): which frames the bytes of
+ * the unfinished unit in h->buf came in. hold: n bytes of feed_frame are
+ * appended at h->len; shift: the first `used` bytes of buf are gone; collect:
+ * cfg.frames = the frames of data[0..len) (in buf, or else in the bytes being
+ * fed), just before that message is delivered. */
+void sl_tcp_prov_hold(sl_tcp_table *t, half *h);
+void sl_tcp_prov_shift(half *h, size_t used);
+/* ws: src[0..len) are being unmasked into h->ws (at h->ws_len). */
+void sl_tcp_prov_ws(sl_tcp_table *t, half *h, const uint8_t *src, size_t len);
+void sl_tcp_prov_collect(sl_tcp_table *t, const conn *c, int d, const uint8_t *data, size_t len);
+void sl_tcp_prov_free(sl_tcp_table *t, half *h);
 
 /* tcp_tls.c: what the stream hands on for direction d: newly in-order
  * bytes, a hole before the next ones, n bytes the snap length cut. On a TLS

@@ -20,6 +20,7 @@ void sl_tcp_config_default(sl_tcp_config *cfg)
     cfg->idle_timeout = 300 * SL_NS_PER_SEC;
     cfg->reorder_window = SL_NS_PER_SEC;
     cfg->seed = 0;
+    cfg->frames = NULL;
 }
 
 /* ---- sequence space ---- */
@@ -52,6 +53,7 @@ static void drain(sl_tcp_table *t, conn *c, int d)
         uint32_t skip = h->next_seq - s->seq;
         if (skip < s->len) {
             h->next_seq += s->len - skip;
+            t->feed_frame = s->frame;
             if (s->cut) {
                 sl_tcp_cut(t, c, d, s->len - skip);
             } else {
@@ -145,6 +147,7 @@ static seg *seg_new(sl_tcp_table *t, uint32_t seq, const uint8_t *p, uint32_t le
     s->seq = seq;
     s->len = len;
     s->cut = !p;
+    s->frame = t->pkt ? t->pkt->frame : 0;
     if (p)
         memcpy(s->data, p, len);
     sl_lru_charge(&t->conns, sizeof *s + bytes);
@@ -218,6 +221,7 @@ static void take_in_order(sl_tcp_table *t, conn *c, int d, uint32_t seq, const u
         return;
     }
     h->next_seq += (uint32_t)n;
+    t->feed_frame = t->pkt ? t->pkt->frame : 0;
     if (p)
         sl_tcp_feed(t, c, d, p, n);
     else

@@ -65,6 +65,8 @@ bool sl_tcp_step_ws(sl_tcp_table *t, conn *c, int d, const uint8_t *p, size_t n,
                 h->ws_drop = true;
             } else {
                 /* an unmasked frame has an all-zero mask: this copies it */
+                if (t->cfg.frames)
+                    sl_tcp_prov_ws(t, h, p, take);
                 sl_ws_unmask(h->ws + h->ws_len, p, take, h->ws_mask, h->ws_pos);
                 h->ws_len += take;
             }

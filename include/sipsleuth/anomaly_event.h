@@ -21,6 +21,12 @@ typedef struct sl_anomaly_event {
     const char *uri, *target;
     bool has_last_used;
     sl_time last_used;
+    /* auth_failures, scanner, watch_evicted: the source and its window */
+    const sl_addr *source;
+    uint64_t count;
+    sl_time window; /* 0: not written */
+    sl_time first_seen, last_seen;
+    sl_slice user_agent; /* empty: not written */
 } sl_anomaly_event;
 
 /* A record of this kind about call_id (may be empty) and flow (may be NULL). */

@@ -122,7 +122,12 @@
     X(IDENTITY_QUOTED_TOKEN, "identity_quoted_token", "identity", "an RFC 8224 Identity token inside quotes") \
     X(IDENTITY_NO_INFO, "identity_no_info", "identity", "an Identity header without an info parameter") \
     X(IDENTITY_PENDING_EVICTED, "identity_pending_evicted", "identity", "a signed request forgotten for --max-identity-checks") \
-    X(CERTSTORE_FULL, "certstore_full", "identity", "a certificate URL not looked up: --max-certs reached")
+    X(CERTSTORE_FULL, "certstore_full", "identity", "a certificate URL not looked up: --max-certs reached") \
+    X(REGISTRATION_EVICTED, "registration_evicted", "registration", "a REGISTER attempt closed for --max-registrations or --max-registration-bytes") \
+    X(AUTH_FAILURES, "auth_failures", "registration", "a source failed authentication (403, or 401/407 to credentials) --auth-fail-threshold times within --auth-fail-window") \
+    X(SCANNER, "scanner", "registration", "a source sent requests with a known scanner's User-Agent (one per --scanner-window)") \
+    X(WATCH_EVICTED, "watch_evicted", "registration", "a source's auth-failure or scanner window closed early for --max-watched-sources") \
+    X(EXTRACT_FRAMES_OVERFLOW, "extract_frames_overflow", "extract", "a message in more than 256 frames: --extract writes only the first 256")
 /* clang-format on */
 
 #endif

@@ -24,6 +24,8 @@ bool sl_capture_set_filter(sl_capture *c, const char *bpf, char *err, size_t err
  * (pcapng: a link type per interface, see sl_frame.dlt). */
 int sl_capture_datalink(const sl_capture *c);
 const char *sl_capture_name(const sl_capture *c);
+/* The snap length of a classic pcap file or an interface; 262144 for pcapng. */
+int sl_capture_snaplen(const sl_capture *c);
 /* Bytes of a capture file consumed so far, or -1 (live, or a pipe). */
 int64_t sl_capture_offset(const sl_capture *c);
 

@@ -50,6 +50,9 @@ bool sl_certstore_add_file(sl_certstore *cs, const char *url, const char *path, 
                            size_t errlen);
 /* --cert-dir: files are looked up there when a URL is first asked for. */
 bool sl_certstore_set_dir(sl_certstore *cs, const char *dir, char *err, size_t errlen);
+/* The --cert-dir directory can be listed and read now (it is read lazily, so
+ * the check is made at the start and again after --user drops privileges). */
+bool sl_certstore_dir_readable(const sl_certstore *cs, char *err, size_t errlen);
 /* --trust FILE: PEM anchors. */
 bool sl_certstore_add_trust(sl_certstore *cs, const char *path, char *err, size_t errlen);
 bool sl_certstore_has_trust(const sl_certstore *cs);

@@ -29,10 +29,14 @@ typedef struct sl_cli {
     sl_config cfg;
     bool stats_interval_set;
     bool summary;       /* --summary */
+    bool summary_json;  /* --json: the summary as one JSON object */
     bool quiet;         /* -q: no progress line */
     sl_cli_cert *certs; /* --cert, --cert-dir, --trust in order (freed by sl_cli_load) */
     int n_certs;
-    const char *tls_keylog; /* --tls-keylog */
+    const char *tls_keylog;   /* --tls-keylog */
+    const char **extract_ids; /* --extract CALL_ID, in order (argc slots; the caller frees) */
+    int n_extract;
+    sl_extract_out extract_out; /* -w FILE or --extract-dir DIR */
 } sl_cli;
 
 /* Parses argv into o, which must be zeroed. Returns 0 to run; -1 when the

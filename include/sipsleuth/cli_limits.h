@@ -17,7 +17,7 @@ typedef struct sl_limit_option {
     const char *help; /* for --help */
 } sl_limit_option;
 
-#define SL_N_LIMIT_OPTIONS 16
+#define SL_N_LIMIT_OPTIONS 19
 extern const sl_limit_option sl_limit_options[SL_N_LIMIT_OPTIONS];
 
 /* Stores arg in cfg: false when it is not a number within [min, max]. */

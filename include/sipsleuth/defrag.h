@@ -25,6 +25,7 @@
 
 #include "sipsleuth/anomaly.h"
 #include "sipsleuth/event.h"
+#include "sipsleuth/frames.h"
 #include "sipsleuth/packet.h"
 #include "sipsleuth/sltime.h"
 #include "sipsleuth/status.h"
@@ -35,6 +36,7 @@ typedef struct sl_defrag_config {
     size_t max_bytes;  /* all memory of the table; default 32 MiB */
     size_t max_frags;  /* stored pieces per train; default 256 */
     uint64_t seed;     /* hash seed; default 0 (set a random one against floods) */
+    sl_frames *frames; /* --extract: set to the frames of each completed datagram (NULL: off) */
 } sl_defrag_config;
 
 /* An anomaly: `kind` is SL_ANOM_IP_FRAG_TIMEOUT, ..., `flow` holds

@@ -4,6 +4,7 @@
 
 #include "sipsleuth/event.h"
 #include "sipsleuth/media.h"
+#include "sipsleuth/sip_parties.h"
 #include "sipsleuth/sip_reason.h"
 
 typedef enum sl_dialog_state {
@@ -31,6 +32,9 @@ const char *sl_dialog_close_name(sl_dialog_close c);
 /* A moment that was not seen (capture time 0 is a valid time). */
 #define SL_DIALOG_NO_TIME INT64_MIN
 
+/* Bytes of the final response's reason phrase kept (final_reason). */
+#define SL_DIALOG_REASON_KEPT 32
+
 /* Auth challenge status codes (401, 407) kept per attempt, in order. */
 #define SL_DIALOG_CHALLENGES_KEPT 4
 
@@ -50,8 +54,9 @@ typedef struct sl_redirect_followed {
 typedef struct sl_dialog_event {
     sl_event head; /* ts: when the attempt was decided (or given up) */
     sl_slice from, to, request_uri;
-    sl_slice to_tag; /* of the winning 2xx; empty if none (truncated to 64 bytes) */
-    sl_flow flow;    /* the leg: caller -> callee as the INVITE travelled */
+    sl_sip_parties parties; /* of the INVITE that began the attempt */
+    sl_slice to_tag;        /* of the winning 2xx; empty if none (truncated to 64 bytes) */
+    sl_flow flow;           /* the leg: caller -> callee as the INVITE travelled */
     sl_dialog_state state;
     sl_dialog_close closed;
     int final_status;  /* 0 when none; after an auth challenge, the final of the retry */
@@ -59,6 +64,8 @@ typedef struct sl_dialog_event {
     sl_time first_18x; /* first 180-189 */
     sl_time final;     /* the final response that decided it (the challenge's, if unanswered) */
     sl_time bye;       /* the BYE that ended it */
+    /* The reason phrase of final_status, cut to SL_DIALOG_REASON_KEPT bytes. */
+    sl_slice final_reason;
     /* 401/407 answered by an INVITE with credentials (same Call-ID, leg and
      * From tag, a higher CSeq), which continues the same attempt. */
     uint32_t auth_challenges;

@@ -1,6 +1,6 @@
 /* The event boundary. An analyzer fills a typed record — a struct whose first
  * member is an sl_event, one per event type (sip_event.h, dialog_event.h,
- * redirect_event.h, identity_event.h, anomaly_event.h, stats_event.h) — and
+ * redirect_event.h, identity_event.h, registration_event.h, anomaly_event.h, stats_event.h) — and
  * hands it to a sink. Only the output module turns records into text; the
  * event reference is docs/events.md. */
 #ifndef SIPSLEUTH_EVENT_H
@@ -16,6 +16,7 @@ typedef enum sl_event_type {
     SL_EV_ROUTE,
     SL_EV_IDENTITY,
     SL_EV_REJECTION,
+    SL_EV_REGISTRATION,
     SL_EV_ANOMALY,
     SL_EV_STATS,
     SL_EV__COUNT

@@ -90,7 +90,8 @@ typedef struct sl_packet {
      * the agent's capture time of the message (ns since the epoch), 0 if none. */
     bool from_hep;
     int64_t origin_ts;
-    uint8_t note; /* sl_decode_note */
+    uint8_t note;   /* sl_decode_note */
+    uint64_t frame; /* the pipeline's frame number (for --extract); 0: unknown */
 } sl_packet;
 
 #endif

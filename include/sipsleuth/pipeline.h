@@ -3,6 +3,8 @@
 #ifndef SIPSLEUTH_PIPELINE_H
 #define SIPSLEUTH_PIPELINE_H
 
+#include "sipsleuth/registration.h"
+#include "sipsleuth/extract.h"
 #include "sipsleuth/stats_event.h"
 
 /* Every cap on state an attacker can create is a field here or in a module's
@@ -24,9 +26,12 @@ typedef struct sl_config {
     const char *routes_file;      /* --routes: loaded by sl_pipeline_load_routes, saved */
     sl_time routes_save_interval; /* capture time between saves; 0: only at the end */
     sl_identity_config identity;
+    sl_registration_config registration;
     sl_certstore *certs;       /* --cert/--cert-dir/--trust; the pipeline takes it (NULL: empty) */
     sl_tls_keylog *tls_keylog; /* --tls-keylog; the pipeline takes it (NULL: no TLS keys) */
     size_t tls_max_keys;       /* client randoms held from the key log (--max-tls-keys) */
+    sl_extract *extract;       /* --extract: the frames of each call (the caller's; NULL: off). Set
+                                  defrag/tcp/sctp.frames to sl_extract_frames(extract) too. */
 } sl_config;
 
 #define SL_DEFAULT_MAX_HEADERS 256

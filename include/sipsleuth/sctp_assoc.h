@@ -30,6 +30,7 @@
 
 #include "sipsleuth/anomaly.h"
 #include "sipsleuth/event.h"
+#include "sipsleuth/frames.h"
 #include "sipsleuth/packet.h"
 #include "sipsleuth/sltime.h"
 
@@ -39,6 +40,7 @@ typedef struct sl_sctp_config {
     size_t max_message;   /* bytes of one user message; default 256 KiB */
     sl_time idle_timeout; /* capture time without a packet; default 300 s */
     uint64_t seed;        /* hash seed */
+    sl_frames *frames;    /* --extract: the frames of each reassembled message (NULL: off) */
 } sl_sctp_config;
 
 typedef struct sl_sctp_callbacks {

@@ -40,6 +40,7 @@
 
 #include "sipsleuth/anomaly.h"
 #include "sipsleuth/event.h"
+#include "sipsleuth/frames.h"
 #include "sipsleuth/packet.h"
 #include "sipsleuth/sip.h"
 #include "sipsleuth/sltime.h"
@@ -55,6 +56,8 @@ typedef struct sl_tcp_config {
     sl_time reorder_window;  /* capture time a hole is still waited for once the peer
                                 acknowledged past it; default 1 s */
     uint64_t seed;           /* hash seed; default 0 (set a random one against floods) */
+    sl_frames *frames;       /* --extract: set to the frames of each message just before it
+                                is delivered (NULL: off); see src/tcp_prov.c */
 } sl_tcp_config;
 
 typedef struct sl_tcp_callbacks {

@@ -5,8 +5,9 @@
 -- below are named with dots ("dialog.state") and the insert reads the nested
 -- objects into them with input_format_import_nested_json=1, so the NDJSON goes
 -- in as sipsleuth wrote it (no jq, no output option). Details not listed
--- here (arrays of objects such as redirect.contacts, rejection.evidence, the
--- per-stage stats objects) are skipped by input_format_skip_unknown_fields=1;
+-- here (arrays of objects such as redirect.contacts, registration.contacts,
+-- rejection.evidence, the per-stage stats objects) are skipped by
+-- input_format_skip_unknown_fields=1;
 -- keep the NDJSON files when you need every field. See load and README.md.
 --
 -- Any member that can be null or absent on some event type is Nullable (or an
@@ -72,6 +73,15 @@ CREATE TABLE IF NOT EXISTS sipsleuth.events
     `dialog.from_user` Nullable(String),
     `dialog.to_user` Nullable(String),
     `dialog.ruri_user` Nullable(String),
+    `dialog.from_display` Nullable(String),
+    `dialog.to_display` Nullable(String),
+    `dialog.asserted_identity` Nullable(String),
+    `dialog.preferred_identity` Nullable(String),
+    `dialog.remote_party_id` Nullable(String),
+    `dialog.diversion.first` Nullable(String),
+    `dialog.diversion.last` Nullable(String),
+    `dialog.history_info.first` Nullable(String),
+    `dialog.history_info.last` Nullable(String),
     `dialog.start` Nullable(String),
     `dialog.setup_ms` Nullable(Float64),
     `dialog.final_ms` Nullable(Float64),
@@ -130,10 +140,33 @@ CREATE TABLE IF NOT EXISTS sipsleuth.events
     `rejection.reason_header` Nullable(String),
     `rejection.modified_by` Nullable(String),
 
+    `registration.outcome` Nullable(String),
+    `registration.aor` Nullable(String),
+    `registration.aor_user` Nullable(String),
+    `registration.request_uri` Nullable(String),
+    `registration.expires_requested` Nullable(Int64),
+    `registration.expires_granted` Nullable(Int64),
+    `registration.unregister` Nullable(UInt8),
+    `registration.auth_challenges` Nullable(UInt32),
+    `registration.challenge_answered` Nullable(UInt8),
+    `registration.requests` Nullable(UInt32),
+    `registration.status_code` Nullable(UInt16),
+    `registration.reason_phrase` Nullable(String),
+    `registration.user_agent` Nullable(String),
+    `registration.start` Nullable(String),
+    `registration.final_ms` Nullable(Float64),
+    `registration.closed` Nullable(String),
+
     `anomaly.kind` Nullable(String),
     `anomaly.layer` Nullable(String),
     `anomaly.offset` Nullable(UInt64),
     `anomaly.detail` Nullable(String),
+    `anomaly.source_ip` Nullable(String),
+    `anomaly.count` Nullable(UInt64),
+    `anomaly.window_ms` Nullable(Float64),
+    `anomaly.first_seen` Nullable(String),
+    `anomaly.last_seen` Nullable(String),
+    `anomaly.user_agent` Nullable(String),
 
     `stats.packets` Nullable(UInt64),
     `stats.bytes` Nullable(UInt64),

@@ -1,13 +1,16 @@
 /* Certificates by URL, offline: loading, chains, and checks at a given time. */
 #include "sipsleuth/certstore.h"
 
+#include <errno.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "../hash.h"
 #include "../lru_table.h"
@@ -249,7 +252,15 @@ bool sl_certstore_set_dir(sl_certstore *cs, const char *dir, char *err, size_t e
     }
     free(cs->dir);
     cs->dir = strdup(dir);
-    return cs->dir != NULL;
+    return cs->dir != NULL && sl_certstore_dir_readable(cs, err, errlen);
+}
+
+bool sl_certstore_dir_readable(const sl_certstore *cs, char *err, size_t errlen)
+{
+    if (!cs->dir || access(cs->dir, R_OK | X_OK) == 0)
+        return true;
+    snprintf(err, errlen, "--cert-dir %s: cannot read it: %s", cs->dir, strerror(errno));
+    return false;
 }
 
 bool sl_certstore_add_trust(sl_certstore *cs, const char *path, char *err, size_t errlen)

@@ -1,3 +1,4 @@
+#include "envelope.h"
 #include "writers.h"
 
 void sl_json_anomaly(sl_jw *w, const sl_anomaly_event *ev)
@@ -21,4 +22,16 @@ void sl_json_anomaly(sl_jw *w, const sl_anomaly_event *ev)
         sl_jw_key(w, "last_used");
         sl_jw_time(w, ev->last_used);
     }
+    if (ev->source) {
+        sl_json_addr(w, "source_ip", ev->source);
+        sl_jw_kuint(w, "count", ev->count);
+        if (ev->window)
+            sl_jw_kms(w, "window_ms", sl_time_ms(0, ev->window));
+        sl_jw_key(w, "first_seen");
+        sl_jw_time(w, ev->first_seen);
+        sl_jw_key(w, "last_seen");
+        sl_jw_time(w, ev->last_seen);
+    }
+    if (ev->user_agent.len)
+        sl_jw_kslice(w, "user_agent", ev->user_agent);
 }

@@ -60,6 +60,11 @@ void sl_json_dialog(sl_jw *w, const sl_dialog_event *s)
     sl_json_user(w, "from_user", s->from);
     sl_json_user(w, "to_user", s->to);
     sl_json_user(w, "ruri_user", s->request_uri);
+    if (s->parties.v[SL_PARTY_FROM_DISPLAY].len)
+        sl_jw_kslice(w, "from_display", s->parties.v[SL_PARTY_FROM_DISPLAY]);
+    if (s->parties.v[SL_PARTY_TO_DISPLAY].len)
+        sl_jw_kslice(w, "to_display", s->parties.v[SL_PARTY_TO_DISPLAY]);
+    sl_json_party_details(w, &s->parties);
     sl_jw_key(w, "start");
     sl_jw_time(w, s->start);
     kms_or_null(w, "setup_ms", s->start, s->final, answered);

@@ -64,10 +64,10 @@ static const struct {
     const char *name, *json;
     size_t json_len;
 } types[SL_EV__COUNT] = {
-    TYPE("sip"),      TYPE("dialog"),    TYPE("redirect"), TYPE("route"),
-    TYPE("identity"), TYPE("rejection"), TYPE("anomaly"),  TYPE("stats"),
+    TYPE("sip"),       TYPE("dialog"),       TYPE("redirect"), TYPE("route"), TYPE("identity"),
+    TYPE("rejection"), TYPE("registration"), TYPE("anomaly"),  TYPE("stats"),
 };
-#define TYPE_JSON_MAX 11
+#define TYPE_JSON_MAX 14
 
 const char *sl_event_type_name(sl_event_type t)
 {
@@ -274,7 +274,7 @@ static void write_outer(sl_jw *w, const sl_packet *pkt)
 static bool about_a_call(sl_event_type t)
 {
     return t == SL_EV_SIP || t == SL_EV_DIALOG || t == SL_EV_REDIRECT || t == SL_EV_IDENTITY ||
-           t == SL_EV_REJECTION;
+           t == SL_EV_REJECTION || t == SL_EV_REGISTRATION;
 }
 
 /* "YYYY-MM-DDTHH:MM:SS." of ts, from the previous event's when in the same

@@ -208,6 +208,7 @@ static void write_detail(const sl_output *o, sl_jw *w, const sl_event *ev)
     case SL_EV_ROUTE: sl_json_route(w, (const sl_route_event *)ev); break;
     case SL_EV_IDENTITY: sl_json_identity(w, (const sl_identity_event *)ev); break;
     case SL_EV_REJECTION: sl_json_rejection(w, (const sl_rejection_event *)ev); break;
+    case SL_EV_REGISTRATION: sl_json_registration(w, (const sl_registration_event *)ev); break;
     case SL_EV_STATS: sl_json_stats(w, (const sl_stats_event *)ev); break;
     case SL_EV__COUNT: break;
     }

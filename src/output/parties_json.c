@@ -31,44 +31,8 @@ void sl_json_user(sl_jw *w, const char *key, sl_slice uri)
     sl_jw_kbytes_n(w, key, strlen(key), buf, n);
 }
 
-/* The URI of the first value of the first header named name (or with id). */
-static bool first_uri(const sl_sip_msg *msg, sl_sip_hdr_id id, const char *name, sl_slice *uri)
+static void first_last(sl_jw *w, const char *key, sl_slice first, sl_slice last)
 {
-    for (size_t i = 0; i < msg->n_headers; i++) {
-        const sl_sip_header *h = &msg->headers[i];
-        if (id != SL_HDR_OTHER ? h->id != id : !sl_slice_ieq(h->name, name))
-            continue;
-        sl_slice rest = h->value, elem;
-        sl_sip_nameaddr na;
-        if (sl_sip_next_element(&rest, &elem) && sl_sip_nameaddr_parse(elem, &na) == SL_OK &&
-            na.uri.len) {
-            *uri = na.uri;
-            return true;
-        }
-    }
-    return false;
-}
-
-/* The first and last URIs across the headers named name (Diversion,
- * History-Info): where a forwarded call was first meant to go, and the hop
- * before this one. */
-static void first_and_last(sl_jw *w, const char *key, const sl_sip_msg *msg, const char *name)
-{
-    sl_slice first = {0}, last = {0};
-    for (size_t i = 0; i < msg->n_headers; i++) {
-        const sl_sip_header *h = &msg->headers[i];
-        if (h->id != SL_HDR_OTHER || !sl_slice_ieq(h->name, name))
-            continue;
-        sl_slice rest = h->value, elem;
-        while (sl_sip_next_element(&rest, &elem)) {
-            sl_sip_nameaddr na;
-            if (sl_sip_nameaddr_parse(elem, &na) != SL_OK || na.uri.len == 0)
-                continue;
-            if (!first.len)
-                first = na.uri;
-            last = na.uri;
-        }
-    }
     if (!first.len)
         return;
     sl_jw_key(w, key);
@@ -78,24 +42,32 @@ static void first_and_last(sl_jw *w, const char *key, const sl_sip_msg *msg, con
     sl_jw_obj_end(w);
 }
 
+void sl_json_party_details(sl_jw *w, const sl_sip_parties *pt)
+{
+    static const char *const keys[] = {
+        [SL_PARTY_ASSERTED] = "asserted_identity",
+        [SL_PARTY_PREFERRED] = "preferred_identity",
+        [SL_PARTY_RPID] = "remote_party_id",
+    };
+    for (int i = SL_PARTY_ASSERTED; i <= SL_PARTY_RPID; i++)
+        if (pt->v[i].len)
+            sl_jw_kslice(w, keys[i], pt->v[i]);
+    first_last(w, "diversion", pt->v[SL_PARTY_DIVERSION_FIRST], pt->v[SL_PARTY_DIVERSION_LAST]);
+    first_last(w, "history_info", pt->v[SL_PARTY_HISTORY_FIRST], pt->v[SL_PARTY_HISTORY_LAST]);
+}
+
 void sl_json_parties(sl_jw *w, const sl_sip_ctx *ctx)
 {
     const sl_sip_msg *msg = ctx->msg;
+    sl_sip_parties pt;
+    sl_sip_parties_get(msg, &ctx->from, &ctx->to, &pt);
     if (msg->is_request)
         sl_json_user(w, "ruri_user", msg->request_uri);
     sl_json_user(w, "from_user", ctx->from.uri);
-    if (ctx->from.display.len)
-        sl_jw_kslice(w, "from_display", ctx->from.display);
+    if (pt.v[SL_PARTY_FROM_DISPLAY].len)
+        sl_jw_kslice(w, "from_display", pt.v[SL_PARTY_FROM_DISPLAY]);
     sl_json_user(w, "to_user", ctx->to.uri);
-    if (ctx->to.display.len)
-        sl_jw_kslice(w, "to_display", ctx->to.display);
-    sl_slice uri;
-    if (first_uri(msg, SL_HDR_P_ASSERTED_IDENTITY, NULL, &uri))
-        sl_jw_kslice(w, "asserted_identity", uri);
-    if (first_uri(msg, SL_HDR_OTHER, "P-Preferred-Identity", &uri))
-        sl_jw_kslice(w, "preferred_identity", uri);
-    if (first_uri(msg, SL_HDR_OTHER, "Remote-Party-ID", &uri))
-        sl_jw_kslice(w, "remote_party_id", uri);
-    first_and_last(w, "diversion", msg, "Diversion");
-    first_and_last(w, "history_info", msg, "History-Info");
+    if (pt.v[SL_PARTY_TO_DISPLAY].len)
+        sl_jw_kslice(w, "to_display", pt.v[SL_PARTY_TO_DISPLAY]);
+    sl_json_party_details(w, &pt);
 }

@@ -1,6 +1,6 @@
 #include "writers.h"
 
-static void kq(sl_jw *w, const char *key, double q)
+void sl_json_q(sl_jw *w, const char *key, double q)
 {
     sl_jw_key(w, key);
     if (q >= 0)
@@ -9,7 +9,7 @@ static void kq(sl_jw *w, const char *key, double q)
         sl_jw_null(w);
 }
 
-static void kexpires(sl_jw *w, const char *key, int64_t e)
+void sl_json_expires(sl_jw *w, const char *key, int64_t e)
 {
     if (e >= 0)
         sl_jw_kint(w, key, e);
@@ -30,8 +30,8 @@ void sl_json_redirect(sl_jw *w, const sl_redirect_event *ev)
         const sl_redirect_contact *c = &ev->contacts[i];
         sl_jw_obj_begin(w);
         sl_jw_kslice(w, "uri", c->uri);
-        kq(w, "q", c->q);
-        kexpires(w, "expires", c->expires);
+        sl_json_q(w, "q", c->q);
+        sl_json_expires(w, "expires", c->expires);
         sl_jw_obj_end(w);
     }
     sl_jw_arr_end(w);
@@ -66,8 +66,8 @@ void sl_json_route(sl_jw *w, const sl_route_event *ev)
     }
     if (ev->has_method)
         sl_jw_kslice(w, "method", ev->method);
-    kq(w, "q", rt->q);
-    kexpires(w, "expires", rt->expires);
+    sl_json_q(w, "q", rt->q);
+    sl_json_expires(w, "expires", rt->expires);
     sl_jw_kuint(w, "times_seen", rt->times_seen);
     sl_jw_kstr(w, "server_ip", rt->server);
 }

@@ -1,7 +1,7 @@
 #include "sipsleuth/routes_json.h"
 
-#include "json_writer.h"
 #include "sipsleuth/routes_file.h"
+#include "writers.h"
 
 #include <jansson.h>
 
@@ -105,15 +105,8 @@ static void export_one(void *user, const sl_route *r)
     sl_jw_kstr(w, "resolved", res.target);
     sl_jw_kuint(w, "hops", res.n_path - 1);
     sl_jw_kbool(w, "loop", res.loop);
-    sl_jw_key(w, "q");
-    if (r->q >= 0)
-        sl_jw_double(w, r->q, 3);
-    else
-        sl_jw_null(w);
-    if (r->expires >= 0)
-        sl_jw_kint(w, "expires", r->expires);
-    else
-        sl_jw_knull(w, "expires");
+    sl_json_q(w, "q", r->q);
+    sl_json_expires(w, "expires", r->expires);
     sl_jw_kstr(w, "first_seen", first);
     sl_jw_kstr(w, "last_seen", last);
     sl_jw_kuint(w, "times_seen", r->times_seen);

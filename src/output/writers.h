@@ -8,6 +8,7 @@
 #include "sipsleuth/dialog_event.h"
 #include "sipsleuth/identity_event.h"
 #include "sipsleuth/redirect_event.h"
+#include "sipsleuth/registration_event.h"
 #include "sipsleuth/sip_event.h"
 #include "sipsleuth/stats_event.h"
 
@@ -18,6 +19,7 @@ void sl_json_redirect(sl_jw *w, const sl_redirect_event *ev);
 void sl_json_route(sl_jw *w, const sl_route_event *ev);
 void sl_json_identity(sl_jw *w, const sl_identity_event *ev);
 void sl_json_rejection(sl_jw *w, const sl_rejection_event *ev);
+void sl_json_registration(sl_jw *w, const sl_registration_event *ev);
 void sl_json_stats(sl_jw *w, const sl_stats_event *ev);
 
 /* key: the user part of uri (a tel: URI's number), escapes decoded;
@@ -26,6 +28,12 @@ void sl_json_user(sl_jw *w, const char *key, sl_slice uri);
 /* The parties of a message: user parts, display names, asserted identity,
  * Diversion and History-Info (each only when present). */
 void sl_json_parties(sl_jw *w, const sl_sip_ctx *ctx);
+/* Of those, the asserted identity, Diversion and History-Info. */
+void sl_json_party_details(sl_jw *w, const sl_sip_parties *pt);
+
+/* A Contact's q (3 decimals) and expires (seconds); null when absent (< 0). */
+void sl_json_q(sl_jw *w, const char *key, double q);
+void sl_json_expires(sl_jw *w, const char *key, int64_t e);
 
 /* media: an SDP (sip events); a dialog's last offer and answer. */
 void sl_json_sdp(sl_jw *w, const sl_sdp *sdp);

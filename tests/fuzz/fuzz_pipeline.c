@@ -2,7 +2,7 @@
  * order, µs or ns stamps), every record is fed to the pipeline as the capture
  * layer would, and the run ends with sl_pipeline_finish, so decode, dedup,
  * defrag, TCP/WebSocket reassembly, the dissector, dialogs, redirects, routes,
- * identity and the event writer all see the same hostile packet sequence.
+ * identity, registrations and the event writer all see the same hostile packet sequence.
  *
  * The records are walked here rather than through libpcap: libpcap's file
  * reader is not our code, and this keeps each execution free of file I/O.
@@ -40,6 +40,8 @@ static void small_caps(sl_config *cfg)
     cfg->routes.max_routes = 256;
     cfg->identity.max_records = 256;
     cfg->dedup.entries = 256;
+    cfg->registration.max_registrations = 256;
+    cfg->registration.max_sources = 256;
 }
 
 static void tiny_caps(sl_config *cfg)
@@ -58,6 +60,9 @@ static void tiny_caps(sl_config *cfg)
     cfg->tcp.probe_limit = 512;
     cfg->dialog.max_dialogs = 4;
     cfg->routes.max_routes = 2;
+    cfg->registration.max_registrations = 2;
+    cfg->registration.max_sources = 2;
+    cfg->registration.auth_fail_threshold = 2;
     cfg->identity.max_records = 2;
     cfg->dedup.entries = 4;
 }

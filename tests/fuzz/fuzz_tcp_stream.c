@@ -11,7 +11,9 @@
  * sanitizers it checks that memory stays under the cap, that a message
  * handed over already parsed (on_sip, the pipeline's path) is exactly what
  * parsing its bytes as a datagram gives, and that a HEP packet framed on a
- * stream (on_hep) is one whole HEPv3 packet within the cap. */
+ * stream (on_hep) is one whole HEPv3 packet within the cap; and that each
+ * message's frames (--extract's provenance, segments numbered from 1) are
+ * segments already given. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,12 +23,25 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static sl_frames frames;
+static uint64_t segments;
+
+static void check_frames(void)
+{
+    if (frames.n == 0 && !frames.overflow)
+        abort();
+    for (uint32_t i = 0; i < frames.n; i++)
+        if (frames.no[i] == 0 || frames.no[i] > segments)
+            abort();
+}
+
 static void on_message(void *user, const uint8_t *msg, size_t len, sl_time ts, const sl_flow *flow)
 {
     (void)user;
     (void)ts;
     if (len == 0 || !flow || flow->proto != SL_IPPROTO_TCP)
         abort();
+    check_frames();
     /* every byte must be readable; parse it as the pipeline would */
     sl_sip_header headers[16];
     sl_sip_msg m = {.headers = headers, .max_headers = 16};
@@ -44,6 +59,7 @@ static void on_sip(void *user, const sl_sip_msg *msg, const uint8_t *data, sl_ti
     (void)ts;
     if (msg->length == 0 || !flow || flow->proto != SL_IPPROTO_TCP)
         abort();
+    check_frames();
     sl_sip_header headers[MAX_HEADERS];
     memset(headers, 0, sizeof headers);
     sl_sip_msg m = {.headers = headers, .max_headers = MAX_HEADERS};
@@ -105,6 +121,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg.max_ooo_bytes = 4096;
     cfg.max_ooo_segments = 8;
     cfg.probe_limit = 1024;
+    cfg.frames = &frames;
+    segments = 0;
     sl_sip_header headers[MAX_HEADERS];
     memset(headers, 0, sizeof headers); /* so that whole entries compare */
     sl_tcp_callbacks cb = {.on_message = on_message,
@@ -139,6 +157,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         pkt.sport = dir ? 5060 : (uint16_t)(40000 + conn);
         pkt.dport = dir ? (uint16_t)(40000 + conn) : 5060;
         pkt.ip_proto = SL_IPPROTO_TCP;
+        pkt.frame = ++segments;
         pkt.tcp.seq = cursor[conn][dir] + (uint32_t)(int32_t)delta;
         pkt.tcp.flags = (uint8_t)(SL_TCP_ACK | ((h[0] & 8) ? SL_TCP_SYN : 0) |
                                   ((h[0] & 16) ? SL_TCP_FIN : 0) | ((h[0] & 32) ? SL_TCP_RST : 0));

@@ -3,8 +3,9 @@ capture and count SIP requests per method and responses per status code."""
 import collections
 import json
 import os
-import shutil
 import subprocess
+
+from tshark_cache import tshark
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SAMPLES = os.path.join(ROOT, "samples")
@@ -57,17 +58,14 @@ def sipsleuth_counts(binary, path):
 def tshark_counts(path, extra_args=()):
     """What tshark -Y sip reports; several messages in one frame are comma-separated.
     A capture with a key log (keylog_of) is decrypted with it."""
-    if not shutil.which("tshark"):
-        raise RuntimeError("tshark is not installed: run scripts/setup")
-    out = subprocess.run(
-        ["tshark", "-n", "-r", path, "-Y", "sip", "-o", "tcp.reassemble_out_of_order:TRUE"] +
+    out = tshark(
+        ["-n", "-r", path, "-Y", "sip", "-o", "tcp.reassemble_out_of_order:TRUE"] +
         (["-o", "tls.keylog_file:" + keylog_of(path)] if keylog_of(path) else []) +
         list(extra_args) + [
          "-T", "fields", "-E", "occurrence=a", "-E", "aggregator=,",
-         "-e", "sip.Method", "-e", "sip.Status-Code"],
-        capture_output=True, check=True)
+         "-e", "sip.Method", "-e", "sip.Status-Code"])
     counts = collections.Counter()
-    for line in out.stdout.decode(errors="replace").splitlines():
+    for line in out.decode(errors="replace").splitlines():
         methods, _, codes = line.partition("\t")
         for m in filter(None, methods.split(",")):
             counts[("request", m)] += 1

@@ -14,6 +14,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from sipcount import SAMPLES, report  # noqa: E402
 
 BASIC = os.path.join(SAMPLES, "basic-call.pcap")
+REGISTRATIONS = os.path.join(SAMPLES, "registrations.pcap")
 REG = os.path.join(SAMPLES, "register-options.pcapng")
 
 
@@ -38,7 +39,7 @@ def main():
     help_text = r.stdout.decode()
     caps = ("message-bytes", "headers", "contacts", "vias", "tcp-streams", "tcp-bytes",
             "frag-trains", "frag-bytes", "dialogs", "dialog-bytes", "routes", "identity-checks",
-            "certs")
+            "certs", "registrations", "registration-bytes", "watched-sources")
     missing = [c for c in caps if "--max-" + c + " " not in help_text]
     check("--help lists every resource limit with its default",
           not missing and help_text.count("(default") >= len(caps), missing)
@@ -57,11 +58,20 @@ def main():
                        (["--max-tcp-bytes", "64X", "-r", BASIC], "a size with a bad suffix"),
                        (["--max-tcp-bytes", "1K", "-r", BASIC], "a size below its range"),
                        (["--max-frag-bytes", "-1M", "-r", BASIC], "a negative size"),
-                       (["-r"], "missing value")):
+                       (["--auth-fail-threshold", "0", "-r", BASIC], "a threshold of 0"),
+                       (["--auth-fail-window", "x", "-r", BASIC], "a window not a number"),
+                       (["--scanner-window", "0", "-r", BASIC], "a window of 0"),
+                       (["-r"], "missing value"),
+                       (["--json", "-r", BASIC], "--json without --summary")):
         r = run(b, args)
         lines = r.stderr.decode().strip().splitlines()
         check("usage error exits 2: " + what, r.returncode == 2 and len(lines) == 1,
               "rc=%d stderr=%r" % (r.returncode, r.stderr))
+    check("--help names --json", "--json " in help_text)
+    r = run(b, ["--summary", "--json", "--events", "none", "-r", BASIC])
+    check("--summary --json --events none: one JSON object on stdout",
+          r.returncode == 0 and r.stdout.count(b"\n") == 1 and
+          json.loads(r.stdout)["sip"]["messages"] == 7 and not r.stderr, (r.returncode, r.stderr))
     r = run(b, ["-r", "/nonexistent.pcap"])
     err = r.stderr.decode().strip()
     check("missing file exits 1 with one line naming it",
@@ -81,6 +91,14 @@ def main():
             check("-o in a directory --user cannot write: exit 1 at the start, naming it",
                   r.returncode == 1 and b"cannot write in" in r.stderr and
                   os.path.getsize(os.path.join(d, "ev.ndjson")) == 0, (r.returncode, r.stderr))
+        # --cert-dir is read when a signature names a certificate: a directory
+        # the --user account cannot read is refused before any packet
+        with tempfile.TemporaryDirectory() as d:
+            os.chmod(d, 0o700)
+            r = run(b, ["--user", "nobody", "--cert-dir", d, "-r", BASIC])
+            check("--cert-dir that --user cannot read: exit 1 at the start, naming it",
+                  r.returncode == 1 and b"--cert-dir" in r.stderr and r.stdout == b"",
+                  (r.returncode, r.stderr, r.stdout[:200]))
     else:
         print("skip --user check: needs root to switch users")
     with tempfile.NamedTemporaryFile(suffix=".pcap") as junk:
@@ -130,6 +148,13 @@ def main():
     r = run(b, ["-r", BASIC])
     types = {json.loads(l)["event_type"] for l in r.stdout.splitlines()}
     check("default events leave out sip", "sip" not in types and "stats" in types, str(types))
+    for opt in ("--auth-fail-threshold", "--auth-fail-window", "--scanner-window"):
+        check("--help names " + opt, opt + " " in help_text)
+    r = run(b, ["--events", "registration", "--auth-fail-threshold", "3", "--auth-fail-window",
+                "5", "--scanner-window", "5", "-r", REGISTRATIONS])
+    types = {json.loads(l)["event_type"] for l in r.stdout.splitlines()}
+    check("--events registration and the watch options are accepted",
+          r.returncode == 0 and types == {"registration"}, (r.returncode, types, r.stderr))
     r = run(b, ["--events", "-stats", "-r", BASIC])
     types = {json.loads(l)["event_type"] for l in r.stdout.splitlines()}
     check("--events -stats alone is the default without stats", types == {"dialog"}, str(types))
@@ -142,6 +167,36 @@ def main():
         check("-o FILE writes the events there", r.returncode == 0 and not r.stdout and n == 7)
         r = run(b, ["-o", os.path.join(d, "no/such/dir/x"), "-r", BASIC])
         check("unwritable -o exits 1", r.returncode == 1 and b"cannot open output" in r.stderr)
+    for args, what in ((["--extract", "x", "-r", BASIC], "--extract without -w"),
+                       (["-w", "/tmp/x.pcap", "-r", BASIC], "-w without --extract"),
+                       (["--extract", "x", "-w", "/tmp/x.pcap", "--extract-dir", "/tmp/xd",
+                         "-r", BASIC], "both -w and --extract-dir"),
+                       (["--extract", "x", "-w", "/tmp/x.pcap", "-i", "lo"], "--extract live"),
+                       (["--extract-dir", "/tmp/xd", "-r", "-"], "--extract-dir from stdin"),
+                       (["--extract", "", "-w", "/tmp/x.pcap", "-r", BASIC], "an empty Call-ID"),
+                       (["--extract", "x", "-r", BASIC, "-w"], "-w without its value")):
+        r = run(b, args)
+        lines = r.stderr.decode().strip().splitlines()
+        check("usage error exits 2: " + what, r.returncode == 2 and len(lines) == 1 and
+              not os.path.exists("/tmp/xd"), "rc=%d stderr=%r" % (r.returncode, r.stderr))
+    with tempfile.TemporaryDirectory() as d:
+        r = run(b, ["--extract", "x", "-w", os.path.join(d, "no/such/x.pcap"), "-r", BASIC])
+        check("--extract with an unwritable -w exits 1 before reading, naming it",
+              r.returncode == 1 and b"no/such/x.pcap" in r.stderr and r.stdout == b"",
+              (r.returncode, r.stderr, r.stdout[:100]))
+        open(os.path.join(d, "file"), "w").close()
+        r = run(b, ["--extract-dir", os.path.join(d, "file"), "-r", BASIC])
+        check("--extract-dir on a file exits 1 before reading",
+              r.returncode == 1 and b"--extract-dir" in r.stderr and r.stdout == b"", r.stderr)
+        out = os.path.join(d, "call.pcap")
+        r = run(b, ["--extract", "a84b4c76e66710@pc33.example.com", "-w", out, "-r", BASIC])
+        with open(out, "rb") as f:
+            head = f.read(24)
+        check("--extract -w writes a pcap of the input's link type, events as asked",
+              r.returncode == 0 and head[:4] == bytes.fromhex("4d3cb2a1") and head[20] == 1
+              and b'"event_type":"dialog"' in r.stdout, (r.returncode, r.stderr, head))
+    check("--help names --extract, -w and --extract-dir",
+          all(o in help_text for o in ("--extract CALL_ID", "-w FILE", "--extract-dir DIR")))
     r = run(b, ["--events", "all", "-o", "/dev/full", "-r", BASIC])
     check("-o /dev/full exits 1 with a clear message",
           r.returncode == 1 and b"/dev/full" in r.stderr and b"No space" in r.stderr,

@@ -23,6 +23,9 @@ import shutil
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tshark_cache import tshark  # noqa: E402
+
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 CORPUS = os.path.join(ROOT, "..", "shared", "corpus")
 SAMPLES = os.path.join(ROOT, "samples")
@@ -38,11 +41,11 @@ def last(v):
 
 
 def tshark_attempts(path):
-    cmd = ["tshark", "-n", "-r", path, "-o", "tcp.reassemble_out_of_order:TRUE", "-Y", "sip",
+    cmd = ["-n", "-r", path, "-o", "tcp.reassemble_out_of_order:TRUE", "-Y", "sip",
            "-T", "fields", "-E", "aggregator=|", "-E", "occurrence=a"]
     for f in FIELDS:
         cmd += ["-e", f]
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=300).stdout
+    out = tshark(cmd, timeout=300).decode(errors="replace")
     txns = collections.OrderedDict()  # (call_id, pair, cseq) -> [final, from_tag]
     for line in out.splitlines():
         cols = (line.split("\t") + [""] * len(FIELDS))[:len(FIELDS)]

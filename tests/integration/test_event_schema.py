@@ -17,7 +17,8 @@ from sipcount import CORPUS, SAMPLES, report, sipsleuth_keylog_args  # noqa: E40
 
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
 COMMUNITY_ID = re.compile(r"^1:[A-Za-z0-9+/]{27}=$")
-TYPES = {"sip", "dialog", "redirect", "route", "identity", "rejection", "anomaly", "stats"}
+TYPES = {"sip", "dialog", "redirect", "route", "identity", "rejection", "registration", "anomaly",
+         "stats"}
 SIP_ALWAYS = {"method", "from", "from_tag", "to", "to_tag", "contacts", "retransmission"}
 
 

@@ -41,6 +41,8 @@ def main():
             "event reference": "share/doc/sipsleuth/events.md",
             "event schema": "share/doc/sipsleuth/events.schema.json",
             "sensor guide": "share/doc/sipsleuth/live.md",
+            "summary reference": "share/doc/sipsleuth/summary.md",
+            "summary schema": "share/doc/sipsleuth/summary.schema.json",
             "systemd unit": "lib/systemd/system/sipsleuth.service",
             "logrotate file": "etc/logrotate.d/sipsleuth",
         }

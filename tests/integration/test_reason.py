@@ -11,11 +11,11 @@ import collections
 import glob
 import os
 import re
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from sipcount import CORPUS, ROOT, report, run_sipsleuth  # noqa: E402
+from tshark_cache import tshark  # noqa: E402
 
 SEP = "\x1f"
 
@@ -50,11 +50,10 @@ def parse_value(v):
 
 def tshark_messages(path):
     """(call_id, method, status, [values]) of each frame holding one SIP message with Reason."""
-    out = subprocess.run(
-        ["tshark", "-n", "-r", path, "-Y", "sip.Reason", "-T", "fields", "-E", "occurrence=a",
+    out = tshark(
+        ["-n", "-r", path, "-Y", "sip.Reason", "-T", "fields", "-E", "occurrence=a",
          "-E", "aggregator=" + SEP, "-e", "sip.Call-ID", "-e", "sip.Method", "-e",
-         "sip.Status-Code", "-e", "sip.CSeq.method", "-e", "sip.Reason"],
-        capture_output=True, check=True, text=True, errors="replace").stdout
+         "sip.Status-Code", "-e", "sip.CSeq.method", "-e", "sip.Reason"]).decode(errors="replace")
     msgs, skipped = [], 0
     for line in out.splitlines():
         call_id, method, status, cseq_method, reason = (line.split("\t") + [""] * 5)[:5]
