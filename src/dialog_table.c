@@ -133,6 +133,8 @@ static void summarize(rec *r, sl_dialog_close why, sl_time ts, sl_dialog_event *
     s->reinvites = r->reinvites;
     s->leg = r->leg;
     s->attempt = r->attempt;
+    s->media = r->media;
+    s->holds = r->media ? r->media->holds : 0;
 }
 
 static void write_anomaly(sl_dialogs *d, rec *r, sl_anomaly_kind kind, const char *reason)
@@ -200,6 +202,7 @@ void sl_dialog_rec_free(sl_dialogs *d, rec *r)
     timer_unlink(d, r);
     sl_lru_remove(&d->recs, &r->node);
     sl_txn_set_free(&r->txns, &d->recs.bytes);
+    sl_dialog_media_free(d, r);
     sl_lru_release(&d->recs, r->size);
     free(r);
 }
@@ -329,6 +332,8 @@ void sl_dialog_count(sl_dialogs *d, rec *r, const msgv *m, bool retrans)
     if (retrans) {
         r->retrans++;
         m->verdict->retransmission = true;
+    } else if (r->kind == K_ATTEMPT && (m->ctx->sdp || r->media)) {
+        sl_dialog_media_note(d, r, m);
     }
     if (r->phase == P_ANSWERED || r->phase == P_OTHER)
         sl_dialog_set_phase(d, r, (enum phase)r->phase);

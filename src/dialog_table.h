@@ -69,6 +69,7 @@ struct rec {
     uint64_t winner_h;   /* To tag of the 2xx */
     uint64_t early[EARLY_TAGS];
     uint16_t len_party[SL_PARTY__COUNT]; /* kept after the tag, in sl_party order */
+    sl_media_pair *media;                /* allocated at the first SDP (dialog_media.c) */
     size_t size;                         /* bytes charged for this allocation */
     sl_txn_set txns;                     /* slot 0 of an attempt is its initial INVITE */
     char data[]; /* call_id, from, to, request_uri, tag (TAG_MAX), parties */
@@ -162,5 +163,11 @@ void sl_dialog_set_phase(sl_dialogs *d, rec *r, enum phase p);
 /* Decides the attempt's outcome and writes it; the record lingers. */
 void sl_dialog_close_attempt(sl_dialogs *d, rec *r, sl_dialog_state st, sl_dialog_close why,
                              sl_time ts);
+
+/* ---- dialog_media.c ---- */
+
+/* Offer and answer of a message on an attempt (not a retransmission). */
+void sl_dialog_media_note(sl_dialogs *d, rec *r, const msgv *m);
+void sl_dialog_media_free(sl_dialogs *d, rec *r);
 
 #endif

@@ -109,6 +109,8 @@ static void report_sip_flags(sl_pipeline *p, const sl_sip_ctx *ctx)
                          .offset = sl_sip_flag_offset(ctx->msg, bit)};
         report_anomaly(p, &an, &ctx->flow, ctx->call_id);
     }
+    if (ctx->sdp_anomaly.kind)
+        report_anomaly(p, &ctx->sdp_anomaly, &ctx->flow, ctx->call_id);
 }
 
 /* More Contact or Via values than the caps allow: one anomaly each. */
@@ -130,8 +132,10 @@ static void on_sip_message(sl_pipeline *p, const sl_sip_msg *msg, const uint8_t 
                            const sl_flow *flow, bool truncated)
 {
     sl_sip_ctx ctx;
+    sl_sdp sdp; /* the body's, when it carries SDP */
     sl_sip_ctx_init(&ctx, msg, ts, flow);
     ctx.raw = sl_slice_make(start, msg->length);
+    sl_sip_ctx_media(&ctx, &sdp);
     sl_extract_message(p->cfg.extract, &ctx);
     sl_counters_message(&p->counters, msg);
     sl_txn_verdict verdict;

@@ -110,6 +110,8 @@
     X(SIP_LONE_CR, "sip_lone_cr", "sip", "a start line that ends in CR without LF (accepted)") \
     X(SIP_TOO_MANY_CONTACTS, "sip_too_many_contacts", "sip", "more Contact values than --max-contacts") \
     X(SIP_TOO_MANY_VIAS, "sip_too_many_vias", "sip", "more Via values than --max-vias") \
+    X(SDP_MALFORMED, "sdp_malformed", "sdp", "an SDP body that breaks RFC 8866: no v= first, a line not type=value, or an m=, c= or a= line that does not parse (skipped)") \
+    X(SDP_TOO_MANY_MEDIA, "sdp_too_many_media", "sdp", "more than 8 m= lines in one SDP, or 16 rtpmaps in one m= section (the rest are not kept)") \
     X(DIALOG_EVICTED, "dialog_evicted", "dialog", "a call attempt closed for --max-dialogs or --max-dialog-bytes") \
     X(TRANSACTIONS_EVICTED, "transactions_evicted", "dialog", "unanswered transactions outside a call forgotten for the dialog caps") \
     X(ROUTE_EVICTED, "route_evicted", "routes", "the least recently seen route dropped for --max-routes") \

@@ -3,6 +3,7 @@
 #define SIPSLEUTH_DIALOG_EVENT_H
 
 #include "sipsleuth/event.h"
+#include "sipsleuth/media.h"
 #include "sipsleuth/sip_parties.h"
 #include "sipsleuth/sip_reason.h"
 
@@ -84,6 +85,8 @@ typedef struct sl_dialog_event {
     sl_reason_protocol end_protocol;
     uint16_t end_cause;
     const sl_redirect_followed *follows; /* NULL: none (filled in by the pipeline) */
+    const sl_media_pair *media;          /* last offer and answer; NULL when no SDP was seen */
+    uint32_t holds;                      /* re-offers that put the call on hold */
 } sl_dialog_event;
 
 #endif

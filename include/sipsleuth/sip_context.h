@@ -5,6 +5,7 @@
 #define SIPSLEUTH_SIP_CONTEXT_H
 
 #include "sipsleuth/event.h"
+#include "sipsleuth/sdp.h"
 #include "sipsleuth/sip.h"
 
 typedef struct sl_sip_ctx {
@@ -21,11 +22,18 @@ typedef struct sl_sip_ctx {
     sl_slice via_branch;       /* branch of the top Via; empty when absent */
     sl_slice via_sent_by;      /* sent-by (host[:port]) of the top Via */
 
+    /* The body's SDP (sl_sip_ctx_media); NULL when the message carries none. */
+    const sl_sdp *sdp;
+    sl_anomaly sdp_anomaly; /* its first finding; offset within raw */
+
     /* Set by the transaction tracker before the `sip` event is written. */
     bool retransmission;
 } sl_sip_ctx;
 
 /* Fills ctx from msg (call_id, cseq, from/to, tags, top Via). */
 void sl_sip_ctx_init(sl_sip_ctx *ctx, const sl_sip_msg *msg, sl_time ts, const sl_flow *flow);
+/* Parses the SDP of the message into *storage and points ctx->sdp at it,
+ * when its Content-Type says it has one (call after raw is set). */
+void sl_sip_ctx_media(sl_sip_ctx *ctx, sl_sdp *storage);
 
 #endif

@@ -93,6 +93,7 @@ CREATE TABLE IF NOT EXISTS sipsleuth.events
     `dialog.early_dialogs` Nullable(UInt32),
     `dialog.to_tag` Nullable(String),
     `dialog.reinvites` Nullable(UInt32),
+    `dialog.holds` Nullable(UInt32),
     `dialog.auth_challenges` Nullable(UInt32),
     `dialog.challenge_codes` Array(UInt16),
     `dialog.ringing` Nullable(UInt8),

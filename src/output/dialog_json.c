@@ -80,6 +80,7 @@ void sl_json_dialog(sl_jw *w, const sl_dialog_event *s)
     sl_jw_kuint(w, "early_dialogs", s->early_dialogs);
     sl_jw_kslice_or_null(w, "to_tag", s->to_tag);
     sl_jw_kuint(w, "reinvites", s->reinvites);
+    sl_jw_kuint(w, "holds", s->holds);
     sl_jw_kuint(w, "auth_challenges", s->auth_challenges);
     sl_jw_key(w, "challenge_codes");
     sl_jw_arr_begin(w);
@@ -95,4 +96,6 @@ void sl_json_dialog(sl_jw *w, const sl_dialog_event *s)
         write_end_reason(w, s);
     if (s->follows)
         write_follows(w, s->follows);
+    if (s->media)
+        sl_json_dialog_media(w, s->media);
 }

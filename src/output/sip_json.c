@@ -109,6 +109,10 @@ void sl_json_sip(sl_jw *w, const sl_sip_event *ev, bool with_raw, size_t max_con
     kheader(w, "user_agent", msg, SL_HDR_USER_AGENT);
     kheader(w, "server", msg, SL_HDR_SERVER);
     write_reasons(w, msg);
+    if (ctx->sdp) {
+        sl_jw_key(w, "media");
+        sl_json_sdp(w, ctx->sdp);
+    }
     sl_jw_kbool(w, "retransmission", ev->retransmission);
     if (ev->truncated)
         sl_jw_kbool(w, "truncated", true);

@@ -35,6 +35,10 @@ void sl_json_party_details(sl_jw *w, const sl_sip_parties *pt);
 void sl_json_q(sl_jw *w, const char *key, double q);
 void sl_json_expires(sl_jw *w, const char *key, int64_t e);
 
+/* media: an SDP (sip events); a dialog's last offer and answer. */
+void sl_json_sdp(sl_jw *w, const sl_sdp *sdp);
+void sl_json_dialog_media(sl_jw *w, const sl_media_pair *p);
+
 /* A header value as a JSON string, folded lines read as single spaces. */
 void sl_json_header_value(sl_jw *w, sl_slice value);
 

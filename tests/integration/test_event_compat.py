@@ -48,11 +48,15 @@ ADDED = [(t, k) for t in ("sip", "dialog") for k in (
     "preferred_identity", "remote_party_id", "diversion", "history_info")] + [
     ("sip", "reason_headers"),
     ("dialog", "end_reason"),
+    ("sip", "media"),
+    ("dialog", "holds"),
+    ("dialog", "media"),
 ]
 # docs/changelog.md: event types and anomaly kinds added since, taken out of
 # the new output (the stats counts of those kinds too) before comparing.
 ADDED_TYPES = {b"registration"}
-ADDED_KINDS = ("registration_evicted", "auth_failures", "scanner", "watch_evicted")
+ADDED_KINDS = ("registration_evicted", "auth_failures", "scanner", "watch_evicted",
+               "sdp_malformed", "sdp_too_many_media")
 ADDED_KIND = re.compile(rb'"anomaly":\{"kind":"(?:%s)"' % "|".join(ADDED_KINDS).encode())
 ADDED_KIND_COUNT = re.compile(rb',?"(?:%s)":(\d+)' % "|".join(ADDED_KINDS).encode())
 EVENT_TYPE = re.compile(rb'"event_type":"(\w+)"')

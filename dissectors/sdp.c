@@ -1,0 +1,325 @@
+/* SDP parsed line by line, in place: see sdp.h. */
+#include "sipsleuth/sdp.h"
+
+static const char *const dir_names[] = {"sendrecv", "sendrecv", "sendonly", "recvonly", "inactive"};
+
+const char *sl_sdp_dir_name(sl_sdp_dir d)
+{
+    return (unsigned)d < sizeof dir_names / sizeof *dir_names ? dir_names[d] : "sendrecv";
+}
+
+static inline bool is_sep(uint8_t c)
+{
+    return c == ' ' || c == '\t' || c == '\r'; /* a stray CR: a token never holds one */
+}
+
+/* The next space-separated token of *rest, or false at the end. */
+static inline bool next_token(sl_slice *rest, sl_slice *tok)
+{
+    size_t i = 0;
+    while (i < rest->len && is_sep(rest->ptr[i]))
+        i++;
+    size_t start = i;
+    while (i < rest->len && !is_sep(rest->ptr[i]))
+        i++;
+    *tok = sl_slice_make(rest->ptr + start, i - start);
+    *rest = sl_slice_from(*rest, i);
+    return tok->len > 0;
+}
+
+/* Splits s at the first c: head before, *tail after (empty when no c).
+ * A loop, not memchr: the fields are a few bytes long. */
+static inline sl_slice split_at(sl_slice s, uint8_t c, sl_slice *tail)
+{
+    size_t i = 0;
+    while (i < s.len && s.ptr[i] != c)
+        i++;
+    *tail =
+        i < s.len ? sl_slice_make(s.ptr + i + 1, s.len - i - 1) : sl_slice_make(s.ptr + s.len, 0);
+    return sl_slice_make(s.ptr, i);
+}
+
+/* A decimal number filling s, at most max. */
+static inline bool to_uint(sl_slice s, uint32_t max, uint32_t *out)
+{
+    if (s.len == 0 || s.len > 10)
+        return false;
+    uint64_t v = 0;
+    for (size_t i = 0; i < s.len; i++) {
+        if (s.ptr[i] < '0' || s.ptr[i] > '9')
+            return false;
+        v = v * 10 + (uint64_t)(s.ptr[i] - '0');
+    }
+    if (v > max)
+        return false;
+    *out = (uint32_t)v;
+    return true;
+}
+
+/* c=<nettype> <addrtype> <address>[/ttl][/n]: the address. */
+static bool parse_conn(sl_slice v, sl_slice *addr)
+{
+    sl_slice net, type, a, rest = v, ignored;
+    if (!next_token(&rest, &net) || !next_token(&rest, &type) || !next_token(&rest, &a))
+        return false;
+    *addr = split_at(a, '/', &ignored);
+    return addr->len > 0;
+}
+
+/* m=<media> <port>[/<count>] <proto> <fmt> ... */
+static bool parse_m(sl_slice v, sl_sdp_media *m)
+{
+    sl_slice rest = v, port, count;
+    memset(m, 0, offsetof(sl_sdp_media, rtpmap));
+    if (!next_token(&rest, &m->media) || !next_token(&rest, &port) || !next_token(&rest, &m->proto))
+        return false;
+    port = split_at(port, '/', &count);
+    uint32_t n;
+    if (!to_uint(port, 65535, &n))
+        return false;
+    m->port = (uint16_t)n;
+    if (count.len) {
+        if (!to_uint(count, 65535, &n))
+            return false;
+        m->port_count = (uint16_t)n;
+    }
+    m->fmts = sl_slice_trim(rest);
+    return true;
+}
+
+/* rtpmap:<pt> <name>/<rate>[/<channels>] */
+static bool parse_rtpmap(sl_slice v, sl_sdp_rtpmap *r)
+{
+    sl_slice rest = v, pt, enc, tail, rate, chans;
+    uint32_t n;
+    if (!next_token(&rest, &pt) || !to_uint(pt, 127, &n))
+        return false;
+    r->pt = (uint8_t)n;
+    if (!next_token(&rest, &enc))
+        return false;
+    r->name = split_at(enc, '/', &tail);
+    rate = split_at(tail, '/', &chans);
+    if (!r->name.len || !to_uint(rate, UINT32_MAX, &n))
+        return false;
+    r->rate = (uint32_t)n;
+    r->channels = 0;
+    if (chans.len) {
+        if (!to_uint(chans, 255, &n))
+            return false;
+        r->channels = (uint8_t)n;
+    }
+    return true;
+}
+
+typedef struct state {
+    sl_sdp *sdp;
+    sl_sdp_media *cur; /* NULL: session level, or a dropped m= section */
+    bool in_media;     /* after the first m= line */
+    sl_anomaly *an;
+    size_t off; /* of the current line in the body */
+} state;
+
+static void bad(state *s)
+{
+    sl_anomaly_set(s->an, SL_ANOM_SDP_MALFORMED, s->off);
+}
+
+static void too_many(state *s)
+{
+    s->sdp->dropped = true;
+    sl_anomaly_set(s->an, SL_ANOM_SDP_TOO_MANY_MEDIA, s->off);
+}
+
+static inline bool is(sl_slice s, const char *lit, size_t n)
+{
+    return s.len == n && memcmp(s.ptr, lit, n) == 0;
+}
+
+/* An attribute name: a direction, or 0 (SL_SDP_DIR_UNSET). */
+static uint8_t dir_of(sl_slice name)
+{
+    if (name.len != 8)
+        return SL_SDP_DIR_UNSET;
+    if (is(name, "sendrecv", 8))
+        return SL_SDP_SENDRECV;
+    if (is(name, "sendonly", 8))
+        return SL_SDP_SENDONLY;
+    if (is(name, "recvonly", 8))
+        return SL_SDP_RECVONLY;
+    if (is(name, "inactive", 8))
+        return SL_SDP_INACTIVE;
+    return SL_SDP_DIR_UNSET;
+}
+
+static void on_attribute(state *s, sl_slice v)
+{
+    sl_slice value, name = split_at(v, ':', &value);
+    uint8_t dir = dir_of(name);
+    if (dir != SL_SDP_DIR_UNSET) {
+        if (!s->in_media)
+            s->sdp->dir = dir;
+        else if (s->cur)
+            s->cur->dir = dir;
+        return;
+    }
+    if (!s->cur)
+        return; /* rtpmap and ptime are media-level attributes */
+    if (is(name, "rtpmap", 6)) {
+        if (s->cur->n_rtpmap == SL_SDP_MAX_RTPMAP) {
+            too_many(s);
+            return;
+        }
+        if (parse_rtpmap(value, &s->cur->rtpmap[s->cur->n_rtpmap]))
+            s->cur->n_rtpmap++;
+        else
+            bad(s);
+    } else if (is(name, "ptime", 5)) {
+        sl_slice frac, whole = split_at(sl_slice_trim(value), '.', &frac);
+        uint32_t n;
+        if (to_uint(whole, 65535, &n))
+            s->cur->ptime = (uint16_t)n;
+        else
+            bad(s);
+    }
+}
+
+static void on_line(state *s, uint8_t type, sl_slice v)
+{
+    sl_sdp *sdp = s->sdp;
+    switch (type) {
+    case 'm':
+        s->in_media = true;
+        s->cur = NULL;
+        if (sdp->n_media == SL_SDP_MAX_MEDIA) {
+            too_many(s);
+            return;
+        }
+        if (parse_m(v, &sdp->media[sdp->n_media]))
+            s->cur = &sdp->media[sdp->n_media++];
+        else
+            bad(s);
+        return;
+    case 'c': {
+        sl_slice addr;
+        if (!parse_conn(v, &addr))
+            bad(s);
+        else if (!s->in_media)
+            sdp->conn = addr;
+        else if (s->cur)
+            s->cur->conn = addr;
+        return;
+    }
+    case 'a': on_attribute(s, v); return;
+    default: return;
+    }
+}
+
+void sl_sdp_parse(sl_slice body, sl_sdp *sdp, sl_anomaly *an)
+{
+    sdp->conn = sl_slice_make(body.ptr, 0);
+    sdp->dir = SL_SDP_DIR_UNSET;
+    sdp->n_media = 0;
+    sdp->dropped = false;
+    state s = {.sdp = sdp, .an = an};
+    size_t pos = 0;
+    bool first = true;
+    while (pos < body.len) {
+        const uint8_t *nl = memchr(body.ptr + pos, '\n', body.len - pos);
+        size_t end = nl ? (size_t)(nl - body.ptr) : body.len;
+        size_t next = nl ? end + 1 : end;
+        sl_slice line = sl_slice_make(body.ptr + pos, end - pos);
+        if (line.len && line.ptr[line.len - 1] == '\r')
+            line.len--;
+        s.off = pos;
+        pos = next;
+        if (line.len == 0)
+            continue; /* a blank line (often a trailing one) */
+        bool shaped =
+            line.len >= 2 && line.ptr[1] == '=' && line.ptr[0] >= 'a' && line.ptr[0] <= 'z';
+        if (first && !(shaped && line.ptr[0] == 'v'))
+            bad(&s);
+        first = false;
+        if (!shaped) {
+            bad(&s);
+            continue;
+        }
+        on_line(&s, line.ptr[0], sl_slice_from(line, 2));
+    }
+    if (first)
+        bad(&s); /* empty */
+}
+
+sl_sdp_dir sl_sdp_media_dir(const sl_sdp *sdp, size_t i)
+{
+    if (i < sdp->n_media && sdp->media[i].dir != SL_SDP_DIR_UNSET)
+        return (sl_sdp_dir)sdp->media[i].dir;
+    return sdp->dir != SL_SDP_DIR_UNSET ? (sl_sdp_dir)sdp->dir : SL_SDP_SENDRECV;
+}
+
+sl_slice sl_sdp_media_conn(const sl_sdp *sdp, size_t i)
+{
+    if (i < sdp->n_media && sdp->media[i].conn.len)
+        return sdp->media[i].conn;
+    return sdp->conn;
+}
+
+bool sl_sdp_is_hold(const sl_sdp *sdp)
+{
+    for (size_t i = 0; i < sdp->n_media; i++) {
+        if (sdp->media[i].port == 0)
+            continue; /* a rejected or disabled stream */
+        sl_sdp_dir d = sl_sdp_media_dir(sdp, i);
+        if (d == SL_SDP_SENDONLY || d == SL_SDP_INACTIVE ||
+            is(sl_sdp_media_conn(sdp, i), "0.0.0.0", 7))
+            return true;
+    }
+    return false;
+}
+
+bool sl_sdp_static_pt(unsigned pt, const char **name, uint32_t *rate)
+{
+    static const struct {
+        uint8_t pt;
+        uint32_t rate;
+        const char *name;
+    } table[] = {
+        {0, 8000, "PCMU"},   {3, 8000, "GSM"},    {4, 8000, "G723"},   {5, 8000, "DVI4"},
+        {6, 16000, "DVI4"},  {7, 8000, "LPC"},    {8, 8000, "PCMA"},   {9, 8000, "G722"},
+        {10, 44100, "L16"},  {11, 44100, "L16"},  {12, 8000, "QCELP"}, {13, 8000, "CN"},
+        {14, 90000, "MPA"},  {15, 8000, "G728"},  {16, 11025, "DVI4"}, {17, 22050, "DVI4"},
+        {18, 8000, "G729"},  {25, 90000, "CelB"}, {26, 90000, "JPEG"}, {28, 90000, "nv"},
+        {31, 90000, "H261"}, {32, 90000, "MPV"},  {33, 90000, "MP2T"}, {34, 90000, "H263"},
+    };
+    for (size_t i = 0; i < sizeof table / sizeof *table; i++)
+        if (table[i].pt == pt) {
+            *name = table[i].name;
+            *rate = table[i].rate;
+            return true;
+        }
+    return false;
+}
+
+bool sl_sdp_is_content_type(sl_slice ct)
+{
+    sl_slice params;
+    return sl_slice_ieq(sl_slice_trim(split_at(ct, ';', &params)), "application/sdp");
+}
+
+bool sl_sdp_of_message(const sl_sip_msg *msg, size_t body_off, sl_sdp *sdp, sl_anomaly *an)
+{
+    if (!msg->body.len)
+        return false;
+    const sl_sip_header *h = sl_sip_find(msg, SL_HDR_CONTENT_TYPE);
+    if (!h)
+        return false;
+    sl_slice body = msg->body;
+    size_t off = 0;
+    if (!sl_sdp_is_content_type(h->value) &&
+        !sl_multipart_find_sdp(h->value, msg->body, &body, &off))
+        return false;
+    sl_anomaly found = {0};
+    sl_sdp_parse(body, sdp, &found);
+    if (found.kind)
+        sl_anomaly_set(an, found.kind, body_off + off + found.offset);
+    return true;
+}

@@ -1,0 +1,117 @@
+/* The `media` object of sip and dialog events: an SDP's connection, streams,
+ * formats, codecs, direction and ptime, from the parsed SDP (sip events) or
+ * from the dialog tracker's compact SDP text, parsed again (dialog events). */
+#include "sipsleuth/media.h"
+#include "writers.h"
+
+#define MAX_CODECS 16 /* codecs written per stream */
+
+static void write_codec(sl_jw *w, unsigned pt, sl_slice name, uint32_t rate, unsigned channels)
+{
+    sl_jw_obj_begin(w);
+    sl_jw_kuint(w, "pt", pt);
+    sl_jw_kslice(w, "name", name);
+    sl_jw_kuint(w, "rate", rate);
+    if (channels)
+        sl_jw_kuint(w, "channels", channels);
+    sl_jw_obj_end(w);
+}
+
+/* formats: as written; codecs: each numeric format's rtpmap, or its static
+ * payload type (RFC 3551) when it has none. */
+static void write_formats(sl_jw *w, const sl_sdp_media *v)
+{
+    sl_jw_key(w, "formats");
+    sl_jw_arr_begin(w);
+    sl_slice rest = v->fmts;
+    while (rest.len) {
+        size_t i = 0;
+        while (i < rest.len && rest.ptr[i] != ' ' && rest.ptr[i] != '\t')
+            i++;
+        if (i)
+            sl_jw_slice(w, sl_slice_make(rest.ptr, i));
+        rest = sl_slice_from(rest, i + 1);
+    }
+    sl_jw_arr_end(w);
+    sl_jw_key(w, "codecs");
+    sl_jw_arr_begin(w);
+    rest = v->fmts;
+    for (size_t k = 0; rest.len && k < MAX_CODECS;) {
+        size_t i = 0;
+        while (i < rest.len && rest.ptr[i] != ' ' && rest.ptr[i] != '\t')
+            i++;
+        uint64_t pt;
+        if (i && sl_slice_to_u64(sl_slice_make(rest.ptr, i), 127, &pt)) {
+            const sl_sdp_rtpmap *m = NULL;
+            for (size_t j = 0; j < v->n_rtpmap && !m; j++)
+                if (v->rtpmap[j].pt == pt)
+                    m = &v->rtpmap[j];
+            const char *name;
+            uint32_t rate;
+            if (m) {
+                write_codec(w, (unsigned)pt, m->name, m->rate, m->channels);
+                k++;
+            } else if (sl_sdp_static_pt((unsigned)pt, &name, &rate)) {
+                write_codec(w, (unsigned)pt, sl_slice_make(name, strlen(name)), rate, 0);
+                k++;
+            }
+        }
+        rest = sl_slice_from(rest, i + 1);
+    }
+    sl_jw_arr_end(w);
+}
+
+static void write_stream(sl_jw *w, const sl_sdp_media *v, sl_slice session_conn,
+                         sl_sdp_dir session_dir)
+{
+    sl_jw_obj_begin(w);
+    sl_jw_kslice(w, "media", v->media);
+    sl_jw_kuint(w, "port", v->port);
+    if (v->port_count)
+        sl_jw_kuint(w, "port_count", v->port_count);
+    sl_jw_kslice(w, "proto", v->proto);
+    sl_jw_kslice_or_null(w, "connection", v->conn.len ? v->conn : session_conn);
+    write_formats(w, v);
+    sl_sdp_dir d = v->dir != SL_SDP_DIR_UNSET ? (sl_sdp_dir)v->dir : session_dir;
+    sl_jw_kstr(w, "direction", sl_sdp_dir_name(d));
+    if (v->ptime)
+        sl_jw_kuint(w, "ptime", v->ptime);
+    sl_jw_obj_end(w);
+}
+
+void sl_json_sdp(sl_jw *w, const sl_sdp *sdp)
+{
+    sl_jw_obj_begin(w);
+    sl_jw_kslice_or_null(w, "connection", sdp->conn);
+    sl_jw_kbool(w, "hold", sl_sdp_is_hold(sdp));
+    sl_jw_key(w, "streams");
+    sl_jw_arr_begin(w);
+    for (size_t i = 0; i < sdp->n_media; i++)
+        write_stream(w, &sdp->media[i], sdp->conn, (sl_sdp_dir)sdp->dir);
+    sl_jw_arr_end(w);
+    if (sdp->dropped)
+        sl_jw_kbool(w, "truncated", true);
+    sl_jw_obj_end(w);
+}
+
+/* A kept offer or answer: its compact text parsed again. */
+static void write_kept(sl_jw *w, const char *key, sl_slice text, bool cut)
+{
+    sl_sdp sdp;
+    sl_anomaly ignored = {0};
+    sl_sdp_parse(text, &sdp, &ignored);
+    sdp.dropped |= cut;
+    sl_jw_key(w, key);
+    sl_json_sdp(w, &sdp);
+}
+
+void sl_json_dialog_media(sl_jw *w, const sl_media_pair *p)
+{
+    sl_jw_key(w, "media");
+    sl_jw_obj_begin(w);
+    if (p->has_offer)
+        write_kept(w, "offer", sl_media_offer(p), p->offer_cut);
+    if (p->has_answer)
+        write_kept(w, "answer", sl_media_answer(p), p->answer_cut);
+    sl_jw_obj_end(w);
+}

@@ -1,0 +1,86 @@
+/* Fuzzes the SDP parser and the multipart part finder. The input is either
+ * an SDP body, or (first byte 'M') a Content-Type line, then a multipart
+ * body. Every slice must lie inside the input, every count within its array. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sipsleuth/media.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const uint8_t *lo, *hi;
+
+static void check(sl_slice s)
+{
+    if (s.len && (s.ptr < lo || s.ptr + s.len > hi))
+        abort();
+}
+
+static void check_sdp(sl_slice body)
+{
+    sl_sdp sdp;
+    sl_anomaly an = {0};
+    sl_sdp_parse(body, &sdp, &an);
+    if (sdp.n_media > SL_SDP_MAX_MEDIA || (an.kind && an.offset > body.len))
+        abort();
+    check(sdp.conn);
+    for (size_t i = 0; i < sdp.n_media; i++) {
+        const sl_sdp_media *m = &sdp.media[i];
+        if (m->n_rtpmap > SL_SDP_MAX_RTPMAP || m->dir > SL_SDP_INACTIVE)
+            abort();
+        check(m->media);
+        check(m->proto);
+        check(m->fmts);
+        check(m->conn);
+        for (size_t j = 0; j < m->n_rtpmap; j++)
+            check(m->rtpmap[j].name);
+        check(sl_sdp_media_conn(&sdp, i));
+        (void)sl_sdp_dir_name(sl_sdp_media_dir(&sdp, i));
+    }
+    /* The compact text the dialog tracker keeps reads back the same. */
+    char text[SL_MEDIA_TEXT_MAX];
+    bool cut;
+    size_t n = sl_sdp_compact(&sdp, text, sizeof text, &cut);
+    if (n > sizeof text)
+        abort();
+    sl_sdp again;
+    sl_anomaly an2 = {0};
+    sl_sdp_parse(sl_slice_make(text, n), &again, &an2);
+    if (cut)
+        return;
+    if (again.n_media != sdp.n_media || sl_sdp_is_hold(&again) != sl_sdp_is_hold(&sdp) ||
+        !sl_slice_ieq_slice(again.conn, sdp.conn) || an2.kind == SL_ANOM_SDP_MALFORMED)
+        abort();
+    for (size_t i = 0; i < sdp.n_media; i++) {
+        const sl_sdp_media *a = &sdp.media[i], *b = &again.media[i];
+        if (a->port != b->port || a->n_rtpmap != b->n_rtpmap || a->ptime != b->ptime ||
+            sl_sdp_media_dir(&sdp, i) != sl_sdp_media_dir(&again, i) ||
+            !sl_slice_ieq_slice(a->fmts, b->fmts))
+            abort();
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    lo = data;
+    hi = data + size;
+    if (size && data[0] == 'M') {
+        const uint8_t *nl = memchr(data, '\n', size);
+        if (!nl)
+            return 0;
+        sl_slice ct = sl_slice_make(data + 1, (size_t)(nl - data) - 1);
+        sl_slice body = sl_slice_make(nl + 1, size - (size_t)(nl + 1 - data));
+        sl_slice part;
+        size_t off;
+        if (sl_multipart_find_sdp(ct, body, &part, &off)) {
+            check(part);
+            if (off > body.len || part.ptr != body.ptr + off)
+                abort();
+            check_sdp(part);
+        }
+        return 0;
+    }
+    check_sdp(sl_slice_make(data, size));
+    return 0;
+}

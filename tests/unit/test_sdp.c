@@ -1,0 +1,249 @@
+/* The SDP parser (RFC 8866), the multipart part finder (RFC 2046) and the
+ * compact copy the dialog tracker keeps. Inputs sit in guarded buffers: a
+ * read past the end faults. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "guarded.h"
+#include "sipsleuth/media.h"
+
+#define assert_slice(s, str)                                                                       \
+    cr_assert(sl_slice_eq((s), (str)), "got \"%.*s\", want \"%s\"", (int)(s).len,                  \
+              (const char *)(s).ptr, (str))
+
+static sl_anomaly parse(sl_guarded *g, const char *text, sl_sdp *sdp)
+{
+    sl_anomaly an = {0};
+    sl_sdp_parse(sl_slice_make(sl_guard(g, text, strlen(text)), strlen(text)), sdp, &an);
+    return an;
+}
+
+static const char OFFER[] = "v=0\r\n"
+                            "o=alice 2890844526 2890844526 IN IP4 192.0.2.10\r\n"
+                            "s=-\r\n"
+                            "c=IN IP4 192.0.2.10\r\n"
+                            "t=0 0\r\n"
+                            "m=audio 49170 RTP/AVP 0 8 97 101\r\n"
+                            "a=rtpmap:0 PCMU/8000\r\n"
+                            "a=rtpmap:97 opus/48000/2\r\n"
+                            "a=rtpmap:101 telephone-event/8000\r\n"
+                            "a=fmtp:101 0-15\r\n"
+                            "a=ptime:20\r\n"
+                            "m=video 51372 RTP/AVP 31\r\n"
+                            "c=IN IP4 192.0.2.11/127\r\n"
+                            "a=recvonly\r\n";
+
+Test(sdp, offer_with_two_streams)
+{
+    sl_guarded g;
+    sl_sdp s;
+    sl_anomaly an = parse(&g, OFFER, &s);
+    cr_assert_eq(an.kind, SL_ANOM_NONE);
+    assert_slice(s.conn, "192.0.2.10");
+    cr_assert_eq(s.n_media, 2);
+    const sl_sdp_media *a = &s.media[0], *v = &s.media[1];
+    assert_slice(a->media, "audio");
+    cr_assert_eq(a->port, 49170);
+    cr_assert_eq(a->port_count, 0);
+    assert_slice(a->proto, "RTP/AVP");
+    assert_slice(a->fmts, "0 8 97 101");
+    cr_assert_eq(a->n_rtpmap, 3);
+    cr_assert_eq(a->rtpmap[1].pt, 97);
+    assert_slice(a->rtpmap[1].name, "opus");
+    cr_assert_eq(a->rtpmap[1].rate, 48000);
+    cr_assert_eq(a->rtpmap[1].channels, 2);
+    cr_assert_eq(a->rtpmap[2].channels, 0);
+    cr_assert_eq(a->ptime, 20);
+    cr_assert_eq(sl_sdp_media_dir(&s, 0), SL_SDP_SENDRECV);
+    assert_slice(sl_sdp_media_conn(&s, 0), "192.0.2.10");
+    assert_slice(v->media, "video");
+    assert_slice(sl_sdp_media_conn(&s, 1), "192.0.2.11");
+    cr_assert_eq(sl_sdp_media_dir(&s, 1), SL_SDP_RECVONLY);
+    cr_assert_eq(v->ptime, 0);
+    cr_assert_not(sl_sdp_is_hold(&s));
+    sl_guard_free(&g);
+}
+
+/* LF line ends, no newline at the end, a port count, the session's direction. */
+Test(sdp, bare_lf_and_no_final_newline)
+{
+    sl_guarded g;
+    sl_sdp s;
+    sl_anomaly an = parse(&g,
+                          "v=0\nc=IN IP6 2001:db8::5\na=sendonly\nm=audio 5000/2 RTP/AVP 18\n"
+                          "a=ptime:30.5",
+                          &s);
+    cr_assert_eq(an.kind, SL_ANOM_NONE);
+    assert_slice(s.conn, "2001:db8::5");
+    cr_assert_eq(s.n_media, 1);
+    cr_assert_eq(s.media[0].port, 5000);
+    cr_assert_eq(s.media[0].port_count, 2);
+    cr_assert_eq(s.media[0].ptime, 30);
+    cr_assert_eq(sl_sdp_media_dir(&s, 0), SL_SDP_SENDONLY);
+    cr_assert(sl_sdp_is_hold(&s));
+    sl_guard_free(&g);
+}
+
+Test(sdp, hold_by_zero_address_not_by_disabled_stream)
+{
+    sl_guarded g;
+    sl_sdp s;
+    parse(&g, "v=0\r\nc=IN IP4 0.0.0.0\r\nm=audio 4000 RTP/AVP 0\r\n", &s);
+    cr_assert(sl_sdp_is_hold(&s));
+    sl_guard_free(&g);
+    parse(&g, "v=0\r\nc=IN IP4 192.0.2.1\r\nm=audio 0 RTP/AVP 0\r\na=inactive\r\n", &s);
+    cr_assert_not(sl_sdp_is_hold(&s));
+    sl_guard_free(&g);
+}
+
+Test(sdp, missing_version_is_malformed)
+{
+    sl_guarded g;
+    sl_sdp s;
+    sl_anomaly an = parse(&g, "o=- 1 1 IN IP4 192.0.2.1\r\nm=audio 4000 RTP/AVP 0\r\n", &s);
+    cr_assert_eq(an.kind, SL_ANOM_SDP_MALFORMED);
+    cr_assert_eq(an.offset, 0);
+    cr_assert_eq(s.n_media, 1); /* what parses is still kept */
+    sl_guard_free(&g);
+}
+
+Test(sdp, junk_line_and_bad_port)
+{
+    sl_guarded g;
+    sl_sdp s;
+    const char *text = "v=0\r\nm=audio 4000 RTP/AVP 0\r\nthis is not sdp\r\n"
+                       "m=audio 70000 RTP/AVP 8\r\nm=audio 6000 RTP/AVP 8\r\n";
+    sl_anomaly an = parse(&g, text, &s);
+    cr_assert_eq(an.kind, SL_ANOM_SDP_MALFORMED);
+    cr_assert_eq(an.offset, (size_t)(strstr(text, "this") - text));
+    cr_assert_eq(s.n_media, 2); /* the m= line with port 70000 is skipped */
+    cr_assert_eq(s.media[1].port, 6000);
+    sl_guard_free(&g);
+    an = parse(&g, "v=0\r\nm=audio 4000 RTP/AVP 0\r\na=rtpmap:200 X/8000\r\n", &s);
+    cr_assert_eq(an.kind, SL_ANOM_SDP_MALFORMED);
+    cr_assert_eq(s.media[0].n_rtpmap, 0);
+    sl_guard_free(&g);
+    an = parse(&g, "", &s);
+    cr_assert_eq(an.kind, SL_ANOM_SDP_MALFORMED);
+    cr_assert_eq(s.n_media, 0);
+    sl_guard_free(&g);
+    an = parse(&g, "v=0\r\nc=IN IP4\r\n", &s);
+    cr_assert_eq(an.kind, SL_ANOM_SDP_MALFORMED);
+    cr_assert_eq(s.conn.len, 0);
+    sl_guard_free(&g);
+}
+
+Test(sdp, too_many_media)
+{
+    char text[1024] = "v=0\r\n";
+    for (int i = 0; i < SL_SDP_MAX_MEDIA + 2; i++)
+        snprintf(text + strlen(text), sizeof text - strlen(text),
+                 "m=audio %d RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n", 4000 + 2 * i);
+    sl_guarded g;
+    sl_sdp s;
+    sl_anomaly an = parse(&g, text, &s);
+    cr_assert_eq(an.kind, SL_ANOM_SDP_TOO_MANY_MEDIA);
+    cr_assert_eq(s.n_media, SL_SDP_MAX_MEDIA);
+    cr_assert(s.dropped);
+    cr_assert_eq(s.media[SL_SDP_MAX_MEDIA - 1].port, 4000 + 2 * (SL_SDP_MAX_MEDIA - 1));
+    cr_assert_eq(s.media[SL_SDP_MAX_MEDIA - 1].n_rtpmap, 1);
+    sl_guard_free(&g);
+}
+
+Test(sdp, static_payload_types)
+{
+    const char *name;
+    uint32_t rate;
+    cr_assert(sl_sdp_static_pt(8, &name, &rate));
+    cr_assert_str_eq(name, "PCMA");
+    cr_assert_eq(rate, 8000);
+    cr_assert(sl_sdp_static_pt(18, &name, &rate));
+    cr_assert_str_eq(name, "G729");
+    cr_assert_not(sl_sdp_static_pt(96, &name, &rate));
+}
+
+static bool find_part(sl_guarded *g, const char *ct, const char *body, sl_slice *part, size_t *off)
+{
+    sl_slice b = sl_slice_make(sl_guard(g, body, strlen(body)), strlen(body));
+    return sl_multipart_find_sdp(sl_slice_make(ct, strlen(ct)), b, part, off);
+}
+
+Test(multipart, sdp_part_among_others)
+{
+    const char *body =
+        "preamble\r\n"
+        "--b-1\r\nContent-Type: application/isup;version=itu-t92+\r\n\r\n\x01\x02\r\n"
+        "--b-1\r\nContent-Disposition: session\r\ncontent-type : Application/SDP\r\n"
+        "\r\nv=0\r\nm=audio 4000 RTP/AVP 0\r\n\r\n--b-1--\r\n";
+    sl_guarded g;
+    sl_slice part;
+    size_t off;
+    cr_assert(find_part(&g, "multipart/mixed;boundary=\"b-1\"", body, &part, &off));
+    assert_slice(part, "v=0\r\nm=audio 4000 RTP/AVP 0\r\n");
+    cr_assert_eq(off, (size_t)(strstr(body, "v=0") - body));
+    sl_guard_free(&g);
+}
+
+Test(multipart, none_or_unterminated)
+{
+    sl_guarded g;
+    sl_slice part;
+    size_t off;
+    cr_assert_not(find_part(&g, "multipart/mixed;boundary=x",
+                            "--x\r\nContent-Type: text/plain\r\n\r\nhi\r\n--x--\r\n", &part, &off));
+    sl_guard_free(&g);
+    cr_assert_not(find_part(&g, "application/sdp", "v=0\r\n", &part, &off));
+    sl_guard_free(&g);
+    cr_assert_not(find_part(&g, "multipart/mixed", "--x\r\n", &part, &off));
+    sl_guard_free(&g);
+    /* the part's headers never end: no content */
+    cr_assert_not(find_part(&g, "multipart/mixed; boundary=x",
+                            "--x\r\nContent-Type: application/sdp\r\n", &part, &off));
+    sl_guard_free(&g);
+    /* no close delimiter: the part runs to the end of the body */
+    cr_assert(find_part(&g, "multipart/alternative; boundary=x",
+                        "--x\nContent-Type: application/sdp\n\nv=0\nm=audio 1 RTP/AVP 0", &part,
+                        &off));
+    assert_slice(part, "v=0\nm=audio 1 RTP/AVP 0");
+    sl_guard_free(&g);
+}
+
+Test(media_compact, reads_back_the_same)
+{
+    sl_guarded g;
+    sl_sdp s, again;
+    parse(&g, OFFER, &s);
+    char text[SL_MEDIA_TEXT_MAX];
+    bool cut;
+    size_t n = sl_sdp_compact(&s, text, sizeof text, &cut);
+    cr_assert_not(cut);
+    const char *want = "v=0\nc=IN IP4 192.0.2.10\nm=audio 49170 RTP/AVP 0 8 97 101\n"
+                       "a=rtpmap:0 PCMU/8000\na=rtpmap:97 opus/48000/2\n"
+                       "a=rtpmap:101 telephone-event/8000\na=ptime:20\n"
+                       "m=video 51372 RTP/AVP 31\nc=IN IP4 192.0.2.11\na=recvonly\n";
+    cr_assert_eq(n, strlen(want));
+    cr_assert(memcmp(text, want, n) == 0, "got %.*s", (int)n, text);
+    sl_anomaly an = {0};
+    sl_sdp_parse(sl_slice_make(text, n), &again, &an);
+    cr_assert_eq(an.kind, SL_ANOM_NONE);
+    cr_assert_eq(again.n_media, 2);
+    cr_assert_eq(sl_sdp_media_dir(&again, 1), SL_SDP_RECVONLY);
+    sl_guard_free(&g);
+}
+
+/* What does not fit is left out by whole lines, and said. */
+Test(media_compact, cut_at_a_line)
+{
+    sl_guarded g;
+    sl_sdp s;
+    parse(&g, OFFER, &s);
+    char text[64];
+    bool cut;
+    size_t n = sl_sdp_compact(&s, text, sizeof text, &cut);
+    cr_assert(cut);
+    cr_assert_leq(n, sizeof text);
+    cr_assert_eq(text[n - 1], '\n');
+    const char *want = "v=0\nc=IN IP4 192.0.2.10\nm=audio 49170 RTP/AVP 0 8 97 101\n";
+    cr_assert(strncmp(text, want, strlen(want)) == 0);
+    sl_guard_free(&g);
+}
