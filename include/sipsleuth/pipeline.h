@@ -3,8 +3,8 @@
 #ifndef SIPSLEUTH_PIPELINE_H
 #define SIPSLEUTH_PIPELINE_H
 
-#include "sipsleuth/registration.h"
 #include "sipsleuth/extract.h"
+#include "sipsleuth/registration.h"
 #include "sipsleuth/stats_event.h"
 
 /* Every cap on state an attacker can create is a field here or in a module's
