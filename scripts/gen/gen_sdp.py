@@ -30,7 +30,7 @@ def sdp(ip, port, pts, direction=None, ptime=None, video=None):
         lines.append("a=ptime:%d" % ptime)
     if direction:
         lines.append("a=" + direction)
-    stream = {"media": "audio", "port": port, "proto": "RTP/AVP", "connection": ip,
+    stream = {"media": "audio", "port": port, "proto": "RTP/AVP", "connection_ip": ip,
               "formats": [str(p) for p in pts], "codecs": codecs,
               "direction": direction or "sendrecv"}
     if ptime:
@@ -39,11 +39,11 @@ def sdp(ip, port, pts, direction=None, ptime=None, video=None):
     if video:
         lines += ["m=video %d RTP/AVP 34" % video, "c=IN IP4 192.0.2.99"]
         streams.append({"media": "video", "port": video, "proto": "RTP/AVP",
-                        "connection": "192.0.2.99", "formats": ["34"],
+                        "connection_ip": "192.0.2.99", "formats": ["34"],
                         "codecs": [{"pt": 34, "name": "H263", "rate": 90000}],
                         "direction": direction or "sendrecv"})
     hold = direction in ("sendonly", "inactive") or ip == "0.0.0.0"
-    return ("\r\n".join(lines) + "\r\n").encode(), {"connection": ip, "hold": hold,
+    return ("\r\n".join(lines) + "\r\n").encode(), {"connection_ip": ip, "hold": hold,
                                                     "streams": streams}
 
 
@@ -153,9 +153,9 @@ def malformed(c):
     c.udp(70100, B, A, d.resp(486, "Busy Here", "INVITE", 1, "x1", "tx"))
     c.udp(70110, A, B, d.req("ACK", 1, "x1", "tx"))
     ANOMALIES.append((d.call_id, "sdp_malformed", inv.index(b"this line is junk")))
-    e = {"connection": "192.0.2.10", "hold": True,
+    e = {"connection_ip": "192.0.2.10", "hold": True,
          "streams": [{"media": "audio", "port": 4300, "proto": "RTP/AVP",
-                      "connection": "192.0.2.10", "formats": ["0"],
+                      "connection_ip": "192.0.2.10", "formats": ["0"],
                       "codecs": [{"pt": 0, "name": "PCMU", "rate": 8000}],
                       "direction": "sendonly"}]}
     EXPECTED[d.call_id] = {"offer": e, "answer": None, "holds": 0,

@@ -70,7 +70,7 @@ static void write_stream(sl_jw *w, const sl_sdp_media *v, sl_slice session_conn,
     if (v->port_count)
         sl_jw_kuint(w, "port_count", v->port_count);
     sl_jw_kslice(w, "proto", v->proto);
-    sl_jw_kslice_or_null(w, "connection", v->conn.len ? v->conn : session_conn);
+    sl_jw_kslice_or_null(w, "connection_ip", v->conn.len ? v->conn : session_conn);
     write_formats(w, v);
     sl_sdp_dir d = v->dir != SL_SDP_DIR_UNSET ? (sl_sdp_dir)v->dir : session_dir;
     sl_jw_kstr(w, "direction", sl_sdp_dir_name(d));
@@ -82,7 +82,7 @@ static void write_stream(sl_jw *w, const sl_sdp_media *v, sl_slice session_conn,
 void sl_json_sdp(sl_jw *w, const sl_sdp *sdp)
 {
     sl_jw_obj_begin(w);
-    sl_jw_kslice_or_null(w, "connection", sdp->conn);
+    sl_jw_kslice_or_null(w, "connection_ip", sdp->conn);
     sl_jw_kbool(w, "hold", sl_sdp_is_hold(sdp));
     sl_jw_key(w, "streams");
     sl_jw_arr_begin(w);

@@ -133,7 +133,7 @@ def sipsleuth_sdps(binary, path):
         key = (ev["call_id"], s.get("cseq", ""), str(what(ev)))
         streams = tuple((m["media"], m["port"], m.get("port_count", 0), m["proto"],
                          tuple(m["formats"])) for m in media["streams"])
-        addrs = frozenset([media["connection"]] + [m["connection"] for m in media["streams"]])
+        addrs = frozenset([media["connection_ip"]] + [m["connection_ip"] for m in media["streams"]])
         codecs = tuple((c["pt"], c["name"], c["rate"]) for m in media["streams"]
                        for c in m["codecs"])
         extra = ()
