@@ -4,6 +4,33 @@
 
 #include <stdio.h>
 
+/* requests_by_method and responses_by_status of c. */
+void sl_json_message_counts(sl_jw *w, const sl_counters *c)
+{
+    sl_jw_key(w, "requests_by_method");
+    sl_jw_obj_begin(w);
+    for (unsigned i = 0; i < c->n_methods; i++) {
+        /* the method is a token from the packet; keys go through the escaper */
+        char key[SL_STATS_METHOD_LEN];
+        memcpy(key, c->methods[i].name, c->methods[i].len);
+        key[c->methods[i].len] = '\0';
+        sl_jw_key_untrusted(w, key);
+        sl_jw_uint(w, c->methods[i].count);
+    }
+    if (c->other_methods)
+        sl_jw_kuint(w, "(other)", c->other_methods);
+    sl_jw_obj_end(w);
+    sl_jw_key(w, "responses_by_status");
+    sl_jw_obj_begin(w);
+    for (int code = 100; code < 700; code++)
+        if (c->status[code]) {
+            char key[4] = {(char)('0' + code / 100), (char)('0' + code / 10 % 10),
+                           (char)('0' + code % 10), 0};
+            sl_jw_kuint(w, key, c->status[code]);
+        }
+    sl_jw_obj_end(w);
+}
+
 static void write_counters(sl_jw *w, const sl_counters *c)
 {
     sl_jw_kuint(w, "packets", c->packets);
@@ -31,29 +58,7 @@ static void write_counters(sl_jw *w, const sl_counters *c)
     sl_jw_kuint(w, "hep_compressed", c->encap.hep_compressed);
     sl_jw_obj_end(w);
 
-    sl_jw_key(w, "requests_by_method");
-    sl_jw_obj_begin(w);
-    for (unsigned i = 0; i < c->n_methods; i++) {
-        /* the method is a token from the packet; keys go through the escaper */
-        char key[SL_STATS_METHOD_LEN];
-        memcpy(key, c->methods[i].name, c->methods[i].len);
-        key[c->methods[i].len] = '\0';
-        sl_jw_key_untrusted(w, key);
-        sl_jw_uint(w, c->methods[i].count);
-    }
-    if (c->other_methods)
-        sl_jw_kuint(w, "(other)", c->other_methods);
-    sl_jw_obj_end(w);
-
-    sl_jw_key(w, "responses_by_status");
-    sl_jw_obj_begin(w);
-    for (int code = 100; code < 700; code++)
-        if (c->status[code]) {
-            char key[4] = {(char)('0' + code / 100), (char)('0' + code / 10 % 10),
-                           (char)('0' + code % 10), 0};
-            sl_jw_kuint(w, key, c->status[code]);
-        }
-    sl_jw_obj_end(w);
+    sl_json_message_counts(w, c);
 
     sl_jw_key(w, "anomalies_by_kind");
     sl_jw_obj_begin(w);

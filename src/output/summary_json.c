@@ -1,7 +1,7 @@
 /* --summary --json: the report as one JSON object, the same numbers as the
  * text (docs/summary.md; docs/summary.schema.json). */
 #include "sipsleuth/summary_json.h"
-#include "json_writer.h"
+#include "writers.h"
 
 #include <stdio.h>
 
@@ -52,28 +52,7 @@ static void write_sip(sl_jw *w, const sl_summary_report *r)
     sl_jw_kuint(w, "responses", c->sip_responses);
     sl_jw_kuint(w, "retransmissions", r->retransmissions);
     sl_jw_kuint(w, "not_parsed", r->counters->sip_parse_errors);
-    sl_jw_key(w, "requests_by_method");
-    sl_jw_obj_begin(w);
-    for (unsigned i = 0; i < c->n_methods; i++) {
-        /* the method is a token from the packet; keys go through the escaper */
-        char key[SL_STATS_METHOD_LEN];
-        memcpy(key, c->methods[i].name, c->methods[i].len);
-        key[c->methods[i].len] = '\0';
-        sl_jw_key_untrusted(w, key);
-        sl_jw_uint(w, c->methods[i].count);
-    }
-    if (c->other_methods)
-        sl_jw_kuint(w, "(other)", c->other_methods);
-    sl_jw_obj_end(w);
-    sl_jw_key(w, "responses_by_status");
-    sl_jw_obj_begin(w);
-    for (int code = 100; code < 700; code++)
-        if (c->status[code]) {
-            char key[4] = {(char)('0' + code / 100), (char)('0' + code / 10 % 10),
-                           (char)('0' + code % 10), 0};
-            sl_jw_kuint(w, key, c->status[code]);
-        }
-    sl_jw_obj_end(w);
+    sl_json_message_counts(w, c);
     sl_jw_obj_end(w);
 }
 

@@ -39,6 +39,10 @@ void sl_json_expires(sl_jw *w, const char *key, int64_t e);
 void sl_json_sdp(sl_jw *w, const sl_sdp *sdp);
 void sl_json_dialog_media(sl_jw *w, const sl_media_pair *p);
 
+/* requests_by_method and responses_by_status: the SIP messages counted in c
+ * (the stats event and the --summary --json report). */
+void sl_json_message_counts(sl_jw *w, const sl_counters *c);
+
 /* A header value as a JSON string, folded lines read as single spaces. */
 void sl_json_header_value(sl_jw *w, sl_slice value);
 
