@@ -7,6 +7,7 @@
 
 #include "sipsleuth/defrag.h"
 #include "sipsleuth/tcp_stream.h"
+#include "tcp_segments.h"
 
 static sl_frames frames;
 
@@ -56,18 +57,8 @@ static const char *msg(int i)
 
 static void segment(sl_tcp_table *t, uint64_t frame, uint32_t seq, const char *data, size_t len)
 {
-    sl_packet p;
-    memset(&p, 0, sizeof p);
-    p.src = (sl_addr){.family = 4, .bytes = {10, 0, 0, 1}};
-    p.dst = (sl_addr){.family = 4, .bytes = {10, 0, 0, 2}};
-    p.sport = 40000;
-    p.dport = 5060;
-    p.ip_proto = SL_IPPROTO_TCP;
-    p.tcp.seq = seq;
-    p.tcp.flags = SL_TCP_ACK | SL_TCP_PSH;
-    p.payload = sl_slice_make(data, len);
-    p.frame = frame;
-    sl_tcp_segment(t, &p, 1);
+    sl_test_send_segment(
+        t, &(sl_test_segment){.seq = seq, .data = data, .len = len, .kept = len, .frame = frame});
 }
 
 Test(frames, tcp_segments_shared_by_two_messages_and_a_retransmission)

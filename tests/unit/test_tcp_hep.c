@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "guarded.h"
 #include "sipsleuth/tcp_stream.h"
+#include "tcp_segments.h"
 
 #define MAX_REC 32
 
@@ -78,21 +78,8 @@ static sl_tcp_table *table(size_t max_message, rec *r, bool with_hep)
 /* Direction 0 of 10.0.0.1:40000 -> 10.0.0.2:9060; `kept` of `len` bytes captured. */
 static void send_seg(sl_tcp_table *t, uint32_t seq, const void *data, size_t len, size_t kept)
 {
-    sl_packet p;
-    memset(&p, 0, sizeof p);
-    p.src = (sl_addr){.family = 4, .bytes = {10, 0, 0, 1}};
-    p.dst = (sl_addr){.family = 4, .bytes = {10, 0, 0, 2}};
-    p.sport = 40000;
-    p.dport = 9060;
-    p.ip_proto = SL_IPPROTO_TCP;
-    p.tcp.seq = seq;
-    p.tcp.flags = SL_TCP_ACK | SL_TCP_PSH;
-    p.tcp.cut = (uint32_t)(len - kept);
-    p.truncated = kept < len;
-    sl_guarded g;
-    p.payload = sl_slice_make(sl_guard(&g, data, kept), kept);
-    sl_tcp_segment(t, &p, 1);
-    sl_guard_free(&g);
+    sl_test_send_segment(
+        t, &(sl_test_segment){.dport = 9060, .seq = seq, .data = data, .len = len, .kept = kept});
 }
 
 static void send(sl_tcp_table *t, uint32_t seq, const void *data, size_t len)

@@ -2,9 +2,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "guarded.h"
 #include "sipsleuth/tcp_stream.h"
 #include "sipsleuth/websocket.h"
+#include "tcp_segments.h"
 
 static const char M1[] = "INVITE sip:bob@b.example SIP/2.0\r\n"
                          "Via: SIP/2.0/TCP a.example;branch=z9hG4bK1\r\n"
@@ -134,47 +134,22 @@ static bool guard = true;
 static void send_conn(sl_tcp_table *t, int conn, int dir, uint32_t seq, uint8_t flags,
                       const void *data, size_t len, sl_time ts)
 {
-    sl_packet p;
-    memset(&p, 0, sizeof p);
-    sl_addr a = {.family = 4, .bytes = {10, 0, 0, 1}}, b = {.family = 4, .bytes = {10, 0, 0, 2}};
-    uint16_t ap = (uint16_t)(40000 + conn), bp = 5060;
-    p.src = dir ? b : a;
-    p.dst = dir ? a : b;
-    p.sport = dir ? bp : ap;
-    p.dport = dir ? ap : bp;
-    p.ip_proto = SL_IPPROTO_TCP;
-    p.tcp.seq = seq;
-    p.tcp.flags = flags;
-    if (!guard) {
-        p.payload = sl_slice_make(data, len);
-        sl_tcp_segment(t, &p, ts);
-        return;
-    }
-    sl_guarded g;
-    p.payload = sl_slice_make(sl_guard(&g, data, len), len);
-    sl_tcp_segment(t, &p, ts);
-    sl_guard_free(&g);
+    sl_test_send_segment(t, &(sl_test_segment){.conn = conn,
+                                               .reverse = dir,
+                                               .seq = seq,
+                                               .flags = flags,
+                                               .data = data,
+                                               .len = len,
+                                               .kept = len,
+                                               .ts = ts,
+                                               .unguarded = !guard});
 }
 
 /* A segment of direction 0 whose payload the snap length cut: `len` bytes
  * sent, the first `kept` captured. */
 static void send_cut(sl_tcp_table *t, uint32_t seq, const void *data, size_t len, size_t kept)
 {
-    sl_packet p;
-    memset(&p, 0, sizeof p);
-    p.src = (sl_addr){.family = 4, .bytes = {10, 0, 0, 1}};
-    p.dst = (sl_addr){.family = 4, .bytes = {10, 0, 0, 2}};
-    p.sport = 40000;
-    p.dport = 5060;
-    p.ip_proto = SL_IPPROTO_TCP;
-    p.tcp.seq = seq;
-    p.tcp.flags = SL_TCP_ACK | SL_TCP_PSH;
-    p.tcp.cut = (uint32_t)(len - kept);
-    p.truncated = true;
-    sl_guarded g;
-    p.payload = sl_slice_make(sl_guard(&g, data, kept), kept);
-    sl_tcp_segment(t, &p, 1);
-    sl_guard_free(&g);
+    sl_test_send_segment(t, &(sl_test_segment){.seq = seq, .data = data, .len = len, .kept = kept});
 }
 
 static void send(sl_tcp_table *t, uint32_t seq, const void *data, size_t len)
