@@ -368,15 +368,20 @@ int main(int argc, char **argv)
     if (rc)
         return rc < 0 ? 0 : rc;
     rc = sl_cli_load(&o);
-    if (rc)
+    if (rc) {
+        free(o.extract_ids);
         return rc;
+    }
     sl_extract *x = NULL;
-    if ((o.extract_out.file || o.extract_out.dir) && (rc = extract_setup(&o, &x)) != 0)
-        return rc;
     run r;
-    rc = setup(&o, &r);
-    if (rc)
+    rc = o.extract_out.file || o.extract_out.dir ? extract_setup(&o, &x) : 0;
+    if (!rc)
+        rc = setup(&o, &r);
+    if (rc) {
+        sl_extract_free(x);
+        free(o.extract_ids);
         return rc;
+    }
     install_signals();
     /* The progress line only for a person watching: files, at a terminal. */
     if (!o.live.iface && !o.quiet && isatty(STDERR_FILENO))
