@@ -116,29 +116,55 @@ struct sl_auth_watch {
     cred creds[CRED_SLOTS];
 };
 
+typedef struct needle {
+    const char *text; /* lower case, beginning with a letter */
+    size_t len;
+} needle;
+#define NEEDLE(s)                                                                                  \
+    {                                                                                              \
+        (s), sizeof(s) - 1                                                                         \
+    }
+
 /* Case-insensitive substrings of User-Agent values that known SIP scanners
  * and brute-forcers send (README, "Registrations and scanners"). */
-static const char *const scanner_agents[] = {
-    "friendly-scanner", "sipvicious", "sipcli",          "sip-scan", "sipscan",
-    "sundayddr",        "iwar",       "vaxsipuseragent", "pplsip",
+static const needle scanner_agents[] = {
+    NEEDLE("friendly-scanner"), NEEDLE("sipvicious"), NEEDLE("sipcli"), NEEDLE("sip-scan"),
+    NEEDLE("sipscan"),          NEEDLE("sundayddr"),  NEEDLE("iwar"),   NEEDLE("vaxsipuseragent"),
+    NEEDLE("pplsip"),
 };
+static const needle sipvicious = NEEDLE("sipvicious");
 
-static bool contains_ci(sl_slice s, const char *needle)
+static bool rest_matches(const uint8_t *p, const needle *nd)
 {
-    size_t n = strlen(needle);
-    for (size_t i = 0; i + n <= s.len; i++)
-        if ((s.ptr[i] | 0x20) == needle[0] && /* needles are lower case */
-            sl_slice_istarts(sl_slice_make(s.ptr + i, s.len - i), needle))
-            return true;
+    for (size_t j = 1; j < nd->len; j++)
+        if ((p[j] | 0x20) != (uint8_t)nd->text[j])
+            return false;
+    return true;
+}
+
+/* Whether s holds one of the needles, in any case. One pass over s, which
+ * compares only where a needle's first letter stands: it runs on every
+ * request's User-Agent. */
+static bool contains_any_ci(sl_slice s, const needle *nd, size_t n)
+{
+    uint32_t firsts = 0; /* bit c - 'a' for each first letter c */
+    for (size_t k = 0; k < n; k++)
+        firsts |= 1u << (nd[k].text[0] - 'a');
+    for (size_t i = 0; i < s.len; i++) {
+        unsigned c = (unsigned)(s.ptr[i] | 0x20) - 'a';
+        if (c >= 26 || !(firsts >> c & 1))
+            continue;
+        for (size_t k = 0; k < n; k++)
+            if ((unsigned)(nd[k].text[0] - 'a') == c && nd[k].len <= s.len - i &&
+                rest_matches(s.ptr + i, &nd[k]))
+                return true;
+    }
     return false;
 }
 
 bool sl_scanner_user_agent(sl_slice ua)
 {
-    for (size_t i = 0; i < sizeof scanner_agents / sizeof *scanner_agents; i++)
-        if (contains_ci(ua, scanner_agents[i]))
-            return true;
-    return false;
+    return contains_any_ci(ua, scanner_agents, sizeof scanner_agents / sizeof *scanner_agents);
 }
 
 static void report(sl_auth_watch *aw, sl_anomaly_kind kind, const sl_src_window *w, sl_time ts,
@@ -268,7 +294,7 @@ void sl_auth_watch_on_message(sl_auth_watch *aw, const sl_sip_ctx *ctx, const sl
     }
     const sl_sip_header *ua = sl_sip_find(m, SL_HDR_USER_AGENT);
     bool by_ua = ua && sl_scanner_user_agent(ua->value);
-    if (!by_ua && !contains_ci(ctx->from.display, "sipvicious"))
+    if (!by_ua && !contains_any_ci(ctx->from.display, &sipvicious, 1))
         return;
     sl_src_window *w = sl_window_table_hit(&aw->scan, &ctx->flow.src, ctx->ts);
     if (w && by_ua && w->ua_len == 0) {

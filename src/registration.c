@@ -353,9 +353,10 @@ static reg *make_reg(const sl_sip_ctx *ctx)
     const sl_sip_header *ua = sl_sip_find(ctx->msg, SL_HDR_USER_AGENT);
     sl_slice ua_text = ua ? sl_slice_trim(ua->value) : sl_slice_make(NULL, 0);
     size_t cap = (size_t)(5 + MAX_CONTACTS) * TEXT_MAX, len = 0;
-    reg *e = calloc(1, sizeof *e + cap);
+    reg *e = malloc(sizeof *e + cap); /* the text room is written before it is read */
     if (!e)
         return NULL;
+    memset(e, 0, sizeof *e);
     put(e, &len, &e->call_id, ctx->call_id);
     put(e, &len, &e->from_tag, ctx->from_tag);
     put(e, &len, &e->aor, ctx->to.uri);
