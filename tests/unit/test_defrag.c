@@ -2,15 +2,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "anomaly_log.h"
 #include "guarded.h"
 #include "sipsleuth/defrag.h"
-
-#define MAX_SEEN 64
-
-typedef struct seen {
-    int n;
-    char kinds[MAX_SEEN][40];
-} seen;
 
 static void on_anomaly(void *user, sl_anomaly_kind kind, const sl_flow *flow, sl_time ts,
                        const char *detail)
@@ -18,18 +12,7 @@ static void on_anomaly(void *user, sl_anomaly_kind kind, const sl_flow *flow, sl
     (void)flow;
     (void)ts;
     cr_assert_not_null(detail);
-    seen *s = user;
-    if (s->n < MAX_SEEN)
-        snprintf(s->kinds[s->n], sizeof s->kinds[0], "%s", sl_anomaly_name(kind));
-    s->n++;
-}
-
-static int count_kind(const seen *s, const char *kind)
-{
-    int c = 0;
-    for (int i = 0; i < s->n && i < MAX_SEEN; i++)
-        c += strcmp(s->kinds[i], kind) == 0;
-    return c;
+    sl_test_anomaly_note(user, kind);
 }
 
 static sl_packet frag(int family, uint32_t id, uint32_t off, bool more, const uint8_t *data,
@@ -86,7 +69,7 @@ static void check_whole(sl_slice out, size_t len)
 Test(defrag, in_order_and_reverse_v4)
 {
     fill();
-    seen s = {0};
+    sl_test_anomalies s = {0};
     sl_defrag *d = sl_defrag_new(NULL, on_anomaly, &s);
     sl_slice out;
     cr_assert_eq(offer(d, 4, 1, 0, 1480, true, 0, &out), SL_PARTIAL);
@@ -111,7 +94,7 @@ Test(defrag, in_order_and_reverse_v4)
 Test(defrag, ipv6_shuffled)
 {
     fill();
-    seen s = {0};
+    sl_test_anomalies s = {0};
     sl_defrag *d = sl_defrag_new(NULL, on_anomaly, &s);
     sl_slice out;
     const uint32_t order[] = {2, 0, 3, 1};
@@ -128,13 +111,13 @@ Test(defrag, ipv6_shuffled)
     sl_defrag_get_stats(d, &st);
     cr_assert_eq(st.trains, 1);
     sl_defrag_destroy(d);
-    cr_assert_eq(count_kind(&s, "ip_frag_incomplete"), 1);
+    cr_assert_eq(sl_test_anomaly_count(&s, "ip_frag_incomplete"), 1);
 }
 
 Test(defrag, duplicates_and_benign_overlap)
 {
     fill();
-    seen s = {0};
+    sl_test_anomalies s = {0};
     sl_defrag *d = sl_defrag_new(NULL, on_anomaly, &s);
     sl_slice out;
     cr_assert_eq(offer(d, 4, 7, 0, 16, true, 0, &out), SL_PARTIAL);
@@ -153,7 +136,7 @@ Test(defrag, duplicates_and_benign_overlap)
 Test(defrag, overlap_first_wins)
 {
     fill();
-    seen s = {0};
+    sl_test_anomalies s = {0};
     sl_defrag *d = sl_defrag_new(NULL, on_anomaly, &s);
     sl_slice out;
     uint8_t evil[24];
@@ -162,7 +145,7 @@ Test(defrag, overlap_first_wins)
     /* [0,24) arrives later with different bytes in [8,24): only [0,8) is taken */
     sl_packet p = frag(4, 9, 0, true, evil, sizeof evil);
     cr_assert_eq(sl_defrag_add(d, &p, 0, &out), SL_PARTIAL);
-    cr_assert_eq(count_kind(&s, "ip_frag_overlap"), 1);
+    cr_assert_eq(sl_test_anomaly_count(&s, "ip_frag_overlap"), 1);
     cr_assert_eq(offer(d, 4, 9, 24, 8, false, 0, &out), SL_OK);
     cr_assert_eq(out.len, 32);
     cr_assert(memcmp(out.ptr, evil, 8) == 0);
@@ -176,7 +159,7 @@ Test(defrag, overlap_first_wins)
 Test(defrag, timeout)
 {
     fill();
-    seen s = {0};
+    sl_test_anomalies s = {0};
     sl_defrag_config cfg;
     sl_defrag_config_default(&cfg);
     cfg.timeout = 5 * SL_NS_PER_SEC;
@@ -186,7 +169,7 @@ Test(defrag, timeout)
     sl_defrag_expire(d, 4 * SL_NS_PER_SEC);
     cr_assert_eq(s.n, 0);
     sl_defrag_expire(d, 5 * SL_NS_PER_SEC);
-    cr_assert_eq(count_kind(&s, "ip_frag_timeout"), 1);
+    cr_assert_eq(sl_test_anomaly_count(&s, "ip_frag_timeout"), 1);
     /* the rest of the train, too late: a new train that never completes */
     cr_assert_eq(offer(d, 4, 1, 8, 8, false, 6 * SL_NS_PER_SEC, &out), SL_PARTIAL);
     sl_defrag_stats st;
@@ -199,7 +182,7 @@ Test(defrag, timeout)
 Test(defrag, train_cap_evicts_oldest)
 {
     fill();
-    seen s = {0};
+    sl_test_anomalies s = {0};
     sl_defrag_config cfg;
     sl_defrag_config_default(&cfg);
     cfg.max_trains = 4;
@@ -207,7 +190,7 @@ Test(defrag, train_cap_evicts_oldest)
     sl_slice out;
     for (uint32_t id = 0; id < 5; id++)
         cr_assert_eq(offer(d, 4, id, 0, 8, true, id, &out), SL_PARTIAL);
-    cr_assert_eq(count_kind(&s, "ip_frag_evicted"), 1);
+    cr_assert_eq(sl_test_anomaly_count(&s, "ip_frag_evicted"), 1);
     /* train 0 is gone: its last fragment starts a new train; train 1 completes */
     cr_assert_eq(offer(d, 4, 1, 8, 8, false, 10, &out), SL_OK);
     check_whole(out, 16);
@@ -217,30 +200,30 @@ Test(defrag, train_cap_evicts_oldest)
 Test(defrag, rejects)
 {
     fill();
-    seen s = {0};
+    sl_test_anomalies s = {0};
     sl_defrag *d = sl_defrag_new(NULL, on_anomaly, &s);
     sl_slice out;
     cr_assert_eq(offer(d, 4, 1, 65512, 8, false, 0, &out), SL_INVALID);
-    cr_assert_eq(count_kind(&s, "ip_frag_too_big"), 1);
+    cr_assert_eq(sl_test_anomaly_count(&s, "ip_frag_too_big"), 1);
     cr_assert_eq(offer(d, 6, 1, 65512, 15, false, 0, &out), SL_PARTIAL); /* ends at 65527 */
     cr_assert_eq(offer(d, 6, 2, 65512, 16, false, 0, &out), SL_INVALID);
     cr_assert_eq(offer(d, 4, 3, 0, 12, true, 0, &out), SL_INVALID);
-    cr_assert_eq(count_kind(&s, "ip_frag_bad_length"), 1);
+    cr_assert_eq(sl_test_anomaly_count(&s, "ip_frag_bad_length"), 1);
     cr_assert_eq(offer(d, 4, 4, 16, 8, false, 0, &out), SL_PARTIAL);
     cr_assert_eq(offer(d, 4, 4, 16, 16, false, 0, &out), SL_INVALID); /* another end */
     cr_assert_eq(offer(d, 4, 4, 16, 16, true, 0, &out), SL_INVALID);  /* past the end */
-    cr_assert_eq(count_kind(&s, "ip_frag_inconsistent_end"), 2);
+    cr_assert_eq(sl_test_anomaly_count(&s, "ip_frag_inconsistent_end"), 2);
     sl_packet p = frag(4, 5, 0, true, payload, 8);
     p.truncated = true;
     cr_assert_eq(sl_defrag_add(d, &p, 0, &out), SL_INVALID);
-    cr_assert_eq(count_kind(&s, "ip_frag_truncated"), 1);
+    cr_assert_eq(sl_test_anomaly_count(&s, "ip_frag_truncated"), 1);
     sl_defrag_destroy(d);
 }
 
 Test(defrag, piece_cap)
 {
     fill();
-    seen s = {0};
+    sl_test_anomalies s = {0};
     sl_defrag_config cfg;
     sl_defrag_config_default(&cfg);
     cfg.max_frags = 8;
@@ -249,7 +232,7 @@ Test(defrag, piece_cap)
     /* every other 8-byte block: pieces never merge */
     for (uint32_t i = 0; i < 9; i++)
         cr_assert_eq(offer(d, 4, 1, i * 16, 8, true, 0, &out), i < 8 ? SL_PARTIAL : SL_INVALID);
-    cr_assert_eq(count_kind(&s, "ip_frag_too_many"), 1);
+    cr_assert_eq(sl_test_anomaly_count(&s, "ip_frag_too_many"), 1);
     sl_defrag_stats st;
     sl_defrag_get_stats(d, &st);
     cr_assert_eq(st.trains, 0);
@@ -261,7 +244,7 @@ Test(defrag, piece_cap)
 Test(defrag, flood_stays_under_cap)
 {
     fill();
-    seen s = {0};
+    sl_test_anomalies s = {0};
     sl_defrag_config cfg;
     sl_defrag_config_default(&cfg);
     cfg.max_bytes = 256 * 1024;

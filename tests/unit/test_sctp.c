@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "anomaly_log.h"
 #include "guarded.h"
 #include "sipsleuth/layers.h"
 #include "sipsleuth/sctp.h"
@@ -239,8 +240,7 @@ typedef struct rec {
     char msg[MAX_REC][512];
     size_t len[MAX_REC];
     const uint8_t *ptr[MAX_REC];
-    int n_anom;
-    char kinds[MAX_REC][40];
+    sl_test_anomalies anom;
 } rec;
 
 static void on_message(void *user, const uint8_t *m, size_t len, sl_time ts, const sl_flow *flow,
@@ -264,9 +264,7 @@ static void on_anomaly(void *user, sl_anomaly_kind kind, const sl_flow *flow, sl
     cr_assert_not_null(detail);
     cr_assert_eq(flow->proto, SL_IPPROTO_SCTP);
     rec *r = user;
-    if (r->n_anom < MAX_REC)
-        snprintf(r->kinds[r->n_anom], sizeof r->kinds[0], "%s", sl_anomaly_name(kind));
-    r->n_anom++;
+    sl_test_anomaly_note(&r->anom, kind);
 }
 
 static sl_sctp_table *table(rec *r, size_t max_assocs, size_t max_bytes, size_t max_message)
@@ -358,7 +356,7 @@ Test(sctp_assoc, fragments_out_of_order_and_retransmitted)
     cr_assert_eq(sl_sctp_memory(t), base + (sl_sctp_memory(t) - base)); /* only the entry */
     sl_sctp_flush(t);
     cr_assert_eq(sl_sctp_memory(t), base);
-    cr_assert_eq(r.n_anom, 0);
+    cr_assert_eq(r.anom.n, 0);
     sl_sctp_destroy(t);
 }
 
@@ -401,8 +399,8 @@ Test(sctp_assoc, message_over_the_cap_is_dropped_with_its_tail)
     send_pkt(t, &p, 0, 0, 1);
     cr_assert_eq(r.n, 1);
     cr_assert_str_eq(r.msg[0], "after");
-    cr_assert_eq(r.n_anom, 1);
-    cr_assert_str_eq(r.kinds[0], "sctp_message_too_large");
+    cr_assert_eq(r.anom.n, 1);
+    cr_assert_str_eq(r.anom.kinds[0], "sctp_message_too_large");
     sl_sctp_stats st;
     sl_sctp_get_stats(t, &st);
     cr_assert_eq(st.buffered, 0);
@@ -422,8 +420,8 @@ Test(sctp_assoc, stale_fragments_are_dropped_behind_the_window)
     data(&p, 5000, 0, BE, "later", 5);
     send_pkt(t, &p, 0, 0, 1);
     cr_assert_eq(r.n, 1);
-    cr_assert_eq(r.n_anom, 1);
-    cr_assert_str_eq(r.kinds[0], "sctp_reassembly_gap");
+    cr_assert_eq(r.anom.n, 1);
+    cr_assert_str_eq(r.anom.kinds[0], "sctp_reassembly_gap");
     sl_sctp_destroy(t);
 }
 
@@ -441,8 +439,8 @@ Test(sctp_assoc, caps_evict_and_abort_closes)
     sl_sctp_get_stats(t, &st);
     cr_assert_eq(st.open, 2);
     cr_assert_eq(st.evictions, 1);
-    cr_assert_eq(r.n_anom, 2); /* the eviction, and the fragment it dropped */
-    cr_assert_str_eq(r.kinds[0], "sctp_assoc_evicted");
+    cr_assert_eq(r.anom.n, 2); /* the eviction, and the fragment it dropped */
+    cr_assert_str_eq(r.anom.kinds[0], "sctp_assoc_evicted");
     header(&p);
     chunk(&p, SL_SCTP_ABORT, 0, "", 0, true);
     send_pkt(t, &p, 1, 2, 2);

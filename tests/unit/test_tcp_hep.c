@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "anomaly_log.h"
 #include "sipsleuth/tcp_stream.h"
 #include "tcp_segments.h"
 
@@ -13,8 +14,7 @@ typedef struct rec {
     int n;
     uint8_t *hep[MAX_REC];
     size_t len[MAX_REC];
-    int n_anom;
-    char kinds[MAX_REC][40];
+    sl_test_anomalies anom;
 } rec;
 
 static void on_hep(void *user, const uint8_t *hep, size_t len, sl_time ts, const sl_flow *flow)
@@ -40,17 +40,12 @@ static void on_anomaly(void *user, sl_anomaly_kind kind, const sl_flow *flow, sl
 {
     (void)flow, (void)ts, (void)detail;
     rec *r = user;
-    if (r->n_anom < MAX_REC)
-        snprintf(r->kinds[r->n_anom], sizeof r->kinds[0], "%s", sl_anomaly_name(kind));
-    r->n_anom++;
+    sl_test_anomaly_note(&r->anom, kind);
 }
 
 static int count_kind(const rec *r, const char *kind)
 {
-    int c = 0;
-    for (int i = 0; i < r->n_anom && i < MAX_REC; i++)
-        c += strcmp(r->kinds[i], kind) == 0;
-    return c;
+    return sl_test_anomaly_count(&r->anom, kind);
 }
 
 static void rec_clear(rec *r)
@@ -124,7 +119,7 @@ Test(tcp_hep, two_packets_at_every_split)
         send(t, 1000 + (uint32_t)cut, all + cut, n - cut);
         expect(&r, 2, want, lens);
         sl_tcp_destroy(t);
-        cr_assert_eq(r.n_anom, 0, "cut %zu: %d anomalies", cut, r.n_anom);
+        cr_assert_eq(r.anom.n, 0, "cut %zu: %d anomalies", cut, r.anom.n);
         rec_clear(&r);
     }
 }
@@ -141,7 +136,7 @@ Test(tcp_hep, byte_by_byte)
     const size_t lens[] = {a, b};
     expect(&r, 2, want, lens);
     sl_tcp_destroy(t);
-    cr_assert_eq(r.n_anom, 0);
+    cr_assert_eq(r.anom.n, 0);
     rec_clear(&r);
 }
 
@@ -197,7 +192,7 @@ Test(tcp_hep, over_the_cap_skipped_by_its_length)
     const size_t lens[] = {a, c};
     expect(&r, 2, want, lens);
     cr_assert_eq(count_kind(&r, "tcp_message_too_large"), 1);
-    cr_assert_eq(r.n_anom, 1);
+    cr_assert_eq(r.anom.n, 1);
     sl_tcp_destroy(t);
     rec_clear(&r);
 }
@@ -240,7 +235,7 @@ Test(tcp_hep, snap_length_cut_keeps_step)
     sl_tcp_get_stats(t, &st);
     cr_assert_eq(st.truncated, 1);
     sl_tcp_destroy(t);
-    cr_assert_eq(r.n_anom, 1);
+    cr_assert_eq(r.anom.n, 1);
     rec_clear(&r);
 }
 

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "anomaly_log.h"
 #include "sipsleuth/tcp_stream.h"
 #include "sipsleuth/websocket.h"
 #include "tcp_segments.h"
@@ -34,8 +35,7 @@ typedef struct rec {
     const uint8_t *ptr[MAX_REC];
     uint16_t sport[MAX_REC];
     bool has_outer[MAX_REC];
-    int n_anom;
-    char kinds[MAX_REC][40];
+    sl_test_anomalies anom;
     int n_cut; /* on_truncated: captured bytes and lost bytes of each */
     char *cut_msg[MAX_REC];
     size_t cut_len[MAX_REC], cut_lost[MAX_REC];
@@ -64,17 +64,12 @@ static void on_anomaly(void *user, sl_anomaly_kind kind, const sl_flow *flow, sl
     (void)ts;
     cr_assert_not_null(detail);
     rec *r = user;
-    if (r->n_anom < MAX_REC)
-        snprintf(r->kinds[r->n_anom], sizeof r->kinds[0], "%s", sl_anomaly_name(kind));
-    r->n_anom++;
+    sl_test_anomaly_note(&r->anom, kind);
 }
 
 static int count_kind(const rec *r, const char *kind)
 {
-    int c = 0;
-    for (int i = 0; i < r->n_anom && i < MAX_REC; i++)
-        c += strcmp(r->kinds[i], kind) == 0;
-    return c;
+    return sl_test_anomaly_count(&r->anom, kind);
 }
 
 static void on_truncated(void *user, const uint8_t *data, size_t len, size_t lost, sl_time ts,
@@ -187,9 +182,9 @@ Test(tcp_stream, every_cut_of_two_messages)
                 send(t, isn, both, cut);
             }
             expect_msgs(&r, 2, M1, M2);
-            cr_assert_eq(r.n_anom, 0, "cut %zu: %d anomalies", cut, r.n_anom);
+            cr_assert_eq(r.anom.n, 0, "cut %zu: %d anomalies", cut, r.anom.n);
             sl_tcp_destroy(t);
-            cr_assert_eq(r.n_anom, 0);
+            cr_assert_eq(r.anom.n, 0);
             rec_clear(&r);
         }
     }
@@ -287,7 +282,7 @@ Test(tcp_stream, three_segments_reversed_and_keepalives)
     send(t, 500, all2, a);
     expect_msgs(&r, 2, M1, M2);
     sl_tcp_destroy(t);
-    cr_assert_eq(r.n_anom, 0);
+    cr_assert_eq(r.anom.n, 0);
     rec_clear(&r);
     free(all);
     free(all2);
@@ -357,7 +352,7 @@ Test(tcp_stream, sequence_wraparound)
     send(t, s0 + (uint32_t)n, M1, strlen(M1));
     cr_assert_eq(r.n, 4);
     sl_tcp_destroy(t);
-    cr_assert_eq(r.n_anom, 0);
+    cr_assert_eq(r.anom.n, 0);
     rec_clear(&r);
     free(all);
 }
@@ -501,7 +496,7 @@ Test(tcp_stream, segment_after_its_ack_fills_the_hole)
         cr_assert_eq(st.gaps, 0);
         cr_assert_eq(st.buffered, 0);
         sl_tcp_destroy(t);
-        cr_assert_eq(r.n_anom, 0, "isn %u: %d anomalies", isn, r.n_anom);
+        cr_assert_eq(r.anom.n, 0, "isn %u: %d anomalies", isn, r.anom.n);
         rec_clear(&r);
     }
     free(all);
@@ -707,7 +702,7 @@ Test(tcp_stream, snap_length_cut_is_reported_not_a_gap)
         cr_assert_eq(st.gaps, 0, "kept %zu", kept);
         cr_assert_eq(st.buffered, 0, "kept %zu", kept);
         sl_tcp_destroy(t);
-        cr_assert_eq(r.n_anom, 0, "kept %zu: %s", kept, r.kinds[0]);
+        cr_assert_eq(r.anom.n, 0, "kept %zu: %s", kept, r.anom.kinds[0]);
         /* the messages before the cut, the cut one, then M1 */
         size_t start = kept >= m1 + m2 ? m1 + m2 : kept >= m1 ? m1 : 0;
         int whole = start == 0 ? 0 : start == m1 ? 1 : 2;
@@ -740,7 +735,7 @@ Test(tcp_stream, snap_length_cut_keeps_step_by_content_length)
     expect_msgs(&r, 1, M2);
     cr_assert_eq(r.n_cut, 1);
     cr_assert_eq(r.cut_len[0], head + 5);
-    cr_assert_eq(r.n_anom, 0);
+    cr_assert_eq(r.anom.n, 0);
     rec_clear(&r);
 }
 
@@ -800,7 +795,7 @@ Test(tcp_stream, not_sip_dropped_cheaply)
     cr_assert_geq(st.not_sip_bytes, 97 * 1000);
     cr_assert_eq(st.buffered, 0);
     cr_assert_eq(r.n, 0);
-    cr_assert_eq(r.n_anom, 0);
+    cr_assert_eq(r.anom.n, 0);
     sl_tcp_destroy(t);
     rec_clear(&r);
 }
@@ -927,9 +922,9 @@ Test(tcp_stream, sip_over_websocket)
     sl_tcp_stats st;
     sl_tcp_get_stats(t, &st);
     cr_assert_eq(st.ws_messages, 3);
-    cr_assert_eq(r.n_anom, 0);
+    cr_assert_eq(r.anom.n, 0);
     sl_tcp_destroy(t);
-    cr_assert_eq(r.n_anom, 0);
+    cr_assert_eq(r.anom.n, 0);
     rec_clear(&r);
 }
 
@@ -950,7 +945,7 @@ Test(tcp_stream, websocket_refused_or_not_sip)
     sl_tcp_get_stats(t, &st);
     cr_assert_eq(st.not_sip_streams, 3);
     cr_assert_eq(r.n, 0);
-    cr_assert_eq(r.n_anom, 0);
+    cr_assert_eq(r.anom.n, 0);
     sl_tcp_destroy(t);
     rec_clear(&r);
 }
