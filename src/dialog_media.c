@@ -1,5 +1,5 @@
 /* The dialog tracker's media: each call attempt's last SDP offer and answer
- * (RFC 3264 and RFC 6337), as compact SDP text (media.h), and its holds.
+ * (RFC 3264 and RFC 6337), packed (media.h), and its holds.
  *
  * An INVITE or UPDATE with SDP offers, and the 18x/2xx to it answers. An
  * INVITE without SDP leaves the offer to the response, answered by the ACK
@@ -18,14 +18,14 @@ enum oa {
     OA_DONE_REQ,   /* a request answered */
 };
 
-/* Replaces the offer (and drops the answer), or the answer, with sdp's
- * compact text. The record is made or grown when it must, within the memory
+/* Replaces the offer (and drops the answer), or the answer, with sdp
+ * packed. The record is made or grown when it must, within the memory
  * cap; false (and the call's media stay as they were) when it cannot be. */
 static bool store(sl_dialogs *d, rec *r, const sl_sdp *sdp, bool answer)
 {
-    char buf[SL_MEDIA_TEXT_MAX];
+    uint8_t buf[SL_MEDIA_KEPT_MAX];
     bool cut;
-    size_t n = sl_sdp_compact(sdp, buf, sizeof buf, &cut);
+    size_t n = sl_sdp_pack(sdp, buf, sizeof buf, &cut);
     sl_media_pair *p = r->media;
     size_t keep = answer && p ? p->offer_len : 0;
     size_t have = p ? sizeof *p + p->cap : 0;
@@ -43,7 +43,7 @@ static bool store(sl_dialogs *d, rec *r, const sl_sdp *sdp, bool answer)
         q->cap = (uint16_t)cap;
         r->media = p = q;
     }
-    memcpy(p->text + keep, buf, n);
+    memcpy(p->kept + keep, buf, n);
     if (answer) {
         p->answer_len = (uint16_t)n;
         p->answer_cut = cut;

@@ -1,18 +1,21 @@
 /* What the dialog tracker keeps of a call's last SDP offer and answer once
- * their packets are gone: each as compact SDP text (only the lines the events
- * report: c=, m=, a=rtpmap, a=ptime and the direction), which the output
- * parses again with sl_sdp_parse(). A typical offer takes 100 to 200 bytes;
- * nothing is allocated for a call without SDP. */
+ * their packets are gone: each packed (sdp_pack.c) to the fields the events
+ * report (connection addresses, m= lines, rtpmaps, ptime and directions),
+ * which the output unpacks into an sl_sdp without parsing again. A typical
+ * offer takes 60 to 120 bytes; nothing is allocated for a call without SDP. */
 #ifndef SIPSLEUTH_MEDIA_H
 #define SIPSLEUTH_MEDIA_H
 
 #include "sipsleuth/sdp.h"
 
-#define SL_MEDIA_TEXT_MAX 768 /* bytes kept of one offer or answer */
+#define SL_MEDIA_KEPT_MAX 768 /* bytes kept of one offer or answer */
 
-/* Writes the compact text of sdp into buf (at most cap bytes, whole lines
- * only: *cut set when some did not fit); returns its length. */
-size_t sl_sdp_compact(const sl_sdp *sdp, char *buf, size_t cap, bool *cut);
+/* Packs sdp into buf (at most cap bytes; *cut set when a media section or an
+ * rtpmap did not fit, or the parse had dropped some); returns its length. */
+size_t sl_sdp_pack(const sl_sdp *sdp, uint8_t *buf, size_t cap, bool *cut);
+/* The sl_sdp that sl_sdp_pack() packed, its slices into buf; false when buf
+ * is not a whole packed SDP. */
+bool sl_sdp_unpack(const uint8_t *buf, size_t len, sl_sdp *sdp);
 
 /* A call's last offer and answer (RFC 3264) and its holds. */
 typedef struct sl_media_pair {
@@ -22,17 +25,17 @@ typedef struct sl_media_pair {
     uint8_t state; /* offer/answer progress (dialog_media.c) */
     bool on_hold;  /* the last offer was a hold */
     bool has_offer, has_answer;
-    bool offer_cut, answer_cut; /* lines did not fit in SL_MEDIA_TEXT_MAX */
-    char text[];                /* the offer, then the answer */
+    bool offer_cut, answer_cut; /* some did not fit in SL_MEDIA_KEPT_MAX */
+    uint8_t kept[];             /* the packed offer, then the packed answer */
 } sl_media_pair;
 
 static inline sl_slice sl_media_offer(const sl_media_pair *p)
 {
-    return sl_slice_make(p->text, p->offer_len);
+    return sl_slice_make(p->kept, p->offer_len);
 }
 static inline sl_slice sl_media_answer(const sl_media_pair *p)
 {
-    return sl_slice_make(p->text + p->offer_len, p->answer_len);
+    return sl_slice_make(p->kept + p->offer_len, p->answer_len);
 }
 
 #endif

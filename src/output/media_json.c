@@ -1,6 +1,6 @@
 /* The `media` object of sip and dialog events: an SDP's connection, streams,
  * formats, codecs, direction and ptime, from the parsed SDP (sip events) or
- * from the dialog tracker's compact SDP text, parsed again (dialog events). */
+ * from the dialog tracker's packed SDP (dialog events). */
 #include "sipsleuth/media.h"
 #include "writers.h"
 
@@ -94,12 +94,12 @@ void sl_json_sdp(sl_jw *w, const sl_sdp *sdp)
     sl_jw_obj_end(w);
 }
 
-/* A kept offer or answer: its compact text parsed again. */
-static void write_kept(sl_jw *w, const char *key, sl_slice text, bool cut)
+/* A kept offer or answer. */
+static void write_kept(sl_jw *w, const char *key, sl_slice kept, bool cut)
 {
     sl_sdp sdp;
-    sl_anomaly ignored = {0};
-    sl_sdp_parse(text, &sdp, &ignored);
+    if (!sl_sdp_unpack(kept.ptr, kept.len, &sdp))
+        return; /* cannot be: the dialog tracker packed it */
     sdp.dropped |= cut;
     sl_jw_key(w, key);
     sl_json_sdp(w, &sdp);
