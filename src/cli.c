@@ -37,6 +37,7 @@ static void usage(FILE *f)
         "      --stats-interval S  a stats event every S seconds of capture time\n"
         "                        (default: live 60, files 0 = only the final one)\n"
         "      --sip-raw         sip events carry the whole message text (sip.raw)\n"
+        "      --no-sdp          do not parse SDP bodies: no media members, no holds\n"
         "      --dedup           drop packets a span port delivered twice: the same IP\n"
         "                        content (TTL and checksum aside) within 50 ms\n"
         "      --dedup-window MS the window for --dedup (implies it)\n"
@@ -99,6 +100,7 @@ enum {
     OPT_DEDUP,
     OPT_DEDUP_WINDOW,
     OPT_SIP_RAW,
+    OPT_NO_SDP,
     OPT_SIP_PORTS,
     OPT_USER,
     OPT_ROUTES,
@@ -127,6 +129,7 @@ static const struct option options[] = {
     {"stats-interval", required_argument, NULL, OPT_STATS},
     {"dedup", no_argument, NULL, OPT_DEDUP},
     {"sip-raw", no_argument, NULL, OPT_SIP_RAW},
+    {"no-sdp", no_argument, NULL, OPT_NO_SDP},
     {"dedup-window", required_argument, NULL, OPT_DEDUP_WINDOW},
     {"sip-ports", required_argument, NULL, OPT_SIP_PORTS},
     {"user", required_argument, NULL, OPT_USER},
@@ -340,6 +343,7 @@ static int parse_option(sl_cli *o, int c, char *arg, parse_state *ps)
     case OPT_DEDUP: o->cfg.dedup_enabled = true; break;
     case OPT_ROUTES: o->cfg.routes_file = arg; break;
     case OPT_SIP_RAW: o->cfg.sip_raw = true; break;
+    case OPT_NO_SDP: o->cfg.no_sdp = true; break;
     case OPT_SNAPLEN:
     case OPT_BUFSIZE:
     case OPT_STATS:

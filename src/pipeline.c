@@ -135,7 +135,8 @@ static void on_sip_message(sl_pipeline *p, const sl_sip_msg *msg, const uint8_t 
     sl_sdp sdp; /* the body's, when it carries SDP */
     sl_sip_ctx_init(&ctx, msg, ts, flow);
     ctx.raw = sl_slice_make(start, msg->length);
-    sl_sip_ctx_media(&ctx, &sdp);
+    if (!p->cfg.no_sdp)
+        sl_sip_ctx_media(&ctx, &sdp);
     sl_extract_message(p->cfg.extract, &ctx);
     sl_counters_message(&p->counters, msg);
     sl_txn_verdict verdict;

@@ -15,6 +15,7 @@ typedef struct sl_config {
     size_t max_contacts;    /* Contact values taken from one message (more: an anomaly) */
     size_t max_vias;        /* Via values accepted in one message (more: an anomaly) */
     bool sip_raw;           /* sip events carry the whole message text (--sip-raw) */
+    bool no_sdp;            /* SDP bodies are not parsed (--no-sdp): no media, no holds */
     sl_time stats_interval; /* 0: only the final stats event */
     sl_defrag_config defrag;
     sl_tcp_config tcp;

@@ -14,6 +14,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from sipcount import SAMPLES, report  # noqa: E402
 
 BASIC = os.path.join(SAMPLES, "basic-call.pcap")
+SDP_MEDIA = os.path.join(SAMPLES, "sdp-media.pcap")
 REGISTRATIONS = os.path.join(SAMPLES, "registrations.pcap")
 REG = os.path.join(SAMPLES, "register-options.pcapng")
 
@@ -155,6 +156,15 @@ def main():
     types = {json.loads(l)["event_type"] for l in r.stdout.splitlines()}
     check("--events registration and the watch options are accepted",
           r.returncode == 0 and types == {"registration"}, (r.returncode, types, r.stderr))
+    check("--help names --no-sdp", "--no-sdp " in help_text)
+    with_sdp = run(b, ["--events", "sip,dialog", "-r", SDP_MEDIA])
+    r = run(b, ["--events", "sip,dialog", "--no-sdp", "-r", SDP_MEDIA])
+    evs = [json.loads(l) for l in r.stdout.splitlines()]
+    dialogs = [e["dialog"] for e in evs if e["event_type"] == "dialog"]
+    check("--no-sdp: the same events, none with media, no holds counted",
+          r.returncode == 0 and len(evs) == len(with_sdp.stdout.splitlines())
+          and b'"media"' in with_sdp.stdout and b'"media"' not in r.stdout
+          and dialogs and all(d["holds"] == 0 for d in dialogs), (r.returncode, len(evs)))
     r = run(b, ["--events", "-stats", "-r", BASIC])
     types = {json.loads(l)["event_type"] for l in r.stdout.splitlines()}
     check("--events -stats alone is the default without stats", types == {"dialog"}, str(types))
