@@ -2,6 +2,7 @@
  * formats, codecs, direction and ptime, from the parsed SDP (sip events) or
  * from the dialog tracker's packed SDP (dialog events). */
 #include "sipsleuth/media.h"
+#include "text_memo.h"
 #include "writers.h"
 
 #define MAX_CODECS 16 /* codecs written per stream */
@@ -19,7 +20,7 @@ static void write_codec(sl_jw *w, unsigned pt, sl_slice name, uint32_t rate, uns
 
 /* formats: as written; codecs: each numeric format's rtpmap, or its static
  * payload type (RFC 3551) when it has none. */
-static void write_formats(sl_jw *w, const sl_sdp_media *v)
+static void write_formats_text(sl_jw *w, const sl_sdp_media *v)
 {
     sl_jw_key(w, "formats");
     sl_jw_arr_begin(w);
@@ -61,7 +62,49 @@ static void write_formats(sl_jw *w, const sl_sdp_media *v)
     sl_jw_arr_end(w);
 }
 
-static void write_stream(sl_jw *w, const sl_sdp_media *v, sl_slice session_conn,
+/* What formats and codecs are written from: the format list and every
+ * rtpmap, one after the other. 0 when they do not fit in cap. */
+static size_t codecs_key(const sl_sdp_media *v, uint8_t *key, size_t cap)
+{
+    size_t n = 2 + v->fmts.len;
+    if (n > cap)
+        return 0;
+    key[0] = v->n_rtpmap;
+    key[1] = (uint8_t)v->fmts.len; /* < cap */
+    memcpy(key + 2, v->fmts.ptr, v->fmts.len);
+    for (size_t i = 0; i < v->n_rtpmap; i++) {
+        const sl_sdp_rtpmap *r = &v->rtpmap[i];
+        if (cap - n < 7 + r->name.len)
+            return 0;
+        uint8_t *k = key + n;
+        k[0] = r->pt;
+        k[1] = r->channels;
+        memcpy(k + 2, &r->rate, 4);
+        k[6] = (uint8_t)r->name.len;
+        memcpy(k + 7, r->name.ptr, r->name.len);
+        n += 7 + r->name.len;
+    }
+    return n;
+}
+
+/* The formats and codecs members: the text written last time for the same
+ * format list and rtpmaps when the memo has it. */
+static void write_formats(sl_jw *w, sl_text_memo *memo, const sl_sdp_media *v)
+{
+    uint8_t key[SL_MEMO_KEY_MAX];
+    size_t key_len = memo ? codecs_key(v, key, sizeof key) : 0;
+    sl_slice text;
+    if (key_len && sl_text_memo_find(memo, key, key_len, &text)) {
+        sl_jw_raw(w, (const char *)text.ptr, text.len); /* the members, and the comma before */
+        return;
+    }
+    size_t mark = sl_jw_member_mark(w);
+    write_formats_text(w, v);
+    if (key_len)
+        sl_text_memo_put(memo, key, key_len, sl_jw_text_since(w, mark));
+}
+
+static void write_stream(sl_jw *w, sl_text_memo *memo, const sl_sdp_media *v, sl_slice session_conn,
                          sl_sdp_dir session_dir)
 {
     sl_jw_obj_begin(w);
@@ -71,7 +114,7 @@ static void write_stream(sl_jw *w, const sl_sdp_media *v, sl_slice session_conn,
         sl_jw_kuint(w, "port_count", v->port_count);
     sl_jw_kslice(w, "proto", v->proto);
     sl_jw_kslice_or_null(w, "connection_ip", v->conn.len ? v->conn : session_conn);
-    write_formats(w, v);
+    write_formats(w, memo, v);
     sl_sdp_dir d = v->dir != SL_SDP_DIR_UNSET ? (sl_sdp_dir)v->dir : session_dir;
     sl_jw_kstr(w, "direction", sl_sdp_dir_name(d));
     if (v->ptime)
@@ -79,7 +122,7 @@ static void write_stream(sl_jw *w, const sl_sdp_media *v, sl_slice session_conn,
     sl_jw_obj_end(w);
 }
 
-void sl_json_sdp(sl_jw *w, const sl_sdp *sdp)
+void sl_json_sdp(sl_jw *w, sl_text_memo *memo, const sl_sdp *sdp)
 {
     sl_jw_obj_begin(w);
     sl_jw_kslice_or_null(w, "connection_ip", sdp->conn);
@@ -87,7 +130,7 @@ void sl_json_sdp(sl_jw *w, const sl_sdp *sdp)
     sl_jw_key(w, "streams");
     sl_jw_arr_begin(w);
     for (size_t i = 0; i < sdp->n_media; i++)
-        write_stream(w, &sdp->media[i], sdp->conn, (sl_sdp_dir)sdp->dir);
+        write_stream(w, memo, &sdp->media[i], sdp->conn, (sl_sdp_dir)sdp->dir);
     sl_jw_arr_end(w);
     if (sdp->dropped)
         sl_jw_kbool(w, "truncated", true);
@@ -95,23 +138,23 @@ void sl_json_sdp(sl_jw *w, const sl_sdp *sdp)
 }
 
 /* A kept offer or answer. */
-static void write_kept(sl_jw *w, const char *key, sl_slice kept, bool cut)
+static void write_kept(sl_jw *w, sl_text_memo *memo, const char *key, sl_slice kept, bool cut)
 {
     sl_sdp sdp;
     if (!sl_sdp_unpack(kept.ptr, kept.len, &sdp))
         return; /* cannot be: the dialog tracker packed it */
     sdp.dropped |= cut;
     sl_jw_key(w, key);
-    sl_json_sdp(w, &sdp);
+    sl_json_sdp(w, memo, &sdp);
 }
 
-void sl_json_dialog_media(sl_jw *w, const sl_media_pair *p)
+void sl_json_dialog_media(sl_jw *w, sl_text_memo *memo, const sl_media_pair *p)
 {
     sl_jw_key(w, "media");
     sl_jw_obj_begin(w);
     if (p->has_offer)
-        write_kept(w, "offer", sl_media_offer(p), p->offer_cut);
+        write_kept(w, memo, "offer", sl_media_offer(p), p->offer_cut);
     if (p->has_answer)
-        write_kept(w, "answer", sl_media_answer(p), p->answer_cut);
+        write_kept(w, memo, "answer", sl_media_answer(p), p->answer_cut);
     sl_jw_obj_end(w);
 }

@@ -26,6 +26,7 @@ struct sl_output {
     bool sip_raw;
     size_t max_contacts;
     sl_jw w;
+    sl_text_memo codecs; /* the codec lists of recent SDPs, as written */
     int64_t last_flush_ms;
     uint64_t counts[SL_EV__COUNT];
     char error[512];
@@ -198,12 +199,14 @@ void sl_output_set_sip_detail(sl_output *o, bool raw, size_t max_contacts)
     o->max_contacts = max_contacts;
 }
 
-static void write_detail(const sl_output *o, sl_jw *w, const sl_event *ev)
+static void write_detail(sl_output *o, sl_jw *w, const sl_event *ev)
 {
     switch (ev->type) {
-    case SL_EV_SIP: sl_json_sip(w, (const sl_sip_event *)ev, o->sip_raw, o->max_contacts); break;
+    case SL_EV_SIP:
+        sl_json_sip(w, (const sl_sip_event *)ev, o->sip_raw, o->max_contacts, &o->codecs);
+        break;
     case SL_EV_ANOMALY: sl_json_anomaly(w, (const sl_anomaly_event *)ev); break;
-    case SL_EV_DIALOG: sl_json_dialog(w, (const sl_dialog_event *)ev); break;
+    case SL_EV_DIALOG: sl_json_dialog(w, (const sl_dialog_event *)ev, &o->codecs); break;
     case SL_EV_REDIRECT: sl_json_redirect(w, (const sl_redirect_event *)ev); break;
     case SL_EV_ROUTE: sl_json_route(w, (const sl_route_event *)ev); break;
     case SL_EV_IDENTITY: sl_json_identity(w, (const sl_identity_event *)ev); break;

@@ -83,7 +83,8 @@ static void write_reasons(sl_jw *w, const sl_sip_msg *msg)
     sl_jw_arr_end(w);
 }
 
-void sl_json_sip(sl_jw *w, const sl_sip_event *ev, bool with_raw, size_t max_contacts)
+void sl_json_sip(sl_jw *w, const sl_sip_event *ev, bool with_raw, size_t max_contacts,
+                 sl_text_memo *memo)
 {
     const sl_sip_ctx *ctx = ev->msg;
     const sl_sip_msg *msg = ctx->msg;
@@ -111,7 +112,7 @@ void sl_json_sip(sl_jw *w, const sl_sip_event *ev, bool with_raw, size_t max_con
     write_reasons(w, msg);
     if (ctx->sdp) {
         sl_jw_key(w, "media");
-        sl_json_sdp(w, ctx->sdp);
+        sl_json_sdp(w, memo, ctx->sdp);
     }
     sl_jw_kbool(w, "retransmission", ev->retransmission);
     if (ev->truncated)

@@ -11,10 +11,12 @@
 #include "sipsleuth/registration_event.h"
 #include "sipsleuth/sip_event.h"
 #include "sipsleuth/stats_event.h"
+#include "text_memo.h"
 
-void sl_json_sip(sl_jw *w, const sl_sip_event *ev, bool with_raw, size_t max_contacts);
+void sl_json_sip(sl_jw *w, const sl_sip_event *ev, bool with_raw, size_t max_contacts,
+                 sl_text_memo *memo);
 void sl_json_anomaly(sl_jw *w, const sl_anomaly_event *ev);
-void sl_json_dialog(sl_jw *w, const sl_dialog_event *s);
+void sl_json_dialog(sl_jw *w, const sl_dialog_event *s, sl_text_memo *memo);
 void sl_json_redirect(sl_jw *w, const sl_redirect_event *ev);
 void sl_json_route(sl_jw *w, const sl_route_event *ev);
 void sl_json_identity(sl_jw *w, const sl_identity_event *ev);
@@ -35,9 +37,10 @@ void sl_json_party_details(sl_jw *w, const sl_sip_parties *pt);
 void sl_json_q(sl_jw *w, const char *key, double q);
 void sl_json_expires(sl_jw *w, const char *key, int64_t e);
 
-/* media: an SDP (sip events); a dialog's last offer and answer. */
-void sl_json_sdp(sl_jw *w, const sl_sdp *sdp);
-void sl_json_dialog_media(sl_jw *w, const sl_media_pair *p);
+/* media: an SDP (sip events); a dialog's last offer and answer. memo (or
+ * NULL) keeps the codec lists written, to copy them when they come again. */
+void sl_json_sdp(sl_jw *w, sl_text_memo *memo, const sl_sdp *sdp);
+void sl_json_dialog_media(sl_jw *w, sl_text_memo *memo, const sl_media_pair *p);
 
 /* requests_by_method and responses_by_status: the SIP messages counted in c
  * (the stats event and the --summary --json report). */
