@@ -8,9 +8,18 @@ const char *sl_sdp_dir_name(sl_sdp_dir d)
     return (unsigned)d < sizeof dir_names / sizeof *dir_names ? dir_names[d] : "sendrecv";
 }
 
+/* Token separators: space, tab and a stray CR (a token never holds one). */
+static const bool sep_byte[256] = {[' '] = true, ['\t'] = true, ['\r'] = true};
+
 static inline bool is_sep(uint8_t c)
 {
-    return c == ' ' || c == '\t' || c == '\r'; /* a stray CR: a token never holds one */
+    return sep_byte[c];
+}
+
+/* s without its first i bytes (i <= s.len). */
+static inline sl_slice after(sl_slice s, size_t i)
+{
+    return sl_slice_make(s.ptr + i, s.len - i);
 }
 
 /* The next space-separated token of *rest, or false at the end. */
@@ -23,7 +32,7 @@ static inline bool next_token(sl_slice *rest, sl_slice *tok)
     while (i < rest->len && !is_sep(rest->ptr[i]))
         i++;
     *tok = sl_slice_make(rest->ptr + start, i - start);
-    *rest = sl_slice_from(*rest, i);
+    *rest = after(*rest, i);
     return tok->len > 0;
 }
 
@@ -87,28 +96,52 @@ static bool parse_m(sl_slice v, sl_sdp_media *m)
     return true;
 }
 
-/* rtpmap:<pt> <name>/<rate>[/<channels>] */
+/* Digits of s from *i: their value (at most max, at most 10 digits) and
+ * *i past them; false when there are none or too many. */
+static inline bool digits(sl_slice s, size_t *i, uint32_t max, uint32_t *out)
+{
+    size_t start = *i;
+    uint64_t v = 0;
+    while (*i < s.len && s.ptr[*i] >= '0' && s.ptr[*i] <= '9' && *i - start < 11)
+        v = v * 10 + (uint64_t)(s.ptr[(*i)++] - '0');
+    if (*i == start || *i - start > 10 || v > max)
+        return false;
+    *out = (uint32_t)v;
+    return true;
+}
+
+/* rtpmap:<pt> <name>/<rate>[/<channels>], in one pass: each of pt, rate
+ * and channels all digits, nothing but a separator after the encoding. */
 static bool parse_rtpmap(sl_slice v, sl_sdp_rtpmap *r)
 {
-    sl_slice rest = v, pt, enc, tail, rate, chans;
+    size_t i = 0;
     uint32_t n;
-    if (!next_token(&rest, &pt) || !to_uint(pt, 127, &n))
+    while (i < v.len && is_sep(v.ptr[i]))
+        i++;
+    if (!digits(v, &i, 127, &n) || i == v.len || !is_sep(v.ptr[i]))
         return false;
     r->pt = (uint8_t)n;
-    if (!next_token(&rest, &enc))
+    while (i < v.len && is_sep(v.ptr[i]))
+        i++;
+    size_t name = i;
+    while (i < v.len && v.ptr[i] != '/' && !is_sep(v.ptr[i]))
+        i++;
+    if (i == name || i == v.len || v.ptr[i] != '/')
         return false;
-    r->name = split_at(enc, '/', &tail);
-    rate = split_at(tail, '/', &chans);
-    if (!r->name.len || !to_uint(rate, UINT32_MAX, &n))
+    r->name = sl_slice_make(v.ptr + name, i - name);
+    i++;
+    if (!digits(v, &i, UINT32_MAX, &r->rate))
         return false;
-    r->rate = (uint32_t)n;
     r->channels = 0;
-    if (chans.len) {
-        if (!to_uint(chans, 255, &n))
-            return false;
-        r->channels = (uint8_t)n;
+    if (i < v.len && v.ptr[i] == '/') {
+        i++;
+        if (i < v.len && !is_sep(v.ptr[i])) {
+            if (!digits(v, &i, 255, &n))
+                return false;
+            r->channels = (uint8_t)n;
+        }
     }
-    return true;
+    return i == v.len || is_sep(v.ptr[i]);
 }
 
 typedef struct state {
@@ -153,6 +186,10 @@ static uint8_t dir_of(sl_slice name)
 
 static void on_attribute(state *s, sl_slice v)
 {
+    /* only a direction (sendrecv, sendonly, recvonly, inactive), rtpmap and
+     * ptime matter: the others (fmtp, candidate...) are passed by their first byte */
+    if (!v.len || (v.ptr[0] != 's' && v.ptr[0] != 'r' && v.ptr[0] != 'i' && v.ptr[0] != 'p'))
+        return;
     sl_slice value, name = split_at(v, ':', &value);
     uint8_t dir = dir_of(name);
     if (dir != SL_SDP_DIR_UNSET) {
@@ -243,7 +280,7 @@ void sl_sdp_parse(sl_slice body, sl_sdp *sdp, sl_anomaly *an)
             bad(&s);
             continue;
         }
-        on_line(&s, line.ptr[0], sl_slice_from(line, 2));
+        on_line(&s, line.ptr[0], after(line, 2));
     }
     if (first)
         bad(&s); /* empty */
@@ -301,8 +338,16 @@ bool sl_sdp_static_pt(unsigned pt, const char **name, uint32_t *rate)
 
 bool sl_sdp_is_content_type(sl_slice ct)
 {
-    sl_slice params;
-    return sl_slice_ieq(sl_slice_trim(split_at(ct, ';', &params)), "application/sdp");
+    static const char want[] = "application/sdp";
+    sl_slice params, type = sl_slice_trim(split_at(ct, ';', &params));
+    if (type.len != sizeof want - 1)
+        return false;
+    for (size_t i = 0; i < type.len; i++) {
+        uint8_t c = type.ptr[i];
+        if ((c >= 'A' && c <= 'Z' ? c + 32 : c) != (uint8_t)want[i])
+            return false;
+    }
+    return true;
 }
 
 bool sl_sdp_of_message(const sl_sip_msg *msg, size_t body_off, sl_sdp *sdp, sl_anomaly *an)

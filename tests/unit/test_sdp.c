@@ -2,6 +2,7 @@
  * packed copy the dialog tracker keeps. Inputs sit in guarded buffers: a
  * read past the end faults. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "guarded.h"
@@ -249,6 +250,52 @@ Test(media_pack, unpacks_the_same)
     /* anything but the whole packed text is refused */
     cr_assert_not(sl_sdp_unpack(kept, n - 1, &again));
     sl_guard_free(&g);
+}
+
+/* rtpmap values (RFC 8866 6.6): which are taken, and what of them. */
+Test(sdp, rtpmap_forms)
+{
+    static const struct {
+        const char *value;
+        bool ok;
+        unsigned pt, rate, channels;
+        const char *name;
+    } cases[] = {
+        {"0 PCMU/8000", true, 0, 8000, 0, "PCMU"},
+        {"  97\topus/48000/2 trailing", true, 97, 48000, 2, "opus"},
+        {"96 AMR/8000/", true, 96, 8000, 0, "AMR"},
+        {"0097 X/4294967295", true, 97, 4294967295u, 0, "X"},
+        {"128 X/8000", false, 0, 0, 0, NULL},       /* pt above 127 */
+        {"9x X/8000", false, 0, 0, 0, NULL},        /* pt not a number */
+        {"97", false, 0, 0, 0, NULL},               /* no encoding */
+        {"97 PCMU", false, 0, 0, 0, NULL},          /* no clock rate */
+        {"97 /8000", false, 0, 0, 0, NULL},         /* no name */
+        {"97 X//2", false, 0, 0, 0, NULL},          /* empty rate */
+        {"97 X/8000x", false, 0, 0, 0, NULL},       /* rate not a number */
+        {"97 X/4294967296", false, 0, 0, 0, NULL},  /* rate above 32 bits */
+        {"97 X/00000008000", false, 0, 0, 0, NULL}, /* 11 digits */
+        {"97 X/8000/2/1", false, 0, 0, 0, NULL},    /* channels not a number */
+        {"97 X/8000/256", false, 0, 0, 0, NULL},    /* channels above 255 */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char text[128];
+        snprintf(text, sizeof text, "v=0\r\nm=audio 4000 RTP/AVP 97\r\na=rtpmap:%s\r\n",
+                 cases[i].value);
+        sl_guarded g;
+        sl_sdp s;
+        sl_anomaly an = parse(&g, text, &s);
+        cr_assert_eq(s.media[0].n_rtpmap, cases[i].ok ? 1 : 0, "%s", cases[i].value);
+        cr_assert_eq(an.kind, cases[i].ok ? SL_ANOM_NONE : SL_ANOM_SDP_MALFORMED, "%s",
+                     cases[i].value);
+        if (cases[i].ok) {
+            const sl_sdp_rtpmap *r = &s.media[0].rtpmap[0];
+            cr_assert(r->pt == cases[i].pt && r->rate == cases[i].rate &&
+                          r->channels == cases[i].channels,
+                      "%s", cases[i].value);
+            assert_slice(r->name, cases[i].name);
+        }
+        sl_guard_free(&g);
+    }
 }
 
 /* What does not fit is left out by whole sections or rtpmaps, and said. */
