@@ -49,6 +49,13 @@ def main():
             else:
                 failed += 1
                 print("FAIL no measurement of %s on %s" % (who, case))
+    if checks.get("trunk") == "ok":  # the cost of SDP (issue 19) is measured in the same run
+        sdp = [t for t in doc["targets"] if t["target"].startswith("trunk: default events, SDP")]
+        if sdp and sdp[0]["measured"]:
+            passed += 1
+        else:
+            failed += 1
+            print("FAIL no SDP cost target: %s" % sdp)
     bad_exit = [(r["case"], r["contender"], r["exit"]) for r in doc["results"]
                 if not r.get("skipped") and r["contender"].startswith("sipsleuth") and any(r["exit"])]
     if bad_exit:
