@@ -27,12 +27,12 @@ void sl_jw_reset(sl_jw *w)
     w->need_comma[0] = false;
 }
 
-static bool reserve(sl_jw *w, size_t extra)
+/* The buffer grown to hold extra more bytes; false (and the writer failed)
+ * when memory runs out. */
+static bool grow(sl_jw *w, size_t extra)
 {
     if (w->failed)
         return false;
-    if (w->cap - w->len >= extra)
-        return true;
     size_t cap = w->cap ? w->cap : 4096;
     while (cap - w->len < extra)
         cap *= 2;
@@ -44,6 +44,14 @@ static bool reserve(sl_jw *w, size_t extra)
     w->buf = nb;
     w->cap = cap;
     return true;
+}
+
+/* Room for extra more bytes: inline, as nearly every call has it already. */
+static inline bool reserve(sl_jw *w, size_t extra)
+{
+    if (!w->failed && w->cap - w->len >= extra)
+        return true;
+    return grow(w, extra);
 }
 
 /* memcpy for the short keys and values of members: overlapping word moves
@@ -132,7 +140,7 @@ static void escape(sl_jw *w, const uint8_t *p, size_t n);
  * `extra` more bytes after it, and marks the member as written: the value
  * must follow. Returns where it goes, NULL when out of memory. One reserve
  * covers key and value. */
-static char *member(sl_jw *w, const char *key, size_t n, size_t extra)
+static inline char *member(sl_jw *w, const char *key, size_t n, size_t extra)
 {
     if (!reserve(w, n + 4 + extra))
         return NULL;
