@@ -336,18 +336,28 @@ bool sl_sdp_static_pt(unsigned pt, const char **name, uint32_t *rate)
     return false;
 }
 
+/* Bytes b (8 of them) equal to the lowercase letters of want, any case. */
+static inline bool ieq8(const uint8_t *b, const char *want)
+{
+    uint64_t x, y;
+    memcpy(&x, b, 8);
+    memcpy(&y, want, 8);
+    return (x | 0x2020202020202020ULL) == y;
+}
+
 bool sl_sdp_is_content_type(sl_slice ct)
 {
-    static const char want[] = "application/sdp";
-    sl_slice params, type = sl_slice_trim(split_at(ct, ';', &params));
-    if (type.len != sizeof want - 1)
+    size_t i = 0;
+    while (i < ct.len && sl_is_lws(ct.ptr[i]))
+        i++;
+    /* "application/sdp" in any case: the type's letters compared 8 at a time
+     * with their case bit set, the '/' (and the letter after it) exactly */
+    const uint8_t *t = ct.ptr + i;
+    if (ct.len - i < 15 || !ieq8(t, "applicat") || !ieq8(t + 7, "tion/sdp") || t[11] != '/')
         return false;
-    for (size_t i = 0; i < type.len; i++) {
-        uint8_t c = type.ptr[i];
-        if ((c >= 'A' && c <= 'Z' ? c + 32 : c) != (uint8_t)want[i])
-            return false;
-    }
-    return true;
+    for (i += 15; i < ct.len && sl_is_lws(ct.ptr[i]);)
+        i++;
+    return i == ct.len || ct.ptr[i] == ';';
 }
 
 bool sl_sdp_of_message(const sl_sip_msg *msg, size_t body_off, sl_sdp *sdp, sl_anomaly *an)

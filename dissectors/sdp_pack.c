@@ -4,36 +4,35 @@
 #include "sipsleuth/media.h"
 
 typedef struct out {
-    uint8_t *p;
-    size_t len, cap;
-    bool full; /* something did not fit: the rest is dropped */
+    uint8_t *p, *end; /* the next byte; the end of the buffer */
+    bool full;        /* something did not fit: the rest is dropped */
 } out;
 
 static bool room(out *o, size_t n)
 {
-    if (!o->full && o->cap - o->len >= n)
+    if (!o->full && (size_t)(o->end - o->p) >= n)
         return true;
     o->full = true;
     return false;
 }
 
-static void put_u8(out *o, unsigned v)
+static inline void put_u8(out *o, unsigned v)
 {
-    o->p[o->len++] = (uint8_t)v;
+    *o->p++ = (uint8_t)v;
 }
 
-static void put_u16(out *o, unsigned v)
+static inline void put_u16(out *o, unsigned v)
 {
     put_u8(o, v >> 8);
     put_u8(o, v & 0xFF);
 }
 
-static void put_str(out *o, sl_slice s)
+static inline void put_str(out *o, sl_slice s)
 {
     put_u16(o, (unsigned)s.len);
     if (s.len) /* an empty slice may have no pointer */
-        memcpy(o->p + o->len, s.ptr, s.len);
-    o->len += s.len;
+        memcpy(o->p, s.ptr, s.len);
+    o->p += s.len;
 }
 
 static size_t str_size(sl_slice s)
@@ -65,7 +64,7 @@ static bool pack_media(out *o, const sl_sdp_media *m)
     put_u16(o, m->port_count);
     put_u16(o, m->ptime);
     put_u8(o, m->dir);
-    size_t count_at = o->len;
+    uint8_t *count = o->p;
     put_u8(o, 0);
     put_str(o, m->media);
     put_str(o, m->proto);
@@ -74,28 +73,28 @@ static bool pack_media(out *o, const sl_sdp_media *m)
     uint8_t n = 0;
     while (n < m->n_rtpmap && pack_rtpmap(o, &m->rtpmap[n]))
         n++;
-    o->p[count_at] = n;
+    *count = n;
     return true;
 }
 
 size_t sl_sdp_pack(const sl_sdp *sdp, uint8_t *buf, size_t cap, bool *cut)
 {
-    out o = {buf, 0, cap, false};
+    out o = {buf, buf + cap, false};
     if (!room(&o, 3 + str_size(sdp->conn))) {
         *cut = true;
         return 0;
     }
     put_u8(&o, sdp->dir);
-    size_t count_at = o.len;
+    uint8_t *count = o.p;
     put_u8(&o, 0);
     put_u8(&o, sdp->dropped);
     put_str(&o, sdp->conn);
     uint8_t n = 0;
     while (n < sdp->n_media && pack_media(&o, &sdp->media[n]))
         n++;
-    buf[count_at] = n;
+    *count = n;
     *cut = sdp->dropped || o.full;
-    return o.len;
+    return (size_t)(o.p - buf);
 }
 
 typedef struct in {

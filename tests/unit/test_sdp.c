@@ -252,6 +252,35 @@ Test(media_pack, unpacks_the_same)
     sl_guard_free(&g);
 }
 
+/* Content-Type values that are application/sdp (RFC 3261 20.15: any case,
+ * parameters after ';'), and some that are not. */
+Test(sdp, content_type_forms)
+{
+    static const char *const yes[] = {"application/sdp",         "Application/SDP",
+                                      " application/sdp ",       "application/sdp;charset=utf-8",
+                                      "application/sdp \t; x=y", "APPLICATION/SDP"};
+    static const char *const no[] = {"application/sdpx",
+                                     "application/sd",
+                                     "application/sdp x",
+                                     "application\x0fsdp",
+                                     "applicationXsdp",
+                                     "text/plain",
+                                     "",
+                                     "multipart/mixed;boundary=x"};
+    for (size_t i = 0; i < sizeof yes / sizeof *yes; i++) {
+        sl_guarded g;
+        const uint8_t *t = sl_guard(&g, yes[i], strlen(yes[i]));
+        cr_assert(sl_sdp_is_content_type(sl_slice_make(t, strlen(yes[i]))), "%s", yes[i]);
+        sl_guard_free(&g);
+    }
+    for (size_t i = 0; i < sizeof no / sizeof *no; i++) {
+        sl_guarded g;
+        const uint8_t *t = sl_guard(&g, no[i], strlen(no[i]));
+        cr_assert_not(sl_sdp_is_content_type(sl_slice_make(t, strlen(no[i]))), "%s", no[i]);
+        sl_guard_free(&g);
+    }
+}
+
 /* rtpmap values (RFC 8866 6.6): which are taken, and what of them. */
 Test(sdp, rtpmap_forms)
 {
