@@ -168,55 +168,73 @@ static inline bool is(sl_slice s, const char *lit, size_t n)
     return s.len == n && memcmp(s.ptr, lit, n) == 0;
 }
 
-/* An attribute name: a direction, or 0 (SL_SDP_DIR_UNSET). */
-static uint8_t dir_of(sl_slice name)
+/* Is attribute v the name (n bytes) alone or followed by ':' (RFC 8866 5.13)?
+ * *value: what follows the ':'. */
+static inline bool attr_is(sl_slice v, const char *name, size_t n, sl_slice *value)
 {
-    if (name.len != 8)
-        return SL_SDP_DIR_UNSET;
-    if (is(name, "sendrecv", 8))
+    if (v.len < n || memcmp(v.ptr, name, n) != 0 || (v.len > n && v.ptr[n] != ':'))
+        return false;
+    *value = after(v, v.len > n ? n + 1 : n);
+    return true;
+}
+
+/* A direction attribute: its sl_sdp_dir, else 0 (SL_SDP_DIR_UNSET). */
+static uint8_t dir_of(sl_slice v)
+{
+    sl_slice ignored;
+    if (attr_is(v, "sendrecv", 8, &ignored))
         return SL_SDP_SENDRECV;
-    if (is(name, "sendonly", 8))
+    if (attr_is(v, "sendonly", 8, &ignored))
         return SL_SDP_SENDONLY;
-    if (is(name, "recvonly", 8))
+    if (attr_is(v, "recvonly", 8, &ignored))
         return SL_SDP_RECVONLY;
-    if (is(name, "inactive", 8))
+    if (attr_is(v, "inactive", 8, &ignored))
         return SL_SDP_INACTIVE;
     return SL_SDP_DIR_UNSET;
 }
 
+static void on_rtpmap(state *s, sl_slice value)
+{
+    if (s->cur->n_rtpmap == SL_SDP_MAX_RTPMAP) {
+        too_many(s);
+        return;
+    }
+    if (parse_rtpmap(value, &s->cur->rtpmap[s->cur->n_rtpmap]))
+        s->cur->n_rtpmap++;
+    else
+        bad(s);
+}
+
+static void on_ptime(state *s, sl_slice value)
+{
+    sl_slice frac, whole = split_at(sl_slice_trim(value), '.', &frac);
+    uint32_t n;
+    if (to_uint(whole, 65535, &n))
+        s->cur->ptime = (uint16_t)n;
+    else
+        bad(s);
+}
+
+/* Only a direction (sendrecv, sendonly, recvonly, inactive), rtpmap and
+ * ptime matter: the others (fmtp, candidate...) are passed by their first
+ * byte. */
 static void on_attribute(state *s, sl_slice v)
 {
-    /* only a direction (sendrecv, sendonly, recvonly, inactive), rtpmap and
-     * ptime matter: the others (fmtp, candidate...) are passed by their first byte */
     if (!v.len || (v.ptr[0] != 's' && v.ptr[0] != 'r' && v.ptr[0] != 'i' && v.ptr[0] != 'p'))
         return;
-    sl_slice value, name = split_at(v, ':', &value);
-    uint8_t dir = dir_of(name);
+    sl_slice value;
+    if (s->cur && attr_is(v, "rtpmap", 6, &value)) {
+        on_rtpmap(s, value);
+        return;
+    }
+    uint8_t dir = dir_of(v);
     if (dir != SL_SDP_DIR_UNSET) {
         if (!s->in_media)
             s->sdp->dir = dir;
         else if (s->cur)
             s->cur->dir = dir;
-        return;
-    }
-    if (!s->cur)
-        return; /* rtpmap and ptime are media-level attributes */
-    if (is(name, "rtpmap", 6)) {
-        if (s->cur->n_rtpmap == SL_SDP_MAX_RTPMAP) {
-            too_many(s);
-            return;
-        }
-        if (parse_rtpmap(value, &s->cur->rtpmap[s->cur->n_rtpmap]))
-            s->cur->n_rtpmap++;
-        else
-            bad(s);
-    } else if (is(name, "ptime", 5)) {
-        sl_slice frac, whole = split_at(sl_slice_trim(value), '.', &frac);
-        uint32_t n;
-        if (to_uint(whole, 65535, &n))
-            s->cur->ptime = (uint16_t)n;
-        else
-            bad(s);
+    } else if (s->cur && attr_is(v, "ptime", 5, &value)) {
+        on_ptime(s, value); /* rtpmap and ptime are media-level attributes */
     }
 }
 

@@ -533,6 +533,35 @@ void sl_jw_kbytes_n(sl_jw *w, const char *key, size_t key_len, const void *p, si
     w->len = (size_t)(escape_at(o, p, n) - w->buf);
 }
 
+char *sl_jw_chunk_begin(sl_jw *w, size_t room)
+{
+    if (!reserve(w, room + 1))
+        return NULL;
+    char *o = w->buf + w->len;
+    if (w->need_comma[w->depth])
+        *o++ = ',';
+    return o;
+}
+
+void sl_jw_chunk_end(sl_jw *w, char *end)
+{
+    w->len = (size_t)(end - w->buf);
+    w->need_comma[w->depth] = true;
+}
+
+char *sl_jwc_uint(char *o, uint64_t v)
+{
+    char tmp[24], *e = tmp + sizeof tmp;
+    char *p = utoa_back(e, v);
+    copy_short(o, p, (size_t)(e - p));
+    return o + (e - p);
+}
+
+char *sl_jwc_bytes(char *o, const void *p, size_t n)
+{
+    return escape_at(o, p, n);
+}
+
 void sl_jw_kslice_or_null_n(sl_jw *w, const char *key, size_t key_len, sl_slice s)
 {
     if (s.len)

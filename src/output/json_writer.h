@@ -60,6 +60,25 @@ static inline sl_slice sl_jw_text_since(const sl_jw *w, size_t mark)
                                       : sl_slice_make(w->buf + mark, w->len - mark);
 }
 
+/* Several members written as one piece of text, for a few short ones in a
+ * row (one room check instead of one each): sl_jw_chunk_begin() returns
+ * where to write, with room for `room` bytes and a comma already put when a
+ * member came before (NULL when out of memory); the sl_jwc_* helpers write
+ * there and return the next byte (the caller writes the commas and keys
+ * between members, as literals); sl_jw_chunk_end() takes the text up to end. */
+char *sl_jw_chunk_begin(sl_jw *w, size_t room);
+void sl_jw_chunk_end(sl_jw *w, char *end);
+/* A literal (a key with its quotes and colon, a comma): n bytes. */
+static inline char *sl_jwc_lit(char *o, const char *s, size_t n)
+{
+    memcpy(o, s, n);
+    return o + n;
+}
+#define SL_JWC_LIT(o, lit) sl_jwc_lit((o), (lit), sizeof(lit) - 1)
+char *sl_jwc_uint(char *o, uint64_t v); /* at most 20 bytes */
+/* An escaped string: room for 6 * n + 2 bytes. */
+char *sl_jwc_bytes(char *o, const void *p, size_t n);
+
 /* Bytes outside the JSON structure (the newline between documents); resets
  * the writer for the next document. */
 void sl_jw_end_document(sl_jw *w, const char *text, size_t n);

@@ -104,29 +104,63 @@ static void write_formats(sl_jw *w, sl_text_memo *memo, const sl_sdp_media *v)
         sl_text_memo_put(memo, key, key_len, sl_jw_text_since(w, mark));
 }
 
+/* "connection_ip": the address, or null. */
+static char *conn_member(char *o, sl_slice conn)
+{
+    o = SL_JWC_LIT(o, "\"connection_ip\":");
+    return conn.len ? sl_jwc_bytes(o, conn.ptr, conn.len) : SL_JWC_LIT(o, "null");
+}
+
+/* media, port, port_count, proto and connection_ip: one chunk of text. */
+static void write_stream_head(sl_jw *w, const sl_sdp_media *v, sl_slice conn)
+{
+    char *o = sl_jw_chunk_begin(w, 120 + 6 * (v->media.len + v->proto.len + conn.len));
+    if (!o)
+        return;
+    o = SL_JWC_LIT(o, "\"media\":");
+    o = sl_jwc_bytes(o, v->media.ptr, v->media.len);
+    o = SL_JWC_LIT(o, ",\"port\":");
+    o = sl_jwc_uint(o, v->port);
+    if (v->port_count) {
+        o = SL_JWC_LIT(o, ",\"port_count\":");
+        o = sl_jwc_uint(o, v->port_count);
+    }
+    o = SL_JWC_LIT(o, ",\"proto\":");
+    o = sl_jwc_bytes(o, v->proto.ptr, v->proto.len);
+    o = conn_member(SL_JWC_LIT(o, ","), conn);
+    sl_jw_chunk_end(w, o);
+}
+
 static void write_stream(sl_jw *w, sl_text_memo *memo, const sl_sdp_media *v, sl_slice session_conn,
                          sl_sdp_dir session_dir)
 {
     sl_jw_obj_begin(w);
-    sl_jw_kslice(w, "media", v->media);
-    sl_jw_kuint(w, "port", v->port);
-    if (v->port_count)
-        sl_jw_kuint(w, "port_count", v->port_count);
-    sl_jw_kslice(w, "proto", v->proto);
-    sl_jw_kslice_or_null(w, "connection_ip", v->conn.len ? v->conn : session_conn);
+    write_stream_head(w, v, v->conn.len ? v->conn : session_conn);
     write_formats(w, memo, v);
     sl_sdp_dir d = v->dir != SL_SDP_DIR_UNSET ? (sl_sdp_dir)v->dir : session_dir;
-    sl_jw_kstr(w, "direction", sl_sdp_dir_name(d));
-    if (v->ptime)
-        sl_jw_kuint(w, "ptime", v->ptime);
+    const char *dir = sl_sdp_dir_name(d);
+    char *o = sl_jw_chunk_begin(w, 64);
+    if (o) {
+        o = SL_JWC_LIT(o, "\"direction\":\"");
+        o = sl_jwc_lit(o, dir, strlen(dir));
+        o = SL_JWC_LIT(o, "\"");
+        if (v->ptime)
+            o = sl_jwc_uint(SL_JWC_LIT(o, ",\"ptime\":"), v->ptime);
+        sl_jw_chunk_end(w, o);
+    }
     sl_jw_obj_end(w);
 }
 
 void sl_json_sdp(sl_jw *w, sl_text_memo *memo, const sl_sdp *sdp)
 {
     sl_jw_obj_begin(w);
-    sl_jw_kslice_or_null(w, "connection_ip", sdp->conn);
-    sl_jw_kbool(w, "hold", sl_sdp_is_hold(sdp));
+    char *o = sl_jw_chunk_begin(w, 64 + 6 * sdp->conn.len);
+    if (o) {
+        o = conn_member(o, sdp->conn);
+        o = sl_sdp_is_hold(sdp) ? SL_JWC_LIT(o, ",\"hold\":true")
+                                : SL_JWC_LIT(o, ",\"hold\":false");
+        sl_jw_chunk_end(w, o);
+    }
     sl_jw_key(w, "streams");
     sl_jw_arr_begin(w);
     for (size_t i = 0; i < sdp->n_media; i++)
