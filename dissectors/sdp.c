@@ -368,14 +368,16 @@ bool sl_sdp_is_content_type(sl_slice ct)
     size_t i = 0;
     while (i < ct.len && sl_is_lws(ct.ptr[i]))
         i++;
-    /* "application/sdp" in any case: the type's letters compared 8 at a time
-     * with their case bit set, the '/' (and the letter after it) exactly */
-    const uint8_t *t = ct.ptr + i;
-    if (ct.len - i < 15 || !ieq8(t, "applicat") || !ieq8(t + 7, "tion/sdp") || t[11] != '/')
+    /* "application/sdp" in any case: the letters compared 8 at a time with
+     * their case bit set, the '/' exactly; then space, and ';' or the end */
+    sl_slice type = after(ct, i);
+    if (type.len < 15 || !ieq8(type.ptr, "applicat") || !ieq8(type.ptr + 7, "tion/sdp") ||
+        type.ptr[11] != '/')
         return false;
-    for (i += 15; i < ct.len && sl_is_lws(ct.ptr[i]);)
-        i++;
-    return i == ct.len || ct.ptr[i] == ';';
+    size_t j = 15;
+    while (j < type.len && sl_is_lws(type.ptr[j]))
+        j++;
+    return j == type.len || type.ptr[j] == ';';
 }
 
 bool sl_sdp_of_message(const sl_sip_msg *msg, size_t body_off, sl_sdp *sdp, sl_anomaly *an)

@@ -543,7 +543,7 @@ char *sl_jw_chunk_begin(sl_jw *w, size_t room)
     return o;
 }
 
-void sl_jw_chunk_end(sl_jw *w, char *end)
+void sl_jw_chunk_end(sl_jw *w, const char *end)
 {
     w->len = (size_t)(end - w->buf);
     w->need_comma[w->depth] = true;

@@ -67,7 +67,7 @@ static inline sl_slice sl_jw_text_since(const sl_jw *w, size_t mark)
  * there and return the next byte (the caller writes the commas and keys
  * between members, as literals); sl_jw_chunk_end() takes the text up to end. */
 char *sl_jw_chunk_begin(sl_jw *w, size_t room);
-void sl_jw_chunk_end(sl_jw *w, char *end);
+void sl_jw_chunk_end(sl_jw *w, const char *end);
 /* A literal (a key with its quotes and colon, a comma): n bytes. */
 static inline char *sl_jwc_lit(char *o, const char *s, size_t n)
 {
