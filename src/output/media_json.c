@@ -131,23 +131,28 @@ static void write_stream_head(sl_jw *w, const sl_sdp_media *v, sl_slice conn)
     sl_jw_chunk_end(w, o);
 }
 
+/* direction and ptime: one chunk of text. */
+static void write_stream_tail(sl_jw *w, const sl_sdp_media *v, sl_sdp_dir dir)
+{
+    const char *name = sl_sdp_dir_name(dir);
+    char *o = sl_jw_chunk_begin(w, 64);
+    if (!o)
+        return;
+    o = SL_JWC_LIT(o, "\"direction\":\"");
+    o = sl_jwc_lit(o, name, strlen(name));
+    o = SL_JWC_LIT(o, "\"");
+    if (v->ptime)
+        o = sl_jwc_uint(SL_JWC_LIT(o, ",\"ptime\":"), v->ptime);
+    sl_jw_chunk_end(w, o);
+}
+
 static void write_stream(sl_jw *w, sl_text_memo *memo, const sl_sdp_media *v, sl_slice session_conn,
                          sl_sdp_dir session_dir)
 {
     sl_jw_obj_begin(w);
     write_stream_head(w, v, v->conn.len ? v->conn : session_conn);
     write_formats(w, memo, v);
-    sl_sdp_dir d = v->dir != SL_SDP_DIR_UNSET ? (sl_sdp_dir)v->dir : session_dir;
-    const char *dir = sl_sdp_dir_name(d);
-    char *o = sl_jw_chunk_begin(w, 64);
-    if (o) {
-        o = SL_JWC_LIT(o, "\"direction\":\"");
-        o = sl_jwc_lit(o, dir, strlen(dir));
-        o = SL_JWC_LIT(o, "\"");
-        if (v->ptime)
-            o = sl_jwc_uint(SL_JWC_LIT(o, ",\"ptime\":"), v->ptime);
-        sl_jw_chunk_end(w, o);
-    }
+    write_stream_tail(w, v, v->dir != SL_SDP_DIR_UNSET ? (sl_sdp_dir)v->dir : session_dir);
     sl_jw_obj_end(w);
 }
 
