@@ -4,6 +4,7 @@
 
 #include "hash.h"
 #include "sipsleuth/anomaly_event.h"
+#include "slice_lit.h"
 
 #include <stdlib.h>
 
@@ -328,8 +329,8 @@ static bool has_credentials(const sl_sip_msg *m)
 {
     for (size_t i = 0; i < m->n_headers; i++)
         if (m->headers[i].id == SL_HDR_OTHER &&
-            (sl_slice_ieq(m->headers[i].name, "Authorization") ||
-             sl_slice_ieq(m->headers[i].name, "Proxy-Authorization")))
+            (SL_IEQ_LIT(m->headers[i].name, "Authorization") ||
+             SL_IEQ_LIT(m->headers[i].name, "Proxy-Authorization")))
             return true;
     return false;
 }
@@ -337,7 +338,7 @@ static bool has_credentials(const sl_sip_msg *m)
 static bool register_or_invite(const sl_sip_ctx *ctx)
 {
     return ctx->has_cseq &&
-           (sl_slice_ieq(ctx->cseq.method, "REGISTER") || sl_slice_ieq(ctx->cseq.method, "INVITE"));
+           (SL_IEQ_LIT(ctx->cseq.method, "REGISTER") || SL_IEQ_LIT(ctx->cseq.method, "INVITE"));
 }
 
 /* A failed authentication, counted against the response's receiver: a 403
