@@ -211,6 +211,15 @@ static bool block_matches(sl_slice s, size_t i, unsigned mask, const needle_set 
             return true;
     return false;
 }
+#else
+/* Whether p[0], p[1] are, in any case, the first two letters of a needle. */
+static bool pair_at(const uint8_t *p, const needle_set *set)
+{
+    for (size_t k = 0; k < set->n_pairs; k++)
+        if ((p[0] | 0x20) == set->pairs[k].first[0] && (p[1] | 0x20) == set->pairs[k].second[0])
+            return true;
+    return false;
+}
 #endif
 
 /* Whether s holds one of the needles (each at least 2 letters), in any case.
@@ -235,8 +244,8 @@ static bool contains_any_ci(sl_slice s, const needle_set *set)
     /* the last positions, overlapping the block before */
     return i < s.len - 1 && block_matches(s, s.len - 17, pair_mask(s.ptr + s.len - 17, set), set);
 #else
-    for (size_t i = 0; i < s.len; i++)
-        if (needle_at(s, i, set))
+    for (size_t i = 0; i + 1 < s.len; i++)
+        if (pair_at(s.ptr + i, set) && needle_at(s, i, set))
             return true;
     return false;
 #endif

@@ -53,30 +53,27 @@ static inline uint64_t sl_hash_16(uint64_t h, uint64_t a, uint64_t b)
 }
 #endif
 
-/* Folds n bytes into h (memcpy: no unaligned loads). With a 128-bit
- * multiply, 16 bytes a step and a last 9 to 16 as two overlapping words;
- * else 8 a step through sl_mix64. Then the tail and sl_mix64. */
+static inline uint64_t sl_load64(const uint8_t *p)
+{
+    uint64_t w;
+    memcpy(&w, p, 8); /* memcpy: no unaligned loads */
+    return w;
+}
+
+/* Folds n bytes into h. With a 128-bit multiply, 16 bytes a step and a last
+ * 9 to 16 as two overlapping words; else 8 a step through sl_mix64. Then the
+ * tail and sl_mix64. */
 static inline uint64_t sl_hash_bytes(uint64_t h, const uint8_t *p, size_t n)
 {
     h ^= (uint64_t)n * UINT64_C(0x9e3779b97f4a7c15);
-    uint64_t a, b;
 #ifdef __SIZEOF_INT128__
-    for (; n > 16; p += 16, n -= 16) {
-        memcpy(&a, p, 8);
-        memcpy(&b, p + 8, 8);
-        h = sl_hash_16(h, a, b);
-    }
-    if (n > 8) {
-        memcpy(&a, p, 8);
-        memcpy(&b, p + n - 8, 8);
-        return sl_mix64(sl_hash_16(h, a, b));
-    }
+    for (; n > 16; p += 16, n -= 16)
+        h = sl_hash_16(h, sl_load64(p), sl_load64(p + 8));
+    if (n > 8)
+        return sl_mix64(sl_hash_16(h, sl_load64(p), sl_load64(p + n - 8)));
 #else
-    for (; n > 8; p += 8, n -= 8) {
-        memcpy(&a, p, 8);
-        h = sl_mix64(h ^ a) + UINT64_C(0x9e3779b97f4a7c15);
-    }
-    (void)b;
+    for (; n > 8; p += 8, n -= 8)
+        h = sl_mix64(h ^ sl_load64(p)) + UINT64_C(0x9e3779b97f4a7c15);
 #endif
     return sl_mix64(h ^ sl_hash_tail(p, n));
 }

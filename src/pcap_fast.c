@@ -49,7 +49,7 @@ sl_pcap_fast *sl_pcap_fast_open(pcap_t *p, const uint8_t head[4])
         pcap_major_version(p) != 2 || pcap_minor_version(p) != 4 || !plain_dlt(pcap_datalink(p)) ||
         pcap_snapshot(p) <= 0 || !f)
         return NULL;
-    int fd = f ? fileno(f) : -1;
+    int fd = fileno(f);
     off_t at = fd >= 0 ? ftello(f) : -1;
     if (at < 0 || fseeko(f, at, SEEK_SET) != 0) /* a pipe: no going back */
         return NULL;
