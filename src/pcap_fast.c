@@ -1,5 +1,4 @@
 /* Classic pcap records from our own buffer: see pcap_fast.h. */
-#define _FILE_OFFSET_BITS 64
 #include "pcap_fast.h"
 
 #include <errno.h>
