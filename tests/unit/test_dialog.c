@@ -1116,7 +1116,7 @@ Test(methods, names_exactly)
     for (int m = 0; m < SL_M_OTHER; m++) {
         const char *name = sl_method_name((sl_method)m);
         size_t n = strlen(name);
-        cr_assert_eq(sl_method_of(sl_slice_make(name, n)), m, "%s", name);
+        cr_assert_eq((int)sl_method_of(sl_slice_make(name, n)), m, "%s", name);
         char buf[16];
         for (size_t i = 0; i < n; i++) {
             memcpy(buf, name, n);
