@@ -4,8 +4,13 @@
 
 #include "hash.h"
 #include "sipsleuth/anomaly_event.h"
+#include "slice_lit.h"
 
 #include <stdlib.h>
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* ---- the window table ---- */
 
@@ -134,6 +139,33 @@ static const needle scanner_agents[] = {
 };
 static const needle sipvicious = NEEDLE("sipvicious");
 
+/* The first two letters of needles, each byte 16 times (an SSE2 operand). */
+typedef struct pair16 {
+    uint8_t first[16], second[16];
+} pair16;
+#define B16(c)                                                                                     \
+    {                                                                                              \
+        c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c                                             \
+    }
+#define PAIR(a, b)                                                                                 \
+    {                                                                                              \
+        B16(a), B16(b)                                                                             \
+    }
+
+typedef struct needle_set {
+    const needle *nd;
+    size_t n;
+    const pair16 *pairs; /* every needle's first two letters, once */
+    size_t n_pairs;
+} needle_set;
+
+static const pair16 scanner_pairs[] = {PAIR('f', 'r'), PAIR('s', 'i'), PAIR('s', 'u'),
+                                       PAIR('i', 'w'), PAIR('v', 'a'), PAIR('p', 'p')};
+static const pair16 sipvicious_pair[] = {PAIR('s', 'i')};
+static const needle_set scanners = {scanner_agents, sizeof scanner_agents / sizeof *scanner_agents,
+                                    scanner_pairs, sizeof scanner_pairs / sizeof *scanner_pairs};
+static const needle_set sipvicious_display = {&sipvicious, 1, sipvicious_pair, 1};
+
 static bool rest_matches(const uint8_t *p, const needle *nd)
 {
     for (size_t j = 1; j < nd->len; j++)
@@ -142,29 +174,86 @@ static bool rest_matches(const uint8_t *p, const needle *nd)
     return true;
 }
 
-/* Whether s holds one of the needles, in any case. One pass over s, which
- * compares only where a needle's first letter stands: it runs on every
- * request's User-Agent. */
-static bool contains_any_ci(sl_slice s, const needle *nd, size_t n)
+/* Whether a needle starts at s.ptr + i, in any case. */
+static bool needle_at(sl_slice s, size_t i, const needle_set *set)
 {
-    uint32_t firsts = 0; /* bit c - 'a' for each first letter c */
-    for (size_t k = 0; k < n; k++)
-        firsts |= 1u << (nd[k].text[0] - 'a');
-    for (size_t i = 0; i < s.len; i++) {
-        unsigned c = (unsigned)(s.ptr[i] | 0x20) - 'a';
-        if (c >= 26 || !(firsts >> c & 1))
-            continue;
-        for (size_t k = 0; k < n; k++)
-            if ((unsigned)(nd[k].text[0] - 'a') == c && nd[k].len <= s.len - i &&
-                rest_matches(s.ptr + i, &nd[k]))
-                return true;
+    for (size_t k = 0; k < set->n; k++) {
+        const needle *nd = &set->nd[k];
+        if ((s.ptr[i] | 0x20) == (uint8_t)nd->text[0] && nd->len <= s.len - i &&
+            rest_matches(s.ptr + i, nd))
+            return true;
     }
     return false;
 }
 
+#ifdef __SSE2__
+/* Bit j set where bytes j and j + 1 of the 17 at p, in any case, are the
+ * first two letters of a needle. */
+static inline unsigned pair_mask(const uint8_t *p, const needle_set *set)
+{
+    __m128i lc = _mm_set1_epi8(0x20);
+    __m128i v0 = _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)p), lc);
+    __m128i v1 = _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)(p + 1)), lc);
+    __m128i hit = _mm_setzero_si128();
+    for (size_t k = 0; k < set->n_pairs; k++) {
+        const pair16 *pr = &set->pairs[k];
+        __m128i a = _mm_loadu_si128((const __m128i *)(const void *)pr->first);
+        __m128i b = _mm_loadu_si128((const __m128i *)(const void *)pr->second);
+        hit = _mm_or_si128(hit, _mm_and_si128(_mm_cmpeq_epi8(v0, a), _mm_cmpeq_epi8(v1, b)));
+    }
+    return (unsigned)_mm_movemask_epi8(hit);
+}
+
+static bool block_matches(sl_slice s, size_t i, unsigned mask, const needle_set *set)
+{
+    for (; mask; mask &= mask - 1)
+        if (needle_at(s, i + (size_t)__builtin_ctz(mask), set))
+            return true;
+    return false;
+}
+#else
+/* Whether p[0], p[1] are, in any case, the first two letters of a needle. */
+static bool pair_at(const uint8_t *p, const needle_set *set)
+{
+    for (size_t k = 0; k < set->n_pairs; k++)
+        if ((p[0] | 0x20) == set->pairs[k].first[0] && (p[1] | 0x20) == set->pairs[k].second[0])
+            return true;
+    return false;
+}
+#endif
+
+/* Whether s holds one of the needles (each at least 2 letters), in any case.
+ * It runs on every request's User-Agent: with SSE2, 16 positions at a time
+ * are matched against the needles' first two letters, and only those that
+ * match are compared in full; a string shorter than 17 bytes is scanned from
+ * a zero-padded copy (a zero byte matches no letter). */
+static bool contains_any_ci(sl_slice s, const needle_set *set)
+{
+    if (s.len < 2)
+        return false;
+#ifdef __SSE2__
+    if (s.len < 17) {
+        uint8_t pad[32] = {0};
+        memcpy(pad, s.ptr, s.len);
+        return block_matches(s, 0, pair_mask(pad, set), set);
+    }
+    size_t i = 0;
+    for (; i + 17 <= s.len; i += 16)
+        if (block_matches(s, i, pair_mask(s.ptr + i, set), set))
+            return true;
+    /* the last positions, overlapping the block before */
+    return i < s.len - 1 && block_matches(s, s.len - 17, pair_mask(s.ptr + s.len - 17, set), set);
+#else
+    for (size_t i = 0; i + 1 < s.len; i++)
+        if (pair_at(s.ptr + i, set) && needle_at(s, i, set))
+            return true;
+    return false;
+#endif
+}
+
 bool sl_scanner_user_agent(sl_slice ua)
 {
-    return contains_any_ci(ua, scanner_agents, sizeof scanner_agents / sizeof *scanner_agents);
+    return contains_any_ci(ua, &scanners);
 }
 
 static void report(sl_auth_watch *aw, sl_anomaly_kind kind, const sl_src_window *w, sl_time ts,
@@ -249,8 +338,8 @@ static bool has_credentials(const sl_sip_msg *m)
 {
     for (size_t i = 0; i < m->n_headers; i++)
         if (m->headers[i].id == SL_HDR_OTHER &&
-            (sl_slice_ieq(m->headers[i].name, "Authorization") ||
-             sl_slice_ieq(m->headers[i].name, "Proxy-Authorization")))
+            (SL_IEQ_LIT(m->headers[i].name, "Authorization") ||
+             SL_IEQ_LIT(m->headers[i].name, "Proxy-Authorization")))
             return true;
     return false;
 }
@@ -258,7 +347,7 @@ static bool has_credentials(const sl_sip_msg *m)
 static bool register_or_invite(const sl_sip_ctx *ctx)
 {
     return ctx->has_cseq &&
-           (sl_slice_ieq(ctx->cseq.method, "REGISTER") || sl_slice_ieq(ctx->cseq.method, "INVITE"));
+           (SL_IEQ_LIT(ctx->cseq.method, "REGISTER") || SL_IEQ_LIT(ctx->cseq.method, "INVITE"));
 }
 
 /* A failed authentication, counted against the response's receiver: a 403
@@ -294,7 +383,7 @@ void sl_auth_watch_on_message(sl_auth_watch *aw, const sl_sip_ctx *ctx, const sl
     }
     const sl_sip_header *ua = sl_sip_find(m, SL_HDR_USER_AGENT);
     bool by_ua = ua && sl_scanner_user_agent(ua->value);
-    if (!by_ua && !contains_any_ci(ctx->from.display, &sipvicious, 1))
+    if (!by_ua && !contains_any_ci(ctx->from.display, &sipvicious_display))
         return;
     sl_src_window *w = sl_window_table_hit(&aw->scan, &ctx->flow.src, ctx->ts);
     if (w && by_ua && w->ua_len == 0) {

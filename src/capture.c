@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "pcap_fast.h"
 #include "sipsleuth/pcapng.h"
 
 /* A -f filter compiled for one link type of a pcapng file. */
@@ -23,7 +24,9 @@ typedef struct link_filter {
 #define MAX_LINK_FILTERS 32
 
 struct sl_capture {
-    pcap_t *pcap;  /* classic pcap files and live interfaces */
+    pcap_t *pcap;       /* classic pcap files and live interfaces */
+    sl_pcap_fast *fast; /* a classic file's records while they are plain */
+    int fast_dlt;
     sl_pcapng *ng; /* pcapng files: our reader, a link type per interface */
     int ng_fd;     /* the descriptor it reads (-1: none to close) */
     bool live;
@@ -210,7 +213,16 @@ sl_capture *sl_capture_open_file(const char *path, char *err, size_t errlen)
         return NULL;
     }
     c->stdio_buf = buf;
+    if (got == 4 && (c->fast = sl_pcap_fast_open(p, head)) != NULL)
+        c->fast_dlt = pcap_datalink(p);
     return c;
+}
+
+/* From here on libpcap reads the file. */
+static void leave_fast(sl_capture *c)
+{
+    (void)sl_pcap_fast_close(c->fast);
+    c->fast = NULL;
 }
 
 sl_capture *sl_capture_open_live(const sl_live_options *opt, char *err, size_t errlen)
@@ -308,6 +320,8 @@ bool sl_capture_set_filter(sl_capture *c, const char *bpf, char *err, size_t err
 {
     if (c->ng)
         return set_pcapng_filter(c, bpf, err, errlen);
+    if (c->fast)
+        leave_fast(c); /* libpcap applies the filter as it reads */
     struct bpf_program prog;
     if (pcap_compile(c->pcap, &prog, bpf, 1, PCAP_NETMASK_UNKNOWN) != 0) {
         snprintf(err, errlen, "filter \"%s\": %s", bpf, pcap_geterr(c->pcap));
@@ -346,6 +360,8 @@ int64_t sl_capture_offset(const sl_capture *c)
         return (int64_t)sl_pcapng_offset(c->ng);
     if (c->live)
         return -1;
+    if (c->fast)
+        return sl_pcap_fast_offset(c->fast);
     FILE *f = pcap_file(c->pcap);
     return f ? (int64_t)ftell(f) : -1; /* -1 for a pipe (ESPIPE) */
 }
@@ -383,10 +399,41 @@ static sl_capture_result next_pcapng(sl_capture *c, sl_frame *f)
     return SL_CAPTURE_END; /* asked to stop */
 }
 
+static sl_capture_result next_pcap(sl_capture *c, sl_frame *f);
+
+/* A break ends the read once, as pcap_breakloop does for a file. */
+static sl_capture_result next_fast(sl_capture *c, sl_frame *f)
+{
+    if (c->stop) {
+        c->stop = 0;
+        return SL_CAPTURE_END;
+    }
+    struct pcap_pkthdr h;
+    const uint8_t *data;
+    if (!sl_pcap_fast_next(c->fast, &h, &data)) {
+        leave_fast(c);
+        return next_pcap(c, f);
+    }
+    int64_t sub = h.ts.tv_usec; /* nanoseconds (c->nano) */
+    f->ts = (sl_time)h.ts.tv_sec * SL_NS_PER_SEC + (c->nano ? sub : sub * SL_NS_PER_US);
+    f->dlt = c->fast_dlt;
+    f->data = data;
+    f->caplen = h.caplen;
+    f->wirelen = h.len;
+    return SL_CAPTURE_FRAME;
+}
+
 sl_capture_result sl_capture_next(sl_capture *c, sl_frame *f)
 {
     if (c->ng)
         return next_pcapng(c, f);
+    if (c->fast)
+        return next_fast(c, f);
+    return next_pcap(c, f);
+}
+
+static sl_capture_result next_pcap(sl_capture *c, sl_frame *f)
+{
     struct pcap_pkthdr *h;
     const u_char *data;
     int rc = pcap_next_ex(c->pcap, &h, &data);
@@ -432,6 +479,8 @@ void sl_capture_break(sl_capture *c)
     if (c->ng) {
         c->stop = 1;
         sl_pcapng_break(c->ng);
+    } else if (c->fast) {
+        c->stop = 1;
     } else {
         pcap_breakloop(c->pcap);
     }
@@ -449,6 +498,7 @@ void sl_capture_close(sl_capture *c)
             pcap_freecode(&c->filters[i].prog);
         free(c->filter);
     } else {
+        (void)sl_pcap_fast_close(c->fast);
         pcap_close(c->pcap);
         free(c->stdio_buf); /* after the FILE using it is closed */
     }

@@ -13,6 +13,7 @@
 #include "dialog_table.h"
 
 #include "hash.h"
+#include "slice_lit.h"
 
 typedef struct cand {
     rec *r;
@@ -405,7 +406,7 @@ static uint32_t rseq_of(const sl_sip_msg *msg)
 {
     for (size_t i = 0; i < msg->n_headers; i++) {
         const sl_sip_header *h = &msg->headers[i];
-        if (h->id != SL_HDR_OTHER || !sl_slice_ieq(h->name, "rseq"))
+        if (h->id != SL_HDR_OTHER || !SL_IEQ_LIT(h->name, "rseq"))
             continue;
         uint64_t v; /* 1 to 2^31 - 1 (RFC 3262 7.1) */
         return sl_slice_to_u64(h->value, UINT32_MAX, &v) ? (uint32_t)v : 0;

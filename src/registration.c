@@ -11,6 +11,7 @@
 #include "hash.h"
 #include "lru_table.h"
 #include "sipsleuth/anomaly_event.h"
+#include "slice_lit.h"
 
 #include <stdlib.h>
 
@@ -476,9 +477,9 @@ void sl_registrations_on_message(sl_registrations *r, const sl_sip_ctx *ctx,
     const sl_sip_msg *m = ctx->msg;
     if (v->retransmission || !ctx->has_cseq)
         return;
-    if (m->is_request && sl_slice_ieq(m->method, "REGISTER"))
+    if (m->is_request && SL_IEQ_LIT(m->method, "REGISTER"))
         on_register(r, ctx);
-    else if (!m->is_request && sl_slice_ieq(ctx->cseq.method, "REGISTER"))
+    else if (!m->is_request && SL_IEQ_LIT(ctx->cseq.method, "REGISTER"))
         on_response(r, ctx);
 }
 

@@ -164,6 +164,7 @@ static void hold_ahead(sl_tcp_table *t, conn *c, int d, uint32_t seq, const uint
     uint64_t s = seq - base, e = s + n;
     seg **pp = &h->ooo;
     while (s < e) {
+        // NOLINTNEXTLINE(clang-analyzer-core.NullDereference): a NULL q fills the hole up to e
         seg *q = *pp;
         uint64_t qs = q ? (uint32_t)(q->seq - base) : e, qe = q ? qs + q->len : e;
         if (q && qe <= s) {

@@ -9,6 +9,29 @@ static const char *const method_names[SL_M__COUNT] = {
     "NOTIFY", "PUBLISH", "INFO", "REFER",  "MESSAGE",  "UPDATE",  "other",
 };
 
+/* a[0..n) == b[0..n) for 3 <= n <= 9, b being n bytes long: two overlapping
+ * loads rather than a memcmp call. */
+static bool name_eq(const uint8_t *a, const char *b, size_t n)
+{
+    if (n >= 8) {
+        uint64_t x, y, u, v;
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        memcpy(&u, a + n - 8, 8);
+        memcpy(&v, b + n - 8, 8);
+        return x == y && u == v;
+    }
+    if (n >= 4) {
+        uint32_t x, y, u, v;
+        memcpy(&x, a, 4);
+        memcpy(&y, b, 4);
+        memcpy(&u, a + n - 4, 4);
+        memcpy(&v, b + n - 4, 4);
+        return x == y && u == v;
+    }
+    return a[0] == (uint8_t)b[0] && a[1] == (uint8_t)b[1] && a[2] == (uint8_t)b[2];
+}
+
 /* The one candidate for a length and first byte, then one compare, rather
  * than a compare with each name: every message's method (or CSeq method) is
  * looked up. */
@@ -38,7 +61,8 @@ sl_method sl_method_of(sl_slice name)
     case 8: m = c == 'R' ? SL_M_REGISTER : SL_M_OTHER; break;
     case 9: m = c == 'S' ? SL_M_SUBSCRIBE : SL_M_OTHER; break;
     }
-    if (m == SL_M_OTHER || memcmp(name.ptr, method_names[m], name.len) != 0)
+    /* each candidate's name is name.len long */
+    if (m == SL_M_OTHER || !name_eq(name.ptr, method_names[m], name.len))
         return SL_M_OTHER;
     return m;
 }

@@ -90,3 +90,33 @@ Test(scanner, user_agents)
     cr_assert_not(sl_scanner_user_agent(SL_SLICE_LIT("friendly-scanne")));
     cr_assert_not(sl_scanner_user_agent(SL_SLICE_LIT("")));
 }
+
+/* Every agent, in any case, at every offset of strings from 1 to 40 bytes
+ * long: the search goes 16 positions at a time and pads short strings. */
+Test(scanner, every_agent_at_every_offset)
+{
+    static const char *agents[] = {
+        "friendly-scanner", "SIPVicious", "sipcli",          "Sip-Scan", "sipscan",
+        "SundayDDR",        "iwar",       "VaxSIPUserAgent", "pplsip"};
+    char buf[64];
+    for (size_t a = 0; a < sizeof agents / sizeof *agents; a++) {
+        size_t n = strlen(agents[a]);
+        for (size_t off = 0; off + n <= 40; off++) {
+            for (size_t tail = 0; off + n + tail <= 40; tail += 7) {
+                memset(buf, 'x', sizeof buf);
+                memcpy(buf + off, agents[a], n);
+                sl_slice s = sl_slice_make((const uint8_t *)buf, off + n + tail);
+                cr_assert(sl_scanner_user_agent(s), "%s at %zu of %zu", agents[a], off, s.len);
+                s.len--; /* cut the last letter when there is no tail */
+                if (tail == 0)
+                    cr_assert_not(sl_scanner_user_agent(s), "%s cut at %zu", agents[a], off);
+            }
+        }
+    }
+    /* first letters everywhere, never a whole agent */
+    memset(buf, 0, sizeof buf);
+    for (size_t i = 0; i < 40; i++)
+        buf[i] = "sfivpSFIVP"[i % 10];
+    cr_assert_not(sl_scanner_user_agent(sl_slice_make((const uint8_t *)buf, 40)));
+    cr_assert_not(sl_scanner_user_agent(SL_SLICE_LIT("s")));
+}

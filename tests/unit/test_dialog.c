@@ -12,6 +12,7 @@
 #include "sipsleuth/dialog.h"
 #include "sipsleuth/output.h"
 #include "sipsleuth/stats_event.h"
+#include "sipsleuth/transaction.h"
 
 #define BASE_S INT64_C(1772359200) /* 2026-03-01T10:00:00Z */
 #define MAXH 64
@@ -1106,4 +1107,26 @@ Test(dialog, response_retransmission_without_its_request)
     expect_int(options, "requests", 1);
     expect_int(options, "retransmissions", 0);
     finish_tracker(&t);
+}
+
+/* Every method by its exact name; a byte off anywhere, another case or
+ * length, is "other". */
+Test(methods, names_exactly)
+{
+    for (int m = 0; m < SL_M_OTHER; m++) {
+        const char *name = sl_method_name((sl_method)m);
+        size_t n = strlen(name);
+        cr_assert_eq((int)sl_method_of(sl_slice_make(name, n)), m, "%s", name);
+        char buf[16];
+        for (size_t i = 0; i < n; i++) {
+            memcpy(buf, name, n);
+            buf[i] ^= 0x20; /* the case of one letter */
+            cr_assert_eq(sl_method_of(sl_slice_make(buf, n)), SL_M_OTHER, "%s at %zu", name, i);
+        }
+        memcpy(buf, name, n);
+        buf[n] = 'X';
+        cr_assert_eq(sl_method_of(sl_slice_make(buf, n + 1)), SL_M_OTHER, "%s+X", name);
+        cr_assert_eq(sl_method_of(sl_slice_make(name, n - 1)), SL_M_OTHER, "%s-1", name);
+    }
+    cr_assert_eq(sl_method_of(sl_slice_make("", 0)), SL_M_OTHER);
 }
