@@ -17,6 +17,18 @@ size_t sl_sdp_pack(const sl_sdp *sdp, uint8_t *buf, size_t cap, bool *cut);
  * is not a whole packed SDP. */
 bool sl_sdp_unpack(const uint8_t *buf, size_t len, sl_sdp *sdp);
 
+/* A packed SDP in two parts: the values of this call (connection addresses
+ * and ports), and the rest, which the calls of a trunk share byte for byte
+ * when they offer the same streams. */
+typedef struct sl_sdp_packed {
+    uint8_t n_media;
+    sl_slice conn;                         /* the session's c= address */
+    uint16_t port[SL_SDP_MAX_MEDIA];       /* each stream's */
+    sl_slice media_conn[SL_SDP_MAX_MEDIA]; /* each stream's own c= (empty: the session's) */
+    sl_slice shared;                       /* everything else, hold first */
+} sl_sdp_packed;
+bool sl_sdp_packed_parts(const uint8_t *buf, size_t len, sl_sdp_packed *pk);
+
 /* A call's last offer and answer (RFC 3264) and its holds. */
 typedef struct sl_media_pair {
     uint32_t offers;

@@ -44,7 +44,7 @@ static void write_end_reason(sl_jw *w, const sl_dialog_event *s)
     sl_jw_obj_end(w);
 }
 
-void sl_json_dialog(sl_jw *w, const sl_dialog_event *s, sl_text_memo *memo)
+void sl_json_dialog(sl_jw *w, const sl_dialog_event *s, sl_media_memo *mm)
 {
     bool completed = s->state == SL_DIALOG_COMPLETED;
     bool final_known = s->final != SL_DIALOG_NO_TIME;
@@ -97,5 +97,5 @@ void sl_json_dialog(sl_jw *w, const sl_dialog_event *s, sl_text_memo *memo)
     if (s->follows)
         write_follows(w, s->follows);
     if (s->media)
-        sl_json_dialog_media(w, memo, s->media);
+        sl_json_dialog_media(w, mm, s->media);
 }

@@ -93,26 +93,43 @@ static void write_formats(sl_jw *w, sl_text_memo *memo, const sl_sdp_media *v)
 {
     uint8_t key[SL_MEMO_KEY_MAX];
     size_t key_len = memo ? codecs_key(v, key, sizeof key) : 0;
-    sl_slice text;
-    if (key_len && sl_text_memo_find(memo, key, key_len, &text)) {
-        sl_jw_raw(w, (const char *)text.ptr, text.len); /* the members, and the comma before */
+    sl_memo_hit hit;
+    if (key_len && sl_text_memo_find(memo, key, key_len, &hit)) {
+        /* the members, and the comma before */
+        sl_jw_raw(w, (const char *)hit.text.ptr, hit.text.len);
         return;
     }
     size_t mark = sl_jw_member_mark(w);
     write_formats_text(w, v);
     if (key_len)
-        sl_text_memo_put(memo, key, key_len, sl_jw_text_since(w, mark));
+        sl_text_memo_put(memo, key, key_len, sl_jw_text_since(w, mark), NULL, 0);
 }
 
-/* "connection_ip": the address, or null. */
-static char *conn_member(char *o, sl_slice conn)
+/* Where an SDP object's own values went (dialog events): byte ranges in the
+ * writer's buffer, in order: the session's address, then each stream's port
+ * and address. The rest of the object is what calls with the same streams
+ * share (sl_sdp_packed). */
+typedef struct holes {
+    size_t n;
+    size_t from[SL_MEMO_HOLES], to[SL_MEMO_HOLES];
+} holes;
+
+static void hole(holes *h, const sl_jw *w, const char *from, const char *to)
 {
-    o = SL_JWC_LIT(o, "\"connection_ip\":");
+    if (h && h->n < SL_MEMO_HOLES) {
+        h->from[h->n] = (size_t)(from - w->buf);
+        h->to[h->n++] = (size_t)(to - w->buf);
+    }
+}
+
+/* A connection address as a JSON value: the string, or null. */
+static char *conn_value(char *o, sl_slice conn)
+{
     return conn.len ? sl_jwc_bytes(o, conn.ptr, conn.len) : SL_JWC_LIT(o, "null");
 }
 
 /* media, port, port_count, proto and connection_ip: one chunk of text. */
-static void write_stream_head(sl_jw *w, const sl_sdp_media *v, sl_slice conn)
+static void write_stream_head(sl_jw *w, const sl_sdp_media *v, sl_slice conn, holes *h)
 {
     char *o = sl_jw_chunk_begin(w, 120 + 6 * (v->media.len + v->proto.len + conn.len));
     if (!o)
@@ -120,14 +137,19 @@ static void write_stream_head(sl_jw *w, const sl_sdp_media *v, sl_slice conn)
     o = SL_JWC_LIT(o, "\"media\":");
     o = sl_jwc_bytes(o, v->media.ptr, v->media.len);
     o = SL_JWC_LIT(o, ",\"port\":");
+    char *at = o;
     o = sl_jwc_uint(o, v->port);
+    hole(h, w, at, o);
     if (v->port_count) {
         o = SL_JWC_LIT(o, ",\"port_count\":");
         o = sl_jwc_uint(o, v->port_count);
     }
     o = SL_JWC_LIT(o, ",\"proto\":");
     o = sl_jwc_bytes(o, v->proto.ptr, v->proto.len);
-    o = conn_member(SL_JWC_LIT(o, ","), conn);
+    o = SL_JWC_LIT(o, ",\"connection_ip\":");
+    at = o;
+    o = conn_value(o, conn);
+    hole(h, w, at, o);
     sl_jw_chunk_end(w, o);
 }
 
@@ -147,21 +169,24 @@ static void write_stream_tail(sl_jw *w, const sl_sdp_media *v, sl_sdp_dir dir)
 }
 
 static void write_stream(sl_jw *w, sl_text_memo *memo, const sl_sdp_media *v, sl_slice session_conn,
-                         sl_sdp_dir session_dir)
+                         sl_sdp_dir session_dir, holes *h)
 {
     sl_jw_obj_begin(w);
-    write_stream_head(w, v, v->conn.len ? v->conn : session_conn);
+    write_stream_head(w, v, v->conn.len ? v->conn : session_conn, h);
     write_formats(w, memo, v);
     write_stream_tail(w, v, v->dir != SL_SDP_DIR_UNSET ? (sl_sdp_dir)v->dir : session_dir);
     sl_jw_obj_end(w);
 }
 
-void sl_json_sdp(sl_jw *w, sl_text_memo *memo, const sl_sdp *sdp)
+static void write_sdp(sl_jw *w, sl_text_memo *codecs, const sl_sdp *sdp, holes *h)
 {
     sl_jw_obj_begin(w);
     char *o = sl_jw_chunk_begin(w, 64 + 6 * sdp->conn.len);
     if (o) {
-        o = conn_member(o, sdp->conn);
+        o = SL_JWC_LIT(o, "\"connection_ip\":");
+        char *at = o;
+        o = conn_value(o, sdp->conn);
+        hole(h, w, at, o);
         o = sl_sdp_is_hold(sdp) ? SL_JWC_LIT(o, ",\"hold\":true")
                                 : SL_JWC_LIT(o, ",\"hold\":false");
         sl_jw_chunk_end(w, o);
@@ -169,31 +194,102 @@ void sl_json_sdp(sl_jw *w, sl_text_memo *memo, const sl_sdp *sdp)
     sl_jw_key(w, "streams");
     sl_jw_arr_begin(w);
     for (size_t i = 0; i < sdp->n_media; i++)
-        write_stream(w, memo, &sdp->media[i], sdp->conn, (sl_sdp_dir)sdp->dir);
+        write_stream(w, codecs, &sdp->media[i], sdp->conn, (sl_sdp_dir)sdp->dir, h);
     sl_jw_arr_end(w);
     if (sdp->dropped)
         sl_jw_kbool(w, "truncated", true);
     sl_jw_obj_end(w);
 }
 
-/* A kept offer or answer. */
-static void write_kept(sl_jw *w, sl_text_memo *memo, const char *key, sl_slice kept, bool cut)
+void sl_json_sdp(sl_jw *w, sl_text_memo *codecs, const sl_sdp *sdp)
 {
+    write_sdp(w, codecs, sdp, NULL);
+}
+
+/* The SDP object written since mark, kept as a template: its text without
+ * the values in h, and where they go. */
+static void keep_template(sl_text_memo *m, sl_slice key, const sl_jw *w, size_t mark,
+                          const holes *h)
+{
+    char text[SL_MEMO_TEXT_MAX];
+    uint16_t at[SL_MEMO_HOLES];
+    size_t n = 0, from = mark;
+    for (size_t i = 0; i <= h->n; i++) {
+        size_t to = i < h->n ? h->from[i] : w->len;
+        if (w->failed || to < from || to - from > sizeof text - n)
+            return;
+        memcpy(text + n, w->buf + from, to - from);
+        n += to - from;
+        if (i < h->n) {
+            at[i] = (uint16_t)n;
+            from = h->to[i];
+        }
+    }
+    sl_text_memo_put(m, key.ptr, key.len, sl_slice_make(text, n), at, h->n);
+}
+
+/* Hole i of a kept SDP's template: its session address, or a stream's port
+ * or address. */
+static char *hole_value(char *o, size_t i, const sl_sdp_packed *pk)
+{
+    if (i == 0)
+        return conn_value(o, pk->conn);
+    size_t k = (i - 1) / 2;
+    if ((i - 1) % 2 == 0)
+        return sl_jwc_uint(o, pk->port[k]);
+    return conn_value(o, pk->media_conn[k].len ? pk->media_conn[k] : pk->conn);
+}
+
+static void write_template(sl_jw *w, const sl_memo_hit *t, const sl_sdp_packed *pk)
+{
+    size_t room = t->text.len + 6 * pk->conn.len + 8;
+    for (size_t k = 0; k < pk->n_media; k++)
+        room += 16 + 6 * (pk->media_conn[k].len + pk->conn.len);
+    char *o = sl_jw_chunk_begin(w, room);
+    if (!o)
+        return;
+    size_t from = 0;
+    for (size_t i = 0; i < t->n_holes; i++) {
+        o = sl_jwc_lit(o, (const char *)t->text.ptr + from, t->holes[i] - from);
+        o = hole_value(o, i, pk);
+        from = t->holes[i];
+    }
+    o = sl_jwc_lit(o, (const char *)t->text.ptr + from, t->text.len - from);
+    sl_jw_chunk_end(w, o);
+}
+
+/* A kept offer or answer: from the template of the same streams when the
+ * memo has it, else written in full (and kept as a template). */
+static void write_kept(sl_jw *w, sl_media_memo *mm, const char *key, sl_slice kept, bool cut)
+{
+    sl_sdp_packed pk;
+    sl_memo_hit t;
+    if (!cut && sl_sdp_packed_parts(kept.ptr, kept.len, &pk) &&
+        sl_text_memo_find(&mm->sdps, pk.shared.ptr, pk.shared.len, &t) &&
+        t.n_holes == 1 + 2u * pk.n_media) {
+        sl_jw_key(w, key);
+        write_template(w, &t, &pk);
+        return;
+    }
     sl_sdp sdp;
     if (!sl_sdp_unpack(kept.ptr, kept.len, &sdp))
         return; /* cannot be: the dialog tracker packed it */
     sdp.dropped |= cut;
     sl_jw_key(w, key);
-    sl_json_sdp(w, memo, &sdp);
+    holes h = {0};
+    size_t mark = w->len;
+    write_sdp(w, &mm->codecs, &sdp, &h);
+    if (!cut && h.n == 1 + 2u * sdp.n_media)
+        keep_template(&mm->sdps, pk.shared, w, mark, &h);
 }
 
-void sl_json_dialog_media(sl_jw *w, sl_text_memo *memo, const sl_media_pair *p)
+void sl_json_dialog_media(sl_jw *w, sl_media_memo *mm, const sl_media_pair *p)
 {
     sl_jw_key(w, "media");
     sl_jw_obj_begin(w);
     if (p->has_offer)
-        write_kept(w, memo, "offer", sl_media_offer(p), p->offer_cut);
+        write_kept(w, mm, "offer", sl_media_offer(p), p->offer_cut);
     if (p->has_answer)
-        write_kept(w, memo, "answer", sl_media_answer(p), p->answer_cut);
+        write_kept(w, mm, "answer", sl_media_answer(p), p->answer_cut);
     sl_jw_obj_end(w);
 }

@@ -26,7 +26,7 @@ struct sl_output {
     bool sip_raw;
     size_t max_contacts;
     sl_jw w;
-    sl_text_memo codecs; /* the codec lists of recent SDPs, as written */
+    sl_media_memo media; /* recent SDPs' text, to copy */
     int64_t last_flush_ms;
     uint64_t counts[SL_EV__COUNT];
     char error[512];
@@ -203,10 +203,10 @@ static void write_detail(sl_output *o, sl_jw *w, const sl_event *ev)
 {
     switch (ev->type) {
     case SL_EV_SIP:
-        sl_json_sip(w, (const sl_sip_event *)ev, o->sip_raw, o->max_contacts, &o->codecs);
+        sl_json_sip(w, (const sl_sip_event *)ev, o->sip_raw, o->max_contacts, &o->media.codecs);
         break;
     case SL_EV_ANOMALY: sl_json_anomaly(w, (const sl_anomaly_event *)ev); break;
-    case SL_EV_DIALOG: sl_json_dialog(w, (const sl_dialog_event *)ev, &o->codecs); break;
+    case SL_EV_DIALOG: sl_json_dialog(w, (const sl_dialog_event *)ev, &o->media); break;
     case SL_EV_REDIRECT: sl_json_redirect(w, (const sl_redirect_event *)ev); break;
     case SL_EV_ROUTE: sl_json_route(w, (const sl_route_event *)ev); break;
     case SL_EV_IDENTITY: sl_json_identity(w, (const sl_identity_event *)ev); break;

@@ -16,7 +16,8 @@
 void sl_json_sip(sl_jw *w, const sl_sip_event *ev, bool with_raw, size_t max_contacts,
                  sl_text_memo *memo);
 void sl_json_anomaly(sl_jw *w, const sl_anomaly_event *ev);
-void sl_json_dialog(sl_jw *w, const sl_dialog_event *s, sl_text_memo *memo);
+typedef struct sl_media_memo sl_media_memo;
+void sl_json_dialog(sl_jw *w, const sl_dialog_event *s, sl_media_memo *mm);
 void sl_json_redirect(sl_jw *w, const sl_redirect_event *ev);
 void sl_json_route(sl_jw *w, const sl_route_event *ev);
 void sl_json_identity(sl_jw *w, const sl_identity_event *ev);
@@ -37,10 +38,16 @@ void sl_json_party_details(sl_jw *w, const sl_sip_parties *pt);
 void sl_json_q(sl_jw *w, const char *key, double q);
 void sl_json_expires(sl_jw *w, const char *key, int64_t e);
 
-/* media: an SDP (sip events); a dialog's last offer and answer. memo (or
- * NULL) keeps the codec lists written, to copy them when they come again. */
-void sl_json_sdp(sl_jw *w, sl_text_memo *memo, const sl_sdp *sdp);
-void sl_json_dialog_media(sl_jw *w, sl_text_memo *memo, const sl_media_pair *p);
+/* What the media writers keep between events (the output owns one): text to
+ * copy when the same streams come again. */
+typedef struct sl_media_memo {
+    sl_text_memo codecs; /* a stream's formats and codecs, by codec list */
+    sl_text_memo sdps;   /* a dialog's SDP objects, with holes for addresses and ports */
+} sl_media_memo;
+
+/* media: an SDP (sip events); a dialog's last offer and answer. */
+void sl_json_sdp(sl_jw *w, sl_text_memo *codecs, const sl_sdp *sdp);
+void sl_json_dialog_media(sl_jw *w, sl_media_memo *mm, const sl_media_pair *p);
 
 /* requests_by_method and responses_by_status: the SIP messages counted in c
  * (the stats event and the --summary --json report). */

@@ -240,8 +240,9 @@ Test(media_pack, unpacks_the_same)
     bool cut;
     size_t n = sl_sdp_pack(&s, kept, sizeof kept, &cut);
     cr_assert_not(cut);
-    /* session 15 bytes, audio 38 + rtpmaps 12 + 12 + 23, video 40 */
-    cr_assert_eq(n, 140);
+    /* this call's: 1 + 12 session, 4 + 14 streams; shared: 3, audio 34 + rtpmaps
+     * 12 + 12 + 23, video 26 */
+    cr_assert_eq(n, 141);
     cr_assert(sl_sdp_unpack(kept, n, &again));
     cr_assert(same_slice(again.conn, s.conn));
     cr_assert(again.dir == s.dir && again.n_media == 2 && !again.dropped);
@@ -327,13 +328,46 @@ Test(sdp, rtpmap_forms)
     }
 }
 
+/* Calls that offer the same streams from other addresses and ports share
+ * the second part of their packed SDPs byte for byte. */
+Test(media_pack, shared_part)
+{
+    sl_guarded g1, g2, g3;
+    sl_sdp a, b, c;
+    parse(&g1, OFFER, &a);
+    parse(
+        &g2,
+        "v=0\r\nc=IN IP4 203.0.113.99\r\nm=audio 6000 RTP/AVP 0 8 97 101\r\n"
+        "a=rtpmap:0 PCMU/8000\r\na=rtpmap:97 opus/48000/2\r\na=rtpmap:101 telephone-event/8000\r\n"
+        "a=ptime:20\r\nm=video 7000 RTP/AVP 31\r\nc=IN IP4 203.0.113.98\r\na=recvonly\r\n",
+        &b);
+    parse(&g3, OFFER, &c);
+    c.media[0].ptime = 30;
+    uint8_t ka[SL_MEDIA_KEPT_MAX], kb[SL_MEDIA_KEPT_MAX], kc[SL_MEDIA_KEPT_MAX];
+    bool cut;
+    sl_sdp_packed pa, pb, pc;
+    cr_assert(sl_sdp_packed_parts(ka, sl_sdp_pack(&a, ka, sizeof ka, &cut), &pa));
+    cr_assert(sl_sdp_packed_parts(kb, sl_sdp_pack(&b, kb, sizeof kb, &cut), &pb));
+    cr_assert(sl_sdp_packed_parts(kc, sl_sdp_pack(&c, kc, sizeof kc, &cut), &pc));
+    cr_assert_eq(pa.n_media, 2);
+    assert_slice(pa.conn, "192.0.2.10");
+    cr_assert_eq(pa.port[1], 51372);
+    assert_slice(pa.media_conn[1], "192.0.2.11");
+    cr_assert_eq(pa.media_conn[0].len, 0);
+    cr_assert(same_slice(pa.shared, pb.shared), "same streams, other addresses");
+    cr_assert_not(same_slice(pa.shared, pc.shared), "another ptime");
+    sl_guard_free(&g1);
+    sl_guard_free(&g2);
+    sl_guard_free(&g3);
+}
+
 /* What does not fit is left out by whole sections or rtpmaps, and said. */
 Test(media_pack, cut_when_full)
 {
     sl_guarded g;
     sl_sdp s, again;
     parse(&g, OFFER, &s);
-    uint8_t kept[70]; /* the session (15), the audio section (38) and one rtpmap (12) */
+    uint8_t kept[70]; /* the session (16), the audio section (38) and one rtpmap (12) */
     bool cut;
     size_t n = sl_sdp_pack(&s, kept, sizeof kept, &cut);
     cr_assert(cut);

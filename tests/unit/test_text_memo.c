@@ -7,15 +7,16 @@
 
 static void put(sl_text_memo *m, const char *key, const char *text)
 {
-    sl_text_memo_put(m, (const uint8_t *)key, strlen(key), sl_slice_make(text, strlen(text)));
+    sl_text_memo_put(m, (const uint8_t *)key, strlen(key), sl_slice_make(text, strlen(text)), NULL,
+                     0);
 }
 
 static bool find(const sl_text_memo *m, const char *key, const char *want)
 {
-    sl_slice t;
+    sl_memo_hit t;
     if (!sl_text_memo_find(m, (const uint8_t *)key, strlen(key), &t))
         return want == NULL;
-    return want && t.len == strlen(want) && memcmp(t.ptr, want, t.len) == 0;
+    return want && t.text.len == strlen(want) && memcmp(t.text.ptr, want, t.text.len) == 0;
 }
 
 Test(text_memo, finds_what_was_put_by_the_whole_key)
@@ -60,5 +61,19 @@ Test(text_memo, too_long_is_not_kept)
     put(m, big, "t");
     cr_assert(find(m, big, "t"));
     free(big);
+    free(m);
+}
+
+Test(text_memo, holes_come_back_with_the_text)
+{
+    sl_text_memo *m = calloc(1, sizeof *m);
+    const uint16_t holes[] = {2, 5};
+    sl_text_memo_put(m, (const uint8_t *)"k", 1, sl_slice_make("ab-cd-ef", 8), holes, 2);
+    sl_memo_hit t;
+    cr_assert(sl_text_memo_find(m, (const uint8_t *)"k", 1, &t));
+    cr_assert(t.n_holes == 2 && t.holes[0] == 2 && t.holes[1] == 5);
+    uint16_t many[SL_MEMO_HOLES + 1] = {0};
+    sl_text_memo_put(m, (const uint8_t *)"j", 1, sl_slice_make("x", 1), many, SL_MEMO_HOLES + 1);
+    cr_assert(find(m, "j", NULL), "more holes than a slot holds: not kept");
     free(m);
 }
