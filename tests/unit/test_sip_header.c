@@ -353,3 +353,36 @@ Test(sip_header, cseq)
         cr_assert_eq(c.number, 0);
     }
 }
+
+/* sl_bytes_ieq against a byte-by-byte reference: every pair of byte values,
+ * at every position of the word paths (lengths 1 to 20). */
+static bool ieq_ref(const uint8_t *a, const uint8_t *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint8_t x = a[i] >= 'A' && a[i] <= 'Z' ? (uint8_t)(a[i] + 32) : a[i];
+        uint8_t y = b[i] >= 'A' && b[i] <= 'Z' ? (uint8_t)(b[i] + 32) : b[i];
+        if (x != y)
+            return false;
+    }
+    return true;
+}
+
+Test(sip_header, bytes_ieq_every_byte_pair)
+{
+    uint8_t a[20], b[20];
+    for (unsigned x = 0; x < 256; x++) {
+        for (unsigned y = 0; y < 256; y++) {
+            size_t n = 1 + (x + y) % 20, at = (x * 7 + y) % n;
+            memset(a, 'k', sizeof a);
+            memset(b, 'K', sizeof b);
+            a[at] = (uint8_t)x;
+            b[at] = (uint8_t)y;
+            cr_assert_eq(sl_bytes_ieq(a, b, n), ieq_ref(a, b, n), "0x%02x 0x%02x n %zu at %zu", x,
+                         y, n, at);
+        }
+    }
+    cr_assert(sl_slice_ieq(S("Content-Length"), "content-length"));
+    cr_assert(!sl_slice_ieq(S("Content-Lengtx"), "content-length"));
+    cr_assert(sl_slice_istarts(S("application/SDP;x"), "Application/sdp"));
+    cr_assert(!sl_slice_istarts(S("app"), "application"));
+}
