@@ -3,6 +3,7 @@
 #include "sipsleuth/sip.h"
 
 #include "byte_scan.h"
+#include "line_scan.h"
 
 /* A start line longer than this is not SIP (and a stream would buffer forever). */
 #define MAX_START_LINE 8192
@@ -366,10 +367,11 @@ typedef struct header_state {
     first_length cl;
 } header_state;
 
-/* One complete header: name buf[ns..ne), value buf[vs..ve) before trimming.
+/* One complete header: name buf[ns..ne) with its id, value buf[vs..ve) before trimming.
  * Inlined: it runs for every header. */
-static inline __attribute__((always_inline)) void
-add_header(header_state *st, sl_sip_msg *msg, size_t ns, size_t ne, size_t vs, size_t ve)
+static inline __attribute__((always_inline)) void add_header(header_state *st, sl_sip_msg *msg,
+                                                             sl_sip_hdr_id id, size_t ns, size_t ne,
+                                                             size_t vs, size_t ve)
 {
     const uint8_t *b = st->buf;
     while (vs < ve && sl_is_lws(b[vs]))
@@ -377,7 +379,6 @@ add_header(header_state *st, sl_sip_msg *msg, size_t ns, size_t ne, size_t vs, s
     while (ve > vs && sl_is_lws(b[ve - 1]))
         ve--;
     sl_slice name = sl_slice_make(b + ns, ne - ns), value = sl_slice_make(b + vs, ve - vs);
-    sl_sip_hdr_id id = header_id(name.ptr, name.len);
     st->seen++;
     if (id == SL_HDR_CONTENT_LENGTH) {
         uint32_t f = on_content_length(&st->cl, msg, value);
@@ -445,6 +446,27 @@ static inline sl_status parse_start_line(const uint8_t *buf, size_t len, bool st
     return SL_OK;
 }
 
+/* The id of a header name buf[pos..colon) less trailing SP/HT (*ne is its
+ * end); false when it is empty or not a token. A known name is a token by
+ * its match: only other names need the byte check. */
+static inline __attribute__((always_inline)) bool
+header_name(const uint8_t *buf, size_t pos, size_t colon, size_t *ne, sl_sip_hdr_id *id)
+{
+    size_t e = colon;
+    while (e > pos && (buf[e - 1] == ' ' || buf[e - 1] == '\t'))
+        e--;
+    *ne = e;
+    if (e == pos)
+        return false;
+    *id = header_id(buf + pos, e - pos);
+    if (*id != SL_HDR_OTHER)
+        return true;
+    for (size_t i = pos; i < e; i++)
+        if (!IS_TCHAR(buf[i]))
+            return false;
+    return true;
+}
+
 /* The header lines from *pos; *pos ends past the blank line, if any (then
  * *blank is set). A header is completed by the next line that does not
  * begin with whitespace (folding), so it is added one line late. Returns
@@ -454,25 +476,20 @@ static inline sl_status parse_headers(header_state *st, sl_sip_msg *msg, size_t 
 {
     const uint8_t *buf = st->buf;
     bool pending = false, skipping = false;
-    size_t pos = *pos_io, end, ns = 0, ne = 0, vs = 0, ve = 0;
+    size_t pos = *pos_io, end, next, ns = 0, ne = 0, vs = 0, ve = 0;
+    sl_sip_hdr_id id = SL_HDR_OTHER;
+    sl_line_masks m = {.base = pos};
+    if (pos < len)
+        sl_line_masks_at(&m, buf, len, pos);
     while (pos < len) {
-        const uint8_t *lf = memchr(buf + pos, '\n', len - pos);
-        size_t next;
-        if (lf) {
-            end = (size_t)(lf - buf);
-            next = end + 1;
-        } else {
-            if (stream) {
-                headers_done(st, msg);
-                return SL_PARTIAL;
-            }
-            end = next = len;
+        size_t colon;
+        bool lf = sl_line_next(&m, buf, len, pos, &end, &next, &colon);
+        if (!lf && stream) {
+            headers_done(st, msg);
+            return SL_PARTIAL;
         }
-        if (end > pos && buf[end - 1] == '\r')
-            end--;
-        else if (lf)
+        if (lf && (end == next - 1))
             st->flags |= SL_SIP_F_BARE_LF;
-
         if (end == pos) {
             *blank = true;
             pos = next;
@@ -491,36 +508,21 @@ static inline sl_status parse_headers(header_state *st, sl_sip_msg *msg, size_t 
             continue;
         }
         if (pending)
-            add_header(st, msg, ns, ne, vs, ve);
-        pending = false;
-
-        size_t i = pos;
-        if (lf) { /* buf[end] is CR or LF, not a token character: no bound check */
-            while (IS_TCHAR(buf[i]))
-                i++;
+            add_header(st, msg, id, ns, ne, vs, ve);
+        pending = colon < end && header_name(buf, pos, colon, &ne, &id);
+        skipping = !pending; /* a line without a name: its continuation lines go with it */
+        if (pending) {
+            ns = pos;
+            vs = colon + 1;
+            ve = end;
         } else {
-            while (i < end && IS_TCHAR(buf[i]))
-                i++;
-        }
-        size_t name_end = i;
-        while (i < end && (buf[i] == ' ' || buf[i] == '\t'))
-            i++;
-        if (name_end == pos || i == end || buf[i] != ':') {
             st->flags |= SL_SIP_F_HEADER_NO_COLON;
             flag_at(msg, SL_SIP_F_HEADER_NO_COLON, pos);
-            skipping = true; /* its continuation lines go with it */
-        } else {
-            pending = true;
-            skipping = false;
-            ns = pos;
-            ne = name_end;
-            vs = i + 1;
-            ve = end;
         }
         pos = next;
     }
     if (pending)
-        add_header(st, msg, ns, ne, vs, ve);
+        add_header(st, msg, id, ns, ne, vs, ve);
     headers_done(st, msg);
     *pos_io = pos;
     return SL_OK;
