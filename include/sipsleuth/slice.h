@@ -53,7 +53,8 @@ static inline bool sl_slice_istarts(sl_slice s, const char *prefix)
 /* SP, HTAB, CR or LF. */
 static inline bool sl_is_lws(uint8_t c)
 {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+    /* one bit test: bits 9, 10, 13 and 32 */
+    return c <= ' ' && ((uint64_t)0x100002600 >> c & 1);
 }
 
 /* Drops leading and trailing SP, HTAB, CR and LF. Inline: called several
