@@ -33,9 +33,31 @@ static inline bool is_digit(uint8_t c)
     return c >= '0' && c <= '9';
 }
 
-/* How many leading bytes of p[0..n) match the lower-case literal, case-insensitively. */
-static size_t match_ci(const uint8_t *p, size_t n, const char *lit, size_t litlen)
+/* w (2, 4 or 8) bytes as a word. */
+static inline uint64_t load_word(const void *p, size_t w)
 {
+    uint64_t x = 0;
+    memcpy(&x, p, w);
+    return x;
+}
+
+/* Whether the w name bytes in x are, case-insensitively, the literal's in
+ * lit: OR-ing 0x20 into the bytes under a letter folds the case, and a byte
+ * under a '-' must be '-' itself. Letters have bit 0x40 set and '-' has not,
+ * so that mask is (lit & 0x40) >> 1 per byte. */
+static inline bool word_matches(uint64_t x, uint64_t lit)
+{
+    return (x | (lit & 0x4040404040404040u) >> 1) == lit;
+}
+
+/* How many leading bytes of p[0..n) match the lower-case literal, case-insensitively;
+ * a literal of 4 to 8 bytes that is all there is compared in two words first. */
+static inline size_t match_ci(const uint8_t *p, size_t n, const char *lit, size_t litlen)
+{
+    if (n >= litlen && litlen >= 4 && litlen <= 8 &&
+        word_matches(load_word(p, 4), load_word(lit, 4)) &&
+        word_matches(load_word(p + litlen - 4, 4), load_word(lit + litlen - 4, 4)))
+        return litlen;
     size_t i = 0;
     while (i < n && i < litlen && lower(p[i]) == (uint8_t)lit[i])
         i++;
@@ -137,19 +159,18 @@ static sl_status scan_open_line(const uint8_t *buf, size_t len, size_t *bad)
  * end, *next where the following line begins. */
 static bool start_line_end(const uint8_t *buf, size_t n, size_t *end, size_t *next, bool *lone_cr)
 {
-    const uint8_t *lf = n ? memchr(buf, '\n', n) : NULL;
-    size_t lim = lf ? (size_t)(lf - buf) : n;
-    const uint8_t *cr = lim ? memchr(buf, '\r', lim) : NULL;
-    *lone_cr = cr && (size_t)(cr - buf) + 1 < lim;
+    size_t c = sl_scan_any3(buf, n, '\r', '\n', '\n'); /* the first CR or LF */
+    *lone_cr = c + 1 < n && buf[c] == '\r' && buf[c + 1] != '\n';
     if (*lone_cr) {
-        *end = (size_t)(cr - buf);
-        *next = *end + 1;
+        *end = c;
+        *next = c + 1;
         return true;
     }
-    if (!lf)
+    size_t lf = c < n && buf[c] == '\r' ? c + 1 : c;
+    if (lf >= n)
         return false;
-    *end = lim && buf[lim - 1] == '\r' ? lim - 1 : lim;
-    *next = lim + 1;
+    *end = lf > 0 && buf[lf - 1] == '\r' ? lf - 1 : lf;
+    *next = lf + 1;
     return true;
 }
 
@@ -279,23 +300,6 @@ static const uint8_t compact_ids[26] = {
     ['x' - 'a'] = SL_HDR_SESSION_EXPIRES,
     ['y' - 'a'] = SL_HDR_IDENTITY,
 };
-
-/* w (2, 4 or 8) bytes as a word. */
-static inline uint64_t load_word(const void *p, size_t w)
-{
-    uint64_t x = 0;
-    memcpy(&x, p, w);
-    return x;
-}
-
-/* Whether the w name bytes in x are, case-insensitively, the literal's in
- * lit: OR-ing 0x20 into the bytes under a letter folds the case, and a byte
- * under a '-' must be '-' itself. Letters have bit 0x40 set and '-' has not,
- * so that mask is (lit & 0x40) >> 1 per byte. */
-static inline bool word_matches(uint64_t x, uint64_t lit)
-{
-    return (x | (lit & 0x4040404040404040u) >> 1) == lit;
-}
 
 /* p[0..n) against lit, both n bytes (2 to 19), in words of w bytes: at the
  * start, after it, and at the end (overlapping), never reading outside p[0..n). */
