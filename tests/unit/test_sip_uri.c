@@ -200,3 +200,20 @@ Test(sip_uri, every_prefix_guarded)
         }
     }
 }
+
+/* Every byte value inside a host and after the scheme: a host keeps its
+ * letters, digits, '-', '.' and '_' (RFC 3261 hostname, plus '_'); a control
+ * byte or space anywhere after the scheme makes the URI invalid. */
+Test(sip_uri, every_byte_in_host)
+{
+    for (unsigned c = 0; c < 256; c++) {
+        uint8_t text[] = {'s', 'i', 'p', ':', 'h', (uint8_t)c, 'h'};
+        sl_sip_uri u;
+        sl_status st = sl_sip_uri_parse(sl_slice_make(text, sizeof text), &u);
+        bool host_char = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                         (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_';
+        cr_assert_eq(st == SL_OK && u.host.len == 3, host_char, "byte 0x%02x", c);
+        if (c <= ' ' || c == 0x7f)
+            cr_assert_eq(st, SL_INVALID, "byte 0x%02x", c);
+    }
+}
