@@ -14,23 +14,18 @@ static inline bool is_digit(uint8_t c)
 }
 
 /* RFC 3261 token characters. */
-static bool is_tchar(uint8_t c)
+/* clang-format off */
+static const uint8_t tchars[256] = {
+    ['!'] = 1, ['%'] = 1, ['\''] = 1, ['*'] = 1, ['+'] = 1, ['-'] = 1, ['.'] = 1,
+    ['_'] = 1, ['`'] = 1, ['~'] = 1,
+    ['0'] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    ['A'] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    ['a'] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
+/* clang-format on */
+static inline bool is_tchar(uint8_t c)
 {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c))
-        return true;
-    switch (c) {
-    case '-':
-    case '.':
-    case '!':
-    case '%':
-    case '*':
-    case '_':
-    case '+':
-    case '`':
-    case '\'':
-    case '~': return true;
-    default: return false;
-    }
+    return tchars[c];
 }
 
 const sl_sip_header *sl_sip_find_next(const sl_sip_msg *msg, const sl_sip_header *prev)
@@ -114,10 +109,11 @@ size_t sl_sip_unfold(sl_slice value, uint8_t *out, size_t cap)
 static size_t skip_quoted(const uint8_t *p, size_t n, size_t i)
 {
     for (i++; i < n; i++) {
-        if (p[i] == '\\' && i + 1 < n)
-            i++;
-        else if (p[i] == '"')
+        i += sl_scan_any3(p + i, n - i, '"', '\\', '\\');
+        if (i == n || p[i] == '"')
             return i;
+        if (i + 1 < n)
+            i++; /* the escaped byte */
     }
     return n;
 }

@@ -1,6 +1,7 @@
 /* SIP header helpers: ids, lookups, list splitting, unfolding, name-addr,
  * parameters and CSeq. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "guarded.h"
@@ -385,4 +386,30 @@ Test(sip_header, bytes_ieq_every_byte_pair)
     cr_assert(!sl_slice_ieq(S("Content-Lengtx"), "content-length"));
     cr_assert(sl_slice_istarts(S("application/SDP;x"), "Application/sdp"));
     cr_assert(!sl_slice_istarts(S("app"), "application"));
+}
+
+/* Quoted display names of every length around the 16-byte scan blocks, with
+ * an escaped quote and backslash at each position, and cut after a
+ * backslash. */
+Test(sip_header, nameaddr_quoted_lengths)
+{
+    char text[128], want[64];
+    for (size_t len = 0; len < 40; len++) {
+        for (size_t at = 0; at + 2 <= len; at++) {
+            memset(want, 'd', len);
+            memcpy(want + at, at % 2 ? "\\\"" : "\\\\", 2);
+            int n = snprintf(text, sizeof text, "\"%.*s\" <sip:a@b>;tag=x", (int)len, want);
+            sl_guarded g;
+            const uint8_t *p = sl_guard(&g, text, (size_t)n);
+            sl_sip_nameaddr na;
+            cr_assert_eq(sl_sip_nameaddr_parse(sl_slice_make(p, (size_t)n), &na), SL_OK,
+                         "len %zu at %zu", len, at);
+            cr_assert(na.display.len == len && memcmp(na.display.ptr, want, len) == 0);
+            assert_slice(na.uri, "sip:a@b");
+            /* cut right after the backslash: the quote never closes */
+            size_t cut = 1 + at + 1;
+            cr_assert_eq(sl_sip_nameaddr_parse(sl_slice_make(p, cut), &na), SL_INVALID);
+            sl_guard_free(&g);
+        }
+    }
 }
