@@ -184,7 +184,10 @@ sl_status sl_sip_nameaddr_parse(sl_slice elem, sl_sip_nameaddr *out)
 static size_t param_end(const uint8_t *p, size_t n, size_t i)
 {
     for (;;) {
-        i += sl_scan_any3(p + i, n - i, ';', '"', '"');
+        if (n - i >= 8 && n - i < 16)
+            i += sl_scan2_8to16(p + i, n - i, ';', '"');
+        else
+            i += sl_scan_any3(p + i, n - i, ';', '"', '"');
         if (i == n || p[i] == ';')
             return i;
         i = skip_quoted(p, n, i);

@@ -413,3 +413,35 @@ Test(sip_header, nameaddr_quoted_lengths)
         }
     }
 }
+
+/* Parameter values of every length around the 8- and 16-byte scan paths, the
+ * next ';' at each position, and a quoted ';' that does not end the value. */
+Test(sip_header, param_value_lengths)
+{
+    char text[128], val[64];
+    for (size_t len = 0; len < 40; len++) {
+        for (size_t at = 0; at <= len; at++) {
+            memset(val, 'v', len);
+            if (at < len)
+                val[at] = ';';
+            int n = snprintf(text, sizeof text, ";x=1;tag=%.*s", (int)len, val);
+            sl_guarded g;
+            const uint8_t *p = sl_guard(&g, text, (size_t)n);
+            sl_slice v;
+            cr_assert(sl_sip_param_get(sl_slice_make(p, (size_t)n), "tag", &v));
+            cr_assert_eq(v.len, at, "len %zu at %zu: got %zu", len, at, v.len);
+            cr_assert_eq(v.ptr, p + 9);
+            sl_guard_free(&g);
+        }
+        if (len >= 4) {
+            memset(val, 'q', len);
+            val[1] = '"';
+            val[2] = ';';
+            val[len - 1] = '"';
+            int n = snprintf(text, sizeof text, ";tag=%.*s;y", (int)len, val);
+            sl_slice v;
+            cr_assert(sl_sip_param_get(sl_slice_make(text, (size_t)n), "tag", &v));
+            cr_assert_eq(v.len, len, "quoted, len %zu", len);
+        }
+    }
+}
