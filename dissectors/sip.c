@@ -386,8 +386,10 @@ static inline __attribute__((always_inline)) void add_header(header_state *st, s
     st->seen++;
     if (id == SL_HDR_CONTENT_LENGTH) {
         uint32_t f = on_content_length(&st->cl, msg, value);
-        st->flags |= f;
-        flag_at(msg, f, vs);
+        if (f) {
+            st->flags |= f;
+            flag_at(msg, f, vs);
+        }
     }
     if (st->n == st->cap) {
         st->flags |= SL_SIP_F_HEADERS_DROPPED;
