@@ -41,6 +41,20 @@ const sl_sip_header *sl_sip_find_next(const sl_sip_msg *msg, const sl_sip_header
     return NULL;
 }
 
+/* Skips a quoted string starting at p[i] == '"'; returns the index of the
+ * closing quote, or n when it is missing. */
+static size_t skip_quoted(const uint8_t *p, size_t n, size_t i)
+{
+    for (i++; i < n; i++) {
+        i += sl_scan_any3(p + i, n - i, '"', '\\', '\\');
+        if (i == n || p[i] == '"')
+            return i;
+        if (i + 1 < n)
+            i++; /* the escaped byte */
+    }
+    return n;
+}
+
 bool sl_sip_next_element(sl_slice *rest, sl_slice *elem)
 {
     const uint8_t *p = rest->ptr;
@@ -56,23 +70,17 @@ bool sl_sip_next_element(sl_slice *rest, sl_slice *elem)
     /* Most elements hold no quote and no '<' (a Via): then the element ends
      * at the first comma, found with one vector scan for the three bytes. */
     i += sl_scan_any3(p + i, n - i, ',', '"', '<');
-    bool quoted = false, angle = false;
-    for (; i < n; i++) {
-        uint8_t c = p[i];
-        if (quoted) {
-            if (c == '\\' && i + 1 < n)
-                i++;
-            else if (c == '"')
-                quoted = false;
-        } else if (angle) {
-            if (c == '>')
-                angle = false;
-        } else if (c == '"') {
-            quoted = true;
-        } else if (c == '<') {
-            angle = true;
-        } else if (c == ',') {
-            break;
+    while (i < n && p[i] != ',') {
+        /* a quoted string or <...> (no quoting inside it), then on to the next */
+        if (p[i] == '"') {
+            i = skip_quoted(p, n, i);
+        } else {
+            const uint8_t *gt = memchr(p + i + 1, '>', n - i - 1);
+            i = gt ? (size_t)(gt - p) : n;
+        }
+        if (i < n) {
+            i++;
+            i += sl_scan_any3(p + i, n - i, ',', '"', '<');
         }
     }
     *elem = sl_slice_trim(sl_slice_make(p + start, i - start));
@@ -102,20 +110,6 @@ size_t sl_sip_unfold(sl_slice value, uint8_t *out, size_t cap)
         }
     }
     return o;
-}
-
-/* Skips a quoted string starting at p[i] == '"'; returns the index of the
- * closing quote, or n when it is missing. */
-static size_t skip_quoted(const uint8_t *p, size_t n, size_t i)
-{
-    for (i++; i < n; i++) {
-        i += sl_scan_any3(p + i, n - i, '"', '\\', '\\');
-        if (i == n || p[i] == '"')
-            return i;
-        if (i + 1 < n)
-            i++; /* the escaped byte */
-    }
-    return n;
 }
 
 /* What follows the URI must be empty or header parameters. */

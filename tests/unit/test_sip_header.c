@@ -2,6 +2,7 @@
  * parameters and CSeq. */
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "guarded.h"
@@ -443,5 +444,60 @@ Test(sip_header, param_value_lengths)
             cr_assert(sl_sip_param_get(sl_slice_make(text, (size_t)n), "tag", &v));
             cr_assert_eq(v.len, len, "quoted, len %zu", len);
         }
+    }
+}
+
+/* sl_sip_next_element against a byte-by-byte state machine (RFC 3261 7.3.1:
+ * commas inside a quoted string or <...> do not split), on random lists of
+ * commas, quotes, brackets, backslashes, spaces and letters. */
+static size_t ref_element_end(const uint8_t *p, size_t n, size_t i)
+{
+    bool quoted = false, angle = false;
+    for (; i < n; i++) {
+        if (quoted) {
+            if (p[i] == '\\' && i + 1 < n)
+                i++;
+            else if (p[i] == '"')
+                quoted = false;
+        } else if (angle) {
+            angle = p[i] != '>';
+        } else if (p[i] == '"') {
+            quoted = true;
+        } else if (p[i] == '<') {
+            angle = true;
+        } else if (p[i] == ',') {
+            break;
+        }
+    }
+    return i;
+}
+
+Test(sip_header, next_element_matches_reference)
+{
+    static const char alphabet[] = ",\"<>\\ aaaaaaaaaaaaaaaa";
+    uint8_t text[80];
+    unsigned seed = 7;
+    for (unsigned round = 0; round < 5000; round++) {
+        size_t n = (size_t)rand_r(&seed) % sizeof text;
+        for (size_t i = 0; i < n; i++)
+            text[i] = (uint8_t)alphabet[(unsigned)rand_r(&seed) % (sizeof alphabet - 1)];
+        sl_guarded g;
+        const uint8_t *p = sl_guard(&g, text, n);
+        sl_slice rest = sl_slice_make(p, n), elem;
+        size_t i = 0;
+        for (;;) {
+            while (i < n && (sl_is_lws(p[i]) || p[i] == ','))
+                i++;
+            bool more = sl_sip_next_element(&rest, &elem);
+            cr_assert_eq(more, i < n, "round %u", round);
+            if (!more)
+                break;
+            size_t end = ref_element_end(p, n, i);
+            sl_slice want = sl_slice_trim(sl_slice_make(p + i, end - i));
+            cr_assert(elem.ptr == want.ptr && elem.len == want.len, "round %u", round);
+            cr_assert_eq(rest.ptr, p + end, "round %u", round);
+            i = end;
+        }
+        sl_guard_free(&g);
     }
 }
