@@ -217,3 +217,24 @@ Test(sip_uri, every_byte_in_host)
             cr_assert_eq(st, SL_INVALID, "byte 0x%02x", c);
     }
 }
+
+/* The scheme in every case mix, and near misses that are other schemes. */
+Test(sip_uri, scheme_any_case)
+{
+    static const struct {
+        const char *text;
+        sl_uri_scheme scheme;
+    } cases[] = {
+        {"sip:a@b", SL_URI_SIP},   {"SIP:a@b", SL_URI_SIP},   {"sIp:a@b", SL_URI_SIP},
+        {"sips:a@b", SL_URI_SIPS}, {"SIPS:a@b", SL_URI_SIPS}, {"siPs:a@b", SL_URI_SIPS},
+        {"tel:+1", SL_URI_TEL},    {"TEL:+1", SL_URI_TEL},    {"tEl:+1", SL_URI_TEL},
+        {"sipx:a", SL_URI_OTHER},  {"si:a", SL_URI_OTHER},    {"s1p:a", SL_URI_OTHER},
+        {"tek:1", SL_URI_OTHER},   {"tels:1", SL_URI_OTHER},  {"sip.:a", SL_URI_OTHER},
+        {"sip+:a", SL_URI_OTHER},  {"urn:x", SL_URI_OTHER},   {"sipss:a", SL_URI_OTHER},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        sl_sip_uri u;
+        cr_assert_eq(sl_sip_uri_parse(S(cases[i].text), &u), SL_OK, "%s", cases[i].text);
+        cr_assert_eq(u.scheme, cases[i].scheme, "%s", cases[i].text);
+    }
+}
