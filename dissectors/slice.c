@@ -49,6 +49,18 @@ bool sl_slice_to_u64(sl_slice s, uint64_t max, uint64_t *out)
     if (s.len == 0)
         return false;
     uint64_t v = 0;
+    if (s.len <= 19) { /* below 10^19: no overflow, one comparison at the end */
+        for (size_t i = 0; i < s.len; i++) {
+            uint8_t c = s.ptr[i];
+            if (c < '0' || c > '9')
+                return false;
+            v = v * 10 + (uint64_t)(c - '0');
+        }
+        if (v > max)
+            return false;
+        *out = v;
+        return true;
+    }
     for (size_t i = 0; i < s.len; i++) {
         uint8_t c = s.ptr[i];
         if (c < '0' || c > '9')

@@ -501,3 +501,36 @@ Test(sip_header, next_element_matches_reference)
         sl_guard_free(&g);
     }
 }
+
+/* Numbers at the edges: the limit, one above, 19 and 20 digits, leading
+ * zeros, the largest 64-bit value and one above it. */
+Test(sip_header, slice_to_u64_edges)
+{
+    static const struct {
+        const char *text;
+        uint64_t max;
+        bool ok;
+        uint64_t value;
+    } cases[] = {
+        {"0", 10, true, 0},
+        {"10", 10, true, 10},
+        {"11", 10, false, 0},
+        {"9999999999999999999", UINT64_MAX, true, 9999999999999999999u},
+        {"9999999999999999999", 9999999999999999998u, false, 0},
+        {"00000000000000000001", 1, true, 1},
+        {"18446744073709551615", UINT64_MAX, true, UINT64_MAX},
+        {"18446744073709551616", UINT64_MAX, false, 0},
+        {"99999999999999999999", UINT64_MAX, false, 0},
+        {"", UINT64_MAX, false, 0},
+        {"12a", UINT64_MAX, false, 0},
+        {"+1", UINT64_MAX, false, 0},
+        {" 1", UINT64_MAX, false, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        uint64_t v = 12345;
+        bool ok = sl_slice_to_u64(S(cases[i].text), cases[i].max, &v);
+        cr_assert_eq(ok, cases[i].ok, "\"%s\"", cases[i].text);
+        if (ok)
+            cr_assert_eq(v, cases[i].value, "\"%s\"", cases[i].text);
+    }
+}
