@@ -191,6 +191,17 @@ static size_t param_end(const uint8_t *p, size_t n, size_t i)
     }
 }
 
+void sl_sip_param_value_from(sl_slice params, size_t vs, sl_slice *value)
+{
+    const uint8_t *p = params.ptr;
+    size_t n = params.len, ve = param_end(p, n, vs);
+    while (vs < ve && sl_is_lws(p[vs]))
+        vs++;
+    while (ve > vs && sl_is_lws(p[ve - 1]))
+        ve--;
+    *value = sl_slice_make(p + vs, ve - vs);
+}
+
 /* A parameter is `name [= value]`, both trimmed; the name is compared first,
  * so a parameter with another name costs only the skip to its end (nearly
  * every lookup, branch or tag, hits the first parameter). */
@@ -226,12 +237,7 @@ bool sl_sip_param_get_n(sl_slice params, const char *name, size_t wl, sl_slice *
                 return true;
             }
             if (p[k] == '=') {
-                size_t vs = k + 1, ve = param_end(p, n, vs);
-                while (vs < ve && sl_is_lws(p[vs]))
-                    vs++;
-                while (ve > vs && sl_is_lws(p[ve - 1]))
-                    ve--;
-                *value = sl_slice_make(p + vs, ve - vs);
+                sl_sip_param_value_from(params, k + 1, value);
                 return true;
             }
         }

@@ -421,17 +421,22 @@ Test(sip_header, param_value_lengths)
 {
     char text[128], val[64];
     for (size_t len = 0; len < 40; len++) {
-        for (size_t at = 0; at <= len; at++) {
+        for (size_t at = 0; at <= 2 * len + 1; at++) {
+            /* the tag first (the inline path) or second */
+            const char *before = at > len ? "" : ";x=1";
+            size_t cut = at > len ? at - len - 1 : at;
             memset(val, 'v', len);
-            if (at < len)
-                val[at] = ';';
-            int n = snprintf(text, sizeof text, ";x=1;tag=%.*s", (int)len, val);
+            if (cut < len)
+                val[cut] = ';';
+            int n = snprintf(text, sizeof text, "%s;tag=%.*s", before, (int)len, val);
             sl_guarded g;
             const uint8_t *p = sl_guard(&g, text, (size_t)n);
             sl_slice v;
             cr_assert(sl_sip_param_get(sl_slice_make(p, (size_t)n), "tag", &v));
-            cr_assert_eq(v.len, at, "len %zu at %zu: got %zu", len, at, v.len);
-            cr_assert_eq(v.ptr, p + 9);
+            cr_assert_eq(v.len, cut, "len %zu at %zu: got %zu", len, at, v.len);
+            cr_assert_eq(v.ptr, p + strlen(before) + 5);
+            cr_assert(sl_sip_param_get(sl_slice_make(p, (size_t)n), "TAG", &v));
+            cr_assert_eq(v.len, cut);
             sl_guard_free(&g);
         }
         if (len >= 4) {
