@@ -488,8 +488,7 @@ static inline sl_status parse_headers(header_state *st, sl_sip_msg *msg, size_t 
     if (pos < len)
         sl_line_masks_at(&m, buf, len, pos);
     while (pos < len) {
-        size_t colon;
-        bool lf = sl_line_next(&m, buf, len, pos, &end, &next, &colon);
+        bool lf = sl_line_next(&m, buf, len, pos, &end, &next);
         if (!lf && stream) {
             headers_done(st, msg);
             return SL_PARTIAL;
@@ -515,6 +514,7 @@ static inline sl_status parse_headers(header_state *st, sl_sip_msg *msg, size_t 
         }
         if (pending)
             add_header(st, msg, id, ns, ne, vs, ve);
+        size_t colon = sl_line_colon(buf, len, pos, end);
         pending = colon < end && header_name(buf, pos, colon, &ne, &id);
         skipping = !pending; /* a line without a name: its continuation lines go with it */
         if (pending) {
