@@ -24,10 +24,10 @@ static inline uint64_t sl_lf_mask64(const uint8_t *p)
 #ifdef __SSE2__
     /* unrolled by hand: -O2 keeps a loop of four */
     const __m128i vlf = _mm_set1_epi8('\n');
-#define SL_MASK16(k)                                                                               \
+#define SL_MASK16(at)                                                                              \
     ((uint64_t)(unsigned)_mm_movemask_epi8(                                                        \
-        _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + 16 * (k))), vlf)))
-    return SL_MASK16(0) | SL_MASK16(1) << 16 | SL_MASK16(2) << 32 | SL_MASK16(3) << 48;
+        _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + (at))), vlf)))
+    return SL_MASK16(0) | SL_MASK16(16) << 16 | SL_MASK16(32) << 32 | SL_MASK16(48) << 48;
 #undef SL_MASK16
 #else
     uint64_t lf = 0;

@@ -56,7 +56,7 @@ static inline size_t match_ci(const uint8_t *p, size_t n, const char *lit, size_
 {
     if (n >= litlen && litlen >= 4 && litlen <= 8 &&
         word_matches(load_word(p, 4), load_word(lit, 4)) &&
-        word_matches(load_word(p + litlen - 4, 4), load_word(lit + litlen - 4, 4)))
+        word_matches(load_word(p + (litlen - 4), 4), load_word(lit + (litlen - 4), 4)))
         return litlen;
     size_t i = 0;
     while (i < n && i < litlen && lower(p[i]) == (uint8_t)lit[i])
