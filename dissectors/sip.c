@@ -378,6 +378,8 @@ static inline __attribute__((always_inline)) void add_header(header_state *st, s
                                                              size_t vs, size_t ve)
 {
     const uint8_t *b = st->buf;
+    if (vs < ve && b[vs] == ' ')
+        vs++; /* the usual single space */
     while (vs < ve && sl_is_lws(b[vs]))
         vs++;
     while (ve > vs && sl_is_lws(b[ve - 1]))
@@ -459,8 +461,8 @@ static inline __attribute__((always_inline)) bool
 header_name(const uint8_t *buf, size_t pos, size_t colon, size_t *ne, sl_sip_hdr_id *id)
 {
     size_t e = colon;
-    while (e > pos && (buf[e - 1] == ' ' || buf[e - 1] == '\t'))
-        e--;
+    while (e > pos && buf[e - 1] <= ' ' && (buf[e - 1] == ' ' || buf[e - 1] == '\t'))
+        e--; /* rare: blanks before the colon */
     *ne = e;
     if (e == pos)
         return false;
