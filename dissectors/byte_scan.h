@@ -5,10 +5,34 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
+
+/* The bytes of x equal to c, as their high bits. Exact for the lowest one
+ * (a borrow can only flag a byte above a true match), all that is used. */
+static inline uint64_t sl_swar_eq(uint64_t x, uint8_t c)
+{
+    uint64_t y = x ^ (0x0101010101010101u * c);
+    return (y - 0x0101010101010101u) & ~y & 0x8080808080808080u;
+}
+
+/* Index of the first byte of p[0..n) equal to a or b, n when none is, for
+ * 8 <= n < 16 (a parameter value: tags, short branches): two overlapping
+ * 8-byte words instead of a byte loop. */
+static inline size_t sl_scan2_8to16(const uint8_t *p, size_t n, uint8_t a, uint8_t b)
+{
+    uint64_t x;
+    memcpy(&x, p, 8);
+    uint64_t m = sl_swar_eq(x, a) | sl_swar_eq(x, b);
+    if (m)
+        return (size_t)__builtin_ctzll(m) / 8;
+    memcpy(&x, p + n - 8, 8);
+    m = sl_swar_eq(x, a) | sl_swar_eq(x, b);
+    return m ? n - 8 + (size_t)__builtin_ctzll(m) / 8 : n;
+}
 
 /* Index of the first byte of p[0..n) equal to a, b or c; n when none is.
  * Reads only p[0..n): the last block overlaps the one before it. */

@@ -3,6 +3,7 @@
 #include "sipsleuth/sip.h"
 
 #include "byte_scan.h"
+#include "line_scan.h"
 
 /* A start line longer than this is not SIP (and a stream would buffer forever). */
 #define MAX_START_LINE 8192
@@ -32,9 +33,31 @@ static inline bool is_digit(uint8_t c)
     return c >= '0' && c <= '9';
 }
 
-/* How many leading bytes of p[0..n) match the lower-case literal, case-insensitively. */
-static size_t match_ci(const uint8_t *p, size_t n, const char *lit, size_t litlen)
+/* w (2, 4 or 8) bytes as a word. */
+static inline uint64_t load_word(const void *p, size_t w)
 {
+    uint64_t x = 0;
+    memcpy(&x, p, w);
+    return x;
+}
+
+/* Whether the w name bytes in x are, case-insensitively, the literal's in
+ * lit: OR-ing 0x20 into the bytes under a letter folds the case, and a byte
+ * under a '-' must be '-' itself. Letters have bit 0x40 set and '-' has not,
+ * so that mask is (lit & 0x40) >> 1 per byte. */
+static inline bool word_matches(uint64_t x, uint64_t lit)
+{
+    return (x | (lit & 0x4040404040404040u) >> 1) == lit;
+}
+
+/* How many leading bytes of p[0..n) match the lower-case literal, case-insensitively;
+ * a literal of 4 to 8 bytes that is all there is compared in two words first. */
+static inline size_t match_ci(const uint8_t *p, size_t n, const char *lit, size_t litlen)
+{
+    if (n >= litlen && litlen >= 4 && litlen <= 8 &&
+        word_matches(load_word(p, 4), load_word(lit, 4)) &&
+        word_matches(load_word(p + (litlen - 4), 4), load_word(lit + (litlen - 4), 4)))
+        return litlen;
     size_t i = 0;
     while (i < n && i < litlen && lower(p[i]) == (uint8_t)lit[i])
         i++;
@@ -136,19 +159,18 @@ static sl_status scan_open_line(const uint8_t *buf, size_t len, size_t *bad)
  * end, *next where the following line begins. */
 static bool start_line_end(const uint8_t *buf, size_t n, size_t *end, size_t *next, bool *lone_cr)
 {
-    const uint8_t *lf = n ? memchr(buf, '\n', n) : NULL;
-    size_t lim = lf ? (size_t)(lf - buf) : n;
-    const uint8_t *cr = lim ? memchr(buf, '\r', lim) : NULL;
-    *lone_cr = cr && (size_t)(cr - buf) + 1 < lim;
+    size_t c = sl_scan_any3(buf, n, '\r', '\n', '\n'); /* the first CR or LF */
+    *lone_cr = c + 1 < n && buf[c] == '\r' && buf[c + 1] != '\n';
     if (*lone_cr) {
-        *end = (size_t)(cr - buf);
-        *next = *end + 1;
+        *end = c;
+        *next = c + 1;
         return true;
     }
-    if (!lf)
+    size_t lf = c < n && buf[c] == '\r' ? c + 1 : c;
+    if (lf >= n)
         return false;
-    *end = lim && buf[lim - 1] == '\r' ? lim - 1 : lim;
-    *next = lim + 1;
+    *end = lf > 0 && buf[lf - 1] == '\r' ? lf - 1 : lf;
+    *next = lf + 1;
     return true;
 }
 
@@ -279,23 +301,6 @@ static const uint8_t compact_ids[26] = {
     ['y' - 'a'] = SL_HDR_IDENTITY,
 };
 
-/* w (2, 4 or 8) bytes as a word. */
-static inline uint64_t load_word(const void *p, size_t w)
-{
-    uint64_t x = 0;
-    memcpy(&x, p, w);
-    return x;
-}
-
-/* Whether the w name bytes in x are, case-insensitively, the literal's in
- * lit: OR-ing 0x20 into the bytes under a letter folds the case, and a byte
- * under a '-' must be '-' itself. Letters have bit 0x40 set and '-' has not,
- * so that mask is (lit & 0x40) >> 1 per byte. */
-static inline bool word_matches(uint64_t x, uint64_t lit)
-{
-    return (x | (lit & 0x4040404040404040u) >> 1) == lit;
-}
-
 /* p[0..n) against lit, both n bytes (2 to 19), in words of w bytes: at the
  * start, after it, and at the end (overlapping), never reading outside p[0..n). */
 static inline bool name_matches(const uint8_t *p, const char *lit, size_t n, size_t w)
@@ -366,23 +371,27 @@ typedef struct header_state {
     first_length cl;
 } header_state;
 
-/* One complete header: name buf[ns..ne), value buf[vs..ve) before trimming.
+/* One complete header: name buf[ns..ne) with its id, value buf[vs..ve) before trimming.
  * Inlined: it runs for every header. */
-static inline __attribute__((always_inline)) void
-add_header(header_state *st, sl_sip_msg *msg, size_t ns, size_t ne, size_t vs, size_t ve)
+static inline __attribute__((always_inline)) void add_header(header_state *st, sl_sip_msg *msg,
+                                                             sl_sip_hdr_id id, size_t ns, size_t ne,
+                                                             size_t vs, size_t ve)
 {
     const uint8_t *b = st->buf;
+    if (vs < ve && b[vs] == ' ')
+        vs++; /* the usual single space */
     while (vs < ve && sl_is_lws(b[vs]))
         vs++;
     while (ve > vs && sl_is_lws(b[ve - 1]))
         ve--;
     sl_slice name = sl_slice_make(b + ns, ne - ns), value = sl_slice_make(b + vs, ve - vs);
-    sl_sip_hdr_id id = header_id(name.ptr, name.len);
     st->seen++;
     if (id == SL_HDR_CONTENT_LENGTH) {
         uint32_t f = on_content_length(&st->cl, msg, value);
-        st->flags |= f;
-        flag_at(msg, f, vs);
+        if (f) {
+            st->flags |= f;
+            flag_at(msg, f, vs);
+        }
     }
     if (st->n == st->cap) {
         st->flags |= SL_SIP_F_HEADERS_DROPPED;
@@ -445,6 +454,27 @@ static inline sl_status parse_start_line(const uint8_t *buf, size_t len, bool st
     return SL_OK;
 }
 
+/* The id of a header name buf[pos..colon) less trailing SP/HT (*ne is its
+ * end); false when it is empty or not a token. A known name is a token by
+ * its match: only other names need the byte check. */
+static inline __attribute__((always_inline)) bool
+header_name(const uint8_t *buf, size_t pos, size_t colon, size_t *ne, sl_sip_hdr_id *id)
+{
+    size_t e = colon;
+    while (e > pos && buf[e - 1] <= ' ' && (buf[e - 1] == ' ' || buf[e - 1] == '\t'))
+        e--; /* rare: blanks before the colon */
+    *ne = e;
+    if (e == pos)
+        return false;
+    *id = header_id(buf + pos, e - pos);
+    if (*id != SL_HDR_OTHER)
+        return true;
+    for (size_t i = pos; i < e; i++)
+        if (!IS_TCHAR(buf[i]))
+            return false;
+    return true;
+}
+
 /* The header lines from *pos; *pos ends past the blank line, if any (then
  * *blank is set). A header is completed by the next line that does not
  * begin with whitespace (folding), so it is added one line late. Returns
@@ -454,25 +484,19 @@ static inline sl_status parse_headers(header_state *st, sl_sip_msg *msg, size_t 
 {
     const uint8_t *buf = st->buf;
     bool pending = false, skipping = false;
-    size_t pos = *pos_io, end, ns = 0, ne = 0, vs = 0, ve = 0;
+    size_t pos = *pos_io, end, next, ns = 0, ne = 0, vs = 0, ve = 0;
+    sl_sip_hdr_id id = SL_HDR_OTHER;
+    sl_line_masks m = {.base = pos};
+    if (pos < len)
+        sl_line_masks_at(&m, buf, len, pos);
     while (pos < len) {
-        const uint8_t *lf = memchr(buf + pos, '\n', len - pos);
-        size_t next;
-        if (lf) {
-            end = (size_t)(lf - buf);
-            next = end + 1;
-        } else {
-            if (stream) {
-                headers_done(st, msg);
-                return SL_PARTIAL;
-            }
-            end = next = len;
+        bool lf = sl_line_next(&m, buf, len, pos, &end, &next);
+        if (!lf && stream) {
+            headers_done(st, msg);
+            return SL_PARTIAL;
         }
-        if (end > pos && buf[end - 1] == '\r')
-            end--;
-        else if (lf)
+        if (lf && (end == next - 1))
             st->flags |= SL_SIP_F_BARE_LF;
-
         if (end == pos) {
             *blank = true;
             pos = next;
@@ -491,36 +515,22 @@ static inline sl_status parse_headers(header_state *st, sl_sip_msg *msg, size_t 
             continue;
         }
         if (pending)
-            add_header(st, msg, ns, ne, vs, ve);
-        pending = false;
-
-        size_t i = pos;
-        if (lf) { /* buf[end] is CR or LF, not a token character: no bound check */
-            while (IS_TCHAR(buf[i]))
-                i++;
+            add_header(st, msg, id, ns, ne, vs, ve);
+        size_t colon = sl_line_colon(buf, len, pos, end);
+        pending = colon < end && header_name(buf, pos, colon, &ne, &id);
+        skipping = !pending; /* a line without a name: its continuation lines go with it */
+        if (pending) {
+            ns = pos;
+            vs = colon + 1;
+            ve = end;
         } else {
-            while (i < end && IS_TCHAR(buf[i]))
-                i++;
-        }
-        size_t name_end = i;
-        while (i < end && (buf[i] == ' ' || buf[i] == '\t'))
-            i++;
-        if (name_end == pos || i == end || buf[i] != ':') {
             st->flags |= SL_SIP_F_HEADER_NO_COLON;
             flag_at(msg, SL_SIP_F_HEADER_NO_COLON, pos);
-            skipping = true; /* its continuation lines go with it */
-        } else {
-            pending = true;
-            skipping = false;
-            ns = pos;
-            ne = name_end;
-            vs = i + 1;
-            ve = end;
         }
         pos = next;
     }
     if (pending)
-        add_header(st, msg, ns, ne, vs, ve);
+        add_header(st, msg, id, ns, ne, vs, ve);
     headers_done(st, msg);
     *pos_io = pos;
     return SL_OK;

@@ -14,23 +14,18 @@ static inline bool is_digit(uint8_t c)
 }
 
 /* RFC 3261 token characters. */
-static bool is_tchar(uint8_t c)
+/* clang-format off */
+static const uint8_t tchars[256] = {
+    ['!'] = 1, ['%'] = 1, ['\''] = 1, ['*'] = 1, ['+'] = 1, ['-'] = 1, ['.'] = 1,
+    ['_'] = 1, ['`'] = 1, ['~'] = 1,
+    ['0'] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    ['A'] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    ['a'] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
+/* clang-format on */
+static inline bool is_tchar(uint8_t c)
 {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c))
-        return true;
-    switch (c) {
-    case '-':
-    case '.':
-    case '!':
-    case '%':
-    case '*':
-    case '_':
-    case '+':
-    case '`':
-    case '\'':
-    case '~': return true;
-    default: return false;
-    }
+    return tchars[c];
 }
 
 const sl_sip_header *sl_sip_find_next(const sl_sip_msg *msg, const sl_sip_header *prev)
@@ -44,6 +39,20 @@ const sl_sip_header *sl_sip_find_next(const sl_sip_msg *msg, const sl_sip_header
         if (h->id == prev->id)
             return h;
     return NULL;
+}
+
+/* Skips a quoted string starting at p[i] == '"'; returns the index of the
+ * closing quote, or n when it is missing. */
+static size_t skip_quoted(const uint8_t *p, size_t n, size_t i)
+{
+    for (i++; i < n; i++) {
+        i += sl_scan_any3(p + i, n - i, '"', '\\', '\\');
+        if (i == n || p[i] == '"')
+            return i;
+        if (i + 1 < n)
+            i++; /* the escaped byte */
+    }
+    return n;
 }
 
 bool sl_sip_next_element(sl_slice *rest, sl_slice *elem)
@@ -61,23 +70,17 @@ bool sl_sip_next_element(sl_slice *rest, sl_slice *elem)
     /* Most elements hold no quote and no '<' (a Via): then the element ends
      * at the first comma, found with one vector scan for the three bytes. */
     i += sl_scan_any3(p + i, n - i, ',', '"', '<');
-    bool quoted = false, angle = false;
-    for (; i < n; i++) {
-        uint8_t c = p[i];
-        if (quoted) {
-            if (c == '\\' && i + 1 < n)
-                i++;
-            else if (c == '"')
-                quoted = false;
-        } else if (angle) {
-            if (c == '>')
-                angle = false;
-        } else if (c == '"') {
-            quoted = true;
-        } else if (c == '<') {
-            angle = true;
-        } else if (c == ',') {
-            break;
+    while (i < n && p[i] != ',') {
+        /* a quoted string or <...> (no quoting inside it), then on to the next */
+        if (p[i] == '"') {
+            i = skip_quoted(p, n, i);
+        } else {
+            const uint8_t *gt = memchr(p + i + 1, '>', n - i - 1);
+            i = gt ? (size_t)(gt - p) : n;
+        }
+        if (i < n) {
+            i++;
+            i += sl_scan_any3(p + i, n - i, ',', '"', '<');
         }
     }
     *elem = sl_slice_trim(sl_slice_make(p + start, i - start));
@@ -107,19 +110,6 @@ size_t sl_sip_unfold(sl_slice value, uint8_t *out, size_t cap)
         }
     }
     return o;
-}
-
-/* Skips a quoted string starting at p[i] == '"'; returns the index of the
- * closing quote, or n when it is missing. */
-static size_t skip_quoted(const uint8_t *p, size_t n, size_t i)
-{
-    for (i++; i < n; i++) {
-        if (p[i] == '\\' && i + 1 < n)
-            i++;
-        else if (p[i] == '"')
-            return i;
-    }
-    return n;
 }
 
 /* What follows the URI must be empty or header parameters. */
@@ -188,7 +178,10 @@ sl_status sl_sip_nameaddr_parse(sl_slice elem, sl_sip_nameaddr *out)
 static size_t param_end(const uint8_t *p, size_t n, size_t i)
 {
     for (;;) {
-        i += sl_scan_any3(p + i, n - i, ';', '"', '"');
+        if (n - i >= 8 && n - i < 16)
+            i += sl_scan2_8to16(p + i, n - i, ';', '"');
+        else
+            i += sl_scan_any3(p + i, n - i, ';', '"', '"');
         if (i == n || p[i] == ';')
             return i;
         i = skip_quoted(p, n, i);
@@ -196,6 +189,17 @@ static size_t param_end(const uint8_t *p, size_t n, size_t i)
             return n;
         i++;
     }
+}
+
+void sl_sip_param_value_from(sl_slice params, size_t vs, sl_slice *value)
+{
+    const uint8_t *p = params.ptr;
+    size_t n = params.len, ve = param_end(p, n, vs);
+    while (vs < ve && sl_is_lws(p[vs]))
+        vs++;
+    while (ve > vs && sl_is_lws(p[ve - 1]))
+        ve--;
+    *value = sl_slice_make(p + vs, ve - vs);
 }
 
 /* A parameter is `name [= value]`, both trimmed; the name is compared first,
@@ -233,12 +237,7 @@ bool sl_sip_param_get_n(sl_slice params, const char *name, size_t wl, sl_slice *
                 return true;
             }
             if (p[k] == '=') {
-                size_t vs = k + 1, ve = param_end(p, n, vs);
-                while (vs < ve && sl_is_lws(p[vs]))
-                    vs++;
-                while (ve > vs && sl_is_lws(p[ve - 1]))
-                    ve--;
-                *value = sl_slice_make(p + vs, ve - vs);
+                sl_sip_param_value_from(params, k + 1, value);
                 return true;
             }
         }

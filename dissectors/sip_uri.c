@@ -2,6 +2,8 @@
  * any other scheme is only recognised as one. */
 #include "sipsleuth/sip.h"
 
+#include "byte_scan.h"
+
 static inline bool is_alpha(uint8_t c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
@@ -15,15 +17,36 @@ static inline bool is_hex(uint8_t c)
     return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
-static bool is_scheme_char(uint8_t c)
+/* Byte classes, a table: the scheme and the host are walked byte by byte.
+ * '_' is not in the host grammar but common in real host names. */
+enum { HOST = 1, SCHEME = 2 };
+/* clang-format off */
+static const uint8_t classes[256] = {
+    ['+'] = SCHEME, ['-'] = HOST | SCHEME, ['.'] = HOST | SCHEME, ['_'] = HOST,
+    ['0'] = 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    ['A'] = 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    ['a'] = 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+};
+/* clang-format on */
+static inline bool is_scheme_char(uint8_t c)
 {
-    return is_alpha(c) || is_digit(c) || c == '+' || c == '-' || c == '.';
+    return classes[c] & SCHEME;
+}
+static inline bool is_host_char(uint8_t c)
+{
+    return classes[c] & HOST;
 }
 
-/* '_' is not in the grammar but common in real host names. */
-static bool is_host_char(uint8_t c)
+/* sip, sips or tel in any case (OR-ing 0x20 folds a letter and leaves every
+ * other byte unequal to the lower-case letter it is compared with). */
+static sl_uri_scheme scheme_of(const uint8_t *p, size_t n)
 {
-    return is_alpha(c) || is_digit(c) || c == '-' || c == '.' || c == '_';
+    if (n < 3 || n > 4)
+        return SL_URI_OTHER;
+    uint8_t a = p[0] | 0x20, b = p[1] | 0x20, c = p[2] | 0x20;
+    if (a == 's' && b == 'i' && c == 'p')
+        return n == 3 ? SL_URI_SIP : (p[3] | 0x20) == 's' ? SL_URI_SIPS : SL_URI_OTHER;
+    return n == 3 && a == 't' && b == 'e' && c == 'l' ? SL_URI_TEL : SL_URI_OTHER;
 }
 
 /* RFC 3966 phonedigit-hex and visual separators, plus '+' of a global number. */
@@ -128,20 +151,14 @@ sl_status sl_sip_uri_parse(sl_slice text, sl_sip_uri *out)
         i++;
     if (i == n || p[i] != ':')
         return SL_INVALID;
-    for (size_t k = i + 1; k < n; k++)
-        if (p[k] <= ' ' || p[k] == 0x7f)
-            return SL_INVALID;
+    if (sl_scan_ctl_or_space(p + i + 1, n - i - 1) != n - i - 1)
+        return SL_INVALID;
 
     out->scheme_text = sl_slice_make(p, i);
     /* Absent parts are empty slices at the end of the text. */
     out->user = out->password = out->host = out->params = out->headers = sl_slice_make(p + n, 0);
-    if (sl_slice_ieq(out->scheme_text, "sip"))
-        out->scheme = SL_URI_SIP;
-    else if (sl_slice_ieq(out->scheme_text, "sips"))
-        out->scheme = SL_URI_SIPS;
-    else if (sl_slice_ieq(out->scheme_text, "tel"))
-        out->scheme = SL_URI_TEL;
-    else
+    out->scheme = scheme_of(p, i);
+    if (out->scheme == SL_URI_OTHER)
         return SL_OK;
     if (out->scheme == SL_URI_TEL)
         return parse_tel(p, n, i + 1, out);

@@ -8,6 +8,8 @@ static void parse_top_via(sl_sip_ctx *ctx, const sl_sip_header *via)
         return;
     /* skip the protocol "SIP / 2.0 / UDP" (LWS allowed around '/') up to the sent-by */
     size_t i = 0, slashes = 0;
+    if (elem.len >= 8 && sl_slice_istarts(elem, "SIP/2.0/"))
+        i = 8, slashes = 2; /* nearly always so written */
     while (i < elem.len && slashes < 2) {
         if (elem.ptr[i] == '/')
             slashes++;

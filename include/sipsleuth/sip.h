@@ -174,11 +174,21 @@ sl_status sl_sip_nameaddr_parse(sl_slice elem, sl_sip_nameaddr *out);
 /* Finds parameter `name` (case-insensitive) in a ";a=1;b;c=2" list. A
  * parameter without '=' yields an empty value. */
 bool sl_sip_param_get_n(sl_slice params, const char *name, size_t name_len, sl_slice *value);
+/* The value of the parameter whose '=' ends at params.ptr[vs - 1]: from vs
+ * to the next ';' outside a quoted string, trimmed. */
+void sl_sip_param_value_from(sl_slice params, size_t vs, sl_slice *value);
 /* The same for a NUL-terminated name; inline so that the length of a literal
- * is a constant, not a strlen per call. */
+ * is a constant, not a strlen per call, and so that the usual first
+ * parameter written as asked (";tag=") is recognised without a call. */
 static inline bool sl_sip_param_get(sl_slice params, const char *name, sl_slice *value)
 {
-    return sl_sip_param_get_n(params, name, strlen(name), value);
+    size_t wl = strlen(name);
+    if (wl && !sl_is_lws((uint8_t)name[0]) && params.len >= wl + 2 && params.ptr[0] == ';' &&
+        params.ptr[wl + 1] == '=' && memcmp(params.ptr + 1, name, wl) == 0) {
+        sl_sip_param_value_from(params, wl + 2, value);
+        return true;
+    }
+    return sl_sip_param_get_n(params, name, wl, value);
 }
 
 /* ---- CSeq ---- */

@@ -21,18 +21,40 @@ static inline sl_slice sl_slice_make(const void *p, size_t n)
 
 #define SL_SLICE_LIT(lit) sl_slice_make((lit), sizeof(lit) - 1)
 
+/* ASCII case-insensitive comparison of a[0..n) and b[0..n). */
+bool sl_bytes_ieq(const uint8_t *a, const uint8_t *b, size_t n);
+
+/* The comparisons below are inline so that the length of a literal is a
+ * constant and a length mismatch (most calls) costs no call. */
+
 /* Exact byte comparison with a NUL-terminated string. */
-bool sl_slice_eq(sl_slice s, const char *str);
+static inline bool sl_slice_eq(sl_slice s, const char *str)
+{
+    size_t n = strlen(str);
+    return s.len == n && (n == 0 || memcmp(s.ptr, str, n) == 0);
+}
 /* ASCII case-insensitive comparison with a NUL-terminated string. */
-bool sl_slice_ieq(sl_slice s, const char *str);
+static inline bool sl_slice_ieq(sl_slice s, const char *str)
+{
+    size_t n = strlen(str);
+    return s.len == n && sl_bytes_ieq(s.ptr, (const uint8_t *)str, n);
+}
 /* ASCII case-insensitive comparison of two slices. */
-bool sl_slice_ieq_slice(sl_slice a, sl_slice b);
+static inline bool sl_slice_ieq_slice(sl_slice a, sl_slice b)
+{
+    return a.len == b.len && sl_bytes_ieq(a.ptr, b.ptr, a.len);
+}
 /* True when s starts with prefix (case-insensitive). */
-bool sl_slice_istarts(sl_slice s, const char *prefix);
+static inline bool sl_slice_istarts(sl_slice s, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    return s.len >= n && sl_bytes_ieq(s.ptr, (const uint8_t *)prefix, n);
+}
 /* SP, HTAB, CR or LF. */
 static inline bool sl_is_lws(uint8_t c)
 {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+    /* one bit test: bits 9, 10, 13 and 32 */
+    return c <= ' ' && ((uint64_t)0x100002600 >> c & 1);
 }
 
 /* Drops leading and trailing SP, HTAB, CR and LF. Inline: called several
@@ -48,9 +70,20 @@ static inline sl_slice sl_slice_trim(sl_slice s)
     return s;
 }
 /* The part of s from offset `from` on (empty when from >= len). */
-sl_slice sl_slice_from(sl_slice s, size_t from);
+static inline sl_slice sl_slice_from(sl_slice s, size_t from)
+{
+    if (from >= s.len)
+        return sl_slice_make(s.ptr + s.len, 0);
+    return sl_slice_make(s.ptr + from, s.len - from);
+}
 /* Index of the first byte c in s, or -1. */
-long sl_slice_find(sl_slice s, uint8_t c);
+static inline long sl_slice_find(sl_slice s, uint8_t c)
+{
+    if (s.len == 0)
+        return -1;
+    const uint8_t *p = (const uint8_t *)memchr(s.ptr, c, s.len);
+    return p ? (long)(p - s.ptr) : -1;
+}
 /* Parses an unsigned decimal number that fills the whole slice; false on
  * empty input, a non-digit, or a value above max. */
 bool sl_slice_to_u64(sl_slice s, uint64_t max, uint64_t *out);

@@ -1,6 +1,8 @@
 /* SIP header helpers: ids, lookups, list splitting, unfolding, name-addr,
  * parameters and CSeq. */
 #include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "guarded.h"
@@ -351,5 +353,189 @@ Test(sip_header, cseq)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         cr_assert_eq(sl_sip_cseq_parse(S(bad[i]), &c), SL_INVALID, "'%s'", bad[i]);
         cr_assert_eq(c.number, 0);
+    }
+}
+
+/* sl_bytes_ieq against a byte-by-byte reference: every pair of byte values,
+ * at every position of the word paths (lengths 1 to 20). */
+static bool ieq_ref(const uint8_t *a, const uint8_t *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint8_t x = a[i] >= 'A' && a[i] <= 'Z' ? (uint8_t)(a[i] + 32) : a[i];
+        uint8_t y = b[i] >= 'A' && b[i] <= 'Z' ? (uint8_t)(b[i] + 32) : b[i];
+        if (x != y)
+            return false;
+    }
+    return true;
+}
+
+Test(sip_header, bytes_ieq_every_byte_pair)
+{
+    uint8_t a[20], b[20];
+    for (unsigned x = 0; x < 256; x++) {
+        for (unsigned y = 0; y < 256; y++) {
+            size_t n = 1 + (x + y) % 20, at = (x * 7 + y) % n;
+            memset(a, 'k', sizeof a);
+            memset(b, 'K', sizeof b);
+            a[at] = (uint8_t)x;
+            b[at] = (uint8_t)y;
+            cr_assert_eq(sl_bytes_ieq(a, b, n), ieq_ref(a, b, n), "0x%02x 0x%02x n %zu at %zu", x,
+                         y, n, at);
+        }
+    }
+    cr_assert(sl_slice_ieq(S("Content-Length"), "content-length"));
+    cr_assert(!sl_slice_ieq(S("Content-Lengtx"), "content-length"));
+    cr_assert(sl_slice_istarts(S("application/SDP;x"), "Application/sdp"));
+    cr_assert(!sl_slice_istarts(S("app"), "application"));
+}
+
+/* Quoted display names of every length around the 16-byte scan blocks, with
+ * an escaped quote and backslash at each position, and cut after a
+ * backslash. */
+Test(sip_header, nameaddr_quoted_lengths)
+{
+    char text[128], want[64];
+    for (size_t len = 0; len < 40; len++) {
+        for (size_t at = 0; at + 2 <= len; at++) {
+            memset(want, 'd', len);
+            memcpy(want + at, at % 2 ? "\\\"" : "\\\\", 2);
+            int n = snprintf(text, sizeof text, "\"%.*s\" <sip:a@b>;tag=x", (int)len, want);
+            sl_guarded g;
+            const uint8_t *p = sl_guard(&g, text, (size_t)n);
+            sl_sip_nameaddr na;
+            cr_assert_eq(sl_sip_nameaddr_parse(sl_slice_make(p, (size_t)n), &na), SL_OK,
+                         "len %zu at %zu", len, at);
+            cr_assert(na.display.len == len && memcmp(na.display.ptr, want, len) == 0);
+            assert_slice(na.uri, "sip:a@b");
+            /* cut right after the backslash: the quote never closes */
+            size_t cut = 1 + at + 1;
+            cr_assert_eq(sl_sip_nameaddr_parse(sl_slice_make(p, cut), &na), SL_INVALID);
+            sl_guard_free(&g);
+        }
+    }
+}
+
+/* Parameter values of every length around the 8- and 16-byte scan paths, the
+ * next ';' at each position, and a quoted ';' that does not end the value. */
+Test(sip_header, param_value_lengths)
+{
+    char text[128], val[64];
+    for (size_t len = 0; len < 40; len++) {
+        for (size_t at = 0; at <= 2 * len + 1; at++) {
+            /* the tag first (the inline path) or second */
+            const char *before = at > len ? "" : ";x=1";
+            size_t cut = at > len ? at - len - 1 : at;
+            memset(val, 'v', len);
+            if (cut < len)
+                val[cut] = ';';
+            int n = snprintf(text, sizeof text, "%s;tag=%.*s", before, (int)len, val);
+            sl_guarded g;
+            const uint8_t *p = sl_guard(&g, text, (size_t)n);
+            sl_slice v;
+            cr_assert(sl_sip_param_get(sl_slice_make(p, (size_t)n), "tag", &v));
+            cr_assert_eq(v.len, cut, "len %zu at %zu: got %zu", len, at, v.len);
+            cr_assert_eq(v.ptr, p + strlen(before) + 5);
+            cr_assert(sl_sip_param_get(sl_slice_make(p, (size_t)n), "TAG", &v));
+            cr_assert_eq(v.len, cut);
+            sl_guard_free(&g);
+        }
+        if (len >= 4) {
+            memset(val, 'q', len);
+            val[1] = '"';
+            val[2] = ';';
+            val[len - 1] = '"';
+            int n = snprintf(text, sizeof text, ";tag=%.*s;y", (int)len, val);
+            sl_slice v;
+            cr_assert(sl_sip_param_get(sl_slice_make(text, (size_t)n), "tag", &v));
+            cr_assert_eq(v.len, len, "quoted, len %zu", len);
+        }
+    }
+}
+
+/* sl_sip_next_element against a byte-by-byte state machine (RFC 3261 7.3.1:
+ * commas inside a quoted string or <...> do not split), on random lists of
+ * commas, quotes, brackets, backslashes, spaces and letters. */
+static size_t ref_element_end(const uint8_t *p, size_t n, size_t i)
+{
+    bool quoted = false, angle = false;
+    for (; i < n; i++) {
+        if (quoted) {
+            if (p[i] == '\\' && i + 1 < n)
+                i++;
+            else if (p[i] == '"')
+                quoted = false;
+        } else if (angle) {
+            angle = p[i] != '>';
+        } else if (p[i] == '"') {
+            quoted = true;
+        } else if (p[i] == '<') {
+            angle = true;
+        } else if (p[i] == ',') {
+            break;
+        }
+    }
+    return i;
+}
+
+Test(sip_header, next_element_matches_reference)
+{
+    static const char alphabet[] = ",\"<>\\ aaaaaaaaaaaaaaaa";
+    uint8_t text[80];
+    unsigned seed = 7;
+    for (unsigned round = 0; round < 5000; round++) {
+        size_t n = (size_t)rand_r(&seed) % sizeof text;
+        for (size_t i = 0; i < n; i++)
+            text[i] = (uint8_t)alphabet[(unsigned)rand_r(&seed) % (sizeof alphabet - 1)];
+        sl_guarded g;
+        const uint8_t *p = sl_guard(&g, text, n);
+        sl_slice rest = sl_slice_make(p, n), elem;
+        size_t i = 0;
+        for (;;) {
+            while (i < n && (sl_is_lws(p[i]) || p[i] == ','))
+                i++;
+            bool more = sl_sip_next_element(&rest, &elem);
+            cr_assert_eq(more, i < n, "round %u", round);
+            if (!more)
+                break;
+            size_t end = ref_element_end(p, n, i);
+            sl_slice want = sl_slice_trim(sl_slice_make(p + i, end - i));
+            cr_assert(elem.ptr == want.ptr && elem.len == want.len, "round %u", round);
+            cr_assert_eq(rest.ptr, p + end, "round %u", round);
+            i = end;
+        }
+        sl_guard_free(&g);
+    }
+}
+
+/* Numbers at the edges: the limit, one above, 19 and 20 digits, leading
+ * zeros, the largest 64-bit value and one above it. */
+Test(sip_header, slice_to_u64_edges)
+{
+    static const struct {
+        const char *text;
+        uint64_t max;
+        bool ok;
+        uint64_t value;
+    } cases[] = {
+        {"0", 10, true, 0},
+        {"10", 10, true, 10},
+        {"11", 10, false, 0},
+        {"9999999999999999999", UINT64_MAX, true, 9999999999999999999u},
+        {"9999999999999999999", 9999999999999999998u, false, 0},
+        {"00000000000000000001", 1, true, 1},
+        {"18446744073709551615", UINT64_MAX, true, UINT64_MAX},
+        {"18446744073709551616", UINT64_MAX, false, 0},
+        {"99999999999999999999", UINT64_MAX, false, 0},
+        {"", UINT64_MAX, false, 0},
+        {"12a", UINT64_MAX, false, 0},
+        {"+1", UINT64_MAX, false, 0},
+        {" 1", UINT64_MAX, false, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        uint64_t v = 12345;
+        bool ok = sl_slice_to_u64(S(cases[i].text), cases[i].max, &v);
+        cr_assert_eq(ok, cases[i].ok, "\"%s\"", cases[i].text);
+        if (ok)
+            cr_assert_eq(v, cases[i].value, "\"%s\"", cases[i].text);
     }
 }

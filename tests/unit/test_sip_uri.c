@@ -200,3 +200,41 @@ Test(sip_uri, every_prefix_guarded)
         }
     }
 }
+
+/* Every byte value inside a host and after the scheme: a host keeps its
+ * letters, digits, '-', '.' and '_' (RFC 3261 hostname, plus '_'); a control
+ * byte or space anywhere after the scheme makes the URI invalid. */
+Test(sip_uri, every_byte_in_host)
+{
+    for (unsigned c = 0; c < 256; c++) {
+        uint8_t text[] = {'s', 'i', 'p', ':', 'h', (uint8_t)c, 'h'};
+        sl_sip_uri u;
+        sl_status st = sl_sip_uri_parse(sl_slice_make(text, sizeof text), &u);
+        bool host_char = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                         (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_';
+        cr_assert_eq(st == SL_OK && u.host.len == 3, host_char, "byte 0x%02x", c);
+        if (c <= ' ' || c == 0x7f)
+            cr_assert_eq(st, SL_INVALID, "byte 0x%02x", c);
+    }
+}
+
+/* The scheme in every case mix, and near misses that are other schemes. */
+Test(sip_uri, scheme_any_case)
+{
+    static const struct {
+        const char *text;
+        sl_uri_scheme scheme;
+    } cases[] = {
+        {"sip:a@b", SL_URI_SIP},   {"SIP:a@b", SL_URI_SIP},   {"sIp:a@b", SL_URI_SIP},
+        {"sips:a@b", SL_URI_SIPS}, {"SIPS:a@b", SL_URI_SIPS}, {"siPs:a@b", SL_URI_SIPS},
+        {"tel:+1", SL_URI_TEL},    {"TEL:+1", SL_URI_TEL},    {"tEl:+1", SL_URI_TEL},
+        {"sipx:a", SL_URI_OTHER},  {"si:a", SL_URI_OTHER},    {"s1p:a", SL_URI_OTHER},
+        {"tek:1", SL_URI_OTHER},   {"tels:1", SL_URI_OTHER},  {"sip.:a", SL_URI_OTHER},
+        {"sip+:a", SL_URI_OTHER},  {"urn:x", SL_URI_OTHER},   {"sipss:a", SL_URI_OTHER},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        sl_sip_uri u;
+        cr_assert_eq(sl_sip_uri_parse(S(cases[i].text), &u), SL_OK, "%s", cases[i].text);
+        cr_assert_eq(u.scheme, cases[i].scheme, "%s", cases[i].text);
+    }
+}
