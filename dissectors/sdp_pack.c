@@ -94,6 +94,7 @@ static void pack_shared_media(out *o, const sl_sdp_media *m, uint8_t n_rtpmap)
     }
 }
 
+/* NOLINTNEXTLINE(readability-non-const-parameter): buf is written through o.p */
 size_t sl_sdp_pack(const sl_sdp *sdp, uint8_t *buf, size_t cap, bool *cut)
 {
     plan pl;
@@ -178,7 +179,7 @@ static bool unpack_media(in *i, sl_sdp_media *m)
 
 bool sl_sdp_unpack(const uint8_t *buf, size_t len, sl_sdp *sdp)
 {
-    sl_sdp_packed pk;
+    sl_sdp_packed pk = {0}; /* zeroed: the analyzer cannot tell its streams are all filled */
     if (!sl_sdp_packed_parts(buf, len, &pk))
         return false;
     in i = {pk.shared.ptr + 1, pk.shared.ptr + pk.shared.len}; /* after hold */
