@@ -211,7 +211,7 @@ Test(multipart, none_or_unterminated)
 
 static bool same_slice(sl_slice a, sl_slice b)
 {
-    return a.len == b.len && memcmp(a.ptr, b.ptr, a.len) == 0;
+    return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
 }
 
 /* Every field the events report, as the parse gave it. */
