@@ -1,6 +1,8 @@
 /* SDP parsed line by line, in place: see sdp.h. */
 #include "sipsleuth/sdp.h"
 
+#include "line_scan.h"
+
 static const char *const dir_names[] = {"sendrecv", "sendrecv", "sendonly", "recvonly", "inactive"};
 
 const char *sl_sdp_dir_name(sl_sdp_dir d)
@@ -149,16 +151,19 @@ typedef struct state {
     sl_sdp_media *cur; /* NULL: session level, or a dropped m= section */
     bool in_media;     /* after the first m= line */
     sl_anomaly *an;
-    size_t off; /* of the current line in the body */
+    size_t off;        /* of the current line in the body */
+    unsigned findings; /* bad lines and drops so far */
 } state;
 
 static void bad(state *s)
 {
+    s->findings++;
     sl_anomaly_set(s->an, SL_ANOM_SDP_MALFORMED, s->off);
 }
 
 static void too_many(state *s)
 {
+    s->findings++;
     s->sdp->dropped = true;
     sl_anomaly_set(s->an, SL_ANOM_SDP_TOO_MANY_MEDIA, s->off);
 }
@@ -269,26 +274,47 @@ static void on_line(state *s, uint8_t type, sl_slice v)
     }
 }
 
-void sl_sdp_parse(sl_slice body, sl_sdp *sdp, sl_anomaly *an)
+/* The memo's part in a parse: the section whose rest, to the end of the
+ * body, may be kept once it has parsed without a finding. */
+typedef struct memo_use {
+    sl_sdp_memo *memo; /* NULL: none */
+    sl_sdp_media *section;
+    sl_slice rest;
+    unsigned findings; /* state.findings at its m= line */
+} memo_use;
+
+/* After a good m= line, its rest from next: true when the memo gave it. */
+static bool memo_at_section(memo_use *u, const state *s, sl_slice body, size_t next)
+{
+    sl_slice rest = sl_slice_make(body.ptr + next, body.len - next);
+    if (sl_sdp_memo_apply(u->memo, rest, s->cur))
+        return true;
+    u->section = s->cur;
+    u->rest = rest;
+    u->findings = s->findings;
+    return false;
+}
+
+void sl_sdp_parse_memo(sl_slice body, sl_sdp *sdp, sl_sdp_memo *memo, sl_anomaly *an)
 {
     sdp->conn = sl_slice_make(body.ptr, 0);
     sdp->dir = SL_SDP_DIR_UNSET;
     sdp->n_media = 0;
     sdp->dropped = false;
     state s = {.sdp = sdp, .an = an};
-    size_t pos = 0;
+    memo_use u = {.memo = memo};
+    const uint8_t *b = body.ptr;
+    size_t len = body.len, pos = 0, end, next;
     bool first = true;
-    while (pos < body.len) {
-        const uint8_t *nl = memchr(body.ptr + pos, '\n', body.len - pos);
-        size_t end = nl ? (size_t)(nl - body.ptr) : body.len;
-        size_t next = nl ? end + 1 : end;
-        sl_slice line = sl_slice_make(body.ptr + pos, end - pos);
-        if (line.len && line.ptr[line.len - 1] == '\r')
-            line.len--;
-        s.off = pos;
-        pos = next;
-        if (line.len == 0)
+    sl_line_masks lines;
+    if (len)
+        sl_line_masks_at(&lines, b, len, 0);
+    for (; pos < len; pos = next) {
+        sl_line_next(&lines, b, len, pos, &end, &next);
+        if (end == pos)
             continue; /* a blank line (often a trailing one) */
+        s.off = pos;
+        sl_slice line = sl_slice_make(b + pos, end - pos);
         bool shaped =
             line.len >= 2 && line.ptr[1] == '=' && line.ptr[0] >= 'a' && line.ptr[0] <= 'z';
         if (first && !(shaped && line.ptr[0] == 'v'))
@@ -299,9 +325,21 @@ void sl_sdp_parse(sl_slice body, sl_sdp *sdp, sl_anomaly *an)
             continue;
         }
         on_line(&s, line.ptr[0], after(line, 2));
+        if (line.ptr[0] == 'm' && memo) {
+            u.section = NULL; /* a rest with an m= line is not kept */
+            if (s.cur && memo_at_section(&u, &s, body, next))
+                return;
+        }
     }
     if (first)
         bad(&s); /* empty */
+    if (u.section && s.findings == u.findings)
+        sl_sdp_memo_keep(memo, u.rest, u.section);
+}
+
+void sl_sdp_parse(sl_slice body, sl_sdp *sdp, sl_anomaly *an)
+{
+    sl_sdp_parse_memo(body, sdp, NULL, an);
 }
 
 sl_sdp_dir sl_sdp_media_dir(const sl_sdp *sdp, size_t i)
@@ -380,7 +418,8 @@ bool sl_sdp_is_content_type(sl_slice ct)
     return j == type.len || type.ptr[j] == ';';
 }
 
-bool sl_sdp_of_message(const sl_sip_msg *msg, size_t body_off, sl_sdp *sdp, sl_anomaly *an)
+bool sl_sdp_of_message(const sl_sip_msg *msg, size_t body_off, sl_sdp *sdp, sl_sdp_memo *memo,
+                       sl_anomaly *an)
 {
     if (!msg->body.len)
         return false;
@@ -393,7 +432,7 @@ bool sl_sdp_of_message(const sl_sip_msg *msg, size_t body_off, sl_sdp *sdp, sl_a
         !sl_multipart_find_sdp(h->value, msg->body, &body, &off))
         return false;
     sl_anomaly found = {0};
-    sl_sdp_parse(body, sdp, &found);
+    sl_sdp_parse_memo(body, sdp, memo, &found);
     if (found.kind)
         sl_anomaly_set(an, found.kind, body_off + off + found.offset);
     return true;

@@ -39,6 +39,7 @@ struct sl_pipeline {
     sl_identity *identity;
     sl_registrations *registrations;
     sl_routes_saver routes_saver;
+    sl_sdp_memo sdp_memo;
     sl_capture_stats_fn capture_stats; /* live: the kernel's counters for periodic stats */
     void *capture_stats_user;
 };
@@ -136,7 +137,7 @@ static void on_sip_message(sl_pipeline *p, const sl_sip_msg *msg, const uint8_t 
     sl_sip_ctx_init(&ctx, msg, ts, flow);
     ctx.raw = sl_slice_make(start, msg->length);
     if (!p->cfg.no_sdp)
-        sl_sip_ctx_media(&ctx, &sdp);
+        sl_sip_ctx_media(&ctx, &sdp, &p->sdp_memo);
     sl_extract_message(p->cfg.extract, &ctx);
     sl_counters_message(&p->counters, msg);
     sl_txn_verdict verdict;

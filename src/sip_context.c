@@ -62,7 +62,7 @@ void sl_sip_ctx_init(sl_sip_ctx *ctx, const sl_sip_msg *msg, sl_time ts, const s
         parse_top_via(ctx, h);
 }
 
-void sl_sip_ctx_media(sl_sip_ctx *ctx, sl_sdp *storage)
+void sl_sip_ctx_media(sl_sip_ctx *ctx, sl_sdp *storage, sl_sdp_memo *memo)
 {
     const sl_sip_msg *msg = ctx->msg;
     if (!msg->body.len)
@@ -70,6 +70,6 @@ void sl_sip_ctx_media(sl_sip_ctx *ctx, sl_sdp *storage)
     size_t body_off = 0;
     if (ctx->raw.ptr && msg->body.ptr >= ctx->raw.ptr)
         body_off = (size_t)(msg->body.ptr - ctx->raw.ptr);
-    if (sl_sdp_of_message(msg, body_off, storage, &ctx->sdp_anomaly))
+    if (sl_sdp_of_message(msg, body_off, storage, memo, &ctx->sdp_anomaly))
         ctx->sdp = storage;
 }

@@ -57,6 +57,35 @@ typedef struct sl_sdp {
  * to *an (sdp_malformed or sdp_too_many_media, offset within body). */
 void sl_sdp_parse(sl_slice body, sl_sdp *sdp, sl_anomaly *an);
 
+/* What the lines after an m= line, to the end of the body, gave its media
+ * section; slices into text. */
+typedef struct sl_sdp_memo_slot {
+    uint16_t len; /* of text; 0: empty */
+    sl_slice conn;
+    uint8_t dir, n_rtpmap;
+    uint16_t ptime;
+    sl_sdp_rtpmap rtpmap[SL_SDP_MAX_RTPMAP];
+    uint8_t text[384];
+} sl_sdp_memo_slot;
+
+/* The last media sections that parsed cleanly (sdp_memo.c): the calls of a
+ * trunk offer the same codecs and attributes after a port of their own, so
+ * that one compare parses them again. Zeroed by its owner; a few slots,
+ * replaced in turn. */
+typedef struct sl_sdp_memo {
+    sl_sdp_memo_slot slot[4];
+    unsigned next; /* the slot replaced next */
+} sl_sdp_memo;
+
+/* sl_sdp_parse(), with memo (NULL: none) kept and used. */
+void sl_sdp_parse_memo(sl_slice body, sl_sdp *sdp, sl_sdp_memo *memo, sl_anomaly *an);
+/* m's fields from the text rest that follows its m= line when memo has it
+ * (slices into rest); false when it has not. */
+bool sl_sdp_memo_apply(const sl_sdp_memo *memo, sl_slice rest, sl_sdp_media *m);
+/* Keeps what rest, which followed m's m= line to the end of the body and
+ * parsed without a finding, gave m; nothing when rest is too long. */
+void sl_sdp_memo_keep(sl_sdp_memo *memo, sl_slice rest, const sl_sdp_media *m);
+
 /* The direction in effect for media i: its own, else the session's, else
  * sendrecv. */
 sl_sdp_dir sl_sdp_media_dir(const sl_sdp *sdp, size_t i);
@@ -82,7 +111,8 @@ bool sl_multipart_find_sdp(sl_slice content_type, sl_slice body, sl_slice *sdp, 
  * application/sdp, or the application/sdp part of a multipart body. Parses
  * it into *sdp and returns true; false (sdp untouched) when the message
  * carries none. Anomaly offsets are within the message (body_off: where the
- * body starts in it). */
-bool sl_sdp_of_message(const sl_sip_msg *msg, size_t body_off, sl_sdp *sdp, sl_anomaly *an);
+ * body starts in it). memo: as for sl_sdp_parse_memo(). */
+bool sl_sdp_of_message(const sl_sip_msg *msg, size_t body_off, sl_sdp *sdp, sl_sdp_memo *memo,
+                       sl_anomaly *an);
 
 #endif

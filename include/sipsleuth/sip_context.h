@@ -33,7 +33,8 @@ typedef struct sl_sip_ctx {
 /* Fills ctx from msg (call_id, cseq, from/to, tags, top Via). */
 void sl_sip_ctx_init(sl_sip_ctx *ctx, const sl_sip_msg *msg, sl_time ts, const sl_flow *flow);
 /* Parses the SDP of the message into *storage and points ctx->sdp at it,
- * when its Content-Type says it has one (call after raw is set). */
-void sl_sip_ctx_media(sl_sip_ctx *ctx, sl_sdp *storage);
+ * when its Content-Type says it has one (call after raw is set); memo: the
+ * caller's sl_sdp_memo, or NULL. */
+void sl_sip_ctx_media(sl_sip_ctx *ctx, sl_sdp *storage, sl_sdp_memo *memo);
 
 #endif

@@ -1,6 +1,7 @@
-/* Fuzzes the SDP parser and the multipart part finder. The input is either
- * an SDP body, or (first byte 'M') a Content-Type line, then a multipart
- * body. Every slice must lie inside the input, every count within its array. */
+/* Fuzzes the SDP parser, its memo and the multipart part finder. The input
+ * is either an SDP body, or (first byte 'M') a Content-Type line, then a
+ * multipart body. Every slice must lie inside the input, every count within
+ * its array, and the memo must change nothing. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,11 +23,47 @@ static bool same(sl_slice a, sl_slice b)
     return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
 }
 
+/* Kept across inputs, as the pipeline keeps it across messages. */
+static sl_sdp_memo memo;
+
+static bool same_at(sl_slice a, sl_slice b)
+{
+    return a.len == b.len && (a.len == 0 || a.ptr == b.ptr);
+}
+
+/* A parse with the memo (twice: the second may find what the first kept)
+ * gives what the parse without it gave, slice for slice. */
+static void check_memo(sl_slice body, const sl_sdp *sdp, const sl_anomaly *an)
+{
+    for (int round = 0; round < 2; round++) {
+        sl_sdp m;
+        sl_anomaly am = {0};
+        sl_sdp_parse_memo(body, &m, &memo, &am);
+        if (am.kind != an->kind || am.offset != an->offset || m.n_media != sdp->n_media ||
+            m.dir != sdp->dir || m.dropped != sdp->dropped || !same_at(m.conn, sdp->conn))
+            abort();
+        for (size_t i = 0; i < sdp->n_media; i++) {
+            const sl_sdp_media *a = &sdp->media[i], *b = &m.media[i];
+            if (a->port != b->port || a->port_count != b->port_count || a->dir != b->dir ||
+                a->ptime != b->ptime || a->n_rtpmap != b->n_rtpmap ||
+                !same_at(a->media, b->media) || !same_at(a->proto, b->proto) ||
+                !same_at(a->fmts, b->fmts) || !same_at(a->conn, b->conn))
+                abort();
+            for (size_t k = 0; k < a->n_rtpmap; k++)
+                if (a->rtpmap[k].pt != b->rtpmap[k].pt || a->rtpmap[k].rate != b->rtpmap[k].rate ||
+                    a->rtpmap[k].channels != b->rtpmap[k].channels ||
+                    !same_at(a->rtpmap[k].name, b->rtpmap[k].name))
+                    abort();
+        }
+    }
+}
+
 static void check_sdp(sl_slice body)
 {
     sl_sdp sdp;
     sl_anomaly an = {0};
     sl_sdp_parse(body, &sdp, &an);
+    check_memo(body, &sdp, &an);
     if (sdp.n_media > SL_SDP_MAX_MEDIA || (an.kind && an.offset > body.len))
         abort();
     check(sdp.conn);
