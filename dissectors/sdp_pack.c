@@ -148,16 +148,30 @@ static bool get_str(in *i, sl_slice *s)
     return true;
 }
 
+/* The values of this call, from i; i then at the shared part. */
+static bool get_own(in *i, sl_sdp_packed *pk)
+{
+    if (!get_u8(i, &pk->n_media) || pk->n_media > SL_SDP_MAX_MEDIA || !get_str(i, &pk->conn))
+        return false;
+    for (size_t k = 0; k < pk->n_media; k++)
+        if (!get_u16(i, &pk->port[k]) || !get_str(i, &pk->media_conn[k]))
+            return false;
+    return true;
+}
+
 bool sl_sdp_packed_parts(const uint8_t *buf, size_t len, sl_sdp_packed *pk)
 {
     in i = {buf, buf + len};
-    if (!get_u8(&i, &pk->n_media) || pk->n_media > SL_SDP_MAX_MEDIA || !get_str(&i, &pk->conn))
+    if (!get_own(&i, pk))
         return false;
-    for (size_t k = 0; k < pk->n_media; k++)
-        if (!get_u16(&i, &pk->port[k]) || !get_str(&i, &pk->media_conn[k]))
-            return false;
     pk->shared = sl_slice_make(i.p, (size_t)(i.end - i.p));
     return pk->shared.len >= 3;
+}
+
+bool sl_sdp_packed_own(const uint8_t *buf, size_t len, sl_sdp_packed *pk)
+{
+    in i = {buf, buf + len};
+    return get_own(&i, pk) && i.p == i.end;
 }
 
 static bool unpack_media(in *i, sl_sdp_media *m)
@@ -177,24 +191,29 @@ static bool unpack_media(in *i, sl_sdp_media *m)
     return true;
 }
 
-bool sl_sdp_unpack(const uint8_t *buf, size_t len, sl_sdp *sdp)
+bool sl_sdp_unpack_parts(const sl_sdp_packed *pk, sl_sdp *sdp)
 {
-    sl_sdp_packed pk = {0}; /* zeroed: the analyzer cannot tell its streams are all filled */
-    if (!sl_sdp_packed_parts(buf, len, &pk))
+    if (pk->shared.len < 3)
         return false;
-    in i = {pk.shared.ptr + 1, pk.shared.ptr + pk.shared.len}; /* after hold */
+    in i = {pk->shared.ptr + 1, pk->shared.ptr + pk->shared.len}; /* after hold */
     uint8_t dropped;
     if (!get_u8(&i, &sdp->dir) || !get_u8(&i, &dropped))
         return false;
-    sdp->n_media = pk.n_media;
-    sdp->conn = pk.conn;
+    sdp->n_media = pk->n_media;
+    sdp->conn = pk->conn;
     sdp->dropped = dropped;
     for (size_t k = 0; k < sdp->n_media; k++) {
         sl_sdp_media *m = &sdp->media[k];
-        m->port = pk.port[k];
-        m->conn = pk.media_conn[k];
+        m->port = pk->port[k];
+        m->conn = pk->media_conn[k];
         if (!unpack_media(&i, m))
             return false;
     }
     return i.p == i.end;
+}
+
+bool sl_sdp_unpack(const uint8_t *buf, size_t len, sl_sdp *sdp)
+{
+    sl_sdp_packed pk = {0}; /* zeroed: the analyzer cannot tell its streams are all filled */
+    return sl_sdp_packed_parts(buf, len, &pk) && sl_sdp_unpack_parts(&pk, sdp);
 }

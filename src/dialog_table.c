@@ -264,12 +264,16 @@ rec *sl_dialog_rec_new(sl_dialogs *d, const msgv *m, uint64_t hash, enum kind ki
             lparties += kept_len(pt.v[i]);
     }
     size_t size = sizeof(rec) + c->call_id.len + lf + lt + lr + ltag + lparties;
+    bool media_room = kind == K_ATTEMPT && c->sdp;
+    if (media_room)
+        size = ((size + 7) & ~(size_t)7) + MEDIA_INLINE; /* sl_media_pair's alignment */
     if (!make_room(d, size))
         return NULL;
     rec *r = calloc(1, size);
     if (!r)
         return NULL;
     r->size = size;
+    r->has_media_room = media_room;
     r->serial = d->serial++;
     r->kind = (uint8_t)kind;
     r->born = c->ts;
@@ -441,6 +445,7 @@ sl_dialogs *sl_dialogs_new(const sl_dialog_config *cfg, const sl_sink *sink)
     d->timeout[P_OTHER] = d->cfg.noninvite_timeout;
     d->next_due = INT64_MAX;
     d->clock = INT64_MIN;
+    d->shapes.seed = d->cfg.hash_seed;
     if (!sl_lru_init(&d->recs, 1024, d->cfg.max_dialogs, d->cfg.max_memory)) {
         free(d);
         return NULL;
@@ -462,6 +467,7 @@ void sl_dialogs_free(sl_dialogs *d)
     while (d->recs.oldest)
         sl_dialog_rec_free(d, (rec *)d->recs.oldest);
     sl_numbering_free(d->numbering, &d->recs.bytes);
+    sl_media_shapes_free(&d->shapes, &d->recs.bytes);
     sl_lru_free(&d->recs);
     free(d);
 }

@@ -8,6 +8,7 @@
 
 #include "dialog_numbering.h"
 #include "lru_table.h"
+#include "media_shapes.h"
 #include "sipsleuth/dialog.h"
 #include "sipsleuth/sip_parties.h"
 #include "sipsleuth/transaction.h"
@@ -18,6 +19,11 @@
 #define TAG_MAX 64       /* bytes kept of the winning To tag */
 #define EARLY_TAGS 8     /* distinct early To tags counted per attempt */
 #define SAME_CALL_MAX 16 /* records of one Call-ID looked at per message */
+/* Bytes at the end of an attempt made by an INVITE with SDP for its media
+ * (sl_media_pair: each SDP's addresses and ports, its shape shared): those
+ * of an offer and an answer of a stream or two fit, so that the call needs
+ * no allocation of its own and its media sit next to the rest of it. */
+#define MEDIA_INLINE 128
 
 enum kind { K_ATTEMPT, K_OTHER };
 
@@ -65,11 +71,12 @@ struct rec {
     /* The reason phrase of final_status, cut to its size. */
     uint8_t len_final_reason;
     char final_reason[SL_DIALOG_REASON_KEPT];
+    bool has_media_room; /* MEDIA_INLINE bytes at the end of the allocation */
     uint64_t from_tag_h; /* the caller's tag */
     uint64_t winner_h;   /* To tag of the 2xx */
     uint64_t early[EARLY_TAGS];
     uint16_t len_party[SL_PARTY__COUNT]; /* kept after the tag, in sl_party order */
-    sl_media_pair *media;                /* allocated at the first SDP (dialog_media.c) */
+    sl_media_pair *media;                /* from the first SDP (dialog_media.c) */
     size_t size;                         /* bytes charged for this allocation */
     sl_txn_set txns;                     /* slot 0 of an attempt is its initial INVITE */
     char data[]; /* call_id, from, to, request_uri, tag (TAG_MAX), parties */
@@ -78,8 +85,9 @@ struct rec {
 struct sl_dialogs {
     sl_dialog_config cfg;
     sl_sink sink; /* .emit NULL: none */
-    sl_lru recs;  /* its bytes: the records, their transactions, the numbering */
+    sl_lru recs;  /* its bytes: the records, their transactions, the numbering, shapes */
     sl_numbering *numbering;
+    sl_media_shapes shapes; /* of the records' SDPs */
     size_t n_active;
     rec *thead[P__COUNT], *ttail[P__COUNT];
     sl_time timeout[P__COUNT];

@@ -28,26 +28,32 @@ typedef struct sl_sdp_packed {
     sl_slice shared;                       /* everything else, hold first */
 } sl_sdp_packed;
 bool sl_sdp_packed_parts(const uint8_t *buf, size_t len, sl_sdp_packed *pk);
+/* The values of this call alone, all of buf's len bytes: pk but .shared. */
+bool sl_sdp_packed_own(const uint8_t *buf, size_t len, sl_sdp_packed *pk);
+/* The sl_sdp of a packed one's parts, its slices into theirs. */
+bool sl_sdp_unpack_parts(const sl_sdp_packed *pk, sl_sdp *sdp);
 
-/* A call's last offer and answer (RFC 3264) and its holds. */
+/* The shared part of packed SDPs, kept once for the calls that have it
+ * (src/media_shapes.c). */
+typedef struct sl_media_shape sl_media_shape;
+sl_slice sl_media_shape_bytes(const sl_media_shape *s);
+
+/* A call's last offer and answer (RFC 3264) and its holds: each one's own
+ * values (sl_sdp_packed before .shared) and its shape. */
 typedef struct sl_media_pair {
     uint32_t offers;
     uint32_t holds; /* offers that put the call on hold from off hold */
+    const sl_media_shape *offer_shape, *answer_shape;
     uint16_t offer_len, answer_len, cap;
     uint8_t state; /* offer/answer progress (dialog_media.c) */
     bool on_hold;  /* the last offer was a hold */
     bool has_offer, has_answer;
     bool offer_cut, answer_cut; /* some did not fit in SL_MEDIA_KEPT_MAX */
-    uint8_t kept[];             /* the packed offer, then the packed answer */
+    uint8_t kept[];             /* the offer's own values, then the answer's */
 } sl_media_pair;
 
-static inline sl_slice sl_media_offer(const sl_media_pair *p)
-{
-    return sl_slice_make(p->kept, p->offer_len);
-}
-static inline sl_slice sl_media_answer(const sl_media_pair *p)
-{
-    return sl_slice_make(p->kept + p->offer_len, p->answer_len);
-}
+/* The offer (answer false) or the answer of p as its parts; false when it
+ * has none. */
+bool sl_media_kept(const sl_media_pair *p, bool answer, sl_sdp_packed *pk);
 
 #endif

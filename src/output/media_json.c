@@ -260,19 +260,18 @@ static void write_template(sl_jw *w, const sl_memo_hit *t, const sl_sdp_packed *
 
 /* A kept offer or answer: from the template of the same streams when the
  * memo has it, else written in full (and kept as a template). */
-static void write_kept(sl_jw *w, sl_media_memo *mm, const char *key, sl_slice kept, bool cut)
+static void write_kept(sl_jw *w, sl_media_memo *mm, const char *key, const sl_sdp_packed *pk,
+                       bool cut)
 {
-    sl_sdp_packed pk;
     sl_memo_hit t;
-    if (!cut && sl_sdp_packed_parts(kept.ptr, kept.len, &pk) &&
-        sl_text_memo_find(&mm->sdps, pk.shared.ptr, pk.shared.len, &t) &&
-        t.n_holes == 1 + 2u * pk.n_media) {
+    if (!cut && sl_text_memo_find(&mm->sdps, pk->shared.ptr, pk->shared.len, &t) &&
+        t.n_holes == 1 + 2u * pk->n_media) {
         sl_jw_key(w, key);
-        write_template(w, &t, &pk);
+        write_template(w, &t, pk);
         return;
     }
     sl_sdp sdp;
-    if (!sl_sdp_unpack(kept.ptr, kept.len, &sdp))
+    if (!sl_sdp_unpack_parts(pk, &sdp))
         return; /* cannot be: the dialog tracker packed it */
     sdp.dropped |= cut;
     sl_jw_key(w, key);
@@ -280,16 +279,17 @@ static void write_kept(sl_jw *w, sl_media_memo *mm, const char *key, sl_slice ke
     size_t mark = w->len;
     write_sdp(w, &mm->codecs, &sdp, &h);
     if (!cut && h.n == 1 + 2u * sdp.n_media)
-        keep_template(&mm->sdps, pk.shared, w, mark, &h);
+        keep_template(&mm->sdps, pk->shared, w, mark, &h);
 }
 
 void sl_json_dialog_media(sl_jw *w, sl_media_memo *mm, const sl_media_pair *p)
 {
     sl_jw_key(w, "media");
     sl_jw_obj_begin(w);
-    if (p->has_offer)
-        write_kept(w, mm, "offer", sl_media_offer(p), p->offer_cut);
-    if (p->has_answer)
-        write_kept(w, mm, "answer", sl_media_answer(p), p->answer_cut);
+    sl_sdp_packed pk = {0}; /* zeroed: the analyzer cannot tell its streams are all filled */
+    if (sl_media_kept(p, false, &pk))
+        write_kept(w, mm, "offer", &pk, p->offer_cut);
+    if (sl_media_kept(p, true, &pk))
+        write_kept(w, mm, "answer", &pk, p->answer_cut);
     sl_jw_obj_end(w);
 }
