@@ -33,9 +33,9 @@ static sl_media_pair *inline_room(rec *r)
     return r->has_media_room ? (sl_media_pair *)((char *)r + r->size - MEDIA_INLINE) : NULL;
 }
 
-/* r->media with room for kept bytes kept (the offer an answer keeps) and n
- * more: the record's inline room first, else an allocation within the
- * memory cap, grown when it must; NULL when there is none. */
+/* r->media with room for n bytes after its first keep (the offer, which an
+ * answer keeps): the record's inline room first, else an allocation within
+ * the memory cap, grown when it must; NULL when there is none. */
 static sl_media_pair *room_for(sl_dialogs *d, rec *r, size_t keep, size_t n)
 {
     sl_media_pair *p = r->media, *in = inline_room(r);
