@@ -133,6 +133,9 @@ static bool sendmsg_body_at(tracker *t, const leg *l, double s, bool rev, const 
     f.proto = l->proto ? l->proto : SL_IPPROTO_UDP;
     sl_sip_ctx ctx;
     sl_sip_ctx_init(&ctx, &msg, at(s), &f);
+    ctx.raw = sl_slice_make(buf, n);
+    sl_sdp sdp;
+    sl_sip_ctx_media(&ctx, &sdp, NULL); /* a body with Content-Type application/sdp */
     sl_dialogs_advance(t->d, ctx.ts);
     sl_txn_verdict v;
     sl_dialogs_on_message(t->d, &ctx, &v);
@@ -1106,6 +1109,85 @@ Test(dialog, response_retransmission_without_its_request)
     json_t *options = json_object_get(json_object_get(tx, "by_method"), "OPTIONS");
     expect_int(options, "requests", 1);
     expect_int(options, "retransmissions", 0);
+    finish_tracker(&t);
+}
+
+/* An SDP body: a session c= address and streams of (port, own c= or NULL). */
+static const char *sdp_body(char *buf, size_t cap, const char *ip, int n, const int *ports,
+                            const char *const *ips)
+{
+    int k = snprintf(buf, cap, "v=0\r\no=- 1 1 IN IP%c %s\r\ns=-\r\nc=IN IP%c %s\r\nt=0 0\r\n",
+                     strchr(ip, ':') ? '6' : '4', ip, strchr(ip, ':') ? '6' : '4', ip);
+    for (int i = 0; i < n; i++) {
+        k += snprintf(buf + k, cap - (size_t)k,
+                      "m=audio %d RTP/AVP 0 8\r\na=rtpmap:0 PCMU/8000\r\n", ports[i]);
+        if (ips && ips[i])
+            k += snprintf(buf + k, cap - (size_t)k, "c=IN IP6 %s\r\n", ips[i]);
+    }
+    cr_assert_lt((size_t)k, cap);
+    return buf;
+}
+
+static void expect_stream(json_t *sdp, size_t i, long long port, const char *ip)
+{
+    json_t *st = json_array_get(json_object_get(sdp, "streams"), i);
+    cr_assert_not_null(st, "stream %zu", i);
+    expect_int(st, "port", port);
+    expect_str(st, "connection_ip", ip);
+}
+
+/* A call's media: own values that fit the record's room, an answer that
+ * outgrows it (moved to an allocation of its own), an offer too big for it
+ * from the start; two calls with the same streams share their shapes. */
+Test(dialog, media_kept_in_the_record_or_beside_it)
+{
+    /* written out in full: 3 of them do not fit in the record's room */
+    static const char *const v6[] = {"2001:0db8:0001:0000:0000:0000:0000:0010",
+                                     "2001:0db8:0002:0000:0000:0000:0000:0020",
+                                     "2001:0db8:0003:0000:0000:0000:0000:0030"};
+    const int small_ports[] = {4000}, big_ports[] = {6000, 6002, 6004};
+    char small[512], big[1024];
+    tracker t;
+    start(&t, NULL);
+    for (int call = 0; call < 3; call++) {
+        leg l = L1;
+        char id[32];
+        snprintf(id, sizeof id, "media-%d@a.example", call);
+        l.call_id = id;
+        double t0 = call * 10.0;
+        const char *offer = call == 2
+                                ? sdp_body(big, sizeof big, "2001:db8::1", 3, big_ports, v6)
+                                : sdp_body(small, sizeof small, "192.0.2.10", 1, small_ports, NULL);
+        char head[sizeof mbuf + 64];
+        snprintf(head, sizeof head, "%sContent-Type: application/sdp\n",
+                 req(&l, "INVITE", "a.example", "z9hG4bK1", ALICE, BOB, 1));
+        sendmsg_body_at(&t, &l, t0, false, head, offer);
+        const char *answer =
+            call == 2 ? sdp_body(small, sizeof small, "198.51.100.7", 1, small_ports, NULL)
+                      : sdp_body(big, sizeof big, "2001:db8::2", 3, big_ports, v6);
+        snprintf(head, sizeof head, "%sContent-Type: application/sdp\n",
+                 resp(&l, 200, "a.example", "z9hG4bK1", ALICE, BOB_T, 1, "INVITE"));
+        sendmsg_body_at(&t, &l, t0 + 1, true, head, answer);
+        sendmsg_at(&t, &l, t0 + 1.1, false,
+                   req(&l, "ACK", "a.example", "z9hG4bK2", ALICE, BOB_T, 1));
+        sendmsg_at(&t, &l, t0 + 5, false, req(&l, "BYE", "a.example", "z9hG4bK3", ALICE, BOB_T, 2));
+        sendmsg_at(&t, &l, t0 + 5.1, true,
+                   resp(&l, 200, "a.example", "z9hG4bK3", ALICE, BOB_T, 2, "BYE"));
+    }
+    done(&t, 100);
+    json_t *d = events_of(&t, "dialog");
+    cr_assert_eq(json_array_size(d), 3);
+    for (size_t call = 0; call < 3; call++) {
+        json_t *media = json_object_get(det(json_array_get(d, call), "dialog"), "media");
+        json_t *small_sdp = json_object_get(media, call == 2 ? "answer" : "offer");
+        json_t *big_sdp = json_object_get(media, call == 2 ? "offer" : "answer");
+        expect_str(small_sdp, "connection_ip", call == 2 ? "198.51.100.7" : "192.0.2.10");
+        expect_stream(small_sdp, 0, 4000, call == 2 ? "198.51.100.7" : "192.0.2.10");
+        expect_str(big_sdp, "connection_ip", call == 2 ? "2001:db8::1" : "2001:db8::2");
+        for (size_t i = 0; i < 3; i++)
+            expect_stream(big_sdp, i, big_ports[i], v6[i]);
+    }
+    json_decref(d);
     finish_tracker(&t);
 }
 
