@@ -84,8 +84,12 @@ static void check_sdp(sl_slice body)
     uint8_t kept[SL_MEDIA_KEPT_MAX];
     bool cut;
     size_t n = sl_sdp_pack(&sdp, kept, sizeof kept, &cut);
+    if (n > sizeof kept || (n == 0 && !cut))
+        abort();
+    if (n == 0)
+        return; /* not even the session's address fitted: kept empty, cut */
     sl_sdp again;
-    if (n > sizeof kept || !sl_sdp_unpack(kept, n, &again) || again.n_media > sdp.n_media)
+    if (!sl_sdp_unpack(kept, n, &again) || again.n_media > sdp.n_media)
         abort();
     if (cut)
         return;
