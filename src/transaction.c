@@ -10,25 +10,14 @@ static const char *const method_names[SL_M__COUNT] = {
 };
 
 /* a[0..n) == b[0..n) for 3 <= n <= 9, b being n bytes long: two overlapping
- * loads rather than a memcmp call. */
+ * compares of a fixed width, which the compiler makes two loads each rather
+ * than a memcmp call. */
 static bool name_eq(const uint8_t *a, const char *b, size_t n)
 {
-    if (n >= 8) {
-        uint64_t x, y, u, v;
-        memcpy(&x, a, 8);
-        memcpy(&y, b, 8);
-        memcpy(&u, a + n - 8, 8);
-        memcpy(&v, b + n - 8, 8);
-        return x == y && u == v;
-    }
-    if (n >= 4) {
-        uint32_t x, y, u, v;
-        memcpy(&x, a, 4);
-        memcpy(&y, b, 4);
-        memcpy(&u, a + n - 4, 4);
-        memcpy(&v, b + n - 4, 4);
-        return x == y && u == v;
-    }
+    if (n >= 8)
+        return memcmp(a, b, 8) == 0 && memcmp(a + n - 8, b + n - 8, 8) == 0;
+    if (n >= 4)
+        return memcmp(a, b, 4) == 0 && memcmp(a + n - 4, b + n - 4, 4) == 0;
     return a[0] == (uint8_t)b[0] && a[1] == (uint8_t)b[1] && a[2] == (uint8_t)b[2];
 }
 
