@@ -10,16 +10,18 @@ static sl_slice moved(sl_slice s, const uint8_t *from, const uint8_t *to)
     return s.len ? sl_slice_make(to + (s.ptr - from), s.len) : sl_slice_make(NULL, 0);
 }
 
-static void copy_fields(sl_sdp_media *m, const sl_sdp_memo_slot *s, const uint8_t *from,
-                        const uint8_t *to)
+/* What the lines after an m= line set in its section, from src to dst, the
+ * slices moved from the text at `from` to the same bytes at `to`. */
+static void copy_rest(sl_sdp_media *dst, const sl_sdp_media *src, const uint8_t *from,
+                      const uint8_t *to)
 {
-    m->conn = moved(s->conn, from, to);
-    m->dir = s->dir;
-    m->ptime = s->ptime;
-    m->n_rtpmap = s->n_rtpmap;
-    for (size_t i = 0; i < s->n_rtpmap; i++) {
-        m->rtpmap[i] = s->rtpmap[i];
-        m->rtpmap[i].name = moved(s->rtpmap[i].name, from, to);
+    dst->conn = moved(src->conn, from, to);
+    dst->dir = src->dir;
+    dst->ptime = src->ptime;
+    dst->n_rtpmap = src->n_rtpmap;
+    for (size_t i = 0; i < src->n_rtpmap; i++) {
+        dst->rtpmap[i] = src->rtpmap[i];
+        dst->rtpmap[i].name = moved(src->rtpmap[i].name, from, to);
     }
 }
 
@@ -28,7 +30,7 @@ bool sl_sdp_memo_apply(const sl_sdp_memo *memo, sl_slice rest, sl_sdp_media *m)
     for (size_t i = 0; i < sizeof memo->slot / sizeof *memo->slot; i++) {
         const sl_sdp_memo_slot *s = &memo->slot[i];
         if (s->len == rest.len && rest.len && memcmp(s->text, rest.ptr, rest.len) == 0) {
-            copy_fields(m, s, s->text, rest.ptr);
+            copy_rest(m, &s->section, s->text, rest.ptr);
             return true;
         }
     }
@@ -43,13 +45,5 @@ void sl_sdp_memo_keep(sl_sdp_memo *memo, sl_slice rest, const sl_sdp_media *m)
     memo->next = (memo->next + 1) % (sizeof memo->slot / sizeof *memo->slot);
     memcpy(s->text, rest.ptr, rest.len);
     s->len = (uint16_t)rest.len;
-    /* the same fields, their slices moved from the body into the copy */
-    s->conn = moved(m->conn, rest.ptr, s->text);
-    s->dir = m->dir;
-    s->ptime = m->ptime;
-    s->n_rtpmap = m->n_rtpmap;
-    for (size_t i = 0; i < m->n_rtpmap; i++) {
-        s->rtpmap[i] = m->rtpmap[i];
-        s->rtpmap[i].name = moved(m->rtpmap[i].name, rest.ptr, s->text);
-    }
+    copy_rest(&s->section, m, rest.ptr, s->text);
 }

@@ -60,11 +60,8 @@ void sl_sdp_parse(sl_slice body, sl_sdp *sdp, sl_anomaly *an);
 /* What the lines after an m= line, to the end of the body, gave its media
  * section; slices into text. */
 typedef struct sl_sdp_memo_slot {
-    uint16_t len; /* of text; 0: empty */
-    sl_slice conn;
-    uint8_t dir, n_rtpmap;
-    uint16_t ptime;
-    sl_sdp_rtpmap rtpmap[SL_SDP_MAX_RTPMAP];
+    uint16_t len;         /* of text; 0: empty */
+    sl_sdp_media section; /* only what those lines set: c=, direction, ptime, rtpmaps */
     uint8_t text[384];
 } sl_sdp_memo_slot;
 
