@@ -54,7 +54,7 @@ def targets(results, extra):
         rr = d4["rss"] / d1["rss"]
         add("udp ×1 → ×4: peak RSS within 10 %, under 64 MiB", "≤ 1.10×, < 64 MiB",
             "%.2f×, %.1f MiB" % (rr, d4["rss"] / 2 ** 20), rr <= 1.10 and d4["rss"] < 64 * 2 ** 20)
-    trunk_targets(results, add)
+    trunk_targets(results, add, extra)
     v = extra.get("identity")
     if v and v.get("verifications_per_s"):
         add("distinct Identity verifications vs openssl speed ecdsap256 verify/s", "≥ 80 %",
@@ -71,7 +71,7 @@ def targets(results, extra):
     return t
 
 
-def trunk_targets(results, add):
+def trunk_targets(results, add, extra):
     """Issue 21's targets on the busy trunk (perfgen seed 1)."""
     d = find(results, "trunk", "sipsleuth (default events)")
     a = find(results, "trunk", "sipsleuth --events all")
@@ -92,9 +92,14 @@ def trunk_targets(results, add):
     if r:
         add("trunk + RTP (≥ 20 RTP a SIP message): default events vs bare loop", "≤ 1.5×",
             "%.2f× (CPU %.1f×)" % (r["wall_ratio"], r["cpu_ratio"]), r["wall_ratio"] <= 1.5)
-    if d:  # issue 21's several cores: sipsleuth has no --workers yet (docs/performance.md)
+    w = find(results, "trunk", "sipsleuth --workers 2")
+    if d and w:
+        x = d["wall"] / w["wall"]
+        same = extra.get("workers_same", {}).get("trunk")
         add("trunk: --workers 2 vs 1, throughput (output identical)", "≥ 1.7×",
-            "no --workers option yet", False)
+            "%.2f× (CPU %.2f×), output %s" % (x, w["cpu"] / d["cpu"],
+                                               "identical" if same else "DIFFERENT"),
+            x >= 1.7 and bool(same))
     t = find(results, "trunk tcp", "sipsleuth (default events)")
     if t:
         add("trunk over TCP: SIP messages/s", "≥ 1 000 000/s", fmt_rate(t["messages_per_s"]),

@@ -38,6 +38,8 @@ static void usage(FILE *f)
         "                        (default: live 60, files 0 = only the final one)\n"
         "      --sip-raw         sip events carry the whole message text (sip.raw)\n"
         "      --no-sdp          do not parse SDP bodies: no media members, no holds\n"
+        "      --workers N       threads: 1 (default), or 2 to parse on one and analyse on\n"
+        "                        the other; the events are the same, in the same order\n"
         "      --dedup           drop packets a span port delivered twice: the same IP\n"
         "                        content (TTL and checksum aside) within 50 ms\n"
         "      --dedup-window MS the window for --dedup (implies it)\n"
@@ -101,6 +103,7 @@ enum {
     OPT_DEDUP_WINDOW,
     OPT_SIP_RAW,
     OPT_NO_SDP,
+    OPT_WORKERS,
     OPT_SIP_PORTS,
     OPT_USER,
     OPT_ROUTES,
@@ -130,6 +133,7 @@ static const struct option options[] = {
     {"dedup", no_argument, NULL, OPT_DEDUP},
     {"sip-raw", no_argument, NULL, OPT_SIP_RAW},
     {"no-sdp", no_argument, NULL, OPT_NO_SDP},
+    {"workers", required_argument, NULL, OPT_WORKERS},
     {"dedup-window", required_argument, NULL, OPT_DEDUP_WINDOW},
     {"sip-ports", required_argument, NULL, OPT_SIP_PORTS},
     {"user", required_argument, NULL, OPT_USER},
@@ -219,6 +223,19 @@ static int events_option(sl_cli *o, const char *arg)
         fprintf(stderr, "sipsleuth: --events: unknown event type \"%.*s\"\n", (int)bad_len, bad);
         return 2;
     }
+    return 0;
+}
+
+/* --workers N: the pipeline has two stages (parse, analysis), so more than
+ * two threads would have nothing to do. 0, or the exit status. */
+static int workers_option(sl_cli *o, const char *arg)
+{
+    unsigned long v;
+    if (!parse_uint(arg, 2, &v) || v == 0) {
+        fprintf(stderr, "sipsleuth: --workers: 1 or 2, not \"%s\"\n", arg);
+        return 2;
+    }
+    o->cfg.workers = (unsigned)v;
     return 0;
 }
 
@@ -344,6 +361,7 @@ static int parse_option(sl_cli *o, int c, char *arg, parse_state *ps)
     case OPT_ROUTES: o->cfg.routes_file = arg; break;
     case OPT_SIP_RAW: o->cfg.sip_raw = true; break;
     case OPT_NO_SDP: o->cfg.no_sdp = true; break;
+    case OPT_WORKERS: return workers_option(o, arg);
     case OPT_SNAPLEN:
     case OPT_BUFSIZE:
     case OPT_STATS:

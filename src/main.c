@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,12 +53,39 @@ static void install_signals(void)
     (void)signal(SIGPIPE, SIG_IGN); /* cannot fail for a valid signal number */
 }
 
-static void service_signals(sl_output *out)
+/* The events' output as the capture loop sees it. It is written by the
+ * pipeline's analysis, a thread of its own with --workers 2: the loop's
+ * flushes and reopens are done there, in order with the events
+ * (sl_pipeline_in_order), and a write error comes back in `failed`. */
+typedef struct events_out {
+    sl_output *out;
+    bool threaded;
+    atomic_bool failed;
+} events_out;
+
+static void note_error(events_out *e)
 {
-    if (reopen_requested) {
-        reopen_requested = 0;
-        sl_output_reopen(out);
-    }
+    if (sl_output_error(e->out))
+        atomic_store(&e->failed, true);
+}
+
+static void flush_events(void *user)
+{
+    events_out *e = user;
+    sl_output_flush(e->out);
+    note_error(e);
+}
+
+static void reopen_events(void *user)
+{
+    events_out *e = user;
+    sl_output_reopen(e->out);
+    note_error(e);
+}
+
+static bool events_failed(events_out *e)
+{
+    return e->threaded ? atomic_load(&e->failed) : sl_output_error(e->out) != NULL;
 }
 
 /* What watches the frames besides the pipeline (each may be NULL). */
@@ -68,19 +96,22 @@ typedef struct watchers {
 } watchers;
 
 /* Reads one capture to its end (or a stop request). Returns false on a read error. */
-static bool run_capture(sl_capture *cap, sl_pipeline *p, sl_output *out, const watchers *w)
+static bool run_capture(sl_capture *cap, sl_pipeline *p, events_out *e, const watchers *w)
 {
     sl_frame f;
     struct timespec flushed, tick;
     clock_gettime(CLOCK_MONOTONIC_COARSE, &flushed);
-    while (!stop_requested && !sl_output_error(out)) {
-        service_signals(out);
+    while (!stop_requested && !events_failed(e)) {
+        if (reopen_requested) {
+            reopen_requested = 0;
+            sl_pipeline_in_order(p, reopen_events, e);
+        }
         /* Events reach the output within a second even on a line too busy
          * to ever be idle (idle moments flush below). */
         clock_gettime(CLOCK_MONOTONIC_COARSE, &tick);
         if (tick.tv_sec > flushed.tv_sec + 1 ||
             (tick.tv_sec == flushed.tv_sec + 1 && tick.tv_nsec >= flushed.tv_nsec)) {
-            sl_output_flush(out);
+            sl_pipeline_in_order(p, flush_events, e);
             flushed = tick;
         }
         switch (sl_capture_next(cap, &f)) {
@@ -101,7 +132,7 @@ static bool run_capture(sl_capture *cap, sl_pipeline *p, sl_output *out, const w
             struct timespec now;
             clock_gettime(CLOCK_REALTIME, &now);
             sl_pipeline_advance(p, (sl_time)now.tv_sec * SL_NS_PER_SEC + now.tv_nsec);
-            sl_output_flush(out);
+            sl_pipeline_in_order(p, flush_events, e);
             break;
         }
         case SL_CAPTURE_END: return true;
@@ -229,6 +260,7 @@ static bool paths_usable(const sl_cli *o, char *err, size_t errlen)
 /* What a run holds from setup to teardown. */
 typedef struct run {
     sl_output *out;
+    events_out ev; /* the same output, for the capture loop */
     sl_pipeline *p;
     watchers w;
 } run;
@@ -243,6 +275,9 @@ static int setup(sl_cli *o, run *r)
         return 1;
     }
     sl_output_set_sip_detail(r->out, o->cfg.sip_raw, o->cfg.max_contacts);
+    r->ev.out = r->out;
+    r->ev.threaded = o->cfg.workers > 1;
+    atomic_init(&r->ev.failed, false);
     r->w = (watchers){.base = -1};
     sl_sink sink = sl_output_sink(r->out);
     if (o->summary) {
@@ -277,7 +312,7 @@ static int read_inputs(const sl_cli *o, run *r, int *opened, sl_capture_stats *c
     int status = 0;
     bool bad_filter = false;
     int inputs = o->live.iface ? 1 : o->n_files;
-    for (int i = 0; i < inputs && !stop_requested && !sl_output_error(r->out); i++) {
+    for (int i = 0; i < inputs && !stop_requested && !events_failed(&r->ev); i++) {
         char err[1024];
         sl_capture *cap = open_input(o, i, err, sizeof err, &bad_filter);
         if (!cap) {
@@ -300,7 +335,7 @@ static int read_inputs(const sl_cli *o, run *r, int *opened, sl_capture_stats *c
             sl_pipeline_set_capture_stats(r->p, read_capture_stats, cap);
         if (!o->live.iface)
             r->w.base = input_size(o, i);
-        if (!run_capture(cap, r->p, r->out, &r->w))
+        if (!run_capture(cap, r->p, &r->ev, &r->w))
             status = 1;
         sl_capture_read_stats(cap, cs);
         sl_pipeline_set_capture_stats(r->p, NULL, NULL);

@@ -1,4 +1,4 @@
-#include "sipsleuth/pipeline.h"
+#include "pipeline_internal.h"
 
 #include "sipsleuth/anomaly_event.h"
 #include "sipsleuth/decode.h"
@@ -20,33 +20,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-struct sl_pipeline {
-    sl_config cfg;
-    sl_sink out_sink; /* where events go */
-    sl_sink sink;     /* the analyzers': counts anomalies, then the output's */
-    sl_counters counters;
-    sl_time ts;    /* the frame being processed: events about it carry this time */
-    sl_time clock; /* capture time for timers: the latest seen, never going back */
-    sl_time next_stats;
-    sl_sip_header *headers; /* cfg.max_headers slots, reused for every message */
-    sl_defrag *defrag;
-    sl_tcp_table *tcp;
-    sl_tcp_tls *tls; /* SIP over TLS in p->tcp; cfg.tls_keylog its keys */
-    sl_sctp_table *sctp;
-    sl_dialogs *dialogs;
-    sl_dedup *dedup; /* NULL unless --dedup */
-    sl_redirects *redirects;
-    sl_identity *identity;
-    sl_registrations *registrations;
-    sl_routes_saver routes_saver;
-    sl_sdp_memo sdp_memo;
-    sl_capture_stats_fn capture_stats; /* live: the kernel's counters for periodic stats */
-    void *capture_stats_user;
-};
-
 void sl_config_defaults(sl_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
+    cfg->workers = 1;
     cfg->max_headers = SL_DEFAULT_MAX_HEADERS;
     cfg->max_contacts = SL_DEFAULT_MAX_CONTACTS;
     cfg->max_vias = SL_DEFAULT_MAX_VIAS;
@@ -62,17 +39,12 @@ void sl_config_defaults(sl_config *cfg)
     cfg->tls_max_keys = SL_TLS_DEFAULT_MAX_KEYS;
 }
 
-const sl_counters *sl_pipeline_counters(const sl_pipeline *p)
+static void to_stage_two_anomaly(sl_pipeline *p, const sl_anomaly_event *ev)
 {
-    return &p->counters;
-}
-const sl_routes *sl_pipeline_routes(const sl_pipeline *p)
-{
-    return sl_redirects_routes(p->redirects);
-}
-const sl_identity *sl_pipeline_identity(const sl_pipeline *p)
-{
-    return p->identity;
+    if (p->handoff)
+        sl_stage_handoff_anomaly(p, ev);
+    else
+        sl_stage_two_anomaly(p, ev);
 }
 
 static void report_anomaly(sl_pipeline *p, const sl_anomaly *an, const sl_flow *flow,
@@ -82,7 +54,7 @@ static void report_anomaly(sl_pipeline *p, const sl_anomaly *an, const sl_flow *
     ev.layer = sl_anomaly_layer(an->kind);
     ev.has_offset = true;
     ev.offset = an->offset;
-    sl_sink_emit_anomaly(&p->sink, &ev);
+    to_stage_two_anomaly(p, &ev);
 }
 
 /* Anomalies of the stateful stages (defrag, streams): a kind and a detail text. */
@@ -92,40 +64,7 @@ static void report_state_anomaly(void *user, sl_anomaly_kind kind, const sl_flow
     sl_pipeline *p = user;
     sl_anomaly_event ev = sl_anomaly_event_make(kind, ts, sl_slice_make(NULL, 0), flow);
     ev.detail = detail;
-    sl_sink_emit_anomaly(&p->sink, &ev);
-}
-
-/* Non-fatal findings of the SIP parser: one anomaly per flag. */
-static void report_sip_flags(sl_pipeline *p, const sl_sip_ctx *ctx)
-{
-    uint32_t flags = ctx->msg->flags;
-    while (flags) {
-        uint32_t bit = flags & (~flags + 1);
-        flags &= ~bit;
-        if (bit == SL_SIP_F_NO_CONTENT_LENGTH && ctx->flow.proto != SL_IPPROTO_TCP)
-            continue; /* optional on UDP (RFC 3261 20.14) and SCTP, which keep message bounds */
-        if (bit == SL_SIP_F_BARE_LF)
-            continue; /* tolerated and common; not worth an event per message */
-        sl_anomaly an = {.kind = sl_sip_flag_kind(bit),
-                         .offset = sl_sip_flag_offset(ctx->msg, bit)};
-        report_anomaly(p, &an, &ctx->flow, ctx->call_id);
-    }
-    if (ctx->sdp_anomaly.kind)
-        report_anomaly(p, &ctx->sdp_anomaly, &ctx->flow, ctx->call_id);
-}
-
-/* More Contact or Via values than the caps allow: one anomaly each. */
-static void check_value_caps(sl_pipeline *p, const sl_sip_ctx *ctx)
-{
-    if (sl_sip_count_values(ctx->msg, SL_HDR_CONTACT, p->cfg.max_contacts + 1) >
-        p->cfg.max_contacts) {
-        sl_anomaly an = {.kind = SL_ANOM_SIP_TOO_MANY_CONTACTS};
-        report_anomaly(p, &an, &ctx->flow, ctx->call_id);
-    }
-    if (sl_sip_count_values(ctx->msg, SL_HDR_VIA, p->cfg.max_vias + 1) > p->cfg.max_vias) {
-        sl_anomaly an = {.kind = SL_ANOM_SIP_TOO_MANY_VIAS};
-        report_anomaly(p, &an, &ctx->flow, ctx->call_id);
-    }
+    to_stage_two_anomaly(p, &ev);
 }
 
 /* One complete SIP message, from a datagram or a reassembled stream. */
@@ -139,29 +78,10 @@ static void on_sip_message(sl_pipeline *p, const sl_sip_msg *msg, const uint8_t 
     if (!p->cfg.no_sdp)
         sl_sip_ctx_media(&ctx, &sdp, &p->sdp_memo);
     sl_extract_message(p->cfg.extract, &ctx);
-    sl_counters_message(&p->counters, msg);
-    sl_txn_verdict verdict;
-    sl_dialogs_on_message(p->dialogs, &ctx, &verdict);
-    sl_redirects_on_message(p->redirects, &ctx, &verdict);
-    sl_identity_on_message(p->identity, &ctx, &verdict);
-    sl_registrations_on_message(p->registrations, &ctx, &verdict);
-    if (sl_sink_wants(&p->sink, SL_EV_SIP)) {
-        /* A message that came in HEP is stamped with the agent's capture
-         * time; the analyzers run on the collector's (see README, HEP). */
-        const sl_packet *pkt = flow->outer;
-        sl_sip_event ev = {
-            .head = {.type = SL_EV_SIP,
-                     .ts = pkt && pkt->origin_ts ? pkt->origin_ts : ts,
-                     .call_id = ctx.call_id,
-                     .flow = &ctx.flow},
-            .msg = &ctx,
-            .retransmission = verdict.retransmission,
-            .truncated = truncated,
-        };
-        sl_sink_emit(&p->sink, &ev.head);
-    }
-    report_sip_flags(p, &ctx);
-    check_value_caps(p, &ctx);
+    if (p->handoff)
+        sl_stage_handoff_message(p, &ctx, truncated);
+    else
+        sl_stage_two_message(p, p->ts, &ctx, truncated);
 }
 
 /* The per-message byte cap. Streams drop theirs while buffering
@@ -188,6 +108,8 @@ static void dissect(sl_pipeline *p, const uint8_t *data, size_t len, sl_time ts,
      * too, so the probe runs only when that is not so: one scan of the start
      * line instead of two, ~340 instructions a message (callgrind). */
     sl_status st = SL_INVALID;
+    if (p->handoff && len <= p->cfg.tcp.max_message)
+        data = sl_stage_handoff_bytes(p, data, len); /* parsed where it is handed over */
     if (probe && len <= p->cfg.tcp.max_message)
         st = sl_sip_parse(data, len, SL_SIP_DATAGRAM, &msg, &an);
     if (probe && !(st == SL_OK && msg.start_line_ended) && sl_sip_probe(data, len) != SL_OK) {
@@ -233,8 +155,10 @@ static void on_stream_truncated(void *user, const uint8_t *data, size_t len, siz
     sl_pipeline *p = user;
     if (len > 0 && len <= p->cfg.tcp.max_message) {
         sl_sip_msg msg = {.headers = p->headers, .max_headers = p->cfg.max_headers};
-        if (sl_sip_parse(data, len, SL_SIP_DATAGRAM, &msg, NULL) == SL_OK && msg.start_line_ended) {
-            on_sip_message(p, &msg, data, ts, flow, true);
+        /* With a handoff, parsed in its copy; the anomaly below reads data. */
+        const uint8_t *at = p->handoff ? sl_stage_handoff_bytes(p, data, len) : data;
+        if (sl_sip_parse(at, len, SL_SIP_DATAGRAM, &msg, NULL) == SL_OK && msg.start_line_ended) {
+            on_sip_message(p, &msg, at, ts, flow, true);
             return;
         }
     }
@@ -243,7 +167,7 @@ static void on_stream_truncated(void *user, const uint8_t *data, size_t len, siz
     sl_anomaly_event ev =
         sl_anomaly_event_make(SL_ANOM_TRUNCATED_MESSAGE, ts, sl_sip_find_call_id(data, len), flow);
     ev.detail = detail;
-    sl_sink_emit_anomaly(&p->sink, &ev);
+    to_stage_two_anomaly(p, &ev);
 }
 
 /* A datagram, or an SCTP user message: one message that must look like SIP. */
@@ -322,76 +246,41 @@ void sl_pipeline_set_capture_stats(sl_pipeline *p, sl_capture_stats_fn fn, void 
     p->capture_stats_user = user;
 }
 
-/* Bytes held by all analysis state: the sum of the modules' own accounts. */
-static size_t memory_in_use(const sl_pipeline *p)
+void sl_stage_one_take_stats(const sl_pipeline *p, sl_stage_one_stats *one)
 {
-    size_t m = sl_defrag_memory(p->defrag) + sl_tcp_memory(p->tcp) + sl_sctp_memory(p->sctp);
-    if (p->cfg.tls_keylog)
-        m += sl_tls_keylog_memory(p->cfg.tls_keylog);
-    m += sl_dialogs_memory(p->dialogs) + sl_registrations_memory(p->registrations);
-    m += sl_identity_memory(p->identity);
-    m += sl_routes_memory(sl_redirects_routes(p->redirects));
-    if (p->dedup)
-        m += sl_dedup_memory(p->dedup);
-    return m;
-}
-
-static void write_stats(sl_pipeline *p, const sl_capture_stats *cs, bool final)
-{
-    if (!sl_sink_wants(&p->sink, SL_EV_STATS))
-        return;
-    sl_capture_stats now;
-    if (!cs && p->capture_stats) {
-        p->capture_stats(p->capture_stats_user, &now);
-        cs = &now;
-    }
+    one->counters = p->counters;
+    sl_defrag_get_stats(p->defrag, &one->defrag);
+    sl_tcp_get_stats(p->tcp, &one->tcp);
+    sl_tcp_tls_get_stats(p->tls, &one->tls);
+    sl_sctp_get_stats(p->sctp, &one->sctp);
+    one->defrag_memory = sl_defrag_memory(p->defrag);
+    one->tcp_memory = sl_tcp_memory(p->tcp);
+    one->sctp_memory = sl_sctp_memory(p->sctp);
     const sl_tls_keylog *kl = p->cfg.tls_keylog;
-    sl_tls_keylog_stats keylog = {0};
+    one->has_keylog = kl != NULL;
+    one->keylog_memory = kl ? sl_tls_keylog_memory(kl) : 0;
     if (kl)
-        sl_tls_keylog_get_stats(kl, &keylog);
-    sl_dedup_stats dedup = {0};
+        sl_tls_keylog_get_stats(kl, &one->keylog);
+    one->has_dedup = p->dedup != NULL;
+    one->dedup_memory = p->dedup ? sl_dedup_memory(p->dedup) : 0;
     if (p->dedup)
-        sl_dedup_get_stats(p->dedup, &dedup);
-    sl_stats_event ev = {
-        .head = {.type = SL_EV_STATS, .ts = p->clock},
-        .counters = &p->counters,
-        .keylog = kl ? &keylog : NULL,
-        .dedup = p->dedup ? &dedup : NULL,
-        .defrag_memory = sl_defrag_memory(p->defrag),
-        .tcp_memory = sl_tcp_memory(p->tcp),
-        .keylog_memory = kl ? sl_tls_keylog_memory(kl) : 0,
-        .sctp_memory = sl_sctp_memory(p->sctp),
-        .identity_memory = sl_identity_memory(p->identity),
-        .memory_bytes = memory_in_use(p),
-        .capture = cs && cs->live ? cs : NULL,
-        .final = final,
-    };
-    sl_defrag_get_stats(p->defrag, &ev.defrag);
-    sl_tcp_get_stats(p->tcp, &ev.tcp);
-    sl_tcp_tls_get_stats(p->tls, &ev.tls);
-    sl_sctp_get_stats(p->sctp, &ev.sctp);
-    sl_dialogs_get_stats(p->dialogs, &ev.dialogs);
-    sl_redirects_get_stats(p->redirects, &ev.redirects);
-    sl_identity_get_counts(p->identity, &ev.identity);
-    sl_sink_emit(&p->sink, &ev.head);
+        sl_dedup_get_stats(p->dedup, &one->dedup);
+    one->has_capture = p->capture_stats != NULL;
+    if (p->capture_stats)
+        p->capture_stats(p->capture_stats_user, &one->capture);
 }
 
-/* The periodic save of the routes file, on capture time. */
-static void save_routes_due(sl_pipeline *p)
+/* Stats are due on capture time, every cfg.stats_interval. */
+static bool stats_due(sl_pipeline *p)
 {
-    sl_routes_saver *rs = &p->routes_saver;
-    if (!sl_routes_saver_tick(rs, sl_redirects_routes(p->redirects), p->clock))
-        report_state_anomaly(p, SL_ANOM_ROUTES_SAVE_FAILED, NULL, p->clock, rs->error);
-}
-
-bool sl_pipeline_load_routes(sl_pipeline *p, char *err, size_t errlen)
-{
-    return sl_routes_saver_load(&p->routes_saver, sl_redirects_routes(p->redirects), err, errlen);
-}
-
-const char *sl_pipeline_routes_error(const sl_pipeline *p)
-{
-    return sl_routes_saver_error(&p->routes_saver);
+    if (p->cfg.stats_interval <= 0)
+        return false;
+    if (p->next_stats == 0)
+        p->next_stats = p->clock + p->cfg.stats_interval;
+    if (p->clock < p->next_stats)
+        return false;
+    p->next_stats = p->clock + p->cfg.stats_interval;
+    return true;
 }
 
 void sl_pipeline_advance(sl_pipeline *p, sl_time now)
@@ -401,18 +290,26 @@ void sl_pipeline_advance(sl_pipeline *p, sl_time now)
     sl_defrag_expire(p->defrag, p->clock);
     sl_tcp_expire(p->tcp, p->clock);
     sl_sctp_expire(p->sctp, p->clock);
-    sl_dialogs_advance(p->dialogs, p->clock);
-    sl_redirects_advance(p->redirects, p->clock);
-    sl_registrations_advance(p->registrations, p->clock);
-    save_routes_due(p);
-    if (p->cfg.stats_interval <= 0)
-        return;
-    if (p->next_stats == 0)
-        p->next_stats = p->clock + p->cfg.stats_interval;
-    if (p->clock >= p->next_stats) {
-        write_stats(p, NULL, false);
-        p->next_stats = p->clock + p->cfg.stats_interval;
+    bool due = stats_due(p);
+    if (p->handoff) {
+        sl_stage_handoff_advance(p, due);
+    } else if (due) {
+        sl_stage_one_stats one;
+        sl_stage_one_take_stats(p, &one);
+        sl_stage_two_advance(p, p->clock, &one);
+    } else {
+        sl_stage_two_advance(p, p->clock, NULL);
     }
+}
+
+void sl_pipeline_in_order(sl_pipeline *p, void (*fn)(void *), void *user)
+{
+    if (!p->handoff) {
+        fn(user);
+        return;
+    }
+    sl_stage_handoff_call(p, fn, user);
+    sl_handoff_flush(p->handoff);
 }
 
 /* GTP-U datagrams and HEP messages that reached UDP/TCP analysis. */
@@ -492,52 +389,32 @@ void sl_pipeline_finish(sl_pipeline *p, const sl_capture_stats *cs)
     /* Streams deliver what they still hold, which the dialogs then see. */
     sl_tcp_flush(p->tcp);
     sl_sctp_flush(p->sctp);
-    sl_dialogs_finish(p->dialogs, p->clock);
-    sl_registrations_finish(p->registrations, p->clock);
-    sl_routes_saver_finish(&p->routes_saver, sl_redirects_routes(p->redirects));
-    write_stats(p, cs, true);
-}
-
-/* Every record the analyzers emit passes here: an anomaly is counted
- * whether or not it is written, and a dialog event learns whether the
- * attempt followed a redirect. */
-static void pipeline_emit(void *self, const sl_event *ev)
-{
-    sl_pipeline *p = self;
-    if (ev->type == SL_EV_ANOMALY)
-        sl_counters_anomaly(&p->counters, ((const sl_anomaly_event *)ev)->kind);
-    if (ev->type == SL_EV_DIALOG && p->redirects && sl_sink_wants(&p->out_sink, SL_EV_DIALOG)) {
-        sl_dialog_event d = *(const sl_dialog_event *)ev;
-        sl_redirect_followed f;
-        if (sl_redirects_followed(p->redirects, &d, &f))
-            d.follows = &f;
-        sl_sink_emit(&p->out_sink, &d.head);
-        return;
+    if (p->handoff)
+        sl_handoff_drain(p->handoff); /* stage two is idle: its state may be used here */
+    sl_stage_one_stats one;
+    sl_stage_one_take_stats(p, &one);
+    if (cs) {
+        one.has_capture = true;
+        one.capture = *cs;
     }
-    sl_sink_emit(&p->out_sink, ev);
-}
-
-static bool pipeline_wants(void *self, sl_event_type type)
-{
-    sl_pipeline *p = self;
-    return type == SL_EV_ANOMALY || sl_sink_wants(&p->out_sink, type);
+    sl_stage_two_finish(p, &one);
 }
 
 sl_pipeline *sl_pipeline_new(const sl_config *cfg, const sl_sink *out)
 {
-    sl_pipeline *p = calloc(1, sizeof *p);
+    sl_pipeline *p = aligned_alloc(64, sizeof *p); /* for stage two's cache lines */
     if (!p)
         return NULL;
+    memset(p, 0, sizeof *p);
     p->cfg = *cfg;
-    p->out_sink = *out;
-    p->sink = (sl_sink){.wants = pipeline_wants, .emit = pipeline_emit, .self = p};
-    sl_routes_saver_init(&p->routes_saver, cfg->routes_file, cfg->routes_save_interval);
     p->headers = calloc(cfg->max_headers ? cfg->max_headers : 1, sizeof *p->headers);
     p->defrag = sl_defrag_new(&cfg->defrag, report_state_anomaly, p);
+    /* Handed over, a message is parsed in its copy: the stream table's
+     * parse in place (on_sip) would be a second one. */
     sl_tcp_callbacks cb = {.on_message = on_stream_message,
                            .on_anomaly = report_state_anomaly,
                            .user = p,
-                           .on_sip = on_stream_sip,
+                           .on_sip = cfg->workers > 1 ? NULL : on_stream_sip,
                            .headers = p->headers,
                            .max_headers = cfg->max_headers,
                            .on_truncated = on_stream_truncated,
@@ -551,15 +428,13 @@ sl_pipeline *sl_pipeline_new(const sl_config *cfg, const sl_sink *out)
     sl_sctp_callbacks scb = {
         .on_message = on_sctp_message, .on_anomaly = report_state_anomaly, .user = p};
     p->sctp = sl_sctp_new(&sc, &scb);
-    p->redirects = sl_redirects_new(&cfg->routes, &p->sink);
-    p->dialogs = sl_dialogs_new(&cfg->dialog, &p->sink);
     if (cfg->dedup_enabled)
         p->dedup = sl_dedup_new(&cfg->dedup);
-    p->identity =
-        sl_identity_new(&cfg->identity, cfg->certs ? cfg->certs : sl_certstore_new(), &p->sink);
-    p->registrations = sl_registrations_new(&cfg->registration, &p->sink);
-    if (!p->headers || !p->defrag || !p->tcp || !p->tls || !p->sctp || !p->dialogs ||
-        (cfg->dedup_enabled && !p->dedup) || !p->identity || !p->registrations) {
+    bool ok = sl_stage_two_init(p, out) && p->headers && p->defrag && p->tcp && p->tls && p->sctp &&
+              (!cfg->dedup_enabled || p->dedup);
+    if (ok && cfg->workers > 1)
+        ok = (p->handoff = sl_stage_handoff_new(p)) != NULL;
+    if (!ok) {
         sl_pipeline_free(p);
         return NULL;
     }
@@ -570,16 +445,14 @@ void sl_pipeline_free(sl_pipeline *p)
 {
     if (!p)
         return;
+    sl_handoff_free(p->handoff); /* what stage two still has to do, then its thread */
     sl_defrag_destroy(p->defrag);
     sl_tcp_destroy(p->tcp);
     sl_tcp_tls_free(p->tls);
     sl_tls_keylog_free(p->cfg.tls_keylog);
     sl_sctp_destroy(p->sctp);
-    sl_dialogs_free(p->dialogs);
-    sl_registrations_free(p->registrations);
     sl_dedup_free(p->dedup);
-    sl_redirects_free(p->redirects);
-    sl_identity_free(p->identity);
+    sl_stage_two_free(p);
     free(p->headers);
     free(p);
 }

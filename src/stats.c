@@ -36,3 +36,24 @@ void sl_counters_anomaly(sl_counters *c, sl_anomaly_kind kind)
     if (c->anomaly_counts[kind]++ == 0)
         c->anomaly_kinds[c->n_anomaly_kinds++] = kind;
 }
+
+void sl_counters_add_frames(sl_counters *to, const sl_counters *from)
+{
+    to->packets += from->packets;
+    to->bytes += from->bytes;
+    to->udp += from->udp;
+    to->tcp_segments += from->tcp_segments;
+    to->ip_fragments += from->ip_fragments;
+    to->skipped += from->skipped;
+    to->decode_errors += from->decode_errors;
+    to->truncated += from->truncated;
+    to->sip_parse_errors += from->sip_parse_errors;
+    to->not_sip += from->not_sip;
+    to->keepalives += from->keepalives;
+    to->encap.gtpu += from->encap.gtpu;
+    to->encap.gtp_other += from->encap.gtp_other;
+    to->encap.gtpv2c += from->encap.gtpv2c;
+    to->encap.hep += from->encap.hep;
+    to->encap.hep_not_sip += from->encap.hep_not_sip;
+    to->encap.hep_compressed += from->encap.hep_compressed;
+}

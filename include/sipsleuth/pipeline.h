@@ -31,6 +31,7 @@ typedef struct sl_config {
     sl_certstore *certs;       /* --cert/--cert-dir/--trust; the pipeline takes it (NULL: empty) */
     sl_tls_keylog *tls_keylog; /* --tls-keylog; the pipeline takes it (NULL: no TLS keys) */
     size_t tls_max_keys;       /* client randoms held from the key log (--max-tls-keys) */
+    unsigned workers;          /* threads (--workers): 1, or 2 with the analysis on a second one */
     sl_extract *extract;       /* --extract: the frames of each call (the caller's; NULL: off). Set
                                   defrag/tcp/sctp.frames to sl_extract_frames(extract) too. */
 } sl_config;
@@ -54,6 +55,10 @@ void sl_pipeline_frame(sl_pipeline *p, int dlt, sl_time ts, const uint8_t *frame
                        size_t wirelen);
 /* Capture time moves on without a packet (an idle live line). */
 void sl_pipeline_advance(sl_pipeline *p, sl_time now);
+/* Runs fn(user) in order with the events: now with one worker; with two, on
+ * the analysis thread once the frames given so far are analysed (the output's
+ * flushes and reopens, which the events' writer must do). */
+void sl_pipeline_in_order(sl_pipeline *p, void (*fn)(void *), void *user);
 /* Live: periodic stats events include the capture's counters read by fn (NULL: none). */
 void sl_pipeline_set_capture_stats(sl_pipeline *p, sl_capture_stats_fn fn, void *user);
 /* End of input: flushes analyzer state and writes the final stats event.
