@@ -76,29 +76,11 @@ def ip(*args):
     subprocess.run(["ip"] + list(args), check=True, capture_output=True)
 
 
-def main():
-    binary = os.path.abspath(sys.argv[1])
-    reason = livecap.prerequisites(["ip", "tcpreplay"])
-    if reason:
-        livecap.skip_or_fail(reason)
-    files = [os.path.join(SAMPLES, f) for f in SAMPLES_REPLAYED]
-    checks = []
-
-    def check(name, cond, detail=""):
-        checks.append(cond)
-        print(("ok   " if cond else "FAIL ") + name + ("" if cond else ": " + detail))
-
-    # Each file on its own: as one offline stream, the files' clocks (all from
-    # 10:00:00) would fire the timers of one file's calls in another's minutes.
-    expected, frames = collections.Counter(), 0
-    for f in files:
-        run = subprocess.run([binary, "--events", "all", "-r", f], capture_output=True, check=True)
-        offline_events = [json.loads(l) for l in run.stdout.splitlines()]
-        expected += comparable(offline_events)
-        frames += livecap.final_stats(offline_events)["packets"]
+def live_run(binary, workers, files, expected, frames, check):
+    """Replays files on a veth pair in a namespace of its own while sipsleuth
+    captures them with --workers N; its events are checked against expected."""
     total = sum(expected.values())
-
-    ns = "sipsleuth-test-%d" % os.getpid()
+    ns = "sipsleuth-test-%d-%d" % (os.getpid(), workers)
     try:
         ip("netns", "add", ns)
     except subprocess.CalledProcessError as e:
@@ -116,8 +98,8 @@ def main():
             for dev in ("tx0", "rx0"):
                 ip("-n", ns, "link", "set", dev, "mtu", "65535", "up")
             out = os.path.join(d, "live.ndjson")
-            proc = livecap.start(netns + [binary, "-i", "rx0", "--events", "all",
-                                          "--stats-interval", "1", "-o", out],
+            proc = livecap.start(netns + [binary, "-i", "rx0", "--events", "all", "--workers",
+                                          str(workers), "--stats-interval", "1", "-o", out],
                                  os.path.join(d, "stderr"))
             idle_stats = livecap.wait_for(lambda: livecap.count_type(out, "stats") >= 2, 10)
             check("periodic stats on an idle line (timers run without packets)", idle_stats)
@@ -158,6 +140,34 @@ def main():
                 proc.kill()
                 proc.wait()
             subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+
+
+def main():
+    binary = os.path.abspath(sys.argv[1])
+    reason = livecap.prerequisites(["ip", "tcpreplay"])
+    if reason:
+        livecap.skip_or_fail(reason)
+    files = [os.path.join(SAMPLES, f) for f in SAMPLES_REPLAYED]
+    checks = []
+
+    def check(name, cond, detail=""):
+        checks.append(cond)
+        print(("ok   " if cond else "FAIL ") + name + ("" if cond else ": " + detail))
+
+    # Each file on its own: as one offline stream, the files' clocks (all from
+    # 10:00:00) would fire the timers of one file's calls in another's minutes.
+    expected, frames = collections.Counter(), 0
+    for f in files:
+        run = subprocess.run([binary, "--events", "all", "-r", f], capture_output=True, check=True)
+        offline_events = [json.loads(l) for l in run.stdout.splitlines()]
+        expected += comparable(offline_events)
+        frames += livecap.final_stats(offline_events)["packets"]
+
+    # One thread, then two (issue 21): the same events either way.
+    for workers in (1, 2):
+        live_run(binary, workers, files, expected, frames,
+                 lambda name, cond, detail="": check("[--workers %d] %s" % (workers, name), cond,
+                                                     detail))
     return report(sum(checks), len(checks) - sum(checks))
 
 
