@@ -8,13 +8,19 @@
  * reader is not our code, and this keeps each execution free of file I/O.
  * The pcap header's thiszone field (ignored by readers) picks variants:
  *   bit 0 span-port dedup on, bit 1 --sip-raw, bit 2 tiny state caps (so that
- *   evictions happen within one input), bit 3 periodic stats every 10 s.
+ *   evictions happen within one input), bit 3 periodic stats every 10 s,
+ *   bit 4 the input is run with --workers 1 and with --workers 2, into
+ *   memory files, and the two outputs must be the same bytes.
  * Without bit 2 the tables are still sized for a few hundred flows rather than
  * a span port's defaults: an input holds at most a few hundred packets, and
  * zeroing megabytes of hash buckets per execution under ASan would cost more
  * than the packets themselves. Events go to /dev/null through the real writer. */
+#define _GNU_SOURCE /* memfd_create */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "sipsleuth/event.h"
 #include "sipsleuth/output.h"
@@ -67,6 +73,54 @@ static void tiny_caps(sl_config *cfg)
     cfg->dedup.entries = 4;
 }
 
+/* The records of the capture through a pipeline of cfg, events into path. */
+static void replay(const uint8_t *data, size_t size, bool swap, bool nano, int dlt,
+                   const sl_config *cfg, const char *path)
+{
+    sl_output *out = sl_output_open(path, SL_EV_ALL);
+    if (!out)
+        abort();
+    sl_output_set_sip_detail(out, cfg->sip_raw, cfg->max_contacts);
+    sl_sink sink = sl_output_sink(out);
+    sl_pipeline *p = sl_pipeline_new(cfg, &sink);
+    if (!p)
+        abort();
+    size_t off = PCAP_HEADER;
+    while (size - off >= RECORD_HEADER) {
+        const uint8_t *h = data + off;
+        uint32_t sec = read32(h, swap), frac = read32(h + 4, swap);
+        uint32_t caplen = read32(h + 8, swap), wirelen = read32(h + 12, swap);
+        off += RECORD_HEADER;
+        if (caplen > size - off)
+            break; /* a torn last record, as the capture layer stops there */
+        sl_time ts = (sl_time)sec * SL_NS_PER_SEC + (sl_time)frac * (nano ? 1 : 1000);
+        sl_pipeline_frame(p, dlt, ts, data + off, caplen, wirelen);
+        off += caplen;
+    }
+    sl_pipeline_finish(p, NULL);
+    sl_pipeline_free(p);
+    if (!sl_output_close(out))
+        abort();
+}
+
+/* The two files hold the same bytes. */
+static bool same_bytes(int a, int b)
+{
+    off_t la = lseek(a, 0, SEEK_END), lb = lseek(b, 0, SEEK_END);
+    if (la != lb)
+        return false;
+    if (la == 0)
+        return true;
+    void *ma = mmap(NULL, (size_t)la, PROT_READ, MAP_PRIVATE, a, 0);
+    void *mb = mmap(NULL, (size_t)lb, PROT_READ, MAP_PRIVATE, b, 0);
+    if (ma == MAP_FAILED || mb == MAP_FAILED)
+        abort();
+    bool same = memcmp(ma, mb, (size_t)la) == 0;
+    munmap(ma, (size_t)la);
+    munmap(mb, (size_t)lb);
+    return same;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < PCAP_HEADER)
@@ -92,29 +146,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         cfg.stats_interval = 10 * SL_NS_PER_SEC;
     cfg.dialog.hash_seed = cfg.routes.hash_seed = 1; /* reproducible runs */
 
-    sl_output *out = sl_output_open("/dev/null", SL_EV_ALL);
-    if (!out)
-        abort();
-    sl_output_set_sip_detail(out, cfg.sip_raw, cfg.max_contacts);
-    sl_sink sink = sl_output_sink(out);
-    sl_pipeline *p = sl_pipeline_new(&cfg, &sink);
-    if (!p)
-        abort();
-    size_t off = PCAP_HEADER;
-    while (size - off >= RECORD_HEADER) {
-        const uint8_t *h = data + off;
-        uint32_t sec = read32(h, swap), frac = read32(h + 4, swap);
-        uint32_t caplen = read32(h + 8, swap), wirelen = read32(h + 12, swap);
-        off += RECORD_HEADER;
-        if (caplen > size - off)
-            break; /* a torn last record, as the capture layer stops there */
-        sl_time ts = (sl_time)sec * SL_NS_PER_SEC + (sl_time)frac * (nano ? 1 : 1000);
-        sl_pipeline_frame(p, dlt, ts, data + off, caplen, wirelen);
-        off += caplen;
+    if (!(variant & 16)) {
+        replay(data, size, swap, nano, dlt, &cfg, "/dev/null");
+        return 0;
     }
-    sl_pipeline_finish(p, NULL);
-    sl_pipeline_free(p);
-    if (!sl_output_close(out))
+    int one = memfd_create("workers1", 0), two = memfd_create("workers2", 0);
+    if (one < 0 || two < 0)
         abort();
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", one);
+    replay(data, size, swap, nano, dlt, &cfg, path);
+    cfg.workers = 2;
+    snprintf(path, sizeof path, "/proc/self/fd/%d", two);
+    replay(data, size, swap, nano, dlt, &cfg, path);
+    if (!same_bytes(one, two))
+        abort(); /* --workers 2 wrote something else */
+    close(one);
+    close(two);
     return 0;
 }
