@@ -64,6 +64,8 @@ static void report_state_anomaly(void *user, sl_anomaly_kind kind, const sl_flow
 static void on_sip_message(sl_pipeline *p, const sl_sip_msg *msg, const uint8_t *start, sl_time ts,
                            const sl_flow *flow, bool truncated)
 {
+    if (p->handoff) /* analysed on the other thread, from the record's copy */
+        msg = sl_stage_handoff_move(p, msg, &start);
     sl_sip_ctx ctx;
     sl_sdp sdp; /* the body's, when it carries SDP */
     sl_sip_ctx_init(&ctx, msg, ts, flow);
@@ -101,8 +103,6 @@ static void dissect(sl_pipeline *p, const uint8_t *data, size_t len, sl_time ts,
      * too, so the probe runs only when that is not so: one scan of the start
      * line instead of two, ~340 instructions a message (callgrind). */
     sl_status st = SL_INVALID;
-    if (p->handoff && len <= p->cfg.tcp.max_message)
-        data = sl_stage_handoff_bytes(p, data, len); /* parsed where it is handed over */
     if (probe && len <= p->cfg.tcp.max_message)
         st = sl_sip_parse(data, len, SL_SIP_DATAGRAM, &msg, &an);
     if (probe && !(st == SL_OK && msg.start_line_ended) && sl_sip_probe(data, len) != SL_OK) {
@@ -148,10 +148,8 @@ static void on_stream_truncated(void *user, const uint8_t *data, size_t len, siz
     sl_pipeline *p = user;
     if (len > 0 && len <= p->cfg.tcp.max_message) {
         sl_sip_msg msg = {.headers = p->headers, .max_headers = p->cfg.max_headers};
-        /* With a handoff, parsed in its copy; the anomaly below reads data. */
-        const uint8_t *at = p->handoff ? sl_stage_handoff_bytes(p, data, len) : data;
-        if (sl_sip_parse(at, len, SL_SIP_DATAGRAM, &msg, NULL) == SL_OK && msg.start_line_ended) {
-            on_sip_message(p, &msg, at, ts, flow, true);
+        if (sl_sip_parse(data, len, SL_SIP_DATAGRAM, &msg, NULL) == SL_OK && msg.start_line_ended) {
+            on_sip_message(p, &msg, data, ts, flow, true);
             return;
         }
     }
@@ -402,12 +400,10 @@ sl_pipeline *sl_pipeline_new(const sl_config *cfg, const sl_sink *out)
     p->cfg = *cfg;
     p->headers = calloc(cfg->max_headers ? cfg->max_headers : 1, sizeof *p->headers);
     p->defrag = sl_defrag_new(&cfg->defrag, report_state_anomaly, p);
-    /* Handed over, a message is parsed in its copy: the stream table's
-     * parse in place (on_sip) would be a second one. */
     sl_tcp_callbacks cb = {.on_message = on_stream_message,
                            .on_anomaly = report_state_anomaly,
                            .user = p,
-                           .on_sip = cfg->workers > 1 ? NULL : on_stream_sip,
+                           .on_sip = on_stream_sip,
                            .headers = p->headers,
                            .max_headers = cfg->max_headers,
                            .on_truncated = on_stream_truncated,

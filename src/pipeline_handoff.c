@@ -1,8 +1,7 @@
 /* --workers 2: what stage one hands stage two (pipeline_internal.h), as
  * records written in place in the handoff's batches. A message record holds
- * the message's bytes, copied before they are parsed so that every slice of
- * the parse already points into the record, then the parse, its context and
- * what they point to (kept headers, SDP, outer layers) copied after them. */
+ * the message's bytes and its parse moved onto them (sl_sip_msg_move), then
+ * its context and what that points to (SDP, outer layers). */
 #include "pipeline_internal.h"
 
 #include <stddef.h>
@@ -17,7 +16,7 @@ enum record_kind { REC_MESSAGE = 1, REC_ANOMALY, REC_ADVANCE, REC_CALL };
 typedef struct message_record {
     sl_time frame_ts;
     bool truncated;
-    size_t copied; /* bytes after the record; the message is their start */
+    size_t used; /* bytes of the record written so far: this, the message, its headers */
     sl_sip_msg msg;
     sl_sip_ctx ctx;
 } message_record;
@@ -46,23 +45,30 @@ static size_t align8(size_t n)
     return (n + 7) & ~(size_t)7;
 }
 
-/* The largest message record: what follows the bytes is at most every
- * header slot, a whole SDP and the outer layers. */
-static size_t message_record_max(const sl_pipeline *p, size_t len)
+/* The largest record of a message of len bytes and n headers: what follows
+ * them is at most a whole SDP and the outer layers. */
+static size_t message_record_max(size_t len, size_t n)
 {
-    return sizeof(message_record) + align8(len) + p->cfg.max_headers * sizeof(sl_sip_header) +
-           sizeof(sl_sdp) + sizeof(sl_packet) + 16;
+    return sizeof(message_record) + align8(len) + align8(n * sizeof(sl_sip_header)) +
+           sizeof(sl_sdp) + sizeof(sl_packet);
 }
 
-uint8_t *sl_stage_handoff_bytes(sl_pipeline *p, const uint8_t *data, size_t len)
+const sl_sip_msg *sl_stage_handoff_move(sl_pipeline *p, const sl_sip_msg *msg,
+                                        const uint8_t **start)
 {
-    message_record *r = sl_handoff_reserve(p->handoff, message_record_max(p, len));
-    /* Every batch holds a record of tcp.max_message bytes (sl_stage_handoff_new). */
-    r->copied = len;
+    /* Every batch holds a record of tcp.max_message bytes (sl_stage_handoff_new),
+     * and no message larger is analysed. */
+    message_record *r =
+        sl_handoff_reserve(p->handoff, message_record_max(msg->length, msg->n_headers));
     uint8_t *bytes = (uint8_t *)(r + 1);
-    memcpy(bytes, data, len);
+    memcpy(bytes, *start, msg->length);
+    sl_sip_header *headers = (sl_sip_header *)(void *)(bytes + align8(msg->length));
+    r->msg = *msg;
+    sl_sip_msg_move(&r->msg, headers, *start, bytes);
+    r->used = sizeof *r + align8(msg->length) + align8(msg->n_headers * sizeof *headers);
+    *start = bytes;
     p->reserved = r;
-    return bytes;
+    return &r->msg;
 }
 
 /* A copy of the packet's outer layers without its slices, which point into
@@ -77,16 +83,10 @@ static void copy_outer(sl_packet *to, const sl_packet *from)
 void sl_stage_handoff_message(sl_pipeline *p, const sl_sip_ctx *ctx, bool truncated)
 {
     message_record *r = p->reserved;
-    uint8_t *at = (uint8_t *)(r + 1) + align8(r->copied);
+    uint8_t *at = (uint8_t *)r + r->used;
     r->frame_ts = p->ts;
     r->truncated = truncated;
-    r->msg = *ctx->msg;
-    r->msg.headers = (sl_sip_header *)(void *)at;
-    r->msg.max_headers = ctx->msg->n_headers;
-    memcpy(at, ctx->msg->headers, ctx->msg->n_headers * sizeof(sl_sip_header));
-    at += align8(ctx->msg->n_headers * sizeof(sl_sip_header));
-    r->ctx = *ctx;
-    r->ctx.msg = &r->msg;
+    r->ctx = *ctx; /* its msg and slices are the record's already */
     if (ctx->sdp) {
         unsigned n = ctx->sdp->n_media < SL_SDP_MAX_MEDIA ? ctx->sdp->n_media : SL_SDP_MAX_MEDIA;
         size_t used = offsetof(sl_sdp, media) + n * sizeof(sl_sdp_media);
@@ -177,6 +177,7 @@ static void consume(void *user, uint32_t kind, void *record)
 
 sl_handoff *sl_stage_handoff_new(sl_pipeline *p)
 {
-    size_t one = message_record_max(p, p->cfg.tcp.max_message) + sizeof(advance_record);
+    size_t one =
+        message_record_max(p->cfg.tcp.max_message, p->cfg.max_headers) + sizeof(advance_record);
     return sl_handoff_new(one > BATCH_BYTES / 2 ? 2 * one : BATCH_BYTES, consume, p);
 }

@@ -90,11 +90,12 @@ void sl_stage_one_take_stats(const sl_pipeline *p, sl_stage_one_stats *one);
 
 /* The handoff (--workers 2): records in place, consumed on stage two's thread. */
 sl_handoff *sl_stage_handoff_new(sl_pipeline *p);
-/* Where a datagram's bytes are copied before they are parsed, so that the
- * message parsed there can be handed over without a copy of its slices;
- * NULL when too large to hand over. */
-uint8_t *sl_stage_handoff_bytes(sl_pipeline *p, const uint8_t *data, size_t len);
-/* Hands over the message parsed in the bytes of sl_stage_handoff_bytes(). */
+/* Starts the record of a parsed message: its bytes (at *start) and headers
+ * copied into it and the parse moved onto them. Returns the moved message;
+ * *start is then its bytes in the record. The context made from it next is
+ * handed over with sl_stage_handoff_message. */
+const sl_sip_msg *sl_stage_handoff_move(sl_pipeline *p, const sl_sip_msg *msg,
+                                        const uint8_t **start);
 void sl_stage_handoff_message(sl_pipeline *p, const sl_sip_ctx *ctx, bool truncated);
 void sl_stage_handoff_anomaly(sl_pipeline *p, const sl_anomaly_event *ev);
 /* Capture time is now p->clock; stage one's stats are taken with it when due. */

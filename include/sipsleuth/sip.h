@@ -119,6 +119,12 @@ typedef enum sl_sip_framing {
 sl_status sl_sip_parse(const uint8_t *buf, size_t len, sl_sip_framing framing, sl_sip_msg *msg,
                        sl_anomaly *an);
 
+/* The msg->length bytes of a parsed message were copied from `from` to `to`:
+ * points every slice of msg into the copy, and its kept headers, copied into
+ * `headers` (room for msg->n_headers), there too. */
+void sl_sip_msg_move(sl_sip_msg *msg, sl_sip_header *headers, const uint8_t *from,
+                     const uint8_t *to);
+
 /* Number of leading CR/LF bytes (RFC 5626 keep-alives) at the start of buf. */
 size_t sl_sip_skip_keepalive(const uint8_t *buf, size_t len);
 

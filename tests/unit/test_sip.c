@@ -979,3 +979,59 @@ Test(sip, flag_kinds)
     cr_assert_eq(sl_sip_flag_kind(1u << 31), SL_ANOM_NONE);
     cr_assert_eq(sl_sip_flag_kind(0), SL_ANOM_NONE);
 }
+
+/* A message moved to a copy of its bytes (as --workers 2 hands it over): every
+ * slice at the same offset in the copy, the headers in the caller's array,
+ * and nothing left reading the original, which is wiped. */
+Test(sip, moved_to_a_copy)
+{
+    char text[2048];
+    size_t n = build(text, sizeof text,
+                     "INVITE sip:bob@biloxi.example.com SIP/2.0\r\n"
+                     "Via: SIP/2.0/UDP pc33.atlanta.example.com;branch=z9hG4bK776asdhds\r\n"
+                     "To: Bob <sip:bob@biloxi.example.com>\r\n"
+                     "From: Alice <sip:alice@atlanta.example.com>;tag=1928301774\r\n"
+                     "Call-ID: a84b4c76e66710@pc33.atlanta.example.com\r\n"
+                     "CSeq: 314159 INVITE\r\n"
+                     "Subject: a folded\r\n  value\r\n"
+                     "Content-Type: application/sdp\r\n"
+                     "Content-Length: %zu\r\n\r\n" SDP);
+    char *orig = malloc(n);
+    cr_assert_not_null(orig);
+    memcpy(orig, text, n);
+    sl_sip_msg m, want;
+    sl_anomaly an;
+    cr_assert_eq(parse_n(orig, n, SL_SIP_DATAGRAM, &m, &an), SL_OK);
+    want = m;
+    sl_sip_header want_h[MAXH];
+    memcpy(want_h, hdrs, sizeof want_h);
+    uint8_t copy[2048];
+    memcpy(copy, orig, m.length);
+    sl_sip_header moved_h[MAXH];
+    sl_sip_msg_move(&m, moved_h, (const uint8_t *)orig, copy);
+    memset(orig, 'x', n); /* a slice left on the original reads x */
+
+    cr_assert_eq(m.headers, moved_h);
+    cr_assert_eq(m.n_headers, want.n_headers);
+    cr_assert_eq(m.length, want.length);
+#define SAME_PLACE(got, was)                                                                       \
+    do {                                                                                           \
+        cr_assert_eq((got).len, (was).len);                                                        \
+        cr_assert_eq((got).ptr - copy, (was).ptr - (const uint8_t *)orig);                         \
+    } while (0)
+    SAME_PLACE(m.method, want.method);
+    SAME_PLACE(m.request_uri, want.request_uri);
+    SAME_PLACE(m.version, want.version);
+    SAME_PLACE(m.body, want.body);
+    for (size_t i = 0; i < m.n_headers; i++) {
+        SAME_PLACE(moved_h[i].name, want_h[i].name);
+        SAME_PLACE(moved_h[i].value, want_h[i].value);
+        cr_assert_eq(moved_h[i].id, want_h[i].id);
+    }
+#undef SAME_PLACE
+    char v[128];
+    cr_assert_str_eq(header_value(&m, SL_HDR_CALL_ID, v, sizeof v),
+                     "a84b4c76e66710@pc33.atlanta.example.com");
+    cr_assert_eq(m.reason.ptr, NULL); /* a request has none: an empty slice stays empty */
+    free(orig);
+}
