@@ -1,6 +1,7 @@
 #include "handoff.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,7 +111,14 @@ sl_handoff *sl_handoff_new(size_t batch_bytes, sl_handoff_consume_fn fn, void *u
     pthread_mutex_init(&h->lock, NULL);
     pthread_cond_init(&h->filled, NULL);
     pthread_cond_init(&h->emptied, NULL);
-    if (pthread_create(&h->thread, NULL, consumer, h) != 0) {
+    /* Signals (stop, reopen) are the capture loop's: the consumer thread
+     * starts with them blocked, so that they interrupt the loop's reads. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    int started = pthread_create(&h->thread, NULL, consumer, h);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (started != 0) {
         pthread_cond_destroy(&h->emptied);
         pthread_cond_destroy(&h->filled);
         pthread_mutex_destroy(&h->lock);
