@@ -60,6 +60,17 @@ static void report_state_anomaly(void *user, sl_anomaly_kind kind, const sl_flow
     to_stage_two_anomaly(p, &ev);
 }
 
+/* More Contact or Via values than the caps allow: SL_OVER_* bits. */
+static unsigned over_value_caps(const sl_pipeline *p, const sl_sip_msg *msg)
+{
+    unsigned over = 0;
+    if (sl_sip_count_values(msg, SL_HDR_CONTACT, p->cfg.max_contacts + 1) > p->cfg.max_contacts)
+        over |= SL_OVER_CONTACTS;
+    if (sl_sip_count_values(msg, SL_HDR_VIA, p->cfg.max_vias + 1) > p->cfg.max_vias)
+        over |= SL_OVER_VIAS;
+    return over;
+}
+
 /* One complete SIP message, from a datagram or a reassembled stream. */
 static void on_sip_message(sl_pipeline *p, const sl_sip_msg *msg, const uint8_t *start, sl_time ts,
                            const sl_flow *flow, bool truncated)
@@ -73,10 +84,12 @@ static void on_sip_message(sl_pipeline *p, const sl_sip_msg *msg, const uint8_t 
     if (!p->cfg.no_sdp)
         sl_sip_ctx_media(&ctx, &sdp, &p->sdp_memo);
     sl_extract_message(p->cfg.extract, &ctx);
+    sl_counters_message(&p->counters, msg);
+    unsigned over = over_value_caps(p, msg);
     if (p->handoff)
-        sl_stage_handoff_message(p, &ctx, truncated);
+        sl_stage_handoff_message(p, &ctx, truncated, over);
     else
-        sl_stage_two_message(p, p->ts, &ctx, truncated);
+        sl_stage_two_message(p, p->ts, &ctx, truncated, over);
 }
 
 /* The per-message byte cap. Streams drop theirs while buffering

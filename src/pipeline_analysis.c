@@ -6,7 +6,6 @@
 #include "sipsleuth/dialog_event.h"
 #include "sipsleuth/redirect.h"
 #include "sipsleuth/sip_event.h"
-#include "sipsleuth/sip_values.h"
 #include "sipsleuth/stats_event.h"
 
 #include <stdlib.h>
@@ -53,24 +52,24 @@ static void report_sip_flags(sl_pipeline *p, const sl_sip_ctx *ctx)
         report_anomaly(p, &ctx->sdp_anomaly, ctx);
 }
 
-/* More Contact or Via values than the caps allow: one anomaly each. */
-static void check_value_caps(sl_pipeline *p, const sl_sip_ctx *ctx)
+/* More Contact or Via values than the caps allow (stage one counted them):
+ * one anomaly each. */
+static void report_over_caps(sl_pipeline *p, const sl_sip_ctx *ctx, unsigned over)
 {
-    if (sl_sip_count_values(ctx->msg, SL_HDR_CONTACT, p->cfg.max_contacts + 1) >
-        p->cfg.max_contacts) {
+    if (over & SL_OVER_CONTACTS) {
         sl_anomaly an = {.kind = SL_ANOM_SIP_TOO_MANY_CONTACTS};
         report_anomaly(p, &an, ctx);
     }
-    if (sl_sip_count_values(ctx->msg, SL_HDR_VIA, p->cfg.max_vias + 1) > p->cfg.max_vias) {
+    if (over & SL_OVER_VIAS) {
         sl_anomaly an = {.kind = SL_ANOM_SIP_TOO_MANY_VIAS};
         report_anomaly(p, &an, ctx);
     }
 }
 
-void sl_stage_two_message(sl_pipeline *p, sl_time frame_ts, const sl_sip_ctx *ctx, bool truncated)
+void sl_stage_two_message(sl_pipeline *p, sl_time frame_ts, const sl_sip_ctx *ctx, bool truncated,
+                          unsigned over)
 {
     p->two.ts = frame_ts;
-    sl_counters_message(&p->two.counters, ctx->msg);
     sl_txn_verdict verdict;
     sl_dialogs_on_message(p->two.dialogs, ctx, &verdict);
     sl_redirects_on_message(p->two.redirects, ctx, &verdict);
@@ -92,7 +91,7 @@ void sl_stage_two_message(sl_pipeline *p, sl_time frame_ts, const sl_sip_ctx *ct
         sl_sink_emit(&p->two.sink, &ev.head);
     }
     report_sip_flags(p, ctx);
-    check_value_caps(p, ctx);
+    report_over_caps(p, ctx, over);
 }
 
 void sl_stage_two_anomaly(sl_pipeline *p, const sl_anomaly_event *ev)
@@ -110,7 +109,7 @@ size_t sl_stage_two_memory(const sl_pipeline *p)
 static void write_stats(sl_pipeline *p, const sl_stage_one_stats *one, bool final)
 {
     p->two.all = p->two.counters;
-    sl_counters_add_frames(&p->two.all, &one->counters);
+    sl_counters_add_traffic(&p->two.all, &one->counters);
     if (!sl_sink_wants(&p->two.sink, SL_EV_STATS))
         return;
     sl_stats_event ev = {

@@ -16,7 +16,8 @@ enum record_kind { REC_MESSAGE = 1, REC_ANOMALY, REC_ADVANCE, REC_CALL };
 typedef struct message_record {
     sl_time frame_ts;
     bool truncated;
-    size_t used; /* bytes of the record written so far: this, the message, its headers */
+    uint8_t over; /* SL_OVER_* */
+    size_t used;  /* bytes of the record written so far: this, the message, its headers */
     sl_sip_msg msg;
     sl_sip_ctx ctx;
 } message_record;
@@ -80,12 +81,13 @@ static void copy_outer(sl_packet *to, const sl_packet *from)
     to->payload = sl_slice_make(NULL, 0);
 }
 
-void sl_stage_handoff_message(sl_pipeline *p, const sl_sip_ctx *ctx, bool truncated)
+void sl_stage_handoff_message(sl_pipeline *p, const sl_sip_ctx *ctx, bool truncated, unsigned over)
 {
     message_record *r = p->reserved;
     uint8_t *at = (uint8_t *)r + r->used;
     r->frame_ts = p->ts;
     r->truncated = truncated;
+    r->over = (uint8_t)over;
     r->ctx = *ctx; /* its msg and slices are the record's already */
     if (ctx->sdp) {
         unsigned n = ctx->sdp->n_media < SL_SDP_MAX_MEDIA ? ctx->sdp->n_media : SL_SDP_MAX_MEDIA;
@@ -158,7 +160,7 @@ static void consume(void *user, uint32_t kind, void *record)
     switch ((enum record_kind)kind) {
     case REC_MESSAGE: {
         const message_record *r = record;
-        sl_stage_two_message(p, r->frame_ts, &r->ctx, r->truncated);
+        sl_stage_two_message(p, r->frame_ts, &r->ctx, r->truncated, r->over);
         break;
     }
     case REC_ANOMALY: sl_stage_two_anomaly(p, &((const anomaly_record *)record)->ev); break;

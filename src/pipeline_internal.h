@@ -23,7 +23,7 @@
 
 /* Stage one's part of a stats event, read when it is due. */
 typedef struct sl_stage_one_stats {
-    sl_counters counters; /* the frame-level ones (sl_counters_add_frames) */
+    sl_counters counters; /* of frames and messages (sl_counters_add_traffic) */
     sl_defrag_stats defrag;
     sl_tcp_stats tcp;
     sl_tls_stats tls;
@@ -41,7 +41,7 @@ struct sl_pipeline {
     sl_handoff *handoff; /* --workers 2: to stage two's thread; NULL: direct calls */
 
     /* Stage one. */
-    sl_counters counters; /* frame-level counts only */
+    sl_counters counters; /* of frames and messages; stage two counts anomalies */
     sl_time ts;           /* the frame being processed: events about it carry this time */
     sl_time clock;        /* capture time for timers: the latest seen, never going back */
     sl_time next_stats;
@@ -59,7 +59,7 @@ struct sl_pipeline {
     /* Stage two, on cache lines of its own: with --workers 2 another core
      * writes it. */
     _Alignas(64) struct {
-        sl_counters counters; /* messages and anomalies */
+        sl_counters counters; /* anomalies */
         sl_counters all;      /* both stages' counts, as of the last stats event */
         sl_time ts;           /* of the frame its message or anomaly came in */
         sl_time clock;
@@ -77,7 +77,11 @@ struct sl_pipeline {
  * The message's ctx (and all it points to) lives until the call returns. */
 bool sl_stage_two_init(sl_pipeline *p, const sl_sink *out);
 void sl_stage_two_free(sl_pipeline *p);
-void sl_stage_two_message(sl_pipeline *p, sl_time frame_ts, const sl_sip_ctx *ctx, bool truncated);
+/* What stage one found about a message, which stage two reports after its
+ * sip event: SL_OVER_* bits. */
+enum { SL_OVER_CONTACTS = 1, SL_OVER_VIAS = 2 };
+void sl_stage_two_message(sl_pipeline *p, sl_time frame_ts, const sl_sip_ctx *ctx, bool truncated,
+                          unsigned over);
 void sl_stage_two_anomaly(sl_pipeline *p, const sl_anomaly_event *ev);
 /* Capture time is now clock; stats are due when one is non-NULL. */
 void sl_stage_two_advance(sl_pipeline *p, sl_time clock, const sl_stage_one_stats *one);
@@ -96,7 +100,7 @@ sl_handoff *sl_stage_handoff_new(sl_pipeline *p);
  * handed over with sl_stage_handoff_message. */
 const sl_sip_msg *sl_stage_handoff_move(sl_pipeline *p, const sl_sip_msg *msg,
                                         const uint8_t **start);
-void sl_stage_handoff_message(sl_pipeline *p, const sl_sip_ctx *ctx, bool truncated);
+void sl_stage_handoff_message(sl_pipeline *p, const sl_sip_ctx *ctx, bool truncated, unsigned over);
 void sl_stage_handoff_anomaly(sl_pipeline *p, const sl_anomaly_event *ev);
 /* Capture time is now p->clock; stage one's stats are taken with it when due. */
 void sl_stage_handoff_advance(sl_pipeline *p, bool stats_due);

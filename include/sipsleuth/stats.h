@@ -35,8 +35,8 @@ typedef struct sl_counters {
 
 void sl_counters_message(sl_counters *c, const sl_sip_msg *msg);
 void sl_counters_anomaly(sl_counters *c, sl_anomaly_kind kind);
-/* Adds from's frame-level counts (packets to keepalives, encapsulations:
- * what the capture side counts, before the analysis) to `to`. */
-void sl_counters_add_frames(sl_counters *to, const sl_counters *from);
+/* Adds from's counts of frames and messages (all but the anomalies: what
+ * the capture side counts, before the analysis) to `to`. */
+void sl_counters_add_traffic(sl_counters *to, const sl_counters *from);
 
 #endif
