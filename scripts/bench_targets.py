@@ -71,6 +71,18 @@ def targets(results, extra):
     return t
 
 
+def paired(one, two):
+    """The two-thread speed-up run by run (the contenders of a run follow each
+    other): its median and best. On a VM whose two vCPUs are not always
+    equally fast the ratio of medians mixes quiet and busy runs."""
+    ratios = sorted(a / b for a, b in zip(one["walls"], two["walls"]))
+    if not ratios:
+        return "no runs"
+    mid = ratios[len(ratios) // 2] if len(ratios) % 2 else \
+        (ratios[len(ratios) // 2 - 1] + ratios[len(ratios) // 2]) / 2
+    return "run by run: median %.2f×, best %.2f×" % (mid, ratios[-1])
+
+
 def trunk_targets(results, add, extra):
     """Issue 21's targets on the busy trunk (perfgen seed 1)."""
     d = find(results, "trunk", "sipsleuth (default events)")
@@ -97,10 +109,16 @@ def trunk_targets(results, add, extra):
         x = d["wall"] / w["wall"]
         same = extra.get("workers_same", {}).get("trunk")
         add("trunk: --workers 2 vs 1, throughput (output identical)", "≥ 1.7×",
-            "%.2f× (CPU %.2f×), output %s" % (x, w["cpu"] / d["cpu"],
-                                               "identical" if same else "DIFFERENT"),
+            "%.2f× (CPU %.2f×; %s), output %s" % (
+                x, w["cpu"] / d["cpu"], paired(d, w), "identical" if same else "DIFFERENT"),
             x >= 1.7 and bool(same))
     t = find(results, "trunk tcp", "sipsleuth (default events)")
     if t:
         add("trunk over TCP: SIP messages/s", "≥ 1 000 000/s", fmt_rate(t["messages_per_s"]),
             t["messages_per_s"] >= 1e6)
+    t2 = find(results, "trunk tcp", "sipsleuth --workers 2")
+    if t2:
+        best = t2["sip_messages"] / min(t2["walls"])
+        add("trunk over TCP, --workers 2: SIP messages/s", "≥ 1 000 000/s",
+            "%s (best run %s)" % (fmt_rate(t2["messages_per_s"]), fmt_rate(best)),
+            t2["messages_per_s"] >= 1e6)
