@@ -18,7 +18,7 @@ typedef struct record_head {
 
 /* The producer writes a record at a time and the consumer reads them on
  * another core: what each writes often is on cache lines of its own, or
- * every record would move a line between the cores (measured: +70 % CPU). */
+ * every record would move a line between the cores. */
 #define LINE 64
 #define PREFETCH 4096 /* bytes of records read ahead by the consumer */
 
