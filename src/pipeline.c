@@ -250,7 +250,8 @@ void sl_pipeline_set_capture_stats(sl_pipeline *p, sl_capture_stats_fn fn, void 
     p->capture_stats_user = user;
 }
 
-void sl_stage_one_take_stats(const sl_pipeline *p, sl_stage_one_stats *one)
+/* Stage one's part of the stats, now. */
+static void take_stats(const sl_pipeline *p, sl_stage_one_stats *one)
 {
     one->counters = p->counters;
     sl_defrag_get_stats(p->defrag, &one->defrag);
@@ -294,16 +295,16 @@ void sl_pipeline_advance(sl_pipeline *p, sl_time now)
     sl_defrag_expire(p->defrag, p->clock);
     sl_tcp_expire(p->tcp, p->clock);
     sl_sctp_expire(p->sctp, p->clock);
-    bool due = stats_due(p);
-    if (p->handoff) {
-        sl_stage_handoff_advance(p, due);
-    } else if (due) {
-        sl_stage_one_stats one;
-        sl_stage_one_take_stats(p, &one);
-        sl_stage_two_advance(p, p->clock, &one);
-    } else {
-        sl_stage_two_advance(p, p->clock, NULL);
+    sl_stage_one_stats one;
+    const sl_stage_one_stats *due = NULL;
+    if (stats_due(p)) {
+        take_stats(p, &one);
+        due = &one;
     }
+    if (p->handoff)
+        sl_stage_handoff_advance(p, due);
+    else
+        sl_stage_two_advance(p, p->clock, due);
 }
 
 void sl_pipeline_in_order(sl_pipeline *p, void (*fn)(void *), void *user)
@@ -396,7 +397,7 @@ void sl_pipeline_finish(sl_pipeline *p, const sl_capture_stats *cs)
     if (p->handoff)
         sl_handoff_drain(p->handoff); /* stage two is idle: its state may be used here */
     sl_stage_one_stats one;
-    sl_stage_one_take_stats(p, &one);
+    take_stats(p, &one);
     if (cs) {
         one.has_capture = true;
         one.capture = *cs;

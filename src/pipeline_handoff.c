@@ -134,15 +134,14 @@ void sl_stage_handoff_anomaly(sl_pipeline *p, const sl_anomaly_event *ev)
     sl_handoff_commit(p->handoff, REC_ANOMALY, (size_t)(at - (uint8_t *)r));
 }
 
-void sl_stage_handoff_advance(sl_pipeline *p, bool stats_due)
+void sl_stage_handoff_advance(sl_pipeline *p, const sl_stage_one_stats *one)
 {
     advance_record *r = sl_handoff_reserve(p->handoff, sizeof *r);
     r->clock = p->clock;
-    r->stats_due = stats_due;
-    if (stats_due)
-        sl_stage_one_take_stats(p, &r->one);
-    sl_handoff_commit(p->handoff, REC_ADVANCE,
-                      stats_due ? sizeof *r : offsetof(advance_record, one));
+    r->stats_due = one != NULL;
+    if (one)
+        r->one = *one;
+    sl_handoff_commit(p->handoff, REC_ADVANCE, one ? sizeof *r : offsetof(advance_record, one));
 }
 
 void sl_stage_handoff_call(sl_pipeline *p, void (*fn)(void *), void *user)

@@ -89,9 +89,6 @@ void sl_stage_two_advance(sl_pipeline *p, sl_time clock, const sl_stage_one_stat
 void sl_stage_two_finish(sl_pipeline *p, const sl_stage_one_stats *one);
 size_t sl_stage_two_memory(const sl_pipeline *p);
 
-/* Stage one's part of the stats, now. */
-void sl_stage_one_take_stats(const sl_pipeline *p, sl_stage_one_stats *one);
-
 /* The handoff (--workers 2): records in place, consumed on stage two's thread. */
 sl_handoff *sl_stage_handoff_new(sl_pipeline *p);
 /* Starts the record of a parsed message: its bytes (at *start) and headers
@@ -102,8 +99,8 @@ const sl_sip_msg *sl_stage_handoff_move(sl_pipeline *p, const sl_sip_msg *msg,
                                         const uint8_t **start);
 void sl_stage_handoff_message(sl_pipeline *p, const sl_sip_ctx *ctx, bool truncated, unsigned over);
 void sl_stage_handoff_anomaly(sl_pipeline *p, const sl_anomaly_event *ev);
-/* Capture time is now p->clock; stage one's stats are taken with it when due. */
-void sl_stage_handoff_advance(sl_pipeline *p, bool stats_due);
+/* Capture time is now p->clock; stats are due when one is non-NULL. */
+void sl_stage_handoff_advance(sl_pipeline *p, const sl_stage_one_stats *one);
 void sl_stage_handoff_call(sl_pipeline *p, void (*fn)(void *), void *user);
 
 #endif
