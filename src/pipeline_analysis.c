@@ -99,7 +99,8 @@ void sl_stage_two_anomaly(sl_pipeline *p, const sl_anomaly_event *ev)
     sl_sink_emit_anomaly(&p->two.sink, ev);
 }
 
-size_t sl_stage_two_memory(const sl_pipeline *p)
+/* Bytes held by stage two's analyzers: the sum of their own accounts. */
+static size_t analysis_memory(const sl_pipeline *p)
 {
     return sl_dialogs_memory(p->two.dialogs) + sl_registrations_memory(p->two.registrations) +
            sl_identity_memory(p->two.identity) +
@@ -127,7 +128,7 @@ static void write_stats(sl_pipeline *p, const sl_stage_one_stats *one, bool fina
         .sctp_memory = one->sctp_memory,
         .identity_memory = sl_identity_memory(p->two.identity),
         .memory_bytes = one->defrag_memory + one->tcp_memory + one->sctp_memory +
-                        one->keylog_memory + one->dedup_memory + sl_stage_two_memory(p),
+                        one->keylog_memory + one->dedup_memory + analysis_memory(p),
         .capture = one->has_capture && one->capture.live ? &one->capture : NULL,
         .final = final,
     };

@@ -87,7 +87,6 @@ void sl_stage_two_anomaly(sl_pipeline *p, const sl_anomaly_event *ev);
 void sl_stage_two_advance(sl_pipeline *p, sl_time clock, const sl_stage_one_stats *one);
 /* The end: analyzer state flushed, then the final stats event. */
 void sl_stage_two_finish(sl_pipeline *p, const sl_stage_one_stats *one);
-size_t sl_stage_two_memory(const sl_pipeline *p);
 
 /* The handoff (--workers 2): records in place, consumed on stage two's thread. */
 sl_handoff *sl_stage_handoff_new(sl_pipeline *p);
