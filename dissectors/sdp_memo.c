@@ -3,25 +3,18 @@
  * the slot's copy; a hit moves them onto the same bytes of the new body. */
 #include "sipsleuth/sdp.h"
 
-/* s, which points into from, moved to the same offset in to; an empty s
- * (no c= line) stays the empty slice the parser leaves. */
-static sl_slice moved(sl_slice s, const uint8_t *from, const uint8_t *to)
-{
-    return s.len ? sl_slice_make(to + (s.ptr - from), s.len) : sl_slice_make(NULL, 0);
-}
-
 /* What the lines after an m= line set in its section, from src to dst, the
  * slices moved from the text at `from` to the same bytes at `to`. */
 static void copy_rest(sl_sdp_media *dst, const sl_sdp_media *src, const uint8_t *from,
                       const uint8_t *to)
 {
-    dst->conn = moved(src->conn, from, to);
+    dst->conn = sl_slice_moved(src->conn, from, to);
     dst->dir = src->dir;
     dst->ptime = src->ptime;
     dst->n_rtpmap = src->n_rtpmap;
     for (size_t i = 0; i < src->n_rtpmap; i++) {
         dst->rtpmap[i] = src->rtpmap[i];
-        dst->rtpmap[i].name = moved(src->rtpmap[i].name, from, to);
+        dst->rtpmap[i].name = sl_slice_moved(src->rtpmap[i].name, from, to);
     }
 }
 

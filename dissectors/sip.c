@@ -594,24 +594,19 @@ sl_status sl_sip_parse(const uint8_t *buf, size_t len, sl_sip_framing framing, s
     return parse_body(&st, msg, len, stream, pos, an);
 }
 
-static sl_slice moved(sl_slice s, const uint8_t *from, const uint8_t *to)
-{
-    return s.ptr ? sl_slice_make(to + (s.ptr - from), s.len) : s;
-}
-
 void sl_sip_msg_move(sl_sip_msg *msg, sl_sip_header *headers, const uint8_t *from,
                      const uint8_t *to)
 {
     for (size_t i = 0; i < msg->n_headers; i++) {
-        headers[i].name = moved(msg->headers[i].name, from, to);
-        headers[i].value = moved(msg->headers[i].value, from, to);
+        headers[i].name = sl_slice_moved(msg->headers[i].name, from, to);
+        headers[i].value = sl_slice_moved(msg->headers[i].value, from, to);
         headers[i].id = msg->headers[i].id;
     }
     msg->headers = headers;
     msg->max_headers = msg->n_headers;
-    msg->method = moved(msg->method, from, to);
-    msg->request_uri = moved(msg->request_uri, from, to);
-    msg->reason = moved(msg->reason, from, to);
-    msg->version = moved(msg->version, from, to);
-    msg->body = moved(msg->body, from, to);
+    msg->method = sl_slice_moved(msg->method, from, to);
+    msg->request_uri = sl_slice_moved(msg->request_uri, from, to);
+    msg->reason = sl_slice_moved(msg->reason, from, to);
+    msg->version = sl_slice_moved(msg->version, from, to);
+    msg->body = sl_slice_moved(msg->body, from, to);
 }

@@ -21,6 +21,13 @@ static inline sl_slice sl_slice_make(const void *p, size_t n)
 
 #define SL_SLICE_LIT(lit) sl_slice_make((lit), sizeof(lit) - 1)
 
+/* s, which points into bytes at `from`, at the same offset in their copy at
+ * `to`; a slice that points nowhere (NULL: absent) stays so. */
+static inline sl_slice sl_slice_moved(sl_slice s, const uint8_t *from, const uint8_t *to)
+{
+    return s.ptr ? sl_slice_make(to + (s.ptr - from), s.len) : s;
+}
+
 /* ASCII case-insensitive comparison of a[0..n) and b[0..n). */
 bool sl_bytes_ieq(const uint8_t *a, const uint8_t *b, size_t n);
 
