@@ -43,10 +43,7 @@ static void to_stage_two_anomaly(sl_pipeline *p, const sl_anomaly_event *ev)
 static void report_anomaly(sl_pipeline *p, const sl_anomaly *an, const sl_flow *flow,
                            sl_slice call_id)
 {
-    sl_anomaly_event ev = sl_anomaly_event_make(an->kind, p->ts, call_id, flow);
-    ev.layer = sl_anomaly_layer(an->kind);
-    ev.has_offset = true;
-    ev.offset = an->offset;
+    sl_anomaly_event ev = sl_anomaly_event_at(an, p->ts, call_id, flow);
     to_stage_two_anomaly(p, &ev);
 }
 

@@ -26,10 +26,7 @@ const sl_identity *sl_pipeline_identity(const sl_pipeline *p)
 /* A finding about the message being analysed, stamped with its frame's time. */
 static void report_anomaly(sl_pipeline *p, const sl_anomaly *an, const sl_sip_ctx *ctx)
 {
-    sl_anomaly_event ev = sl_anomaly_event_make(an->kind, p->two.ts, ctx->call_id, &ctx->flow);
-    ev.layer = sl_anomaly_layer(an->kind);
-    ev.has_offset = true;
-    ev.offset = an->offset;
+    sl_anomaly_event ev = sl_anomaly_event_at(an, p->two.ts, ctx->call_id, &ctx->flow);
     sl_sink_emit_anomaly(&p->two.sink, &ev);
 }
 

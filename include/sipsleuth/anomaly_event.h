@@ -38,6 +38,17 @@ static inline sl_anomaly_event sl_anomaly_event_make(sl_anomaly_kind kind, sl_ti
     return ev;
 }
 
+/* The record of a finding `an` at its offset within its layer. */
+static inline sl_anomaly_event sl_anomaly_event_at(const sl_anomaly *an, sl_time ts,
+                                                   sl_slice call_id, const sl_flow *flow)
+{
+    sl_anomaly_event ev = sl_anomaly_event_make(an->kind, ts, call_id, flow);
+    ev.layer = sl_anomaly_layer(an->kind);
+    ev.has_offset = true;
+    ev.offset = an->offset;
+    return ev;
+}
+
 /* Emits the whole record: the output reads the members after head through
  * it, so producers hand it over typed rather than as &ev.head. */
 static inline void sl_sink_emit_anomaly(const sl_sink *s, const sl_anomaly_event *ev)
