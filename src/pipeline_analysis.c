@@ -185,8 +185,7 @@ static void pipeline_emit(void *self, const sl_event *ev)
     sl_pipeline *p = self;
     if (ev->type == SL_EV_ANOMALY)
         sl_counters_anomaly(&p->two.counters, ((const sl_anomaly_event *)ev)->kind);
-    if (ev->type == SL_EV_DIALOG && p->two.redirects &&
-        sl_sink_wants(&p->two.out_sink, SL_EV_DIALOG)) {
+    if (ev->type == SL_EV_DIALOG && sl_sink_wants(&p->two.out_sink, SL_EV_DIALOG)) {
         sl_dialog_event d = *(const sl_dialog_event *)ev;
         sl_redirect_followed f;
         if (sl_redirects_followed(p->two.redirects, &d, &f))

@@ -136,12 +136,13 @@ void sl_stage_handoff_anomaly(sl_pipeline *p, const sl_anomaly_event *ev)
 
 void sl_stage_handoff_advance(sl_pipeline *p, const sl_stage_one_stats *one)
 {
-    advance_record *r = sl_handoff_reserve(p->handoff, sizeof *r);
+    size_t size = one ? sizeof(advance_record) : offsetof(advance_record, one);
+    advance_record *r = sl_handoff_reserve(p->handoff, size);
     r->clock = p->clock;
     r->stats_due = one != NULL;
     if (one)
         r->one = *one;
-    sl_handoff_commit(p->handoff, REC_ADVANCE, one ? sizeof *r : offsetof(advance_record, one));
+    sl_handoff_commit(p->handoff, REC_ADVANCE, size);
 }
 
 void sl_stage_handoff_call(sl_pipeline *p, void (*fn)(void *), void *user)
